@@ -1,0 +1,3 @@
+module github.com/lmskit/lmskit
+
+go 1.24
