@@ -1,0 +1,73 @@
+package signing
+
+import (
+	"bytes"
+	"encoding/pem"
+	"fmt"
+	"strings"
+)
+
+// MaxArmorSize caps the input of [Dearmor]: a license file with its armor is far smaller.
+const MaxArmorSize = 1 << 20
+
+// Armor returns data in PEM-style armor (RFC 7468 framing, encoding/pem underneath):
+//
+//	-----BEGIN <blockType>-----
+//	Key: value
+//
+//	<base64 of data, 64 columns>
+//	-----END <blockType>-----
+//
+// Headers are for people (a system, a host id, a serial); they are not signed, and a verifier must
+// take nothing from them. They are written sorted by key, so the output is deterministic. A line break
+// in a header value becomes a space. blockType and header keys are fixed by the program, so an invalid
+// one (empty, or holding a line break, a colon in a key, or "-----") is a programming error and
+// panics.
+func Armor(blockType string, headers map[string]string, data []byte) []byte {
+	if blockType == "" || strings.ContainsAny(blockType, "\r\n") || strings.Contains(blockType, "-----") {
+		panic(fmt.Sprintf("signing: Armor: invalid block type %q", blockType))
+	}
+	var h map[string]string
+	if len(headers) > 0 {
+		h = make(map[string]string, len(headers))
+		for k, v := range headers {
+			if k == "" || strings.ContainsAny(k, ":\r\n") || strings.Contains(k, "-----") || k != strings.TrimSpace(k) {
+				panic(fmt.Sprintf("signing: Armor: invalid header key %q", k))
+			}
+			v = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
+			h[k] = strings.TrimSpace(v)
+		}
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: blockType, Headers: h, Bytes: data})
+}
+
+// Dearmor reads one armored block written by [Armor] (or any PEM encoder) and returns its type, its
+// headers (nil when there are none) and its data. White space may surround the block; any other text
+// before or after it, a second block, a damaged block or input over MaxArmorSize is an error wrapping
+// [ErrMalformed]. The headers are informative only: authenticate the data, never them.
+func Dearmor(armored []byte) (blockType string, headers map[string]string, data []byte, err error) {
+	if len(armored) > MaxArmorSize {
+		return "", nil, nil, fmt.Errorf("%w: armored input is %d bytes, over the %d-byte limit", ErrMalformed, len(armored), MaxArmorSize)
+	}
+	trimmed := bytes.TrimSpace(armored)
+	if !bytes.HasPrefix(trimmed, []byte("-----BEGIN ")) {
+		if i := bytes.Index(trimmed, []byte("-----BEGIN ")); i > 0 {
+			return "", nil, nil, fmt.Errorf("%w: %d bytes of text before the armored block", ErrMalformed, i)
+		}
+		return "", nil, nil, fmt.Errorf("%w: no armored block (want a line \"-----BEGIN ...-----\")", ErrMalformed)
+	}
+	if n := bytes.Count(trimmed, []byte("-----BEGIN ")); n != 1 {
+		return "", nil, nil, fmt.Errorf("%w: %d armored blocks, want one", ErrMalformed, n)
+	}
+	block, rest := pem.Decode(trimmed)
+	if block == nil {
+		return "", nil, nil, fmt.Errorf("%w: damaged armored block (bad BEGIN/END lines, headers or base64)", ErrMalformed)
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		return "", nil, nil, fmt.Errorf("%w: %d bytes after the armored block", ErrMalformed, len(bytes.TrimSpace(rest)))
+	}
+	if len(block.Headers) == 0 {
+		block.Headers = nil
+	}
+	return block.Type, block.Headers, block.Bytes, nil
+}
