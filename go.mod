@@ -5,5 +5,9 @@ go 1.24
 require (
 	github.com/fxamacker/cbor/v2 v2.9.6 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/veraison/go-cose v1.3.0 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
+	go.etcd.io/bbolt v1.4.3 // indirect
+	golang.org/x/crypto v0.41.0 // indirect
+	golang.org/x/sys v0.35.0 // indirect
 )
