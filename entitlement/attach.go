@@ -1,0 +1,425 @@
+package entitlement
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+)
+
+const bSource = "src" // n16(shipped line) \x00 skc: the lines taken from a shipped line
+
+const (
+	recentAttached  = "att"
+	recentActivated = "act"
+)
+
+func recentKey(partner, list string, seq uint64) string {
+	return k(partner, list, n16(math.MaxUint64-seq))
+}
+
+func (o *op) putLine(ln Line) error {
+	return putRec(o.tx, bSKC, ln.SKC, ln)
+}
+
+func (o *op) newSKC(sys System) (string, error) {
+	for range 8 {
+		var code string
+		var err error
+		if o.l.cfg.SKC != nil {
+			code, err = o.l.cfg.SKC(sys)
+		} else {
+			code, err = NewSKC(o.l.rand, sys)
+		}
+		if err != nil {
+			return "", err
+		}
+		if _, ok, err := o.tx.Get(bSKC, code); err != nil {
+			return "", err
+		} else if !ok {
+			return code, nil
+		}
+	}
+	return "", wrapf(ErrCorrupt, "software key code generator keeps repeating codes")
+}
+
+// Attach attaches bin quantities to a location: each pick with Qty > 0 becomes one attached [Line]
+// with a fresh software key code; Qty 0 skips a line, a lower quantity leaves the rest in the bin.
+// Picks may come from several purchase orders. Every part must fit the location's system and the
+// lines must be in the bin of the location's partner. The system's [Rules] are consulted. All or
+// nothing.
+func (l *Ledger) Attach(ctx context.Context, a Actor, location string, picks []Pick) ([]Line, error) {
+	var out []Line
+	err := l.update(ctx, a, "attach", func(o *op) error {
+		if err := o.lmsUser("attach licenses"); err != nil {
+			return err
+		}
+		loc, err := o.location(location)
+		if err != nil {
+			return err
+		}
+		if loc.Partner != o.partner.ID {
+			return notAllowed("%s may not attach its bin to location %s of another partner", o.actor, loc.ID)
+		}
+		sys, _ := l.cat.System(loc.System)
+		lines, qty, err := o.takePicks(picks, "attach")
+		if err != nil {
+			return err
+		}
+		adding := make([]Line, len(lines))
+		for i, s := range lines {
+			part, ok := l.cat.Part(s.Part)
+			if !ok {
+				return wrapf(ErrInvalid, "line %d: part %s is not in the catalog", s.ID, s.Part)
+			}
+			if part.SWAUnits {
+				return wrapf(ErrInvalid, "line %d: %s is SWA units, not a license", s.ID, s.Part)
+			}
+			if !part.FitsSystem(loc.System) {
+				return wrapf(ErrInvalid, "line %d: part %s (%s) does not fit system %s", s.ID, s.Part, part.Name, loc.System)
+			}
+			adding[i] = Line{Location: loc.ID, Source: s.ID, Part: s.Part, Qty: qty[i], State: StateAttached,
+				PO: s.PO, SO: s.SO, Partner: s.Partner, AttachedAt: o.now}
+		}
+		if r := l.cfg.Rules[loc.System]; r != nil {
+			if err := ruleErr(r.Attach(ruleView{o}, loc, slices.Clone(adding))); err != nil {
+				return err
+			}
+		}
+		o.ref("location", loc.ID)
+		for i, s := range lines {
+			before := s
+			s.InBin -= qty[i]
+			s.Attached += qty[i]
+			if err := o.saveLine(&before, s); err != nil {
+				return err
+			}
+			ln := adding[i]
+			if ln.SKC, err = o.newSKC(sys); err != nil {
+				return err
+			}
+			if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
+				return err
+			}
+			o.ref("skc", ln.SKC)
+			if err := o.putLine(ln); err != nil {
+				return err
+			}
+			if err := o.tx.Put(bLocLines, k(loc.ID, ln.SKC), nil); err != nil {
+				return err
+			}
+			if err := o.tx.Put(bSource, k(n16(s.ID), ln.SKC), nil); err != nil {
+				return err
+			}
+			if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentAttached, ln.Recent), []byte(ln.SKC)); err != nil {
+				return err
+			}
+			out = append(out, ln)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// linesOf loads the named lines of a location; nil skcs means every line in state want.
+func (o *op) linesOf(loc Location, skcs []string, want LineState) ([]Line, error) {
+	if skcs == nil {
+		all, err := o.locLines(loc.ID)
+		if err != nil {
+			return nil, err
+		}
+		var out []Line
+		for _, ln := range all {
+			if ln.State == want {
+				out = append(out, ln)
+			}
+		}
+		return out, nil
+	}
+	if len(skcs) > 10000 {
+		return nil, wrapf(ErrInvalid, "more than 10000 lines selected")
+	}
+	seen := map[string]bool{}
+	out := make([]Line, 0, len(skcs))
+	for _, code := range skcs {
+		if seen[code] {
+			return nil, wrapf(ErrInvalid, "software key code %s selected twice", code)
+		}
+		seen[code] = true
+		var ln Line
+		if code == "" || strings.Contains(code, sep) {
+			return nil, wrapf(ErrInvalid, "software key code %q", code)
+		}
+		ok, err := getRec(o.tx, bSKC, code, &ln)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || ln.Location != loc.ID {
+			return nil, wrapf(ErrNotFound, "software key code %s on location %s", code, loc.ID)
+		}
+		if ln.State != want {
+			return nil, wrapf(ErrState, "line %s is %s, not %s", code, ln.State, want)
+		}
+		out = append(out, ln)
+	}
+	return out, nil
+}
+
+// Detach returns attached lines (by software key code) of a location to the bin they came from.
+// Activated lines cannot be detached.
+func (l *Ledger) Detach(ctx context.Context, a Actor, location string, skcs []string) error {
+	return l.update(ctx, a, "detach", func(o *op) error {
+		if err := o.lmsUser("detach licenses"); err != nil {
+			return err
+		}
+		loc, err := o.location(location)
+		if err != nil {
+			return err
+		}
+		if len(skcs) == 0 {
+			return wrapf(ErrInvalid, "nothing selected to detach")
+		}
+		lines, err := o.linesOf(loc, skcs, StateAttached)
+		if err != nil {
+			return err
+		}
+		o.ref("location", loc.ID)
+		for _, ln := range lines {
+			s, err := o.shipped(ln.Source)
+			if err != nil {
+				return err
+			}
+			before := s
+			s.Attached -= ln.Qty
+			s.InBin += ln.Qty
+			if err := o.saveLine(&before, s); err != nil {
+				return err
+			}
+			o.ref("skc", ln.SKC)
+			for _, del := range [][2]string{{bSKC, ln.SKC}, {bLocLines, k(loc.ID, ln.SKC)}, {bSource, k(n16(s.ID), ln.SKC)},
+				{bRecent, recentKey(ln.Partner, recentAttached, ln.Recent)}} {
+				if err := o.tx.Delete(del[0], del[1]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Activation is a request to activate attached lines.
+type Activation struct {
+	// SKCs are the attached lines to activate; nil means every attached line of the location.
+	SKCs []string
+	// AcceptAgreement must be true: the user accepted the license agreement ("licenses once
+	// activated cannot be deactivated or returned").
+	AcceptAgreement bool
+}
+
+// Activate turns attached lines into activated ones for good and issues the location's license file
+// from all its activated lines. All or nothing: if a rule refuses or the file cannot be issued,
+// nothing changes. Returns the issued file for download.
+func (l *Ledger) Activate(ctx context.Context, a Actor, location string, act Activation) (Issued, error) {
+	var out Issued
+	err := l.update(ctx, a, "activate", func(o *op) error {
+		if err := o.lmsUser("activate licenses"); err != nil {
+			return err
+		}
+		if !act.AcceptAgreement {
+			return ErrAgreement
+		}
+		if act.SKCs != nil && len(act.SKCs) == 0 {
+			return wrapf(ErrInvalid, "nothing selected to activate")
+		}
+		loc, err := o.location(location)
+		if err != nil {
+			return err
+		}
+		lines, err := o.linesOf(loc, act.SKCs, StateAttached)
+		if err != nil {
+			return err
+		}
+		if len(lines) == 0 {
+			return wrapf(ErrState, "location %s has no attached lines", loc.ID)
+		}
+		if r := l.cfg.Rules[loc.System]; r != nil {
+			if err := ruleErr(r.Activate(ruleView{o}, loc, slices.Clone(lines))); err != nil {
+				return err
+			}
+		}
+		if l.cfg.Issuer == nil {
+			return wrapf(ErrState, "no issuer configured: cannot issue the license file")
+		}
+		o.ref("location", loc.ID)
+		for _, ln := range lines {
+			s, err := o.shipped(ln.Source)
+			if err != nil {
+				return err
+			}
+			before := s
+			s.Attached -= ln.Qty
+			s.Activated += ln.Qty
+			if err := o.saveLine(&before, s); err != nil {
+				return err
+			}
+			if err := o.tx.Delete(bRecent, recentKey(ln.Partner, recentAttached, ln.Recent)); err != nil {
+				return err
+			}
+			ln.State, ln.ActivatedAt = StateActivated, o.now
+			if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
+				return err
+			}
+			if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), []byte(ln.SKC)); err != nil {
+				return err
+			}
+			o.ref("skc", ln.SKC)
+			if err := o.putLine(ln); err != nil {
+				return err
+			}
+		}
+		out, err = o.issue(loc)
+		return err
+	})
+	if err != nil {
+		return Issued{}, err
+	}
+	return out, nil
+}
+
+// issue builds, signs and stores the location's file from all its activated lines.
+func (o *op) issue(loc Location) (Issued, error) {
+	if o.l.cfg.Issuer == nil {
+		return Issued{}, wrapf(ErrState, "no issuer configured: cannot issue the license file")
+	}
+	all, err := o.locLines(loc.ID)
+	if err != nil {
+		return Issued{}, err
+	}
+	sys, _ := o.l.cat.System(loc.System)
+	req := IssueRequest{System: sys, Issued: o.now}
+	for _, ln := range all {
+		if ln.State != StateActivated {
+			continue
+		}
+		part, _ := o.l.cat.Part(ln.Part)
+		req.Lines = append(req.Lines, IssueLine{SKC: ln.SKC, Part: ln.Part, Name: part.Name, Kind: part.Kind, Qty: ln.Qty,
+			PO: ln.PO, SO: ln.SO, Activated: ln.ActivatedAt})
+	}
+	if len(req.Lines) == 0 {
+		return Issued{}, wrapf(ErrState, "location %s has no activated lines", loc.ID)
+	}
+	loc.FileSerial++
+	req.Location, req.Serial = loc, loc.FileSerial
+	f, err := o.l.cfg.Issuer.Issue(req)
+	if err != nil {
+		return Issued{}, wrapf(ErrState, "issuing the license file of %s: %v", loc.ID, err)
+	}
+	f.Location, f.Serial, f.Issued, f.Demo, f.NotAfter = loc.ID, loc.FileSerial, o.now, false, req.NotAfter
+	if err := putRec(o.tx, bLocs, loc.ID, loc); err != nil {
+		return Issued{}, err
+	}
+	o.ref("file", f.Name)
+	return f, putRec(o.tx, bFiles, loc.ID, f)
+}
+
+// Regenerate re-issues a location's license file from all its activated lines, with the next
+// serial, for example after a lost file.
+func (l *Ledger) Regenerate(ctx context.Context, a Actor, location string) (Issued, error) {
+	var out Issued
+	err := l.update(ctx, a, "regenerate", func(o *op) error {
+		if err := o.lmsUser("regenerate license files"); err != nil {
+			return err
+		}
+		loc, err := o.location(location)
+		if err != nil {
+			return err
+		}
+		o.ref("location", loc.ID)
+		out, err = o.issue(loc)
+		return err
+	})
+	if err != nil {
+		return Issued{}, err
+	}
+	return out, nil
+}
+
+// Download returns the location's latest issued license file.
+func (l *Ledger) Download(ctx context.Context, a Actor, location string) (Issued, error) {
+	var f Issued
+	err := l.view(ctx, a, "download", func(o *op) error {
+		if err := o.lmsUser("download license files"); err != nil {
+			return err
+		}
+		if _, err := o.location(location); err != nil {
+			return err
+		}
+		ok, err := getRec(o.tx, bFiles, location, &f)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return wrapf(ErrState, "location %s has no license file yet", location)
+		}
+		return nil
+	})
+	return f, err
+}
+
+// GenerateDemo issues a demo file for a location: every part of the system's demo set from the
+// catalog with its demo quantity, valid for Config.DemoTerm from now. It uses one of the location's
+// demo licenses; with none left, or a system without a demo set, it is refused with ErrNoDemo.
+func (l *Ledger) GenerateDemo(ctx context.Context, a Actor, location string) (Issued, error) {
+	var out Issued
+	err := l.update(ctx, a, "generate demo", func(o *op) error {
+		if err := o.lmsUser("generate demo licenses"); err != nil {
+			return err
+		}
+		loc, err := o.location(location)
+		if err != nil {
+			return err
+		}
+		if loc.DemosLeft <= 0 {
+			return wrapf(ErrNoDemo, "location %s has no demo licenses left", loc.ID)
+		}
+		parts := l.cat.DemoParts(loc.System)
+		if len(parts) == 0 {
+			return wrapf(ErrNoDemo, "system %s has no demo license", loc.System)
+		}
+		if l.cfg.Issuer == nil {
+			return wrapf(ErrState, "no issuer configured: cannot issue the demo file")
+		}
+		sys, _ := l.cat.System(loc.System)
+		loc.DemosLeft--
+		loc.FileSerial++
+		req := IssueRequest{Location: loc, System: sys, Serial: loc.FileSerial, Issued: o.now, NotAfter: o.now.Add(l.cfg.DemoTerm), Demo: true}
+		for _, p := range parts {
+			code, err := o.newSKC(sys)
+			if err != nil {
+				return err
+			}
+			req.Lines = append(req.Lines, IssueLine{SKC: code, Part: p.Number, Name: p.Name, Kind: p.Kind, Qty: p.Demo,
+				PO: "DEMO", SO: "DEMO", Activated: o.now})
+		}
+		slices.SortFunc(req.Lines, func(x, y IssueLine) int { return strings.Compare(x.SKC, y.SKC) })
+		f, err := l.cfg.Issuer.Issue(req)
+		if err != nil {
+			return wrapf(ErrState, "issuing the demo file of %s: %v", loc.ID, err)
+		}
+		f.Location, f.Serial, f.Issued, f.Demo, f.NotAfter = loc.ID, loc.FileSerial, o.now, true, req.NotAfter
+		o.ref("location", loc.ID)
+		o.ref("file", f.Name)
+		if err := putRec(o.tx, bLocs, loc.ID, loc); err != nil {
+			return err
+		}
+		out = f
+		return putRec(o.tx, bDemos, k(loc.ID, n16(f.Serial)), f)
+	})
+	if err != nil {
+		return Issued{}, err
+	}
+	return out, nil
+}

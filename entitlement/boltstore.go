@@ -1,0 +1,150 @@
+package entitlement
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterr "go.etcd.io/bbolt/errors"
+)
+
+// FileOptions configures [OpenFile]. The zero value is the safe default.
+type FileOptions struct {
+	// Timeout bounds the wait for the file lock held by another process; zero means 5 seconds.
+	Timeout time.Duration
+	// UnsafeNoSync skips fsync at commit. A crash can then lose committed transactions or corrupt
+	// the file. Only for tests and benchmarks that do not test durability.
+	UnsafeNoSync bool
+}
+
+// OpenFile opens (creating if needed, mode 0600) the durable single-file ledger store at path.
+// Every committed Update is fsynced before it returns, so a crash at any point loses no committed
+// transaction. One process at a time may hold the file.
+func OpenFile(path string, opts *FileOptions) (Store, error) {
+	var o FileOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 5 * time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, NoSync: o.UnsafeNoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return nil, fmt.Errorf("entitlement: open %s: %w", path, err)
+	}
+	return &boltStore{db: db}, nil
+}
+
+type boltStore struct{ db *bolt.DB }
+
+func (s *boltStore) Update(ctx context.Context, fn func(Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := s.db.Update(func(btx *bolt.Tx) error {
+		if err := fn(&boltTx{tx: btx}); err != nil {
+			return err
+		}
+		return ctx.Err()
+	})
+	if errors.Is(err, bolterr.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+func (s *boltStore) View(ctx context.Context, fn func(Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := s.db.View(func(btx *bolt.Tx) error { return fn(&boltTx{tx: btx}) })
+	if errors.Is(err, bolterr.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+func (s *boltStore) Close() error { return s.db.Close() }
+
+type boltTx struct {
+	tx       *bolt.Tx
+	scanning map[string]int
+}
+
+func (t *boltTx) Get(bucket, key string) ([]byte, bool, error) {
+	if err := checkKey(bucket, key); err != nil {
+		return nil, false, err
+	}
+	b := t.tx.Bucket([]byte(bucket))
+	if b == nil {
+		return nil, false, nil
+	}
+	v := b.Get([]byte(key))
+	if v == nil {
+		return nil, false, nil
+	}
+	return v, true, nil
+}
+
+func (t *boltTx) writeCheck(bucket, key string) error {
+	if !t.tx.Writable() {
+		return ErrReadOnly
+	}
+	if t.scanning[bucket] > 0 {
+		return fmt.Errorf("entitlement: write to bucket %q during its scan", bucket)
+	}
+	return checkKey(bucket, key)
+}
+
+func (t *boltTx) Put(bucket, key string, val []byte) error {
+	if err := t.writeCheck(bucket, key); err != nil {
+		return err
+	}
+	b, err := t.tx.CreateBucketIfNotExists([]byte(bucket))
+	if err != nil {
+		return fmt.Errorf("entitlement: bucket %q: %w", bucket, err)
+	}
+	if val == nil {
+		val = []byte{}
+	}
+	// bbolt keeps a reference to val until commit; copy so callers may reuse buffers.
+	return b.Put([]byte(key), bytes.Clone(val))
+}
+
+func (t *boltTx) Delete(bucket, key string) error {
+	if err := t.writeCheck(bucket, key); err != nil {
+		return err
+	}
+	b := t.tx.Bucket([]byte(bucket))
+	if b == nil {
+		return nil
+	}
+	return b.Delete([]byte(key))
+}
+
+func (t *boltTx) Scan(bucket, prefix string, fn func(string, []byte) (bool, error)) error {
+	if bucket == "" {
+		return checkKey(bucket, "k")
+	}
+	b := t.tx.Bucket([]byte(bucket))
+	if b == nil {
+		return nil
+	}
+	if t.scanning == nil {
+		t.scanning = map[string]int{}
+	}
+	t.scanning[bucket]++
+	defer func() { t.scanning[bucket]-- }()
+	c := b.Cursor()
+	p := []byte(prefix)
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		more, err := fn(string(k), v)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}

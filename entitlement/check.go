@@ -1,0 +1,166 @@
+package entitlement
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// ConservationError lists every violation [CheckConservation] found.
+type ConservationError struct{ Problems []string }
+
+func (e *ConservationError) Error() string {
+	return fmt.Sprintf("entitlement: ledger integrity: %d conservation problems: %s", len(e.Problems), strings.Join(e.Problems, "; "))
+}
+
+// Unwrap makes a ConservationError match ErrCorrupt.
+func (e *ConservationError) Unwrap() error { return ErrCorrupt }
+
+// CheckConservation checks, in one consistent read, that no seat was created or lost:
+//   - for every shipped line: Shipped = InBin + Attached + Activated + ReshippedOut + Returned,
+//     all non-negative;
+//   - Attached and Activated equal the sums of the attached and activated location lines taken
+//     from the line;
+//   - ReshippedOut equals what the lines reshipped from it still hold (their Shipped − Returned);
+//   - the bin index lists exactly the lines with InBin > 0, and every location line's indexes and
+//     location exist.
+//
+// It reads the whole ledger: it is a test and audit tool, not an operation.
+func CheckConservation(ctx context.Context, s Store) error {
+	var probs []string
+	addf := func(f string, a ...any) { probs = append(probs, fmt.Sprintf(f, a...)) }
+	err := s.View(ctx, func(tx Tx) error {
+		lines := map[uint64]ShippedLine{}
+		if err := tx.Scan(bLines, "", func(kk string, v []byte) (bool, error) {
+			var sl ShippedLine
+			if err := dec(v, &sl); err != nil {
+				return false, err
+			}
+			id, _ := parseN16(kk)
+			if id != sl.ID {
+				addf("line key %d holds line %d", id, sl.ID)
+			}
+			lines[sl.ID] = sl
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		att, act, resh := map[uint64]int64{}, map[uint64]int64{}, map[uint64]int64{}
+		if err := tx.Scan(bSKC, "", func(kk string, v []byte) (bool, error) {
+			var ln Line
+			if err := dec(v, &ln); err != nil {
+				return false, err
+			}
+			if kk != ln.SKC {
+				addf("skc key %s holds %s", kk, ln.SKC)
+			}
+			if ln.Qty <= 0 {
+				addf("line %s has quantity %d", ln.SKC, ln.Qty)
+			}
+			switch ln.State {
+			case StateAttached:
+				att[ln.Source] += ln.Qty
+			case StateActivated:
+				act[ln.Source] += ln.Qty
+			default:
+				addf("line %s in state %d", ln.SKC, ln.State)
+			}
+			if _, ok := lines[ln.Source]; !ok {
+				addf("line %s comes from missing shipped line %d", ln.SKC, ln.Source)
+			}
+			if _, ok, err := tx.Get(bLocs, ln.Location); err != nil {
+				return false, err
+			} else if !ok {
+				addf("line %s is on missing location %s", ln.SKC, ln.Location)
+			}
+			if _, ok, err := tx.Get(bLocLines, k(ln.Location, ln.SKC)); err != nil {
+				return false, err
+			} else if !ok {
+				addf("line %s missing from its location index", ln.SKC)
+			}
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		inBinIdx := map[uint64]bool{}
+		if err := tx.Scan(bBin, "", func(kk string, _ []byte) (bool, error) {
+			id, _ := parseN16(kk[len(kk)-8:])
+			inBinIdx[id] = true
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		ids := make([]uint64, 0, len(lines))
+		for id, sl := range lines {
+			ids = append(ids, id)
+			if sl.Parent != 0 {
+				resh[sl.Parent] += sl.Shipped - sl.Returned
+				if _, ok := lines[sl.Parent]; !ok {
+					addf("line %d reshipped from missing line %d", id, sl.Parent)
+				}
+			}
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		for _, id := range ids {
+			sl := lines[id]
+			q := qtyOf(sl)
+			if q.Shipped <= 0 || q.InBin < 0 || q.Attached < 0 || q.Activated < 0 || q.ReshippedOut < 0 || q.Returned < 0 {
+				addf("line %d has a negative quantity: %+v", id, q)
+			}
+			if q.Shipped != q.InBin+q.Attached+q.Activated+q.ReshippedOut+q.Returned {
+				addf("line %d: shipped %d ≠ bin %d + attached %d + activated %d + reshipped %d + returned %d",
+					id, q.Shipped, q.InBin, q.Attached, q.Activated, q.ReshippedOut, q.Returned)
+			}
+			if q.Attached != att[id] {
+				addf("line %d: attached %d but its attached location lines hold %d", id, q.Attached, att[id])
+			}
+			if q.Activated != act[id] {
+				addf("line %d: activated %d but its activated location lines hold %d", id, q.Activated, act[id])
+			}
+			if q.ReshippedOut != resh[id] {
+				addf("line %d: reshipped out %d but the lines reshipped from it hold %d", id, q.ReshippedOut, resh[id])
+			}
+			if (q.InBin > 0) != inBinIdx[id] {
+				addf("line %d: bin %d but bin index says %v", id, q.InBin, inBinIdx[id])
+			}
+			delete(inBinIdx, id)
+		}
+		for id := range inBinIdx {
+			addf("bin index names missing line %d", id)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(probs) > 0 {
+		return &ConservationError{Problems: probs}
+	}
+	return nil
+}
+
+// Snapshot is every key and value of the ledger, bucket by bucket, for comparing states in tests
+// ("a refused operation changes nothing") and for export.
+type Snapshot map[string]map[string]string
+
+// Snapshot reads the whole ledger in one transaction.
+func (l *Ledger) Snapshot(ctx context.Context) (Snapshot, error) {
+	snap := Snapshot{}
+	err := l.store.View(ctx, func(tx Tx) error {
+		for _, b := range allBuckets {
+			m := map[string]string{}
+			if err := tx.Scan(b, "", func(kk string, v []byte) (bool, error) {
+				m[kk] = string(v)
+				return true, nil
+			}); err != nil {
+				return err
+			}
+			if len(m) > 0 {
+				snap[b] = m
+			}
+		}
+		return nil
+	})
+	return snap, err
+}

@@ -1,0 +1,398 @@
+package entitlement
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Clock tells the time; tests inject a fixed one.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Config configures a [Ledger]. The zero value of every field has a safe meaning.
+type Config struct {
+	// Clock gives the time recorded in lines, files and audit records; nil means time.Now.
+	Clock Clock
+	// Catalog lists parts and systems; nil means [DefaultCatalog].
+	Catalog *Catalog
+	// Issuer builds and signs license files; nil means activation, regeneration and demo files are
+	// refused with ErrState (the books can still be kept).
+	Issuer Issuer
+	// HostID validates a location's hardware key code for its system and returns the canonical
+	// form; nil means [BasicHostID] (until keycode is wired).
+	HostID func(system, code string) (string, error)
+	// SKC creates a fresh software key code for a line on a location of the system; nil means
+	// [NewSKC] with Rand.
+	SKC func(system System) (string, error)
+	// Rules holds the per-system rules consulted on create-location, attach and activate, keyed
+	// by system name; systems without an entry follow only the general rules.
+	Rules map[string]Rules
+	// Rand is the randomness for UUIDs and software key codes; nil means crypto/rand.
+	Rand io.Reader
+	// Demos is the number of demo licenses a new location starts with; 0 means 2 (the guide's).
+	Demos int
+	// DemoTerm is how long a demo file runs; 0 means 30 days.
+	DemoTerm time.Duration
+	// AuditKey, when set, keys the audit chain with HMAC-SHA-256 so that only a holder of the key
+	// can extend or rewrite it undetected; nil means a plain SHA-256 chain.
+	AuditKey []byte
+}
+
+// Ledger is the license server's books on a [Store]. All methods are safe for concurrent use; each
+// change is one Store transaction with its audit record.
+type Ledger struct {
+	store Store
+	cfg   Config
+	cat   *Catalog
+	clock Clock
+	rand  io.Reader
+}
+
+// New returns a ledger on store.
+func New(store Store, cfg Config) *Ledger {
+	l := &Ledger{store: store, cfg: cfg, cat: cfg.Catalog, clock: cfg.Clock, rand: cfg.Rand}
+	if l.cat == nil {
+		l.cat = DefaultCatalog()
+	}
+	if l.clock == nil {
+		l.clock = systemClock{}
+	}
+	if l.rand == nil {
+		l.rand = rand.Reader
+	}
+	if l.cfg.Demos == 0 {
+		l.cfg.Demos = 2
+	}
+	if l.cfg.DemoTerm == 0 {
+		l.cfg.DemoTerm = 30 * 24 * time.Hour
+	}
+	if l.cfg.HostID == nil {
+		l.cfg.HostID = BasicHostID
+	}
+	return l
+}
+
+// Catalog returns the ledger's catalog.
+func (l *Ledger) Catalog() *Catalog { return l.cat }
+
+// Store returns the ledger's store.
+func (l *Ledger) Store() Store { return l.store }
+
+// op is one operation in progress inside a Store transaction.
+type op struct {
+	l       *Ledger
+	tx      Tx
+	now     time.Time
+	actor   Actor
+	real    User    // the authenticated user
+	user    User    // the effective user (the impersonated dealer user, or real)
+	partner Partner // the effective user's partner
+	rec     AuditRecord
+}
+
+func (o *op) admin() bool { return o.user.Roles.Has(RoleAdmin) }
+
+// resolve loads the actor's users and checks impersonation. It is run at the start of every
+// operation, so a revoked allowance or role takes effect at once.
+func (l *Ledger) resolve(tx Tx, a Actor) (real, eff User, p Partner, err error) {
+	if ok, err := getRec(tx, bUsers, a.User, &real); err != nil {
+		return real, eff, p, err
+	} else if !ok || a.User == "" {
+		return real, eff, p, notAllowed("unknown user %q", a.User)
+	}
+	eff = real
+	if a.As != "" {
+		if ok, err := getRec(tx, bUsers, a.As, &eff); err != nil {
+			return real, eff, p, err
+		} else if !ok {
+			return real, eff, p, notAllowed("%s: unknown user %q to impersonate", a, a.As)
+		}
+		if err := l.checkImpersonation(tx, real, eff); err != nil {
+			return real, eff, p, err
+		}
+	}
+	if ok, err := getRec(tx, bPartners, eff.Partner, &p); err != nil {
+		return real, eff, p, err
+	} else if !ok {
+		return real, eff, p, wrapf(ErrCorrupt, "user %q: partner %q missing", eff.ID, eff.Partner)
+	}
+	return real, eff, p, nil
+}
+
+func (l *Ledger) checkImpersonation(tx Tx, dist, dealer User) error {
+	var dp, rp Partner
+	if _, err := getRec(tx, bPartners, dist.Partner, &dp); err != nil {
+		return err
+	}
+	if _, err := getRec(tx, bPartners, dealer.Partner, &rp); err != nil {
+		return err
+	}
+	if dp.Kind != KindDistributor || !dist.Roles.Has(RoleLMSUser) {
+		return notAllowed("impersonation by %q: only a distributor's LMS user may impersonate", dist.ID)
+	}
+	if rp.Kind != KindDealer {
+		return notAllowed("impersonation of %q: not a dealer/reseller user", dealer.ID)
+	}
+	_, ok, err := tx.Get(bAllow, k(dp.ID, rp.ID))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return notAllowed("impersonation of %q by %q: no shipping allowance %s→%s", dealer.ID, dist.ID, dp.ID, rp.ID)
+	}
+	return nil
+}
+
+// update runs fn as one audited read-write operation.
+func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
+	return l.store.Update(ctx, func(tx Tx) error {
+		real, eff, p, err := l.resolve(tx, a)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		o := &op{l: l, tx: tx, now: l.clock.Now().UTC().Round(0), actor: a, real: real, user: eff, partner: p}
+		o.rec = AuditRecord{Time: o.now, User: real.ID, As: a.As, Partner: p.ID, Op: name}
+		if err := fn(o); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return l.appendAudit(tx, &o.rec)
+	})
+}
+
+// view runs fn as a read-only operation with the actor resolved.
+func (l *Ledger) view(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
+	return l.store.View(ctx, func(tx Tx) error {
+		real, eff, p, err := l.resolve(tx, a)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		o := &op{l: l, tx: tx, now: l.clock.Now().UTC().Round(0), actor: a, real: real, user: eff, partner: p}
+		if err := fn(o); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// need refuses unless the effective user holds the role.
+func (o *op) need(r Role, what string) error {
+	if !o.user.Roles.Has(r) {
+		return notAllowed("%s may not %s (role missing)", o.actor, what)
+	}
+	return nil
+}
+
+// lmsUser refuses unless the effective user is an LMS user (or administrator).
+func (o *op) lmsUser(what string) error {
+	if o.user.Roles.Has(RoleLMSUser) || o.admin() {
+		return nil
+	}
+	return notAllowed("%s may not %s (no LMS user role)", o.actor, what)
+}
+
+// own refuses unless the partner-owned object belongs to the actor's partner; administrators see
+// and change every partner's books.
+func (o *op) own(partner, what string) error {
+	if partner == o.partner.ID || o.admin() {
+		return nil
+	}
+	return notAllowed("%s may not access %s of another partner", o.actor, what)
+}
+
+func (o *op) ref(kind, id string) { o.rec.Refs = append(o.rec.Refs, kind+":"+id) }
+
+// Bootstrap creates the vendor partner and its first administrator on an empty ledger. It is
+// refused once any user exists.
+func (l *Ledger) Bootstrap(ctx context.Context, vendor Partner, admin User) error {
+	return l.store.Update(ctx, func(tx Tx) error {
+		any := false
+		if err := tx.Scan(bUsers, "", func(string, []byte) (bool, error) { any = true; return false, nil }); err != nil {
+			return err
+		}
+		if any {
+			return wrapf(ErrExists, "bootstrap: the ledger has users already")
+		}
+		vendor.Kind = KindVendor
+		admin.Partner = vendor.ID
+		admin.Roles |= RoleAdmin | RoleLMSUser
+		if err := checkPartner(vendor); err != nil {
+			return err
+		}
+		if err := checkUser(admin); err != nil {
+			return err
+		}
+		if err := putRec(tx, bPartners, vendor.ID, vendor); err != nil {
+			return err
+		}
+		if err := putRec(tx, bUsers, admin.ID, admin); err != nil {
+			return err
+		}
+		rec := AuditRecord{Time: l.clock.Now().UTC().Round(0), User: admin.ID, Partner: vendor.ID, Op: "bootstrap",
+			Refs: []string{"partner:" + vendor.ID, "user:" + admin.ID}}
+		return l.appendAudit(tx, &rec)
+	})
+}
+
+func checkPartner(p Partner) error {
+	if err := checkID("partner id", p.ID); err != nil {
+		return err
+	}
+	if err := checkText("partner name", p.Name, true); err != nil {
+		return err
+	}
+	if p.Kind < KindVendor || p.Kind > KindDealer {
+		return wrapf(ErrInvalid, "partner %q: kind %d", p.ID, p.Kind)
+	}
+	return nil
+}
+
+func checkUser(u User) error {
+	if err := checkID("user login", u.ID); err != nil {
+		return err
+	}
+	if err := checkText("user name", u.Name, true); err != nil {
+		return err
+	}
+	if u.Roles&^roleAll != 0 {
+		return wrapf(ErrInvalid, "user %q: unknown role bits %#x", u.ID, u.Roles&^roleAll)
+	}
+	return nil
+}
+
+// AddPartner creates a partner (administrator only).
+func (l *Ledger) AddPartner(ctx context.Context, a Actor, p Partner) error {
+	return l.update(ctx, a, "add partner", func(o *op) error {
+		if err := o.need(RoleAdmin, "add partners"); err != nil {
+			return err
+		}
+		if err := checkPartner(p); err != nil {
+			return err
+		}
+		if _, ok, err := o.tx.Get(bPartners, p.ID); err != nil {
+			return err
+		} else if ok {
+			return wrapf(ErrExists, "partner %q", p.ID)
+		}
+		o.ref("partner", p.ID)
+		return putRec(o.tx, bPartners, p.ID, p)
+	})
+}
+
+// AddUser creates a user of a partner with roles (administrator only). The administrator role is
+// only for users of the vendor; SWA Distributor Admin only for distributors' users.
+func (l *Ledger) AddUser(ctx context.Context, a Actor, u User) error {
+	return l.update(ctx, a, "add user", func(o *op) error {
+		if err := o.need(RoleAdmin, "add users"); err != nil {
+			return err
+		}
+		if err := checkUser(u); err != nil {
+			return err
+		}
+		var p Partner
+		if ok, err := getRec(o.tx, bPartners, u.Partner, &p); err != nil {
+			return err
+		} else if !ok {
+			return wrapf(ErrNotFound, "partner %q of user %q", u.Partner, u.ID)
+		}
+		if u.Roles.Has(RoleAdmin) && p.Kind != KindVendor {
+			return wrapf(ErrInvalid, "user %q: the administrator role is for vendor users only", u.ID)
+		}
+		if u.Roles.Has(RoleSWADistributor) && p.Kind != KindDistributor {
+			return wrapf(ErrInvalid, "user %q: SWA Distributor Admin is for distributor users only", u.ID)
+		}
+		if _, ok, err := o.tx.Get(bUsers, u.ID); err != nil {
+			return err
+		} else if ok {
+			return wrapf(ErrExists, "user %q", u.ID)
+		}
+		o.ref("user", u.ID)
+		return putRec(o.tx, bUsers, u.ID, u)
+	})
+}
+
+// SetRoles replaces a user's roles (administrator only).
+func (l *Ledger) SetRoles(ctx context.Context, a Actor, user string, roles Role) error {
+	return l.update(ctx, a, "set roles", func(o *op) error {
+		if err := o.need(RoleAdmin, "set roles"); err != nil {
+			return err
+		}
+		var u User
+		if ok, err := getRec(o.tx, bUsers, user, &u); err != nil {
+			return err
+		} else if !ok {
+			return wrapf(ErrNotFound, "user %q", user)
+		}
+		var p Partner
+		if _, err := getRec(o.tx, bPartners, u.Partner, &p); err != nil {
+			return err
+		}
+		if roles.Has(RoleAdmin) && p.Kind != KindVendor {
+			return wrapf(ErrInvalid, "user %q: the administrator role is for vendor users only", u.ID)
+		}
+		u.Roles = roles
+		if err := checkUser(u); err != nil {
+			return err
+		}
+		o.ref("user", u.ID)
+		return putRec(o.tx, bUsers, u.ID, u)
+	})
+}
+
+// SetAllowance grants (allow true) or revokes the shipping allowance distributor→dealer
+// (administrator only). The allowance lets the distributor reship to the dealer and impersonate
+// its users.
+func (l *Ledger) SetAllowance(ctx context.Context, a Actor, distributor, dealer string, allow bool) error {
+	return l.update(ctx, a, "set allowance", func(o *op) error {
+		if err := o.need(RoleAdmin, "set shipping allowances"); err != nil {
+			return err
+		}
+		var d, r Partner
+		if ok, err := getRec(o.tx, bPartners, distributor, &d); err != nil {
+			return err
+		} else if !ok || d.Kind != KindDistributor {
+			return wrapf(ErrInvalid, "allowance: %q is not a distributor", distributor)
+		}
+		if ok, err := getRec(o.tx, bPartners, dealer, &r); err != nil {
+			return err
+		} else if !ok || r.Kind != KindDealer {
+			return wrapf(ErrInvalid, "allowance: %q is not a dealer/reseller", dealer)
+		}
+		o.ref("allowance", distributor+"→"+dealer)
+		if allow {
+			return o.tx.Put(bAllow, k(distributor, dealer), nil)
+		}
+		return o.tx.Delete(bAllow, k(distributor, dealer))
+	})
+}
+
+// Impersonate returns the actor a distributor user uses to act as a dealer user: allowed only where
+// the shipping allowance distributor→dealer exists. The check is repeated on every operation.
+func (l *Ledger) Impersonate(ctx context.Context, distributorUser, dealerUser string) (Actor, error) {
+	a := Actor{User: distributorUser, As: dealerUser}
+	err := l.store.View(ctx, func(tx Tx) error {
+		_, _, _, err := l.resolve(tx, a)
+		return err
+	})
+	if err != nil {
+		return Actor{}, fmt.Errorf("impersonate: %w", err)
+	}
+	return a, nil
+}
+
+// Whoami returns the effective user and partner of an actor (after the impersonation check).
+func (l *Ledger) Whoami(ctx context.Context, a Actor) (User, Partner, error) {
+	var u User
+	var p Partner
+	err := l.store.View(ctx, func(tx Tx) error {
+		var err error
+		_, u, p, err = l.resolve(tx, a)
+		return err
+	})
+	return u, p, err
+}

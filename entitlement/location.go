@@ -1,0 +1,430 @@
+package entitlement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// CreateCustomer creates a customer of the actor's partner and returns it with its UUID.
+func (l *Ledger) CreateCustomer(ctx context.Context, a Actor, c Customer) (Customer, error) {
+	err := l.update(ctx, a, "create customer", func(o *op) error {
+		if err := o.lmsUser("create customers"); err != nil {
+			return err
+		}
+		if err := checkCustomer(c); err != nil {
+			return err
+		}
+		id, err := newUUID(l.rand)
+		if err != nil {
+			return err
+		}
+		c.ID, c.Partner = id, o.partner.ID
+		o.ref("customer", id)
+		if err := putRec(o.tx, bCustomers, id, c); err != nil {
+			return err
+		}
+		return o.tx.Put(bCustByP, k(c.Partner, id), nil)
+	})
+	if err != nil {
+		return Customer{}, err
+	}
+	return c, nil
+}
+
+func checkCustomer(c Customer) error {
+	if err := checkText("customer name", c.Name, true); err != nil {
+		return err
+	}
+	if err := checkText("customer address", c.Address, false); err != nil {
+		return err
+	}
+	if err := checkText("customer reference note", c.Reference, false); err != nil {
+		return err
+	}
+	return checkText("customer e-mail", c.Email, false)
+}
+
+// EditCustomer replaces a customer's name, address, reference note and e-mail.
+func (l *Ledger) EditCustomer(ctx context.Context, a Actor, c Customer) error {
+	return l.update(ctx, a, "edit customer", func(o *op) error {
+		if err := o.lmsUser("edit customers"); err != nil {
+			return err
+		}
+		old, err := o.customer(c.ID)
+		if err != nil {
+			return err
+		}
+		if err := checkCustomer(c); err != nil {
+			return err
+		}
+		c.Partner = old.Partner
+		o.ref("customer", c.ID)
+		return putRec(o.tx, bCustomers, c.ID, c)
+	})
+}
+
+// customer loads a customer the actor may see.
+func (o *op) customer(id string) (Customer, error) {
+	var c Customer
+	if id == "" {
+		return c, wrapf(ErrInvalid, "no customer id")
+	}
+	ok, err := getRec(o.tx, bCustomers, id, &c)
+	if err != nil {
+		return c, err
+	}
+	if !ok {
+		return c, wrapf(ErrNotFound, "customer %s", id)
+	}
+	return c, o.own(c.Partner, "customer "+id)
+}
+
+// location loads a location the actor may see.
+func (o *op) location(id string) (Location, error) {
+	var loc Location
+	if id == "" {
+		return loc, wrapf(ErrInvalid, "no location id")
+	}
+	ok, err := getRec(o.tx, bLocs, id, &loc)
+	if err != nil {
+		return loc, err
+	}
+	if !ok {
+		return loc, wrapf(ErrNotFound, "location %s", id)
+	}
+	return loc, o.own(loc.Partner, "location "+id)
+}
+
+// Customers returns the actor's partner's customers whose name contains q (case-insensitive; ""
+// lists all), sorted by name. The cost is proportional to the partner's customers.
+func (l *Ledger) Customers(ctx context.Context, a Actor, q string) ([]Customer, error) {
+	var out []Customer
+	err := l.view(ctx, a, "customers", func(o *op) error {
+		q = strings.ToLower(q)
+		return o.tx.Scan(bCustByP, o.partner.ID+sep, func(kk string, _ []byte) (bool, error) {
+			var c Customer
+			if _, err := getRec(o.tx, bCustomers, kk[len(o.partner.ID)+1:], &c); err != nil {
+				return false, err
+			}
+			if strings.Contains(strings.ToLower(c.Name), q) {
+				out = append(out, c)
+			}
+			return true, nil
+		})
+	})
+	slices.SortFunc(out, func(x, y Customer) int { return strings.Compare(x.Name, y.Name) })
+	return out, err
+}
+
+func checkLocationText(loc Location) error {
+	for _, f := range []struct{ what, v string }{{"location name", loc.Name}, {"location address", loc.Address},
+		{"location reference note", loc.Reference}, {"customer e-mail", loc.CustomerEmail}, {"dealer e-mail", loc.DealerEmail}} {
+		if err := checkText(f.what, f.v, f.what == "location name"); err != nil {
+			return err
+		}
+	}
+	if len(loc.Verticals) > 16 {
+		return wrapf(ErrInvalid, "more than 16 verticals")
+	}
+	for _, v := range loc.Verticals {
+		if err := checkText("vertical", v, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateLocation creates a customer location: loc.Customer (of the actor's partner), Name, System
+// (a catalog system type) and HWKC are required; SecondaryHWKC, Parent (a location of the same
+// customer), Address, Reference, e-mails and Verticals are optional. The hardware key codes are
+// validated for the system (Config.HostID) and stored in canonical form; a code that already
+// belongs to a location is refused with ErrExists. The system's [Rules] are consulted first and
+// may derive the code. The location gets a UUID and its demo licenses.
+func (l *Ledger) CreateLocation(ctx context.Context, a Actor, loc Location) (Location, error) {
+	err := l.update(ctx, a, "create location", func(o *op) error {
+		if err := o.lmsUser("create locations"); err != nil {
+			return err
+		}
+		c, err := o.customer(loc.Customer)
+		if err != nil {
+			return err
+		}
+		sys, ok := l.cat.System(loc.System)
+		if !ok {
+			return wrapf(ErrInvalid, "unknown system type %q", loc.System)
+		}
+		if err := checkLocationText(loc); err != nil {
+			return err
+		}
+		if loc.Parent != "" {
+			p, err := o.location(loc.Parent)
+			if err != nil {
+				return fmt.Errorf("parent: %w", err)
+			}
+			if p.Customer != c.ID {
+				return wrapf(ErrInvalid, "parent location %s belongs to another customer", p.ID)
+			}
+		}
+		id, err := newUUID(l.rand)
+		if err != nil {
+			return err
+		}
+		loc.ID, loc.Partner, loc.Created, loc.DemosLeft, loc.FileSerial = id, c.Partner, o.now, l.cfg.Demos, 0
+		if r := l.cfg.Rules[sys.Name]; r != nil {
+			if err := ruleErr(r.CreateLocation(ruleView{o}, &loc)); err != nil {
+				return err
+			}
+			loc.ID, loc.Partner, loc.Customer, loc.System = id, c.Partner, c.ID, sys.Name
+		}
+		if loc.HWKC, err = l.hostID(sys.Name, loc.HWKC, "hardware key code"); err != nil {
+			return err
+		}
+		if loc.SecondaryHWKC != "" {
+			if loc.SecondaryHWKC, err = l.hostID(sys.Name, loc.SecondaryHWKC, "secondary hardware key code"); err != nil {
+				return err
+			}
+			if loc.SecondaryHWKC == loc.HWKC {
+				return wrapf(ErrInvalid, "secondary hardware key code equals the primary")
+			}
+		}
+		for _, code := range []string{loc.HWKC, loc.SecondaryHWKC} {
+			if code == "" {
+				continue
+			}
+			if _, ok, err := o.tx.Get(bHWKC, code); err != nil {
+				return err
+			} else if ok {
+				return wrapf(ErrExists, "a location for hardware key code %s", code)
+			}
+			if err := o.tx.Put(bHWKC, code, []byte(id)); err != nil {
+				return err
+			}
+		}
+		o.ref("location", id)
+		o.ref("hwkc", loc.HWKC)
+		if err := putRec(o.tx, bLocs, id, loc); err != nil {
+			return err
+		}
+		if err := o.tx.Put(bLocByP, k(loc.Partner, id), nil); err != nil {
+			return err
+		}
+		if err := o.tx.Put(bLocByC, k(loc.Customer, id), nil); err != nil {
+			return err
+		}
+		if loc.Parent != "" {
+			return o.tx.Put(bKids, k(loc.Parent, id), nil)
+		}
+		return nil
+	})
+	if err != nil {
+		return Location{}, err
+	}
+	return loc, nil
+}
+
+func (l *Ledger) hostID(system, code, what string) (string, error) {
+	if code == "" {
+		return "", wrapf(ErrInvalid, "%s is empty", what)
+	}
+	c, err := l.cfg.HostID(system, code)
+	if err != nil {
+		if errors.Is(err, ErrInvalid) {
+			return "", err
+		}
+		return "", fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)
+	}
+	if err := checkKey("b", c); err != nil || strings.Contains(c, sep) {
+		return "", wrapf(ErrInvalid, "%s %q", what, code)
+	}
+	return c, nil
+}
+
+// ruleErr makes sure a rule's refusal matches ErrRule (or the sentinel it chose).
+func ruleErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, s := range []error{ErrNotAllowed, ErrNotFound, ErrExists, ErrInvalid, ErrQuantity, ErrAgreement, ErrNoDemo, ErrState, ErrRule, ErrCorrupt} {
+		if errors.Is(err, s) {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: %w", ErrRule, err)
+}
+
+// LocationEdit holds the editable fields of a location. System, hardware key codes, customer and
+// parent are not editable here (hardware replacement and migration are their own operations).
+type LocationEdit struct {
+	Name, Address, Reference, CustomerEmail, DealerEmail string
+	Verticals                                            []string
+}
+
+// EditLocation replaces a location's editable fields.
+func (l *Ledger) EditLocation(ctx context.Context, a Actor, id string, e LocationEdit) error {
+	return l.update(ctx, a, "edit location", func(o *op) error {
+		if err := o.lmsUser("edit locations"); err != nil {
+			return err
+		}
+		loc, err := o.location(id)
+		if err != nil {
+			return err
+		}
+		loc.Name, loc.Address, loc.Reference, loc.CustomerEmail, loc.DealerEmail = e.Name, e.Address, e.Reference, e.CustomerEmail, e.DealerEmail
+		loc.Verticals = slices.Clone(e.Verticals)
+		if err := checkLocationText(loc); err != nil {
+			return err
+		}
+		o.ref("location", id)
+		return putRec(o.tx, bLocs, id, loc)
+	})
+}
+
+// LocationView is a location with its lines and children, as the location licenses page shows it.
+type LocationView struct {
+	Location
+	Attached  []Line
+	Activated []Line
+	Children  []Location
+	File      *IssuedInfo // the latest issued file, nil before the first activation
+}
+
+// IssuedInfo describes an issued file without its bytes.
+type IssuedInfo struct {
+	Serial         uint64
+	Name           string
+	ActivationCode string
+}
+
+// Location returns a location with its attached and activated lines and child locations.
+func (l *Ledger) Location(ctx context.Context, a Actor, id string) (LocationView, error) {
+	var v LocationView
+	err := l.view(ctx, a, "location", func(o *op) error {
+		var err error
+		v, err = o.locationView(id)
+		return err
+	})
+	return v, err
+}
+
+func (o *op) locationView(id string) (LocationView, error) {
+	loc, err := o.location(id)
+	if err != nil {
+		return LocationView{}, err
+	}
+	v := LocationView{Location: loc}
+	lines, err := o.locLines(id)
+	if err != nil {
+		return v, err
+	}
+	for _, ln := range lines {
+		if ln.State == StateActivated {
+			v.Activated = append(v.Activated, ln)
+		} else {
+			v.Attached = append(v.Attached, ln)
+		}
+	}
+	if v.Children, err = o.children(id); err != nil {
+		return v, err
+	}
+	var f Issued
+	if ok, err := getRec(o.tx, bFiles, id, &f); err != nil {
+		return v, err
+	} else if ok {
+		v.File = &IssuedInfo{Serial: f.Serial, Name: f.Name, ActivationCode: f.ActivationCode}
+	}
+	return v, nil
+}
+
+func (o *op) locLines(loc string) ([]Line, error) {
+	var out []Line
+	err := o.tx.Scan(bLocLines, loc+sep, func(kk string, _ []byte) (bool, error) {
+		var ln Line
+		ok, err := getRec(o.tx, bSKC, kk[len(loc)+1:], &ln)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			return false, wrapf(ErrCorrupt, "location %s: line %s missing", loc, kk[len(loc)+1:])
+		}
+		out = append(out, ln)
+		return true, nil
+	})
+	return out, err
+}
+
+func (o *op) children(loc string) ([]Location, error) {
+	var out []Location
+	err := o.tx.Scan(bKids, loc+sep, func(kk string, _ []byte) (bool, error) {
+		var c Location
+		if _, err := getRec(o.tx, bLocs, kk[len(loc)+1:], &c); err != nil {
+			return false, err
+		}
+		out = append(out, c)
+		return true, nil
+	})
+	return out, err
+}
+
+// Locations returns the locations of one customer.
+func (l *Ledger) Locations(ctx context.Context, a Actor, customer string) ([]Location, error) {
+	var out []Location
+	err := l.view(ctx, a, "locations", func(o *op) error {
+		if _, err := o.customer(customer); err != nil {
+			return err
+		}
+		return o.tx.Scan(bLocByC, customer+sep, func(kk string, _ []byte) (bool, error) {
+			var loc Location
+			if _, err := getRec(o.tx, bLocs, kk[len(customer)+1:], &loc); err != nil {
+				return false, err
+			}
+			out = append(out, loc)
+			return true, nil
+		})
+	})
+	return out, err
+}
+
+// SearchLocations finds locations by name or hardware key code. A partner's user searches its own
+// locations: q matches case-insensitively anywhere in the name or the code (cost proportional to
+// the partner's locations). An administrator searches every partner by code prefix (cost
+// proportional to the matches). At most limit results (0 means 100).
+func (l *Ledger) SearchLocations(ctx context.Context, a Actor, q string, limit int) ([]Location, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []Location
+	err := l.view(ctx, a, "search locations", func(o *op) error {
+		if o.admin() {
+			if q == "" {
+				return wrapf(ErrInvalid, "empty search")
+			}
+			return o.tx.Scan(bHWKC, strings.TrimSpace(q), func(_ string, id []byte) (bool, error) {
+				var loc Location
+				if _, err := getRec(o.tx, bLocs, string(id), &loc); err != nil {
+					return false, err
+				}
+				if !slices.ContainsFunc(out, func(x Location) bool { return x.ID == loc.ID }) {
+					out = append(out, loc)
+				}
+				return len(out) < limit, nil
+			})
+		}
+		lq := strings.ToLower(strings.TrimSpace(q))
+		p := o.partner.ID
+		return o.tx.Scan(bLocByP, p+sep, func(kk string, _ []byte) (bool, error) {
+			var loc Location
+			if _, err := getRec(o.tx, bLocs, kk[len(p)+1:], &loc); err != nil {
+				return false, err
+			}
+			if strings.Contains(strings.ToLower(loc.Name), lq) || strings.Contains(strings.ToLower(loc.HWKC), lq) ||
+				loc.SecondaryHWKC != "" && strings.Contains(strings.ToLower(loc.SecondaryHWKC), lq) {
+				out = append(out, loc)
+			}
+			return len(out) < limit, nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,141 @@
+package entitlement
+
+import (
+	"context"
+	"strings"
+)
+
+// LookupHWKC returns the location holding a hardware key code (primary or secondary), with its
+// lines. The code is matched exactly after trimming.
+func (l *Ledger) LookupHWKC(ctx context.Context, a Actor, code string) (LocationView, error) {
+	var v LocationView
+	err := l.view(ctx, a, "hardware key code lookup", func(o *op) error {
+		code = strings.TrimSpace(code)
+		if err := checkKey("b", code); err != nil {
+			return wrapf(ErrInvalid, "hardware key code %q", code)
+		}
+		id, ok, err := o.tx.Get(bHWKC, code)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return wrapf(ErrNotFound, "hardware key code %s", code)
+		}
+		v, err = o.locationView(string(id))
+		return err
+	})
+	return v, err
+}
+
+// LookupSKC returns the line with a software key code and its location.
+func (l *Ledger) LookupSKC(ctx context.Context, a Actor, skc string) (Line, Location, error) {
+	var ln Line
+	var loc Location
+	err := l.view(ctx, a, "software key code lookup", func(o *op) error {
+		skc = strings.ToUpper(strings.TrimSpace(skc))
+		if err := checkKey("b", skc); err != nil {
+			return wrapf(ErrInvalid, "software key code %q", skc)
+		}
+		ok, err := getRec(o.tx, bSKC, skc, &ln)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return wrapf(ErrNotFound, "software key code %s", skc)
+		}
+		loc, err = o.location(ln.Location)
+		return err
+	})
+	return ln, loc, err
+}
+
+// OrderDetails is what the purchase/sales order lookup shows: the partner's shipped lines of the
+// order and every location line taken from them.
+type OrderDetails struct {
+	Shipped []ShippedLine
+	Lines   []Line
+}
+
+// LookupOrder returns the actor's partner's lines shipped under a purchase order or sales order
+// number (both are searched), with the location lines taken from them. An administrator sees every
+// partner's.
+func (l *Ledger) LookupOrder(ctx context.Context, a Actor, number string) (OrderDetails, error) {
+	var d OrderDetails
+	err := l.view(ctx, a, "order lookup", func(o *op) error {
+		if err := checkID("order number", number); err != nil {
+			return err
+		}
+		seen := map[uint64]bool{}
+		for _, b := range []string{bPO, bSO} {
+			prefix := number + sep
+			if !o.admin() {
+				prefix += o.partner.ID + sep
+			}
+			err := o.tx.Scan(b, prefix, func(kk string, _ []byte) (bool, error) {
+				id, ok := parseN16(kk[len(kk)-8:])
+				if !ok || seen[id] {
+					return ok, nil
+				}
+				seen[id] = true
+				s, err := o.shipped(id)
+				if err != nil {
+					return false, err
+				}
+				d.Shipped = append(d.Shipped, s)
+				return true, o.tx.Scan(bSource, n16(id)+sep, func(sk string, _ []byte) (bool, error) {
+					var ln Line
+					if _, err := getRec(o.tx, bSKC, sk[9:], &ln); err != nil {
+						return false, err
+					}
+					d.Lines = append(d.Lines, ln)
+					return true, nil
+				})
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if len(d.Shipped) == 0 {
+			return wrapf(ErrNotFound, "order %s", number)
+		}
+		return nil
+	})
+	return d, err
+}
+
+// RecentlyAttached returns the actor's partner's lines that are attached now, newest first, at
+// most limit (0 means 20).
+func (l *Ledger) RecentlyAttached(ctx context.Context, a Actor, limit int) ([]Line, error) {
+	return l.recent(ctx, a, recentAttached, limit)
+}
+
+// RecentlyActivated returns the actor's partner's activated lines, newest first, at most limit (0
+// means 20).
+func (l *Ledger) RecentlyActivated(ctx context.Context, a Actor, limit int) ([]Line, error) {
+	return l.recent(ctx, a, recentActivated, limit)
+}
+
+func (l *Ledger) recent(ctx context.Context, a Actor, list string, limit int) ([]Line, error) {
+	if limit <= 0 {
+		limit = 20
+	}
+	var out []Line
+	err := l.view(ctx, a, "recent lines", func(o *op) error {
+		if err := o.lmsUser("see recent lines"); err != nil {
+			return err
+		}
+		return o.tx.Scan(bRecent, k(o.partner.ID, list)+sep, func(_ string, skc []byte) (bool, error) {
+			var ln Line
+			ok, err := getRec(o.tx, bSKC, string(skc), &ln)
+			if err != nil {
+				return false, err
+			}
+			if !ok {
+				return false, wrapf(ErrCorrupt, "recent list names missing line %s", skc)
+			}
+			out = append(out, ln)
+			return len(out) < limit, nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,228 @@
+package entitlement
+
+import "time"
+
+// PartnerKind says what a business partner may do. Only a distributor reships and impersonates.
+type PartnerKind uint8
+
+// Partner kinds.
+const (
+	KindInvalid     PartnerKind = iota
+	KindVendor                  // the vendor itself: ships orders, runs the license desk
+	KindDistributor             // T1 business partner
+	KindDealer                  // T2 dealer/reseller
+)
+
+func (k PartnerKind) String() string {
+	switch k {
+	case KindVendor:
+		return "vendor"
+	case KindDistributor:
+		return "distributor"
+	case KindDealer:
+		return "dealer"
+	}
+	return "invalid"
+}
+
+// Role is a set of user roles.
+type Role uint8
+
+// Roles a user may hold.
+const (
+	RoleLMSUser        Role = 1 << iota // may use the ledger for its partner
+	RoleSWADistributor                  // SWA Distributor Admin
+	RoleSWADealer                       // SWA Dealer Admin
+	RoleAdmin                           // LMS administrator: ships orders, manages partners, desk actions
+	roleAll            = RoleLMSUser | RoleSWADistributor | RoleSWADealer | RoleAdmin
+)
+
+// Has reports whether r holds every role in want.
+func (r Role) Has(want Role) bool { return r&want == want }
+
+// Partner is a business partner: a distributor, a dealer/reseller, or the vendor.
+type Partner struct {
+	ID   string      `cbor:"1,keyasint"`
+	Name string      `cbor:"2,keyasint"`
+	Kind PartnerKind `cbor:"3,keyasint"`
+}
+
+// User is an LMS user account. ID is the login (normally the e-mail address).
+type User struct {
+	ID      string `cbor:"1,keyasint"`
+	Name    string `cbor:"2,keyasint"`
+	Partner string `cbor:"3,keyasint"`
+	Roles   Role   `cbor:"4,keyasint"`
+}
+
+// Actor is who performs an operation: the authenticated user and, while impersonating, the dealer
+// user acted as. Obtain an impersonating actor from [Ledger.Impersonate]; the ledger checks the
+// shipping allowance again on every operation.
+type Actor struct {
+	User string // the authenticated user
+	As   string // the impersonated dealer user, or "" when acting as oneself
+}
+
+// String is the identity shown to the user: the login, or IMP:<distributor user>/<dealer user>.
+func (a Actor) String() string {
+	if a.As == "" {
+		return a.User
+	}
+	return "IMP:" + a.User + "/" + a.As
+}
+
+// Order is a shipment from the vendor into a partner's license bin.
+type Order struct {
+	Partner string      // receiving partner
+	PO, SO  string      // purchase order and sales order numbers
+	Lines   []OrderLine // part numbers and quantities
+}
+
+// OrderLine is one part of an order.
+type OrderLine struct {
+	Part string
+	Qty  int64
+}
+
+// ShippedLine is one part of one order in one partner's bin. Its quantities always satisfy
+// Shipped = InBin + Attached + Activated + ReshippedOut + Returned (see [CheckConservation]).
+type ShippedLine struct {
+	ID           uint64    `cbor:"1,keyasint"`
+	Partner      string    `cbor:"2,keyasint"`
+	PO           string    `cbor:"3,keyasint"`
+	SO           string    `cbor:"4,keyasint"`
+	Part         string    `cbor:"5,keyasint"`
+	Shipped      int64     `cbor:"6,keyasint"`
+	InBin        int64     `cbor:"7,keyasint"`
+	Attached     int64     `cbor:"8,keyasint"`
+	Activated    int64     `cbor:"9,keyasint"`
+	ReshippedOut int64     `cbor:"10,keyasint"`
+	Returned     int64     `cbor:"11,keyasint"`
+	Parent       uint64    `cbor:"12,keyasint,omitempty"` // the distributor's line this was reshipped from; 0 for a vendor shipment
+	ShippedAt    time.Time `cbor:"13,keyasint"`
+}
+
+// Pick selects a quantity of a shipped line for attach, reship or return. Qty 0 skips the line.
+type Pick struct {
+	Line uint64
+	Qty  int64
+}
+
+// LineState is the state of a line on a location.
+type LineState uint8
+
+// Line states. Attached lines can be detached; activated lines are final.
+const (
+	StateAttached LineState = iota + 1
+	StateActivated
+)
+
+func (s LineState) String() string {
+	switch s {
+	case StateAttached:
+		return "attached"
+	case StateActivated:
+		return "activated"
+	}
+	return "invalid"
+}
+
+// Line is a quantity of one part on one location, identified by its software key code.
+type Line struct {
+	SKC         string    `cbor:"1,keyasint"`
+	Location    string    `cbor:"2,keyasint"`
+	Source      uint64    `cbor:"3,keyasint"` // the shipped line it came from
+	Part        string    `cbor:"4,keyasint"`
+	Qty         int64     `cbor:"5,keyasint"`
+	State       LineState `cbor:"6,keyasint"`
+	PO          string    `cbor:"7,keyasint"`
+	SO          string    `cbor:"8,keyasint"`
+	Partner     string    `cbor:"9,keyasint"`
+	AttachedAt  time.Time `cbor:"10,keyasint"`
+	ActivatedAt time.Time `cbor:"11,keyasint,omitempty"`
+	Recent      uint64    `cbor:"12,keyasint"` // position in the recently attached/activated lists
+}
+
+// Customer is an end customer of a partner.
+type Customer struct {
+	ID        string `cbor:"1,keyasint"` // UUID, assigned on create
+	Partner   string `cbor:"2,keyasint"` // assigned on create
+	Name      string `cbor:"3,keyasint"`
+	Address   string `cbor:"4,keyasint,omitempty"`
+	Reference string `cbor:"5,keyasint,omitempty"` // reference note (customer number)
+	Email     string `cbor:"6,keyasint,omitempty"`
+}
+
+// Location is a customer location: one installed system with its host id.
+type Location struct {
+	ID            string    `cbor:"1,keyasint"` // UUID, assigned on create
+	Customer      string    `cbor:"2,keyasint"`
+	Partner       string    `cbor:"3,keyasint"` // assigned on create: the customer's partner
+	Parent        string    `cbor:"4,keyasint,omitempty"`
+	Name          string    `cbor:"5,keyasint"`
+	Address       string    `cbor:"6,keyasint,omitempty"`
+	System        string    `cbor:"7,keyasint"`            // LMS system type name, see [Catalog.Systems]
+	HWKC          string    `cbor:"8,keyasint"`            // primary hardware key code, canonical form
+	SecondaryHWKC string    `cbor:"9,keyasint,omitempty"`  // secondary (redundant) code
+	Reference     string    `cbor:"10,keyasint,omitempty"` // reference note
+	CustomerEmail string    `cbor:"11,keyasint,omitempty"` // customer e-mail
+	DealerEmail   string    `cbor:"12,keyasint,omitempty"` // dealer e-mail
+	Verticals     []string  `cbor:"13,keyasint,omitempty"` // market verticals
+	DemosLeft     int       `cbor:"14,keyasint"`           // demo licenses left (starts at 2)
+	FileSerial    uint64    `cbor:"15,keyasint,omitempty"` // serial of the last issued file
+	Created       time.Time `cbor:"16,keyasint"`
+	Attrs         []Attr    `cbor:"17,keyasint,omitempty"` // bound attributes for system rules (IP, FCN, domain…)
+}
+
+// Attr is a named attribute of a location that per-system rules use (the LAN1 IP of an SV9500
+// Standard Server, the Full Computer Name of a dongle-less iS3000, a 3C domain name).
+type Attr struct {
+	Name  string `cbor:"1,keyasint"`
+	Value string `cbor:"2,keyasint"`
+}
+
+// Issued is a license file the ledger issued for a location.
+type Issued struct {
+	Location       string    `cbor:"1,keyasint"`
+	Serial         uint64    `cbor:"2,keyasint"`
+	Issued         time.Time `cbor:"3,keyasint"`
+	Demo           bool      `cbor:"4,keyasint,omitempty"`
+	NotAfter       time.Time `cbor:"5,keyasint,omitempty"` // end of a demo file
+	Name           string    `cbor:"6,keyasint"`           // download name, e.g. 191000343919-svi.zip
+	Data           []byte    `cbor:"7,keyasint"`           // the download (container) bytes
+	File           []byte    `cbor:"8,keyasint"`           // the signed license file inside it
+	ActivationCode string    `cbor:"9,keyasint,omitempty"`
+}
+
+// Reshipment records a distributor's reshipment into a dealer's bin.
+type Reshipment struct {
+	ID     uint64          `cbor:"1,keyasint"`
+	From   string          `cbor:"2,keyasint"` // distributor partner
+	To     string          `cbor:"3,keyasint"` // dealer partner
+	ToUser string          `cbor:"4,keyasint"` // the dealer user addressed
+	PO     string          `cbor:"5,keyasint"`
+	SO     string          `cbor:"6,keyasint"`
+	Lines  []ReshippedPart `cbor:"7,keyasint"`
+	Time   time.Time       `cbor:"8,keyasint"`
+	By     string          `cbor:"9,keyasint"` // actor identity
+}
+
+// ReshippedPart is one part of a [Reshipment] or a [Return].
+type ReshippedPart struct {
+	From uint64 `cbor:"1,keyasint"` // the sender's shipped line
+	To   uint64 `cbor:"2,keyasint"` // the receiver's shipped line (0 for a return to the vendor)
+	Part string `cbor:"3,keyasint"`
+	Qty  int64  `cbor:"4,keyasint"`
+}
+
+// Return records bin lines a partner returned to whoever shipped them: a dealer returns reshipped
+// lines to its distributor, a partner returns vendor shipments to the vendor.
+type Return struct {
+	ID     uint64          `cbor:"1,keyasint"`
+	From   string          `cbor:"2,keyasint"`
+	To     string          `cbor:"3,keyasint"` // receiving partner, "" for the vendor
+	Lines  []ReshippedPart `cbor:"4,keyasint"`
+	Reason string          `cbor:"5,keyasint,omitempty"`
+	Time   time.Time       `cbor:"6,keyasint"`
+	By     string          `cbor:"7,keyasint"`
+}

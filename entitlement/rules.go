@@ -1,0 +1,53 @@
+package entitlement
+
+// Rules are one system type's own rules (DOMAIN.md §6 "Per system"), consulted inside the
+// operation's transaction, after the general checks pass and before anything is written. A rule
+// refuses by returning an error; the ledger wraps it with ErrRule unless it already wraps one of
+// the package's sentinels, and nothing is changed. Register rules per system name in
+// [Config.Rules]. Methods may not keep the [RuleView] after they return.
+type Rules interface {
+	// CreateLocation sees the location about to be created (its parent, if any, is readable
+	// through v). It may fill in what the system derives itself (a temp key or virtual HWKC in
+	// loc.HWKC, attributes in loc.Attrs); the HWKC is validated for the system afterwards.
+	CreateLocation(v RuleView, loc *Location) error
+	// Attach sees the lines about to be attached (SKCs not yet assigned).
+	Attach(v RuleView, loc Location, adding []Line) error
+	// Activate sees the attached lines about to be activated.
+	Activate(v RuleView, loc Location, activating []Line) error
+}
+
+// RuleView is the read-only view of the ledger a rule consults.
+type RuleView interface {
+	// Catalog is the ledger's catalog.
+	Catalog() *Catalog
+	// Location returns a location by id.
+	Location(id string) (Location, bool, error)
+	// Lines returns every line (attached and activated) on a location, in SKC order.
+	Lines(location string) ([]Line, error)
+	// Children returns a location's child locations.
+	Children(location string) ([]Location, error)
+	// LocationByHWKC returns the location holding a hardware key code.
+	LocationByHWKC(code string) (Location, bool, error)
+}
+
+type ruleView struct{ o *op }
+
+func (v ruleView) Catalog() *Catalog { return v.o.l.cat }
+
+func (v ruleView) Location(id string) (Location, bool, error) {
+	var loc Location
+	ok, err := getRec(v.o.tx, bLocs, id, &loc)
+	return loc, ok, err
+}
+
+func (v ruleView) Lines(location string) ([]Line, error) { return v.o.locLines(location) }
+
+func (v ruleView) Children(location string) ([]Location, error) { return v.o.children(location) }
+
+func (v ruleView) LocationByHWKC(code string) (Location, bool, error) {
+	id, ok, err := v.o.tx.Get(bHWKC, code)
+	if err != nil || !ok {
+		return Location{}, false, err
+	}
+	return v.Location(string(id))
+}

@@ -1,0 +1,515 @@
+package entitlement
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+const bPartnerLines = "plines"
+
+func init() { allBuckets = append(allBuckets, bPartnerLines, bSource) }
+
+// shipped loads a shipped line.
+func (o *op) shipped(id uint64) (ShippedLine, error) {
+	var s ShippedLine
+	ok, err := getRec(o.tx, bLines, n16(id), &s)
+	if err != nil {
+		return s, err
+	}
+	if !ok {
+		return s, wrapf(ErrNotFound, "shipped line %d", id)
+	}
+	return s, nil
+}
+
+func binKey(s ShippedLine) string { return k(s.Partner, s.PO, n16(s.ID)) }
+
+// saveLine writes a shipped line, keeps its indexes and records the change in the audit record.
+// before is nil for a new line.
+func (o *op) saveLine(before *ShippedLine, after ShippedLine) error {
+	q := qtyOf(after)
+	if q.InBin < 0 || q.Attached < 0 || q.Activated < 0 || q.ReshippedOut < 0 || q.Returned < 0 ||
+		q.Shipped != q.InBin+q.Attached+q.Activated+q.ReshippedOut+q.Returned {
+		return wrapf(ErrCorrupt, "shipped line %d would break conservation: %+v", after.ID, q)
+	}
+	ch := QtyChange{Line: after.ID, Part: after.Part, After: q}
+	if before != nil {
+		ch.Before = qtyOf(*before)
+		if before.InBin > 0 && after.InBin == 0 {
+			if err := o.tx.Delete(bBin, binKey(after)); err != nil {
+				return err
+			}
+		}
+	} else {
+		if err := o.tx.Put(bPartnerLines, k(after.Partner, n16(after.ID)), nil); err != nil {
+			return err
+		}
+		if err := o.tx.Put(bPO, k(after.PO, after.Partner, n16(after.ID)), nil); err != nil {
+			return err
+		}
+		if err := o.tx.Put(bSO, k(after.SO, after.Partner, n16(after.ID)), nil); err != nil {
+			return err
+		}
+	}
+	if after.InBin > 0 && (before == nil || before.InBin == 0) {
+		if err := o.tx.Put(bBin, binKey(after), nil); err != nil {
+			return err
+		}
+	}
+	// Merge with an earlier change of the same line in this operation.
+	for i := range o.rec.Changes {
+		if o.rec.Changes[i].Line == after.ID {
+			o.rec.Changes[i].After = q
+			return putRec(o.tx, bLines, n16(after.ID), after)
+		}
+	}
+	o.rec.Changes = append(o.rec.Changes, ch)
+	return putRec(o.tx, bLines, n16(after.ID), after)
+}
+
+func (l *Ledger) checkOrderLines(lines []OrderLine) error {
+	if len(lines) == 0 {
+		return wrapf(ErrInvalid, "order has no lines")
+	}
+	if len(lines) > 10000 {
+		return wrapf(ErrInvalid, "order has more than 10000 lines")
+	}
+	for i, ln := range lines {
+		if _, ok := l.cat.Part(ln.Part); !ok {
+			return wrapf(ErrInvalid, "order line %d: unknown part number %q", i+1, ln.Part)
+		}
+		if ln.Qty <= 0 || ln.Qty > 1e9 {
+			return wrapf(ErrInvalid, "order line %d (%s): quantity %d, want 1 to 1e9", i+1, ln.Part, ln.Qty)
+		}
+	}
+	return nil
+}
+
+// Ship ships an order into a partner's license bin (administrator only: the vendor's order
+// processing). Each order line becomes a [ShippedLine]. An order (partner, PO, SO) ships once: a
+// repeat is refused with ErrExists, so a retried shipment cannot double the stock.
+func (l *Ledger) Ship(ctx context.Context, a Actor, ord Order) ([]ShippedLine, error) {
+	var out []ShippedLine
+	err := l.update(ctx, a, "ship", func(o *op) error {
+		if err := o.need(RoleAdmin, "ship orders"); err != nil {
+			return err
+		}
+		var p Partner
+		if ok, err := getRec(o.tx, bPartners, ord.Partner, &p); err != nil {
+			return err
+		} else if !ok || p.Kind == KindVendor {
+			return wrapf(ErrInvalid, "ship to %q: not a distributor or dealer", ord.Partner)
+		}
+		var err error
+		out, err = o.ship(ord, nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ship creates the lines of an order; parents (same length as ord.Lines) marks a reshipment.
+func (o *op) ship(ord Order, parents []uint64) ([]ShippedLine, error) {
+	if err := checkID("purchase order", ord.PO); err != nil {
+		return nil, err
+	}
+	if err := checkID("sales order", ord.SO); err != nil {
+		return nil, err
+	}
+	if err := o.l.checkOrderLines(ord.Lines); err != nil {
+		return nil, err
+	}
+	okey := k(ord.Partner, ord.PO, ord.SO)
+	if _, ok, err := o.tx.Get(bOrders, okey); err != nil {
+		return nil, err
+	} else if ok {
+		return nil, wrapf(ErrExists, "order PO %s / SO %s for %s", ord.PO, ord.SO, ord.Partner)
+	}
+	if err := o.tx.Put(bOrders, okey, nil); err != nil {
+		return nil, err
+	}
+	o.ref("po", ord.PO)
+	o.ref("so", ord.SO)
+	out := make([]ShippedLine, 0, len(ord.Lines))
+	for i, ln := range ord.Lines {
+		id, err := nextSeq(o.tx, "line")
+		if err != nil {
+			return nil, err
+		}
+		s := ShippedLine{ID: id, Partner: ord.Partner, PO: ord.PO, SO: ord.SO, Part: ln.Part, Shipped: ln.Qty,
+			InBin: ln.Qty, ShippedAt: o.now}
+		if parents != nil {
+			s.Parent = parents[i]
+		}
+		if err := o.saveLine(nil, s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Bin returns the actor's partner's available lines (quantity in the bin > 0), sorted by purchase
+// order and then shipment. The cost is proportional to the lines in the bin.
+func (l *Ledger) Bin(ctx context.Context, a Actor) ([]ShippedLine, error) {
+	var out []ShippedLine
+	err := l.view(ctx, a, "bin", func(o *op) error {
+		if err := o.lmsUser("see the license bin"); err != nil {
+			return err
+		}
+		var err error
+		out, err = o.bin(o.partner.ID)
+		return err
+	})
+	return out, err
+}
+
+func (o *op) bin(partner string) ([]ShippedLine, error) {
+	var out []ShippedLine
+	err := o.tx.Scan(bBin, partner+sep, func(kk string, _ []byte) (bool, error) {
+		id, ok := parseN16(kk[len(kk)-8:])
+		if !ok {
+			return false, wrapf(ErrCorrupt, "bin index key")
+		}
+		s, err := o.shipped(id)
+		if err != nil {
+			return false, err
+		}
+		out = append(out, s)
+		return true, nil
+	})
+	return out, err
+}
+
+// PartStock is a partner's stock of one part number.
+type PartStock struct {
+	Part                          string
+	Name                          string
+	InBin, Attached, Activated    int64
+	ReshippedOut, Returned, Total int64 // Total = shipped into the partner's bin
+}
+
+// Inventory returns the actor's partner's parts inventory, per part number, over every line ever
+// shipped to it. The cost is proportional to the partner's shipped lines.
+func (l *Ledger) Inventory(ctx context.Context, a Actor) ([]PartStock, error) {
+	m := map[string]*PartStock{}
+	err := l.view(ctx, a, "parts inventory", func(o *op) error {
+		if err := o.lmsUser("see the parts inventory"); err != nil {
+			return err
+		}
+		p := o.partner.ID
+		return o.tx.Scan(bPartnerLines, p+sep, func(kk string, _ []byte) (bool, error) {
+			id, _ := parseN16(kk[len(p)+1:])
+			s, err := o.shipped(id)
+			if err != nil {
+				return false, err
+			}
+			ps := m[s.Part]
+			if ps == nil {
+				part, _ := l.cat.Part(s.Part)
+				ps = &PartStock{Part: s.Part, Name: part.Name}
+				m[s.Part] = ps
+			}
+			ps.InBin += s.InBin
+			ps.Attached += s.Attached
+			ps.Activated += s.Activated
+			ps.ReshippedOut += s.ReshippedOut
+			ps.Returned += s.Returned
+			ps.Total += s.Shipped
+			return true, nil
+		})
+	})
+	out := make([]PartStock, 0, len(m))
+	for _, ps := range m {
+		out = append(out, *ps)
+	}
+	slices.SortFunc(out, func(x, y PartStock) int { return strings.Compare(x.Part, y.Part) })
+	return out, err
+}
+
+// takePicks validates picks against the actor's bin and takes their quantities out of the bin
+// (the caller puts them somewhere, keeping conservation). It returns the changed lines in pick
+// order; picks with Qty 0 are skipped. Sum over picks of one line may not exceed its bin quantity.
+func (o *op) takePicks(picks []Pick, what string) (lines []ShippedLine, qty []int64, err error) {
+	if len(picks) > 10000 {
+		return nil, nil, wrapf(ErrInvalid, "more than 10000 lines selected")
+	}
+	idx := map[uint64]int{}
+	for i, p := range picks {
+		if p.Qty < 0 {
+			return nil, nil, wrapf(ErrInvalid, "selection %d (line %d): negative quantity %d", i+1, p.Line, p.Qty)
+		}
+		if p.Qty == 0 {
+			continue
+		}
+		j, seen := idx[p.Line]
+		if !seen {
+			s, err := o.shipped(p.Line)
+			if err != nil {
+				return nil, nil, err
+			}
+			if s.Partner != o.partner.ID {
+				return nil, nil, notAllowed("%s may not %s line %d of another partner's bin", o.actor, what, p.Line)
+			}
+			j = len(lines)
+			idx[p.Line] = j
+			lines = append(lines, s)
+			qty = append(qty, 0)
+		}
+		if p.Qty > lines[j].InBin-qty[j] {
+			return nil, nil, wrapf(ErrQuantity, "line %d (%s, PO %s): %d selected, %d in the bin", p.Line, lines[j].Part, lines[j].PO, p.Qty, lines[j].InBin-qty[j])
+		}
+		qty[j] += p.Qty
+	}
+	if len(lines) == 0 {
+		return nil, nil, wrapf(ErrInvalid, "nothing selected to %s", what)
+	}
+	return lines, qty, nil
+}
+
+// ReshipRequest is a distributor's reshipment into a dealer's bin.
+type ReshipRequest struct {
+	DealerUser string // login (e-mail) of an LMS user at the dealer
+	PO, SO     string // the new order numbers in the dealer's bin
+	Picks      []Pick // lines of the distributor's bin and quantities
+}
+
+// Reship moves bin quantities from a distributor's bin to a dealer's bin under a new PO/SO.
+// Allowed only to a distributor's LMS user (not while impersonating) where the shipping allowance
+// distributor→dealer exists. The dealer's new lines remember the lines they came from.
+func (l *Ledger) Reship(ctx context.Context, a Actor, req ReshipRequest) (Reshipment, error) {
+	var rs Reshipment
+	err := l.update(ctx, a, "reship", func(o *op) error {
+		if err := o.need(RoleLMSUser, "reship"); err != nil {
+			return err
+		}
+		if o.partner.Kind != KindDistributor {
+			return notAllowed("%s may not reship: only distributors reship", o.actor)
+		}
+		var du User
+		if ok, err := getRec(o.tx, bUsers, req.DealerUser, &du); err != nil {
+			return err
+		} else if !ok {
+			return wrapf(ErrNotFound, "dealer user %q", req.DealerUser)
+		}
+		var dp Partner
+		if _, err := getRec(o.tx, bPartners, du.Partner, &dp); err != nil {
+			return err
+		}
+		if dp.Kind != KindDealer {
+			return wrapf(ErrInvalid, "reship to %q: not a dealer/reseller user", du.ID)
+		}
+		if _, ok, err := o.tx.Get(bAllow, k(o.partner.ID, dp.ID)); err != nil {
+			return err
+		} else if !ok {
+			return notAllowed("%s may not reship to %s: no shipping allowance", o.actor, dp.ID)
+		}
+		lines, qty, err := o.takePicks(req.Picks, "reship")
+		if err != nil {
+			return err
+		}
+		ord := Order{Partner: dp.ID, PO: req.PO, SO: req.SO}
+		parents := make([]uint64, len(lines))
+		for i, s := range lines {
+			before := s
+			s.InBin -= qty[i]
+			s.ReshippedOut += qty[i]
+			if err := o.saveLine(&before, s); err != nil {
+				return err
+			}
+			ord.Lines = append(ord.Lines, OrderLine{Part: s.Part, Qty: qty[i]})
+			parents[i] = s.ID
+		}
+		created, err := o.ship(ord, parents)
+		if err != nil {
+			return err
+		}
+		id, err := nextSeq(o.tx, "reship")
+		if err != nil {
+			return err
+		}
+		rs = Reshipment{ID: id, From: o.partner.ID, To: dp.ID, ToUser: du.ID, PO: req.PO, SO: req.SO, Time: o.now, By: o.actor.String()}
+		for i, c := range created {
+			rs.Lines = append(rs.Lines, ReshippedPart{From: parents[i], To: c.ID, Part: c.Part, Qty: c.Shipped})
+		}
+		o.ref("reship", fmt.Sprint(id))
+		o.ref("partner", dp.ID)
+		if err := putRec(o.tx, bReship, n16(id), rs); err != nil {
+			return err
+		}
+		if err := o.tx.Put(bReshipF, k(rs.From, n16(id)), nil); err != nil {
+			return err
+		}
+		return o.tx.Put(bReshipT, k(rs.To, n16(id)), nil)
+	})
+	if err != nil {
+		return Reshipment{}, err
+	}
+	return rs, nil
+}
+
+// Resold returns the reshipments the actor's distributor made (the resold/reshipped order lookup),
+// newest first, at most limit (0 means 100).
+func (l *Ledger) Resold(ctx context.Context, a Actor, limit int) ([]Reshipment, error) {
+	var out []Reshipment
+	err := l.view(ctx, a, "resold orders", func(o *op) error {
+		if err := o.lmsUser("see resold orders"); err != nil {
+			return err
+		}
+		return listRecs(o.tx, bReshipF, bReship, o.partner.ID, limit, func(b []byte) error {
+			var r Reshipment
+			if err := dec(b, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// listRecs lists records referenced by an index partner\x00n16(id), newest first.
+func listRecs(tx Tx, index, bucket, partner string, limit int, fn func([]byte) error) error {
+	if limit <= 0 {
+		limit = 100
+	}
+	var ids []string
+	if err := tx.Scan(index, partner+sep, func(kk string, _ []byte) (bool, error) {
+		ids = append(ids, kk[len(partner)+1:])
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	for i := len(ids) - 1; i >= 0 && len(ids)-i <= limit; i-- {
+		b, ok, err := tx.Get(bucket, ids[i])
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return wrapf(ErrCorrupt, "%s index names a missing record", index)
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReturnLines returns bin quantities to whoever shipped them: lines a dealer received by
+// reshipment go back into the distributor's line they came from; lines the vendor shipped go
+// back to the vendor. All picks of one return must go to the same place.
+func (l *Ledger) ReturnLines(ctx context.Context, a Actor, picks []Pick, reason string) (Return, error) {
+	var rt Return
+	err := l.update(ctx, a, "return", func(o *op) error {
+		if err := o.need(RoleLMSUser, "return licenses"); err != nil {
+			return err
+		}
+		if err := checkText("return reason", reason, false); err != nil {
+			return err
+		}
+		lines, qty, err := o.takePicks(picks, "return")
+		if err != nil {
+			return err
+		}
+		rt = Return{From: o.partner.ID, Reason: reason, Time: o.now, By: o.actor.String()}
+		for i, s := range lines {
+			var to string
+			var parent ShippedLine
+			if s.Parent != 0 {
+				if parent, err = o.shipped(s.Parent); err != nil {
+					return err
+				}
+				to = parent.Partner
+			}
+			if i == 0 {
+				rt.To = to
+			} else if to != rt.To {
+				return wrapf(ErrInvalid, "return: line %d goes back to %q, line %d to %q; return them separately", lines[0].ID, rt.To, s.ID, to)
+			}
+			before := s
+			s.InBin -= qty[i]
+			s.Returned += qty[i]
+			if err := o.saveLine(&before, s); err != nil {
+				return err
+			}
+			if s.Parent != 0 {
+				pb := parent
+				parent.ReshippedOut -= qty[i]
+				parent.InBin += qty[i]
+				if err := o.saveLine(&pb, parent); err != nil {
+					return err
+				}
+			}
+			rt.Lines = append(rt.Lines, ReshippedPart{From: s.ID, To: s.Parent, Part: s.Part, Qty: qty[i]})
+		}
+		id, err := nextSeq(o.tx, "return")
+		if err != nil {
+			return err
+		}
+		rt.ID = id
+		o.ref("return", fmt.Sprint(id))
+		if err := putRec(o.tx, bReturn, n16(id), rt); err != nil {
+			return err
+		}
+		if err := o.tx.Put(bReturnF, k(rt.From, n16(id)), nil); err != nil {
+			return err
+		}
+		to := rt.To
+		if to == "" {
+			to = "\x01vendor"
+		}
+		return o.tx.Put(bReturnT, k(to, n16(id)), nil)
+	})
+	if err != nil {
+		return Return{}, err
+	}
+	return rt, nil
+}
+
+// ReturnsReceived returns the returns made to the actor's partner by its dealers ("Parts returned
+// by reseller"), newest first, at most limit (0 means 100). An administrator sees the returns to
+// the vendor.
+func (l *Ledger) ReturnsReceived(ctx context.Context, a Actor, limit int) ([]Return, error) {
+	var out []Return
+	err := l.view(ctx, a, "returns received", func(o *op) error {
+		if err := o.lmsUser("see returns"); err != nil {
+			return err
+		}
+		to := o.partner.ID
+		if o.partner.Kind == KindVendor {
+			to = "\x01vendor"
+		}
+		return listRecs(o.tx, bReturnT, bReturn, to, limit, func(b []byte) error {
+			var r Return
+			if err := dec(b, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// ReturnsSent returns the actor's partner's own returns ("License returns"), newest first.
+func (l *Ledger) ReturnsSent(ctx context.Context, a Actor, limit int) ([]Return, error) {
+	var out []Return
+	err := l.view(ctx, a, "returns sent", func(o *op) error {
+		if err := o.lmsUser("see returns"); err != nil {
+			return err
+		}
+		return listRecs(o.tx, bReturnF, bReturn, o.partner.ID, limit, func(b []byte) error {
+			var r Return
+			if err := dec(b, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
