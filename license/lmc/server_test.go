@@ -1,0 +1,599 @@
+package lmc
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// seatClient is a Client over a bare seat book with fixed counts: enough to drive the server and the
+// wire without license files.
+type seatClient struct {
+	seats *seats
+	mu    sync.Mutex
+	set   map[string]int
+}
+
+func newSeatClient(now func() time.Time, counts map[string]int) *seatClient {
+	c := &seatClient{seats: newSeats(now, time.Minute), set: counts}
+	c.seats.setLimits(counts, "start")
+	return c
+}
+
+func (c *seatClient) setCounts(counts map[string]int) {
+	c.mu.Lock()
+	c.set = counts
+	c.mu.Unlock()
+	c.seats.setLimits(counts, "test change")
+}
+
+func (c *seatClient) Has(ctx context.Context, part string) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.set[part]
+	return ok, nil
+}
+
+func (c *seatClient) Count(ctx context.Context, part string) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.set[part], nil
+}
+
+func (c *seatClient) Version(ctx context.Context, part string) (int, error) { return 0, nil }
+
+func (c *seatClient) Checkout(ctx context.Context, app, part string, n int) (*Lease, error) {
+	li, err := c.seats.checkout(app, part, n)
+	if err != nil {
+		return nil, err
+	}
+	return newLease(c, li.id, app, part, n, li.expires), nil
+}
+
+func (c *seatClient) RenewLease(ctx context.Context, id string) (time.Time, error) {
+	return c.seats.renew(id)
+}
+
+func (c *seatClient) ReleaseLease(ctx context.Context, id string) error { return c.seats.release(id) }
+
+func (c *seatClient) Usage(ctx context.Context, part string) (Usage, error) {
+	return c.seats.usage(part), nil
+}
+
+func (c *seatClient) Status(ctx context.Context) (Status, error) {
+	return Status{Code: "LM16717688D912171C3E3E603E1836", Reachable: true, LastContact: t0}, nil
+}
+
+// startServer serves c on a unix socket in a temporary directory and returns its path; the server is
+// shut down (and must return nil) when the test ends.
+func startServer(t testing.TB, c Client, cfg ServerConfig) (string, *Server, context.CancelFunc) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "lmc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "lmc.sock")
+	l, err := Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(c, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, l) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		os.RemoveAll(dir)
+	})
+	return path, srv, cancel
+}
+
+func dial(t testing.TB, path string, opts ...DialOption) *Conn {
+	t.Helper()
+	c, err := Dial(context.Background(), "unix", path, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestConnRoundTrip(t *testing.T) {
+	clk := newFakeClock(t0)
+	sc := newSeatClient(clk.Now, map[string]int{"BE114234": 4})
+	path, _, _ := startServer(t, sc, ServerConfig{})
+	c := dial(t, path)
+	ctx := context.Background()
+
+	if ok, err := c.Has(ctx, "BE114234"); err != nil || !ok {
+		t.Fatalf("Has = %v, %v; want true", ok, err)
+	}
+	if ok, err := c.Has(ctx, "NOPE"); err != nil || ok {
+		t.Fatalf("Has(NOPE) = %v, %v; want false", ok, err)
+	}
+	if n, err := c.Count(ctx, "BE114234"); err != nil || n != 4 {
+		t.Fatalf("Count = %v, %v; want 4", n, err)
+	}
+	l, err := c.Checkout(ctx, "MA4000", "BE114234", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Expires().Equal(t0.Add(time.Minute)) {
+		t.Errorf("lease expires %v, want %v", l.Expires(), t0.Add(time.Minute))
+	}
+	if _, err := c.Checkout(ctx, "BCT", "BE114234", 2); !errors.Is(err, ErrNoSeats) {
+		t.Fatalf("second checkout: %v, want ErrNoSeats", err)
+	}
+	u, err := c.Usage(ctx, "BE114234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Usage{Part: "BE114234", Count: 4, InUse: 3, Holders: []Holder{{App: "MA4000", Seats: 3, Leases: 1}}}
+	if diff := cmp.Diff(want, u); diff != "" {
+		t.Errorf("Usage (-want +got):\n%s", diff)
+	}
+	clk.Advance(30 * time.Second)
+	if err := l.Renew(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !l.Expires().Equal(t0.Add(90 * time.Second)) {
+		t.Errorf("renewed lease expires %v, want %v", l.Expires(), t0.Add(90*time.Second))
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Status{Code: "LM16717688D912171C3E3E603E1836", Reachable: true, LastContact: t0}, st,
+		cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+		t.Errorf("Status (-want +got):\n%s", diff)
+	}
+	sc.setCounts(map[string]int{"BE114234": 2})
+	if err := l.Renew(ctx); !errors.Is(err, ErrLeaseRevoked) {
+		t.Fatalf("renew after the count dropped: %v, want ErrLeaseRevoked", err)
+	}
+	if err := l.Release(ctx); !errors.Is(err, ErrLeaseRevoked) {
+		t.Fatalf("release of a revoked lease: %v, want ErrLeaseRevoked", err)
+	}
+	if err := l.Release(ctx); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("second release: %v, want ErrLeaseLost", err)
+	}
+}
+
+// TestConnBadArguments: arguments out of range are refused with ErrBadRequest and the connection
+// stays usable.
+func TestConnBadArguments(t *testing.T) {
+	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 4})
+	path, _, _ := startServer(t, sc, ServerConfig{})
+	c := dial(t, path)
+	ctx := context.Background()
+	long := string(make([]byte, 100))
+	for _, tc := range []struct {
+		name string
+		call func() error
+	}{
+		{"empty part", func() error { _, err := c.Has(ctx, ""); return err }},
+		{"part too long", func() error { _, err := c.Count(ctx, long); return err }},
+		{"control character", func() error { _, err := c.Version(ctx, "P\n"); return err }},
+		{"zero seats", func() error { _, err := c.Checkout(ctx, "A", "P", 0); return err }},
+		{"negative seats", func() error { _, err := c.Checkout(ctx, "A", "P", -1); return err }},
+		{"empty app", func() error { _, err := c.Checkout(ctx, "", "P", 1); return err }},
+		{"bad lease id", func() error { _, err := c.RenewLease(ctx, "xyz"); return err }},
+		{"release bad lease id", func() error { return c.ReleaseLease(ctx, "") }},
+	} {
+		if err := tc.call(); !errors.Is(err, ErrBadRequest) {
+			t.Errorf("%s: %v, want ErrBadRequest", tc.name, err)
+		}
+	}
+	if n, err := c.Count(ctx, "P"); err != nil || n != 4 {
+		t.Fatalf("after bad calls: Count = %d, %v", n, err)
+	}
+}
+
+// rawConn speaks the wire protocol by hand, to send what a Conn never would.
+type rawConn struct {
+	t  testing.TB
+	nc net.Conn
+	br *bufio.Reader
+}
+
+func rawDial(t testing.TB, path string) *rawConn {
+	t.Helper()
+	nc, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &rawConn{t: t, nc: nc, br: bufio.NewReader(nc)}
+}
+
+func (r *rawConn) send(v any) {
+	r.t.Helper()
+	b, err := appendFrame(nil, v)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if _, err := r.nc.Write(b); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *rawConn) sendRaw(b []byte) {
+	r.t.Helper()
+	if _, err := r.nc.Write(b); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *rawConn) recv() (response, error) {
+	r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	body, err := readFrame(r.br, nil, maxResponseFrame)
+	if err != nil {
+		return response{}, err
+	}
+	return decodeResponse(body)
+}
+
+// expectClosed reads until the server closes the connection; it fails if the server answers instead.
+func (r *rawConn) expectClosed() {
+	r.t.Helper()
+	r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(r.br); errors.Is(err, os.ErrDeadlineExceeded) {
+		r.t.Fatalf("waiting for the server to close: %v", err)
+	}
+}
+
+func frameOf(body []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(body))), body...)
+}
+
+// TestServerMalformed: every malformed frame is answered with an error (id 0) matching
+// ErrBadRequest and the connection is closed; the server keeps serving others.
+func TestServerMalformed(t *testing.T) {
+	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 4})
+	path, _, _ := startServer(t, sc, ServerConfig{})
+	hello := &request{Op: opHello, N: protocolVersion}
+	tests := []struct {
+		name  string
+		why   string
+		hello bool   // send a good hello first
+		raw   []byte // the frame, header included
+	}{
+		{"empty frame", "a zero length is never a request", true, []byte{0, 0, 0, 0}},
+		{"huge frame", "the length is checked before anything is read or allocated", true, []byte{0x7f, 0xff, 0xff, 0xff}},
+		{"not cbor", "the body must decode", true, frameOf([]byte{0xff, 0x00})},
+		{"array not map", "a request is a map", true, frameOf([]byte{0x82, 0x01, 0x02})},
+		{"unknown key", "unknown keys are an error", true, frameOf([]byte{0xa2, 0x02, 0x02, 0x18, 0x63, 0x01})},
+		{"duplicate key", "duplicate keys are an error", true, frameOf([]byte{0xa3, 0x01, 0x01, 0x02, 0x02, 0x02, 0x03})},
+		{"unknown op", "operation 99 does not exist", true, frameOf([]byte{0xa2, 0x01, 0x01, 0x02, 0x18, 0x63})},
+		{"missing id", "every request after the hello carries an id", true, frameOf([]byte{0xa1, 0x02, 0x09})},
+		{"extra field", "status takes no part", true, mustFrame(t, &request{ID: 1, Op: opStatus, Part: "P"})},
+		{"indefinite map", "indefinite lengths are forbidden", true, frameOf([]byte{0xbf, 0x01, 0x01, 0x02, 0x09, 0xff})},
+		{"request before hello", "the first frame must be a hello", false, mustFrame(t, &request{ID: 1, Op: opStatus})},
+		{"wrong version", "a hello for another protocol version is refused", false, mustFrame(t, &request{Op: opHello, N: 9})},
+		{"second hello", "a hello after the hello is a protocol error", true, mustFrame(t, &request{Op: opHello, N: protocolVersion})},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rawDial(t, path)
+			if tc.hello {
+				r.send(hello)
+				if resp, err := r.recv(); err != nil || resp.err() != nil {
+					t.Fatalf("hello: %v %v", err, resp.err())
+				}
+			}
+			r.sendRaw(tc.raw)
+			resp, err := r.recv()
+			if err != nil {
+				t.Fatalf("%s: no error answer: %v", tc.why, err)
+			}
+			if resp.ID != 0 || !errors.Is(resp.err(), ErrBadRequest) {
+				t.Fatalf("%s: answer id %d err %v; want id 0 and ErrBadRequest", tc.why, resp.ID, resp.err())
+			}
+			r.expectClosed()
+		})
+	}
+	// The server still serves a well-behaved client.
+	c := dial(t, path)
+	if n, err := c.Count(context.Background(), "P"); err != nil || n != 4 {
+		t.Fatalf("after malformed clients: Count = %d, %v", n, err)
+	}
+}
+
+func mustFrame(t testing.TB, v any) []byte {
+	b, err := appendFrame(nil, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestServerSlowClients: a client that stalls mid-request, one that never says hello and one that
+// stops reading do not hold up anyone else, and each loses its connection after the request timeout.
+func TestServerSlowClients(t *testing.T) {
+	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 1000})
+	const timeout = 100 * time.Millisecond
+	path, _, _ := startServer(t, sc, ServerConfig{RequestTimeout: timeout})
+
+	silent := rawDial(t, path) // never says hello
+
+	stalled := rawDial(t, path) // says hello, then sends half a request
+	stalled.send(&request{Op: opHello, N: protocolVersion})
+	if _, err := stalled.recv(); err != nil {
+		t.Fatal(err)
+	}
+	half := mustFrame(t, &request{ID: 1, Op: opCount, Part: "P"})
+	stalled.sendRaw(half[:5])
+
+	deaf := rawDial(t, path) // pipelines requests and never reads the answers
+	deaf.send(&request{Op: opHello, N: protocolVersion})
+	if _, err := deaf.recv(); err != nil {
+		t.Fatal(err)
+	}
+	deafCut := make(chan struct{})
+	q := mustFrame(t, &request{ID: 1, Op: opUsage, Part: "P"})
+	go func() {
+		defer close(deafCut)
+		for {
+			if _, err := deaf.nc.Write(q); err != nil {
+				return
+			}
+		}
+	}()
+
+	// Meanwhile a good client is served at once, many times.
+	start := time.Now()
+	c := dial(t, path)
+	for i := range 200 {
+		l, err := c.Checkout(context.Background(), "A", "P", 1)
+		if err != nil {
+			t.Fatalf("checkout %d: %v", i, err)
+		}
+		if err := l.Release(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if el := time.Since(start); el >= timeout {
+		t.Logf("note: the good client took %v (machine busy); the check below is what matters", el)
+	}
+	// The slow ones are cut off by the server.
+	silent.expectClosed()
+	stalled.expectClosed()
+	// The deaf client never reads: the server's answers fill the socket, its write times out, it closes
+	// the connection, and the deaf client's own writes then fail.
+	select {
+	case <-deafCut:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server never cut off a client that does not read")
+	}
+}
+
+// TestServerToken: loopback TCP needs a token; a wrong token is refused; a non-loopback listener is
+// refused outright.
+func TestServerToken(t *testing.T) {
+	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 1})
+	l, err := Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := NewServer(sc, ServerConfig{}).Serve(context.Background(), l); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("TCP without a token: %v, want ErrUnauthorized", err)
+	}
+	if _, err := Listen("tcp", "0.0.0.0:0"); err == nil {
+		t.Fatal("Listen on a wildcard address: no error")
+	}
+
+	tok := []byte("0123456789abcdef0123456789abcdef")
+	l, err = Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- NewServer(sc, ServerConfig{Token: tok}).Serve(ctx, l) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	addr := l.Addr().String()
+	for _, tc := range []struct {
+		name string
+		opts []DialOption
+		want error
+	}{
+		{"no token", nil, ErrUnauthorized},
+		{"wrong token", []DialOption{WithToken([]byte("0123456789abcdef0123456789abcdeF"))}, ErrUnauthorized},
+		{"short token", []DialOption{WithToken(tok[:8])}, ErrUnauthorized},
+		{"right token", []DialOption{WithToken(tok)}, nil},
+	} {
+		c, err := Dial(context.Background(), "tcp", addr, tc.opts...)
+		if !errors.Is(err, tc.want) || (err == nil) != (tc.want == nil) {
+			t.Errorf("%s: Dial: %v, want %v", tc.name, err, tc.want)
+		}
+		if c != nil {
+			if n, err := c.Count(context.Background(), "P"); err != nil || n != 1 {
+				t.Errorf("%s: Count = %d, %v", tc.name, n, err)
+			}
+			c.Close()
+		}
+	}
+}
+
+// TestServerRestart: when the LMC restarts, the client's next call dials again, renewing an old lease
+// says it is lost, and checking out again works.
+func TestServerRestart(t *testing.T) {
+	clk := newFakeClock(t0)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lmc.sock")
+	serve := func(c Client) (context.CancelFunc, chan error) {
+		l, err := Listen("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- NewServer(c, ServerConfig{}).Serve(ctx, l) }()
+		return cancel, done
+	}
+	cancel, done := serve(newSeatClient(clk.Now, map[string]int{"P": 2}))
+	c := dial(t, path)
+	ctx := context.Background()
+	l, err := c.Checkout(ctx, "BCT", "P", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// The client sees the connection go.
+	c.mu.Lock()
+	s := c.sess
+	c.mu.Unlock()
+	<-s.done
+	if err := l.Renew(ctx); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("renew while the LMC is down: %v, want ErrUnavailable", err)
+	}
+
+	cancel, done = serve(newSeatClient(clk.Now, map[string]int{"P": 2}))
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	if err := l.Renew(ctx); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("renew after restart: %v, want ErrLeaseLost", err)
+	}
+	if _, err := c.Checkout(ctx, "BCT", "P", 2); err != nil {
+		t.Fatalf("checkout after restart: %v", err)
+	}
+}
+
+// TestServerShutdownGraceful: cancelling the context ends Serve after in-flight work; clients then
+// get ErrUnavailable, and a closed Conn says ErrClosed.
+func TestServerShutdownGraceful(t *testing.T) {
+	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 1 << 20})
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lmc.sock")
+	l, err := Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- NewServer(sc, ServerConfig{}).Serve(ctx, l) }()
+	c := dial(t, path)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				_, err := c.Checkout(context.Background(), "A", "P", 1)
+				if err != nil {
+					if !errors.Is(err, ErrUnavailable) {
+						t.Errorf("during shutdown: %v, want ErrUnavailable", err)
+					}
+					return
+				}
+			}
+		}()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	wg.Wait()
+	c.Close()
+	if _, err := c.Count(context.Background(), "P"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("call on a closed Conn: %v, want ErrClosed", err)
+	}
+}
+
+// TestConnConcurrentGroups: two groups of goroutines, each sharing its own connection, check out,
+// renew and release at random while the count changes and the clock moves; the invariant holds after
+// every step, seen from the server's book.
+func TestConnConcurrentGroups(t *testing.T) {
+	clk := newFakeClock(t0)
+	sc := newSeatClient(clk.Now, map[string]int{"P": 6})
+	path, _, _ := startServer(t, sc, ServerConfig{})
+	conns := []*Conn{dial(t, path), dial(t, path)}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g, c := range conns {
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(g), uint64(w)))
+				ctx := context.Background()
+				var mine []*Lease
+				for i := range 150 {
+					switch k := rng.IntN(100); {
+					case k < 45:
+						l, err := c.Checkout(ctx, fmt.Sprintf("app%d", g), "P", 1+rng.IntN(2))
+						if err == nil {
+							mine = append(mine, l)
+						} else if !errors.Is(err, ErrNoSeats) && !errors.Is(err, ErrNotLicensed) {
+							errs <- fmt.Errorf("group %d worker %d step %d: %v", g, w, i, err)
+							return
+						}
+					case k < 65 && len(mine) > 0:
+						err := mine[rng.IntN(len(mine))].Renew(ctx)
+						if err != nil && !errors.Is(err, ErrLeaseLost) && !errors.Is(err, ErrLeaseRevoked) {
+							errs <- fmt.Errorf("renew: %v", err)
+							return
+						}
+					case k < 90 && len(mine) > 0:
+						j := rng.IntN(len(mine))
+						err := mine[j].Release(ctx)
+						if err != nil && !errors.Is(err, ErrLeaseLost) && !errors.Is(err, ErrLeaseRevoked) {
+							errs <- fmt.Errorf("release: %v", err)
+							return
+						}
+						mine = append(mine[:j], mine[j+1:]...)
+					case k < 95:
+						clk.Advance(time.Duration(rng.IntN(20)) * time.Second)
+					default:
+						sc.setCounts(map[string]int{"P": 2 + rng.IntN(6)})
+					}
+					if err := sc.seats.checkInvariant(); err != nil {
+						errs <- err
+						return
+					}
+					u, err := c.Usage(ctx, "P")
+					if err != nil {
+						errs <- err
+						return
+					}
+					if u.InUse > u.Count {
+						errs <- fmt.Errorf("usage reports %d of %d seats out", u.InUse, u.Count)
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,347 @@
+package lmc
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/lmskit/lmskit/internal/cborx"
+)
+
+// The wire protocol between an application ([Conn]) and the LMC ([Server]).
+//
+// A connection carries frames: a 4-byte big-endian length, then that many bytes of CBOR (RFC 8949,
+// core deterministic encoding, a map with small integer keys). The first frame from the client is a
+// hello (op 1) carrying the protocol version in key 5 and, when the server wants one, the token in key
+// 7; the server answers it with an empty response or an error and closes. After that the client sends
+// requests and the server answers each with a response carrying the request's id; a client may have
+// many requests in flight on one connection. Requests are at most maxRequestFrame bytes, responses
+// at most maxResponseFrame. A frame that does not decode, or that carries a field its operation does
+// not use, ends the connection after an error response with id 0.
+const (
+	protocolVersion  = 1
+	frameHeader      = 4
+	maxRequestFrame  = 1 << 10 // a request holds two names, a lease id, a count and maybe a token
+	maxResponseFrame = 4 << 20 // a usage answer lists one holder per application
+	maxHolders       = 1 << 16
+)
+
+// Operations.
+const (
+	opHello uint8 = iota + 1
+	opHas
+	opCount
+	opVersion
+	opCheckout
+	opRenew
+	opRelease
+	opUsage
+	opStatus
+	opMax = opStatus
+)
+
+var opNames = [...]string{"", "hello", "has", "count", "version", "checkout", "renew", "release", "usage", "status"}
+
+type request struct {
+	ID    uint64 `cbor:"1,keyasint,omitempty"`
+	Op    uint8  `cbor:"2,keyasint"`
+	App   string `cbor:"3,keyasint,omitempty"`
+	Part  string `cbor:"4,keyasint,omitempty"`
+	N     int    `cbor:"5,keyasint,omitempty"`
+	Lease string `cbor:"6,keyasint,omitempty"`
+	Token []byte `cbor:"7,keyasint,omitempty"`
+}
+
+type response struct {
+	ID      uint64      `cbor:"1,keyasint,omitempty"`
+	Err     uint8       `cbor:"2,keyasint,omitempty"`
+	Msg     string      `cbor:"3,keyasint,omitempty"`
+	Bool    bool        `cbor:"4,keyasint,omitempty"`
+	Int     int         `cbor:"5,keyasint,omitempty"`
+	Lease   string      `cbor:"6,keyasint,omitempty"`
+	Expires int64       `cbor:"7,keyasint,omitempty"`
+	Usage   *wireUsage  `cbor:"8,keyasint,omitempty"`
+	Status  *wireStatus `cbor:"9,keyasint,omitempty"`
+}
+
+type wireUsage struct {
+	Part    string       `cbor:"1,keyasint"`
+	Count   int          `cbor:"2,keyasint,omitempty"`
+	InUse   int          `cbor:"3,keyasint,omitempty"`
+	Holders []wireHolder `cbor:"4,keyasint,omitempty"`
+}
+
+type wireHolder struct {
+	App    string `cbor:"1,keyasint"`
+	Seats  int    `cbor:"2,keyasint"`
+	Leases int    `cbor:"3,keyasint"`
+}
+
+type wireStatus struct {
+	Code        string `cbor:"1,keyasint,omitempty"`
+	HostCode    string `cbor:"2,keyasint,omitempty"`
+	Bound       string `cbor:"3,keyasint,omitempty"`
+	Reachable   bool   `cbor:"4,keyasint,omitempty"`
+	LastContact int64  `cbor:"5,keyasint,omitempty"`
+	SourceError string `cbor:"6,keyasint,omitempty"`
+	HostChanged bool   `cbor:"7,keyasint,omitempty"`
+	Files       int    `cbor:"8,keyasint,omitempty"`
+	Active      int    `cbor:"9,keyasint,omitempty"`
+	Until       int64  `cbor:"10,keyasint,omitempty"`
+}
+
+// Error codes on the wire; each maps to one sentinel so errors keep their identity across the socket.
+var wireErrors = [...]error{
+	nil,
+	ErrNotLicensed,
+	ErrNotCounted,
+	ErrNoSeats,
+	ErrLeaseLost,
+	ErrLeaseRevoked,
+	ErrHostChanged,
+	ErrNoHostCode,
+	ErrBadRequest,
+	ErrUnauthorized,
+	ErrUnavailable,
+	ErrClosed,
+}
+
+const errOther uint8 = 255 // an error matching none of the sentinels
+
+func errCode(err error) uint8 {
+	for i, s := range wireErrors {
+		if s != nil && errors.Is(err, s) {
+			return uint8(i)
+		}
+	}
+	return errOther
+}
+
+// remoteError is an error that came over the socket: the server's message, matching the sentinel the
+// server's error matched.
+type remoteError struct {
+	msg      string
+	sentinel error
+}
+
+func (e *remoteError) Error() string { return e.msg }
+func (e *remoteError) Unwrap() error { return e.sentinel }
+
+func (r *response) err() error {
+	if r.Err == 0 {
+		return nil
+	}
+	msg := r.Msg
+	if msg == "" {
+		msg = "lmc: remote error"
+	}
+	var s error
+	if int(r.Err) < len(wireErrors) {
+		s = wireErrors[r.Err]
+	}
+	return &remoteError{msg: msg, sentinel: s}
+}
+
+func errResponse(id uint64, err error) *response {
+	return &response{ID: id, Err: errCode(err), Msg: err.Error()}
+}
+
+var (
+	reqDecMode  = cborx.MustDecMode(cborx.Limits{MaxNested: 4, MaxArray: 16, MaxMap: 16})
+	respDecMode = cborx.MustDecMode(cborx.Limits{MaxNested: 5, MaxArray: maxHolders, MaxMap: 16})
+)
+
+// encodeTime and decodeTime carry a time as Unix nanoseconds, the zero time as 0.
+func encodeTime(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func decodeTime(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// appendFrame appends the frame holding v to b.
+func appendFrame(b []byte, v any) ([]byte, error) {
+	body, err := cborx.EncMode().Marshal(v)
+	if err != nil {
+		return b, fmt.Errorf("lmc: encoding a frame: %w", err)
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(body)))
+	return append(b, body...), nil
+}
+
+// readFrame reads one frame of at most max bytes from r into buf (grown as needed) and returns its body.
+func readFrame(r *bufio.Reader, buf []byte, max int) ([]byte, error) {
+	var hdr [frameHeader]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, err
+	}
+	n := binary.BigEndian.Uint32(hdr[:])
+	if n == 0 || n > uint32(max) {
+		return nil, fmt.Errorf("%w: frame of %d bytes, must be 1..%d", ErrBadRequest, n, max)
+	}
+	if cap(buf) < int(n) {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return buf, nil
+}
+
+// decodeRequest decodes one request body and checks its shape: a known operation, an id where one
+// belongs, and no field the operation does not use. The error matches ErrBadRequest; the server
+// answers it and closes the connection. The values of the fields are checked by checkArgs.
+func decodeRequest(body []byte) (request, error) {
+	var q request
+	if err := reqDecMode.Unmarshal(body, &q); err != nil {
+		return request{}, fmt.Errorf("%w: frame does not decode: %v", ErrBadRequest, err)
+	}
+	if err := q.check(); err != nil {
+		return request{}, err
+	}
+	return q, nil
+}
+
+func (q *request) check() error {
+	if q.Op == 0 || q.Op > opMax {
+		return fmt.Errorf("%w: unknown operation %d", ErrBadRequest, q.Op)
+	}
+	name := opNames[q.Op]
+	var app, part, n, lease, token bool // which fields the operation uses
+	switch q.Op {
+	case opHello:
+		n, token = true, true
+	case opHas, opCount, opVersion, opUsage:
+		part = true
+	case opCheckout:
+		app, part, n = true, true, true
+	case opRenew, opRelease:
+		lease = true
+	case opStatus:
+	}
+	if q.Op == opHello && q.ID != 0 {
+		return fmt.Errorf("%w: hello: id must be 0", ErrBadRequest)
+	}
+	if q.Op != opHello && q.ID == 0 {
+		return fmt.Errorf("%w: %s: id must not be 0", ErrBadRequest, name)
+	}
+	extra := func(field string) error {
+		return fmt.Errorf("%w: %s carries a %s it does not use", ErrBadRequest, name, field)
+	}
+	switch {
+	case !app && q.App != "":
+		return extra("application")
+	case !part && q.Part != "":
+		return extra("part")
+	case !n && q.N != 0:
+		return extra("count")
+	case !lease && q.Lease != "":
+		return extra("lease id")
+	case !token && q.Token != nil:
+		return extra("token")
+	}
+	if q.Op == opHello {
+		if q.N != protocolVersion {
+			return fmt.Errorf("%w: hello: protocol version %d, this LMC speaks %d", ErrBadRequest, q.N, protocolVersion)
+		}
+		if len(q.Token) > maxTokenLen {
+			return fmt.Errorf("%w: hello: token of %d bytes, at most %d", ErrBadRequest, len(q.Token), maxTokenLen)
+		}
+	}
+	return nil
+}
+
+// checkArgs checks the values of a well-formed request's fields. A request that fails it is answered
+// with the error; the connection stays up.
+func (q *request) checkArgs() error {
+	name := opNames[q.Op]
+	app := q.Op == opCheckout
+	part := q.Op == opHas || q.Op == opCount || q.Op == opVersion || q.Op == opUsage || q.Op == opCheckout
+	lease := q.Op == opRenew || q.Op == opRelease
+	if app {
+		if err := checkName("application", q.App); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if part {
+		if err := checkName("part", q.Part); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if lease {
+		if err := checkLeaseID(q.Lease); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if q.Op == opCheckout {
+		if err := checkSeats(q.N); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// decodeResponse decodes one response body. It is the client's decoder of what the server sends.
+func decodeResponse(body []byte) (response, error) {
+	var r response
+	if err := respDecMode.Unmarshal(body, &r); err != nil {
+		return response{}, fmt.Errorf("%w: response does not decode: %v", ErrUnavailable, err)
+	}
+	return r, nil
+}
+
+func toWireUsage(u Usage) *wireUsage {
+	w := &wireUsage{Part: u.Part, Count: u.Count, InUse: u.InUse}
+	hs := u.Holders
+	if len(hs) > maxHolders {
+		hs = hs[:maxHolders]
+	}
+	for _, h := range hs {
+		w.Holders = append(w.Holders, wireHolder(h))
+	}
+	return w
+}
+
+func (w *wireUsage) usage() Usage {
+	if w == nil {
+		return Usage{}
+	}
+	u := Usage{Part: w.Part, Count: w.Count, InUse: w.InUse}
+	for _, h := range w.Holders {
+		u.Holders = append(u.Holders, Holder(h))
+	}
+	return u
+}
+
+func toWireStatus(s Status) *wireStatus {
+	return &wireStatus{
+		Code: s.Code, HostCode: s.HostCode, Bound: s.Bound, Reachable: s.Reachable,
+		LastContact: encodeTime(s.LastContact), SourceError: s.SourceError, HostChanged: s.HostChanged,
+		Files: s.Files, Active: s.Active, Until: encodeTime(s.Until),
+	}
+}
+
+func (w *wireStatus) status() Status {
+	if w == nil {
+		return Status{}
+	}
+	return Status{
+		Code: w.Code, HostCode: w.HostCode, Bound: w.Bound, Reachable: w.Reachable,
+		LastContact: decodeTime(w.LastContact), SourceError: w.SourceError, HostChanged: w.HostChanged,
+		Files: w.Files, Active: w.Active, Until: decodeTime(w.Until),
+	}
+}

@@ -1,0 +1,196 @@
+package lmc
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var goodRequests = []request{
+	{Op: opHello, N: protocolVersion},
+	{Op: opHello, N: protocolVersion, Token: []byte("secret-token")},
+	{ID: 1, Op: opHas, Part: "BE114234"},
+	{ID: 2, Op: opCount, Part: "390908"},
+	{ID: 3, Op: opVersion, Part: "MA4000-V10"},
+	{ID: 4, Op: opCheckout, App: "MA4000", Part: "391950", N: 3},
+	{ID: 5, Op: opRenew, Lease: "0123456789abcdef0123456789abcdef"},
+	{ID: 6, Op: opRelease, Lease: "0123456789abcdef0123456789abcdef"},
+	{ID: 7, Op: opUsage, Part: "391950"},
+	{ID: 1<<64 - 1, Op: opStatus},
+}
+
+func TestRequestRoundTrip(t *testing.T) {
+	for _, q := range goodRequests {
+		b := mustFrame(t, &q)
+		body, err := readFrame(bufio.NewReader(bytes.NewReader(b)), nil, maxRequestFrame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeRequest(body)
+		if err != nil {
+			t.Fatalf("%s: %v", opNames[q.Op], err)
+		}
+		if err := got.checkArgs(); err != nil {
+			t.Fatalf("%s: %v", opNames[q.Op], err)
+		}
+		if diff := cmp.Diff(q, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", opNames[q.Op], diff)
+		}
+	}
+}
+
+func TestRequestRejected(t *testing.T) {
+	tests := []struct {
+		name string
+		why  string
+		q    request
+		args bool // the shape is fine; checkArgs refuses it
+	}{
+		{"op zero", "operations start at 1", request{ID: 1}, false},
+		{"op unknown", "no operation 10", request{ID: 1, Op: 10}, false},
+		{"hello with id", "the hello has id 0", request{ID: 1, Op: opHello, N: protocolVersion}, false},
+		{"hello old version", "version must match", request{Op: opHello, N: 0}, false},
+		{"hello long token", "tokens are bounded", request{Op: opHello, N: 1, Token: make([]byte, maxTokenLen+1)}, false},
+		{"has without id", "requests carry an id", request{Op: opHas, Part: "P"}, false},
+		{"has with app", "has takes no application", request{ID: 1, Op: opHas, Part: "P", App: "A"}, false},
+		{"status with lease", "status takes no lease", request{ID: 1, Op: opStatus, Lease: "x"}, false},
+		{"renew with count", "renew takes no count", request{ID: 1, Op: opRenew, Lease: "0123456789abcdef0123456789abcdef", N: 2}, false},
+		{"usage with token", "only the hello carries a token", request{ID: 1, Op: opUsage, Part: "P", Token: []byte{1}}, false},
+		{"checkout no seats", "at least one seat", request{ID: 1, Op: opCheckout, App: "A", Part: "P"}, true},
+		{"checkout too many", "seat counts are bounded", request{ID: 1, Op: opCheckout, App: "A", Part: "P", N: maxSeats + 1}, true},
+		{"checkout no app", "the application is named", request{ID: 1, Op: opCheckout, Part: "P", N: 1}, true},
+		{"renew upper-case id", "lease ids are lower-case hex", request{ID: 1, Op: opRenew, Lease: "0123456789ABCDEF0123456789abcdef"}, true},
+		{"has space part", "no leading spaces", request{ID: 1, Op: opHas, Part: " P"}, true},
+		{"has invalid utf8", "text strings are UTF-8 (the decoder refuses them)", request{ID: 1, Op: opHas, Part: "P\xff"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body := mustFrame(t, &tc.q)[frameHeader:]
+			q, err := decodeRequest(body)
+			if !tc.args {
+				if !errors.Is(err, ErrBadRequest) {
+					t.Fatalf("%s: decode: %v, want ErrBadRequest", tc.why, err)
+				}
+				if diff := cmp.Diff(request{}, q); diff != "" {
+					t.Fatalf("refused request not zero (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%s: decode: %v", tc.why, err)
+			}
+			if err := q.checkArgs(); !errors.Is(err, ErrBadRequest) {
+				t.Fatalf("%s: checkArgs: %v, want ErrBadRequest", tc.why, err)
+			}
+		})
+	}
+}
+
+func TestResponseRoundTrip(t *testing.T) {
+	exp := time.Unix(1772355600, 123456789)
+	rs := []response{
+		{},
+		{ID: 9, Bool: true},
+		{ID: 9, Int: 120},
+		{ID: 9, Lease: "0123456789abcdef0123456789abcdef", Expires: encodeTime(exp)},
+		{ID: 9, Err: errCode(ErrNoSeats), Msg: "lmc: no free seats: part \"P\""},
+		{ID: 9, Usage: toWireUsage(Usage{Part: "P", Count: 5, InUse: 3, Holders: []Holder{{"BCT", 1, 1}, {"MA4000", 2, 2}}})},
+		{ID: 9, Status: toWireStatus(Status{Code: "LM22CC538207AFD058020640CD57xO", Reachable: true, LastContact: exp, Files: 2, Active: 1})},
+	}
+	for i, r := range rs {
+		got, err := decodeResponse(mustFrame(t, &r)[frameHeader:])
+		if err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if diff := cmp.Diff(r, got); diff != "" {
+			t.Errorf("%d (-want +got):\n%s", i, diff)
+		}
+	}
+	if got := decodeTime(encodeTime(exp)); !got.Equal(exp) {
+		t.Errorf("time round trip: %v, want %v", got, exp)
+	}
+	for _, s := range []error{ErrNotLicensed, ErrNotCounted, ErrNoSeats, ErrLeaseLost, ErrLeaseRevoked, ErrHostChanged,
+		ErrNoHostCode, ErrBadRequest, ErrUnauthorized, ErrUnavailable, ErrClosed} {
+		r := errResponse(1, s)
+		if err := r.err(); !errors.Is(err, s) || err.Error() != s.Error() {
+			t.Errorf("%v crossed the wire as %v", s, err)
+		}
+	}
+	if err := errResponse(1, errors.New("disk on fire")).err(); err == nil || err.Error() != "disk on fire" {
+		t.Errorf("an unclassified error crossed as %v", err)
+	}
+}
+
+// FuzzDecodeRequest: the server's decoder never panics, refuses with ErrBadRequest and a zero request,
+// and everything it accepts re-encodes to a request that decodes to the same value.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, q := range goodRequests {
+		f.Add(mustFrame(f, &q)[frameHeader:])
+	}
+	for _, b := range [][]byte{
+		{}, {0xff}, {0xa0}, {0x82, 0x01, 0x02}, {0xa2, 0x02, 0x02, 0x18, 0x63, 0x01},
+		{0xa3, 0x01, 0x01, 0x02, 0x02, 0x02, 0x03}, {0xbf, 0x01, 0x01, 0x02, 0x09, 0xff},
+		{0xa2, 0x01, 0x3a, 0x7f, 0xff, 0xff, 0xff, 0x02, 0x02}, {0xa2, 0x01, 0x01, 0x02, 0x19, 0x01, 0x00},
+	} {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		q, err := decodeRequest(body)
+		if err != nil {
+			if !errors.Is(err, ErrBadRequest) {
+				t.Fatalf("error %v does not match ErrBadRequest", err)
+			}
+			if diff := cmp.Diff(request{}, q); diff != "" {
+				t.Fatalf("refused but returned (-want +got):\n%s", diff)
+			}
+			return
+		}
+		if err := q.checkArgs(); err != nil && !errors.Is(err, ErrBadRequest) {
+			t.Fatalf("checkArgs error %v does not match ErrBadRequest", err)
+		}
+		again, err := decodeRequest(mustFrame(t, &q)[frameHeader:])
+		if err != nil {
+			t.Fatalf("re-encoded request refused: %v", err)
+		}
+		if diff := cmp.Diff(q, again); diff != "" {
+			t.Fatalf("round trip (-first +second):\n%s", diff)
+		}
+	})
+}
+
+// FuzzReadFrame: framing never panics, never returns more than the cap, and never a body with an error.
+func FuzzReadFrame(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 1, 0xa0})
+	f.Add([]byte{0, 0, 0, 0})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1})
+	f.Add([]byte{0, 0, 4, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		body, err := readFrame(bufio.NewReader(bytes.NewReader(b)), nil, maxRequestFrame)
+		if err != nil && body != nil {
+			t.Fatal("body returned with an error")
+		}
+		if len(body) > maxRequestFrame {
+			t.Fatalf("body of %d bytes over the cap", len(body))
+		}
+	})
+}
+
+// FuzzDecodeResponse: the client's decoder never panics on what a hostile server sends.
+func FuzzDecodeResponse(f *testing.F) {
+	f.Add([]byte{0xa0})
+	f.Add(mustFrame(f, &response{ID: 3, Usage: toWireUsage(Usage{Part: "P", Holders: []Holder{{"A", 1, 1}}})})[frameHeader:])
+	f.Add(mustFrame(f, &response{ID: 3, Err: 200, Msg: "x"})[frameHeader:])
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := decodeResponse(body)
+		if err != nil {
+			return
+		}
+		_ = r.err()
+		_ = r.Usage.usage()
+		_ = r.Status.status()
+	})
+}
