@@ -1,0 +1,204 @@
+package keycode
+
+import "strings"
+
+// System is an LMS system type. Its value is the name LMS shows for it, so a System prints as the
+// guide spells it. The zero System is not a system.
+type System string
+
+// The system types LMS administers (DOMAIN.md §2), in the order [Systems] lists them.
+const (
+	SL1000             System = "SL1000/SL1100"
+	SL2100             System = "SL2100"
+	SV8100             System = "SV8100"
+	SV9100CP10         System = "SV9100 CP10"
+	SV9100CP20         System = "SV9100 CP20"
+	SV8300             System = "SV8300"
+	SV9300             System = "SV9300"
+	SV8500             System = "SV8500"
+	SRMGC              System = "SR-MGC"
+	SV9500             System = "SV9500"
+	IS3000             System = "iS3000 / SIP@Net Server"
+	ThreeC             System = "3C"
+	ThreeCCAT2         System = "3C CAT2"
+	IPDECT             System = "IP DECT"
+	DECTNS             System = "DECT - NS"
+	LMC                System = "License Manager Client"
+	BCT                System = "BCT"
+	BXOVOC             System = "BX/OVOC"
+	RCC                System = "RCC"
+	UM4730             System = "UM4730"
+	ExpenseManagement  System = "ExpenseManagement"
+	MobiCallMaster     System = "Mobicall Master"
+	MobiCallSupervisor System = "Mobicall Supervisor"
+	MobiBox            System = "MobiBox"
+	UMobility          System = "uMobility"
+)
+
+// systems is the stable order of Systems and Detect. Index 0 is the invalid system, so a Code's
+// zero value names no system.
+var systems = [...]System{
+	"",
+	SL1000, SL2100, SV8100, SV9100CP10, SV9100CP20, SV8300, SV9300, SV8500, SRMGC, SV9500,
+	IS3000, ThreeC, ThreeCCAT2, IPDECT, DECTNS, LMC, BCT, BXOVOC,
+	RCC, UM4730, ExpenseManagement, MobiCallMaster, MobiCallSupervisor, MobiBox, UMobility,
+}
+
+// Systems returns every system type, in a stable order: the LMS-administered systems of the guide's
+// table first, then the external products. The caller owns the returned slice.
+func Systems() []System {
+	out := make([]System, len(systems)-1)
+	copy(out, systems[1:])
+	return out
+}
+
+// index returns the position of s in systems, or 0 when s is not a system.
+func (s System) index() uint8 {
+	// A switch compiles to a fast string comparison tree; Parse calls this on every code.
+	switch s {
+	case SL1000:
+		return 1
+	case SL2100:
+		return 2
+	case SV8100:
+		return 3
+	case SV9100CP10:
+		return 4
+	case SV9100CP20:
+		return 5
+	case SV8300:
+		return 6
+	case SV9300:
+		return 7
+	case SV8500:
+		return 8
+	case SRMGC:
+		return 9
+	case SV9500:
+		return 10
+	case IS3000:
+		return 11
+	case ThreeC:
+		return 12
+	case ThreeCCAT2:
+		return 13
+	case IPDECT:
+		return 14
+	case DECTNS:
+		return 15
+	case LMC:
+		return 16
+	case BCT:
+		return 17
+	case BXOVOC:
+		return 18
+	case RCC:
+		return 19
+	case UM4730:
+		return 20
+	case ExpenseManagement:
+		return 21
+	case MobiCallMaster:
+		return 22
+	case MobiCallSupervisor:
+		return 23
+	case MobiBox:
+		return 24
+	case UMobility:
+		return 25
+	}
+	return 0
+}
+
+// IsValid reports whether s is one of the system types of this package.
+func (s System) IsValid() bool { return s.index() != 0 }
+
+// String returns the LMS name of the system.
+func (s System) String() string { return string(s) }
+
+// aliases maps the other spellings the guide uses, folded by foldName, to a system.
+var aliases = map[string]System{
+	"sl1000":                         SL1000,
+	"sl1100":                         SL1000,
+	"sl1000/sl1100":                  SL1000,
+	"sv9100cp10":                     SV9100CP10,
+	"sv9100cp20":                     SV9100CP20,
+	"sr-mgc":                         SRMGC,
+	"srmgc":                          SRMGC,
+	"sr-mgc(e)":                      SRMGC,
+	"sr-mgc(s)":                      SRMGC,
+	"sr-mgc(e)/(s)":                  SRMGC,
+	"sv8500(sr-mgc)":                 SRMGC,
+	"sv9500standardservermodel":      SV9500,
+	"sv9500standardservermodule":     SV9500,
+	"sv9500applianceservermodel":     SV9500,
+	"sv9500applicationservermodel":   SV9500,
+	"sv9500smallenterprisemodel":     SV9500,
+	"sv9500se":                       SV9500,
+	"is3000":                         IS3000,
+	"is3000/sip@netserver":           IS3000,
+	"sip@netserver":                  IS3000,
+	"sip@net":                        IS3000,
+	"3c":                             ThreeC,
+	"3ccat2":                         ThreeCCAT2,
+	"ipdect":                         IPDECT,
+	"dect":                           IPDECT,
+	"dect-ns":                        DECTNS,
+	"dectns":                         DECTNS,
+	"licensemanagerclient":           LMC,
+	"lmc":                            LMC,
+	"uip":                            LMC,
+	"univergeintegrationplatform":    LMC,
+	"bx/ovoc":                        BXOVOC,
+	"bx":                             BXOVOC,
+	"ovoc":                           BXOVOC,
+	"expensemanagement":              ExpenseManagement,
+	"expensemanagement(protect.dat)": ExpenseManagement,
+	"mobicallmaster":                 MobiCallMaster,
+	"mobicallsupervisor":             MobiCallSupervisor,
+	"mobibox":                        MobiBox,
+	"umobility":                      UMobility,
+}
+
+// maxSystemName caps the input LookupSystem folds, so a huge string costs nothing.
+const maxSystemName = 64
+
+// LookupSystem returns the system named name. It accepts each System value exactly and, ignoring
+// letter case and spaces, the other spellings the guide uses ("SL1100", "SV9100CP10", "SR-MGC(E)",
+// "SV9500 Standard Server Model", "SIP@Net Server", "DECT", "LMC", "UIP", "BX / OVOC",
+// "Expense Management", "MobiCall Master", ...). The second result is false for anything else.
+func LookupSystem(name string) (System, bool) {
+	if s := System(name); s.IsValid() {
+		return s, true
+	}
+	if len(name) > maxSystemName {
+		return "", false
+	}
+	f := foldName(name)
+	for _, s := range systems[1:] {
+		if foldName(string(s)) == f {
+			return s, true
+		}
+	}
+	if s, ok := aliases[f]; ok {
+		return s, true
+	}
+	return "", false
+}
+
+// foldName lower-cases ASCII letters and drops white space.
+func foldName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
