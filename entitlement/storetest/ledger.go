@@ -49,7 +49,8 @@ type Fixture struct {
 	DistP, DealerP, OtherP     string
 }
 
-// NewFixture builds a [Fixture] on s with a fixed clock and deterministic randomness.
+// NewFixture builds a [Fixture] on s with a fixed clock and deterministic randomness. On a store
+// that holds a fixture already it only attaches to it.
 func NewFixture(t testing.TB, s entitlement.Store, seed uint64) *Fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -69,7 +70,11 @@ func NewFixture(t testing.TB, s entitlement.Store, seed uint64) *Fixture {
 			t.Fatal(err)
 		}
 	}
-	chk(l.Bootstrap(ctx, entitlement.Partner{ID: "vendor", Name: "Vendor"}, entitlement.User{ID: "admin@vendor", Name: "LMS Admin"}))
+	if err := l.Bootstrap(ctx, entitlement.Partner{ID: "vendor", Name: "Vendor"}, entitlement.User{ID: "admin@vendor", Name: "LMS Admin"}); errors.Is(err, entitlement.ErrExists) {
+		return f // an existing fixture ledger, reopened
+	} else {
+		chk(err)
+	}
 	chk(l.AddPartner(ctx, f.Admin, entitlement.Partner{ID: "distx", Name: "Distributor X", Kind: entitlement.KindDistributor}))
 	chk(l.AddPartner(ctx, f.Admin, entitlement.Partner{ID: "dealery", Name: "Dealer Y", Kind: entitlement.KindDealer}))
 	chk(l.AddPartner(ctx, f.Admin, entitlement.Partner{ID: "distz", Name: "Distributor Z", Kind: entitlement.KindDistributor}))

@@ -1,0 +1,230 @@
+package entitlement_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/storetest"
+)
+
+var sv8100Parts = []string{"BE107573", "BE107576", "BE107582", "BE107585"}
+
+// randomOps drives one random operation for actor a; it returns the operation's name and error.
+func randomOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner string, seq *int) (string, error) {
+	l := f.L
+	pickFrom := func() []entitlement.Pick {
+		bin, err := l.Bin(ctx, a)
+		if err != nil || len(bin) == 0 {
+			return []entitlement.Pick{{Line: uint64(r.IntN(50) + 1), Qty: 1}}
+		}
+		var p []entitlement.Pick
+		for range r.IntN(3) + 1 {
+			s := bin[r.IntN(len(bin))]
+			q := r.Int64N(s.InBin+2) - map[bool]int64{true: 1, false: 0}[r.IntN(10) == 0] // sometimes too many or negative
+			p = append(p, entitlement.Pick{Line: s.ID, Qty: q})
+		}
+		return p
+	}
+	location := func() (entitlement.LocationView, bool) {
+		locs, err := l.SearchLocations(ctx, a, "", 0)
+		if err != nil || len(locs) == 0 {
+			return entitlement.LocationView{}, false
+		}
+		v, err := l.Location(ctx, a, locs[r.IntN(len(locs))].ID)
+		return v, err == nil
+	}
+	*seq++
+	switch n := r.IntN(100); {
+	case n < 10:
+		var lines []entitlement.OrderLine
+		for range r.IntN(3) + 1 {
+			lines = append(lines, entitlement.OrderLine{Part: sv8100Parts[r.IntN(4)], Qty: r.Int64N(20) + 1})
+		}
+		po := fmt.Sprintf("PO-%s-%d", a.User, *seq)
+		if r.IntN(10) == 0 {
+			po = "PO-dup" // a repeated order must be refused
+		}
+		_, err := l.Ship(ctx, f.Admin, entitlement.Order{Partner: partner, PO: po, SO: "SO", Lines: lines})
+		return "ship", err
+	case n < 15:
+		cs, err := l.Customers(ctx, a, "")
+		if err != nil || len(cs) == 0 {
+			_, err = l.CreateCustomer(ctx, a, entitlement.Customer{Name: "c " + a.User})
+			return "create customer", err
+		}
+		hw := fmt.Sprintf("19%010d", r.IntN(40)) // collisions are likely and must be refused
+		_, err = l.CreateLocation(ctx, a, entitlement.Location{Customer: cs[0].ID, Name: "loc", System: "SV8100", HWKC: hw})
+		return "create location", err
+	case n < 45:
+		v, okLoc := location()
+		if !okLoc {
+			return "attach (no location)", nil
+		}
+		_, err := l.Attach(ctx, a, v.ID, pickFrom())
+		return "attach", err
+	case n < 60:
+		v, okLoc := location()
+		if !okLoc || len(v.Attached) == 0 {
+			return "detach (nothing)", nil
+		}
+		_, err := 0, l.Detach(ctx, a, v.ID, []string{v.Attached[r.IntN(len(v.Attached))].SKC})
+		return "detach", err
+	case n < 72:
+		v, okLoc := location()
+		if !okLoc {
+			return "activate (no location)", nil
+		}
+		act := entitlement.Activation{AcceptAgreement: r.IntN(8) != 0}
+		if len(v.Attached) > 0 && r.IntN(2) == 0 {
+			act.SKCs = []string{v.Attached[0].SKC}
+		}
+		_, err := l.Activate(ctx, a, v.ID, act)
+		return "activate", err
+	case n < 82:
+		_, err := l.Reship(ctx, a, entitlement.ReshipRequest{DealerUser: "dealer@y", PO: fmt.Sprintf("R-%s-%d", a.User, *seq), SO: "RS", Picks: pickFrom()})
+		return "reship", err
+	case n < 90:
+		_, err := l.ReturnLines(ctx, a, pickFrom(), "random")
+		return "return", err
+	case n < 95:
+		v, okLoc := location()
+		if !okLoc {
+			return "demo (no location)", nil
+		}
+		_, err := l.GenerateDemo(ctx, a, v.ID)
+		return "demo", err
+	default:
+		v, okLoc := location()
+		if !okLoc {
+			return "regenerate (no location)", nil
+		}
+		_, err := l.Regenerate(ctx, a, v.ID)
+		return "regenerate", err
+	}
+}
+
+// expected reports whether err is a refusal a random sequence may legitimately meet.
+func expected(err error) bool {
+	for _, s := range []error{entitlement.ErrNotAllowed, entitlement.ErrNotFound, entitlement.ErrExists, entitlement.ErrInvalid,
+		entitlement.ErrQuantity, entitlement.ErrAgreement, entitlement.ErrNoDemo, entitlement.ErrState} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func actorsOf(f *storetest.Fixture) []struct {
+	a       entitlement.Actor
+	partner string
+} {
+	return []struct {
+		a       entitlement.Actor
+		partner string
+	}{{f.Dist, f.DistP}, {f.Dealer, f.DealerP}, {f.Other, f.OtherP}, {entitlement.Actor{User: "ed@distx", As: "dealer@y"}, f.DealerP}}
+}
+
+// TestRandomConcurrentConservation runs random operation sequences from several goroutines (one per
+// actor, one of them impersonating) on both stores and checks conservation after every step.
+func TestRandomConcurrentConservation(t *testing.T) {
+	stores := map[string]func(t *testing.T) entitlement.Store{
+		"mem": func(t *testing.T) entitlement.Store { return entitlement.NewMemStore() },
+		// Durability is not under test here: NoSync keeps it fast. TestCrash tests fsync.
+		"bbolt": func(t *testing.T) entitlement.Store {
+			s, err := entitlement.OpenFile(filepath.Join(t.TempDir(), "l.db"), &entitlement.FileOptions{UnsafeNoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+	}
+	steps := 120
+	if testing.Short() {
+		steps = 40
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			defer s.Close()
+			f := storetest.NewFixture(t, s, 11)
+			var wg sync.WaitGroup
+			counts := make([]map[string]int, 4)
+			for i, ac := range actorsOf(f) {
+				wg.Add(1)
+				counts[i] = map[string]int{}
+				go func() {
+					defer wg.Done()
+					r := rand.New(rand.NewPCG(uint64(i), 99))
+					seq := 0
+					for range steps {
+						name, err := randomOp(r, f, ac.a, ac.partner, &seq)
+						if err != nil && !expected(err) {
+							t.Errorf("%s by %s: unexpected error %v", name, ac.a, err)
+							return
+						}
+						if err == nil {
+							counts[i][name]++
+						}
+						if err := entitlement.CheckConservation(ctx, s); err != nil {
+							t.Errorf("after %s by %s: %v", name, ac.a, err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if _, err := f.L.VerifyAudit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			total := map[string]int{}
+			for _, c := range counts {
+				for k, v := range c {
+					total[k] += v
+				}
+			}
+			for _, must := range []string{"ship", "attach", "detach", "activate", "reship", "return"} {
+				if total[must] == 0 {
+					t.Errorf("no successful %s in the random run: %v", must, total)
+				}
+			}
+			t.Logf("successful operations: %v", total)
+		})
+	}
+}
+
+// TestRandomRefusalsChangeNothing runs a random single-goroutine sequence and compares a full
+// snapshot before and after every refused operation.
+func TestRandomRefusalsChangeNothing(t *testing.T) {
+	s := entitlement.NewMemStore()
+	f := storetest.NewFixture(t, s, 5)
+	r := rand.New(rand.NewPCG(5, 5))
+	seq, refused := 0, 0
+	acts := actorsOf(f)
+	for range 250 {
+		ac := acts[r.IntN(len(acts))]
+		before, err := f.L.Snapshot(ctx)
+		ok(t, err)
+		name, err := randomOp(r, f, ac.a, ac.partner, &seq)
+		if err != nil {
+			if !expected(err) {
+				t.Fatalf("%s: %v", name, err)
+			}
+			refused++
+			after, err2 := f.L.Snapshot(ctx)
+			ok(t, err2)
+			if !reflect.DeepEqual(before, after) {
+				t.Fatalf("refused %s (%v) changed the ledger", name, err)
+			}
+		}
+		conserved(t, f.L)
+	}
+	if refused < 10 {
+		t.Fatalf("only %d refusals: the sequence does not exercise them", refused)
+	}
+}
