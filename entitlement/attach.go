@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/lmskit/lmskit/keycode"
 )
 
 const bSource = "src" // n16(shipped line) \x00 skc: the lines taken from a shipped line
@@ -24,16 +26,11 @@ func (o *op) putLine(ln Line) error {
 
 func (o *op) newSKC(sys System) (string, error) {
 	for range 8 {
-		var code string
-		var err error
-		if o.l.cfg.SKC != nil {
-			code, err = o.l.cfg.SKC(sys)
-		} else {
-			code, err = NewSKC(o.l.rand, sys)
-		}
+		skc, err := keycode.NewSoftwareKeyCode(o.l.rand, sys.SKC)
 		if err != nil {
 			return "", err
 		}
+		code := skc.String()
 		if _, ok, err := o.tx.Get(bSKC, code); err != nil {
 			return "", err
 		} else if !ok {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/lmskit/lmskit/keycode"
 )
 
 // PartKind is how a part's quantity reads in a license file: a count that adds up, a version where
@@ -54,6 +56,9 @@ type System struct {
 	Name string // LMS name, e.g. SV8100, "SV9100 CP20", "IP DECT"
 	SKC  string // the two characters a software key code carries for this system (DOMAIN.md §3)
 	PBX  bool   // a PBX (its license file is a <HWKC>-svi.zip) rather than an application or external product
+	// Keycode is the keycode package's system whose grammar the location's hardware key code
+	// follows (several LMS system types share one: the three SV9500 models, BX/OVOC products).
+	Keycode keycode.System
 }
 
 // Catalog is the read-only part and system catalog. It is safe for concurrent use.
@@ -81,9 +86,10 @@ type catalogFile struct {
 	Version int    `json:"version"`
 	Source  string `json:"source"`
 	Systems []struct {
-		Name string `json:"name"`
-		SKC  string `json:"skc"`
-		PBX  bool   `json:"pbx"`
+		Name    string `json:"name"`
+		SKC     string `json:"skc"`
+		PBX     bool   `json:"pbx"`
+		Keycode string `json:"keycode"`
 	} `json:"systems"`
 	Parts []struct {
 		Part        string   `json:"part"`
@@ -99,7 +105,7 @@ type catalogFile struct {
 }
 
 // ParseCatalog reads a catalog in the JSON form of data/catalog.json: {"version":1, "systems":[{name,
-// skc, pbx}], "parts":[{part, name, kind (count|version|flag), systems, application, swa, swa_units,
+// skc, pbx, keycode}], "parts":[{part, name, kind (count|version|flag), systems, application, swa, swa_units,
 // demo, successor}]}. Unknown fields, duplicate part numbers or systems, unknown system references
 // and bad kinds are errors naming the entry.
 func ParseCatalog(r io.Reader) (*Catalog, error) {
@@ -123,7 +129,14 @@ func ParseCatalog(r io.Reader) (*Catalog, error) {
 		if _, dup := c.systems[s.Name]; dup {
 			return nil, fmt.Errorf("entitlement: catalog: system %q listed twice", s.Name)
 		}
-		c.systems[s.Name] = System{Name: s.Name, SKC: s.SKC, PBX: s.PBX}
+		kc := keycode.System(s.Keycode)
+		if !kc.IsValid() {
+			return nil, fmt.Errorf("entitlement: catalog: system %q: keycode system %q unknown to package keycode", s.Name, s.Keycode)
+		}
+		if want, ok := keycode.SKCSystemCode(kc); ok && want != s.SKC {
+			return nil, fmt.Errorf("entitlement: catalog: system %q: skc code %q, keycode says %q", s.Name, s.SKC, want)
+		}
+		c.systems[s.Name] = System{Name: s.Name, SKC: s.SKC, PBX: s.PBX, Keycode: kc}
 	}
 	for i, p := range f.Parts {
 		if err := checkID("part number", p.Part); err != nil {

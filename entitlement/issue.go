@@ -3,8 +3,9 @@ package entitlement
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
+
+	"github.com/lmskit/lmskit/keycode"
 )
 
 // Issuer builds and signs a location's license file. The ledger calls it inside the activation
@@ -36,55 +37,20 @@ type IssueLine struct {
 	Activated time.Time
 }
 
-// SKCAlphabet is the 30 symbols of a software key code's random characters: 0-9 and A-Z without
-// I, O, Q, S, Y and Z (DOMAIN.md §3: exactly the symbols the guide's 49 codes use).
-const SKCAlphabet = "0123456789ABCDEFGHJKLMNPRTUVWX"
-
-// NewSKC returns a software key code for a line on a location of the system: 2 random symbols,
-// the system's 2-character code, 16 random symbols, drawn from r without modulo bias.
-func NewSKC(r io.Reader, system System) (string, error) {
-	if len(system.SKC) != 2 {
-		return "", fmt.Errorf("entitlement: system %q has no software key code prefix", system.Name)
-	}
-	var b strings.Builder
-	b.Grow(20)
-	buf := make([]byte, 32)
-	n := 0
-	for n < 18 {
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return "", fmt.Errorf("entitlement: software key code: %w", err)
+// KeycodeHostID validates code as a hardware key code of the catalog system's keycode grammar
+// (keycode.Parse) and returns its canonical form. It is the ledger's default Config.HostID.
+func KeycodeHostID(cat *Catalog) func(system, code string) (string, error) {
+	return func(system, code string) (string, error) {
+		sys, ok := cat.System(system)
+		if !ok {
+			return "", wrapf(ErrInvalid, "unknown system type %q", system)
 		}
-		for _, c := range buf {
-			if c >= 240 { // 240 = 8×30: reject to avoid modulo bias
-				continue
-			}
-			if n == 2 {
-				b.WriteString(system.SKC)
-			}
-			b.WriteByte(SKCAlphabet[int(c)%30])
-			n++
-			if n == 18 {
-				break
-			}
+		c, err := keycode.Parse(sys.Keycode, code)
+		if err != nil {
+			return "", err
 		}
+		return c.String(), nil
 	}
-	return b.String(), nil
-}
-
-// BasicHostID is the system-independent host id check: the code trimmed, 4 to 64 printable ASCII
-// characters without spaces. It accepts any system. Prefer a keycode-based validator that knows
-// each system's grammar.
-func BasicHostID(system, code string) (string, error) {
-	c := strings.TrimSpace(code)
-	if len(c) < 4 || len(c) > 64 {
-		return "", wrapf(ErrInvalid, "hardware key code %q for %s: length %d, want 4 to 64", code, system, len(c))
-	}
-	for i := 0; i < len(c); i++ {
-		if c[i] <= ' ' || c[i] > '~' {
-			return "", wrapf(ErrInvalid, "hardware key code %q for %s: invalid character at position %d", code, system, i+1)
-		}
-	}
-	return c, nil
 }
 
 // newUUID returns a random (version 4) UUID in its canonical lower-case form.

@@ -25,15 +25,13 @@ type Config struct {
 	// refused with ErrState (the books can still be kept).
 	Issuer Issuer
 	// HostID validates a location's hardware key code for its system and returns the canonical
-	// form; nil means [BasicHostID] (until keycode is wired).
+	// form; nil means [KeycodeHostID] of the catalog.
 	HostID func(system, code string) (string, error)
-	// SKC creates a fresh software key code for a line on a location of the system; nil means
-	// [NewSKC] with Rand.
-	SKC func(system System) (string, error)
 	// Rules holds the per-system rules consulted on create-location, attach and activate, keyed
 	// by system name; systems without an entry follow only the general rules.
 	Rules map[string]Rules
-	// Rand is the randomness for UUIDs and software key codes; nil means crypto/rand.
+	// Rand is the randomness for UUIDs and software key codes (keycode.NewSoftwareKeyCode); nil
+	// means crypto/rand.
 	Rand io.Reader
 	// Demos is the number of demo licenses a new location starts with; 0 means 2 (the guide's).
 	Demos int
@@ -73,7 +71,7 @@ func New(store Store, cfg Config) *Ledger {
 		l.cfg.DemoTerm = 30 * 24 * time.Hour
 	}
 	if l.cfg.HostID == nil {
-		l.cfg.HostID = BasicHostID
+		l.cfg.HostID = KeycodeHostID(l.cat)
 	}
 	return l
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
+	"github.com/lmskit/lmskit/keycode"
 )
 
 var ctx = context.Background()
@@ -90,7 +91,7 @@ func TestGuide_General_SV8100Walkthrough(t *testing.T) {
 		t.Fatalf("attached %d lines, want 3 (one skipped)", len(att))
 	}
 	for _, ln := range att {
-		if len(ln.SKC) != 20 || ln.SKC[2:4] != "19" || strings.Trim(ln.SKC[:2]+ln.SKC[4:], entitlement.SKCAlphabet) != "" {
+		if len(ln.SKC) != 20 || ln.SKC[2:4] != "19" || strings.Trim(ln.SKC[:2]+ln.SKC[4:], keycode.SKCAlphabet) != "" {
 			t.Errorf("software key code %q: want 20 characters, system code 19 at 3-4, the 30-symbol alphabet", ln.SKC)
 		}
 	}
@@ -226,6 +227,14 @@ func TestRefusalsChangeNothing(t *testing.T) {
 		}},
 		{"unknown system", "system types come from the catalog", entitlement.ErrInvalid, func() error {
 			_, err := l.CreateLocation(ctx, f.Dist, entitlement.Location{Customer: cust.ID, Name: "x", System: "SV1", HWKC: "191000343910"})
+			return err
+		}},
+		{"HWKC of another system's grammar", "keycode validates the code per system", entitlement.ErrInvalid, func() error {
+			_, err := l.CreateLocation(ctx, f.Dist, entitlement.Location{Customer: cust.ID, Name: "x", System: "SV8100", HWKC: "341006761783"})
+			var pe *keycode.ParseError
+			if !errors.As(err, &pe) {
+				t.Errorf("want a *keycode.ParseError inside, got %v", err)
+			}
 			return err
 		}},
 		{"empty HWKC", "the code is mandatory", entitlement.ErrInvalid, func() error {
