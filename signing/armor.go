@@ -24,14 +24,14 @@ const MaxArmorSize = 1 << 20
 // one (empty, or holding a line break, a colon in a key, or "-----") is a programming error and
 // panics.
 func Armor(blockType string, headers map[string]string, data []byte) []byte {
-	if blockType == "" || strings.ContainsAny(blockType, "\r\n") || strings.Contains(blockType, "-----") {
+	if !validBlockType(blockType) {
 		panic(fmt.Sprintf("signing: Armor: invalid block type %q", blockType))
 	}
 	var h map[string]string
 	if len(headers) > 0 {
 		h = make(map[string]string, len(headers))
 		for k, v := range headers {
-			if k == "" || strings.ContainsAny(k, ":\r\n") || strings.Contains(k, "-----") || k != strings.TrimSpace(k) {
+			if !validHeaderKey(k) {
 				panic(fmt.Sprintf("signing: Armor: invalid header key %q", k))
 			}
 			v = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
@@ -43,8 +43,8 @@ func Armor(blockType string, headers map[string]string, data []byte) []byte {
 
 // Dearmor reads one armored block written by [Armor] (or any PEM encoder) and returns its type, its
 // headers (nil when there are none) and its data. White space may surround the block; any other text
-// before or after it, a second block, a damaged block or input over MaxArmorSize is an error wrapping
-// [ErrMalformed]. The headers are informative only: authenticate the data, never them.
+// before or after it, a second block, a damaged block, a block type or header key Armor would not
+// write, or input over MaxArmorSize is an error wrapping [ErrMalformed]. The headers are informative only: authenticate the data, never them.
 func Dearmor(armored []byte) (blockType string, headers map[string]string, data []byte, err error) {
 	if len(armored) > MaxArmorSize {
 		return "", nil, nil, fmt.Errorf("%w: armored input is %d bytes, over the %d-byte limit", ErrMalformed, len(armored), MaxArmorSize)
@@ -66,8 +66,24 @@ func Dearmor(armored []byte) (blockType string, headers map[string]string, data 
 	if len(bytes.TrimSpace(rest)) != 0 {
 		return "", nil, nil, fmt.Errorf("%w: %d bytes after the armored block", ErrMalformed, len(bytes.TrimSpace(rest)))
 	}
+	if !validBlockType(block.Type) {
+		return "", nil, nil, fmt.Errorf("%w: armored block type %q", ErrMalformed, truncate(block.Type))
+	}
+	for k := range block.Headers {
+		if !validHeaderKey(k) {
+			return "", nil, nil, fmt.Errorf("%w: armor header key %q", ErrMalformed, truncate(k))
+		}
+	}
 	if len(block.Headers) == 0 {
 		block.Headers = nil
 	}
 	return block.Type, block.Headers, block.Bytes, nil
+}
+
+func validBlockType(s string) bool {
+	return s != "" && !strings.ContainsAny(s, "\r\n") && !strings.Contains(s, "-----") && s == strings.TrimSpace(s)
+}
+
+func validHeaderKey(s string) bool {
+	return s != "" && !strings.ContainsAny(s, ":\r\n") && !strings.Contains(s, "-----") && s == strings.TrimSpace(s)
 }

@@ -3,7 +3,7 @@ package signing
 import (
 	"crypto/ed25519"
 	"fmt"
-	"unicode/utf8"
+	"strings"
 )
 
 // Algorithm is a COSE algorithm identifier (IANA "COSE Algorithms" registry).
@@ -49,7 +49,9 @@ const MaxKeyIDLen = 64
 // signing key's [KeyID], no content type and no external AAD.
 type Sign1Options struct {
 	// ContentType, when not empty, is written to the protected header (label 3) as a text media
-	// type, e.g. "application/cbor". It must be valid UTF-8.
+	// type, e.g. "application/cbor": "type/subtype" with RFC 6838 restricted names, optionally
+	// followed by parameters ("; name=value", no further "/"), printable ASCII without leading or
+	// trailing space (RFC 9052 section 3.1).
 	ContentType string
 	// ExternalAAD is authenticated with the message but not carried in it (RFC 9052 section 4.3);
 	// the verifier must pass the same bytes. Nil and empty are the same.
@@ -81,8 +83,10 @@ func Sign1(key *PrivateKey, payload []byte, opts *Sign1Options) ([]byte, error) 
 	if alg != AlgEdDSA && alg != AlgEd25519 {
 		return nil, fmt.Errorf("%w: cannot sign with %v and an Ed25519 key", ErrAlgorithm, alg)
 	}
-	if !utf8.ValidString(o.ContentType) {
-		return nil, fmt.Errorf("signing: content type is not valid UTF-8")
+	if o.ContentType != "" {
+		if err := checkContentType(o.ContentType); err != nil {
+			return nil, err
+		}
 	}
 	var kidBuf [KeyIDSize]byte
 	kid := o.KeyID
@@ -145,6 +149,48 @@ func Sign1(key *PrivateKey, payload []byte, opts *Sign1Options) ([]byte, error) 
 	m = appendHead(m, majorBytes, ed25519.SignatureSize)
 	m = append(m, sig...)
 	return m, nil
+}
+
+// checkContentType enforces the media type syntax described at Sign1Options.ContentType.
+func checkContentType(ct string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("signing: content type %q: %s", truncate(ct), why)
+	}
+	for i := 0; i < len(ct); i++ {
+		if c := ct[i]; c < 0x20 || c > 0x7e {
+			return bad("not printable ASCII")
+		}
+	}
+	if strings.TrimSpace(ct) != ct {
+		return bad("leading or trailing space")
+	}
+	mediaType, params, hasParams := strings.Cut(ct, ";")
+	typ, sub, ok := strings.Cut(strings.TrimRight(mediaType, " "), "/")
+	if !ok || !restrictedName(typ) || !restrictedName(sub) {
+		return bad("want type/subtype (RFC 6838 section 4.2)")
+	}
+	if hasParams && strings.Contains(params, "/") {
+		return bad("\"/\" in the parameters")
+	}
+	return nil
+}
+
+// restrictedName reports whether s is an RFC 6838 restricted-name: 1 to 127 characters, a letter or
+// digit first, then letters, digits and !#$&-^_.+
+func restrictedName(s string) bool {
+	if len(s) == 0 || len(s) > 127 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case i > 0 && strings.IndexByte("!#$&-^_.+", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // sigContext is the context string of a COSE_Sign1 Sig_structure (RFC 9052 section 4.4).

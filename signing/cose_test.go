@@ -58,8 +58,10 @@ func TestSign1_Structure(t *testing.T) {
 			map[int]any{1: -8, 4: []byte("vendor-2026")}, nil},
 		{"external aad", "AAD is signed but not carried", &Sign1Options{ExternalAAD: aad},
 			map[int]any{1: -8, 4: kid}, aad},
-		{"long content type", "a content type past the 23-byte short form", &Sign1Options{ContentType: strings.Repeat("x", 300)},
-			map[int]any{1: -8, 3: strings.Repeat("x", 300), 4: kid}, nil},
+		{"long content type", "a content type past the 23-byte short form", &Sign1Options{ContentType: "application/" + strings.Repeat("x", 120)},
+			map[int]any{1: -8, 3: "application/" + strings.Repeat("x", 120), 4: kid}, nil},
+		{"content type with parameters", "parameters follow a semicolon", &Sign1Options{ContentType: `application/cose; cose-type="cose-sign1"`},
+			map[int]any{1: -8, 3: `application/cose; cose-type="cose-sign1"`, 4: kid}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			msg, err := Sign1(k, payload, tc.opts)
@@ -99,13 +101,16 @@ func TestSign1_Structure(t *testing.T) {
 // TestSign1_Deterministic: same inputs, same bytes; any change of input changes the signature.
 func TestSign1_Deterministic(t *testing.T) {
 	k := testKey(t, "a")
-	a, _ := Sign1(k, []byte("p"), &Sign1Options{ContentType: "t"})
-	b, _ := Sign1(k, []byte("p"), &Sign1Options{ContentType: "t"})
+	a, err := Sign1(k, []byte("p"), &Sign1Options{ContentType: "text/plain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Sign1(k, []byte("p"), &Sign1Options{ContentType: "text/plain"})
 	if !bytes.Equal(a, b) {
 		t.Error("two signatures of the same inputs differ")
 	}
-	c, _ := Sign1(k, []byte("p"), &Sign1Options{ContentType: "t", ExternalAAD: []byte{0}})
-	if bytes.Equal(a, c) {
+	c, err := Sign1(k, []byte("p"), &Sign1Options{ContentType: "text/plain", ExternalAAD: []byte{0}})
+	if err != nil || bytes.Equal(a, c) {
 		t.Error("external AAD did not change the signature")
 	}
 	// Nil and empty AAD and payload are the same.
@@ -158,7 +163,13 @@ func TestSign1_Bad(t *testing.T) {
 		{"ES256", "an Ed25519 key signs only EdDSA", k, nil, &Sign1Options{Algorithm: -7}, ErrAlgorithm},
 		{"empty kid", "a kid is at least one byte", k, nil, &Sign1Options{KeyID: []byte{}}, nil},
 		{"long kid", "kids are capped", k, nil, &Sign1Options{KeyID: make([]byte, MaxKeyIDLen+1)}, nil},
-		{"bad UTF-8", "content type is a text string", k, nil, &Sign1Options{ContentType: "\xff"}, nil},
+		{"bad UTF-8", "content type is a text string", k, nil, &Sign1Options{ContentType: "a/\xff"}, nil},
+		{"no subtype", "RFC 9052: type/subtype", k, nil, &Sign1Options{ContentType: "text"}, nil},
+		{"two slashes", "RFC 9052: type/subtype", k, nil, &Sign1Options{ContentType: "a/b/c"}, nil},
+		{"leading space", "RFC 9052: no surrounding white space", k, nil, &Sign1Options{ContentType: " a/b"}, nil},
+		{"control character", "printable ASCII only", k, nil, &Sign1Options{ContentType: "a/b\n"}, nil},
+		{"bad name", "RFC 6838 restricted-name starts with a letter or digit", k, nil, &Sign1Options{ContentType: "-a/b"}, nil},
+		{"slash in parameters", "go-cose and RFC 9052 want one slash", k, nil, &Sign1Options{ContentType: "a/b; x=c/d"}, nil},
 		{"oversized", "a message no verifier would read", k, make([]byte, MaxMessageSize), nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -175,7 +175,10 @@ func TestVerify1_Refused(t *testing.T) {
 func TestVerify1_EveryPrefixRefused(t *testing.T) {
 	k := testKey(t, "a")
 	kr := trust(t, k)
-	msg, _ := Sign1(k, []byte("payload"), &Sign1Options{ContentType: "application/cbor"})
+	msg, err := Sign1(k, []byte("payload"), &Sign1Options{ContentType: "application/cbor"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < len(msg); i++ {
 		if p, _, err := kr.Verify1(msg[:i], nil); err == nil || p != nil {
 			t.Fatalf("prefix of %d bytes: payload %q, err %v", i, p, err)
@@ -187,7 +190,10 @@ func TestVerify1_EveryPrefixRefused(t *testing.T) {
 func TestVerify1_EveryBitFlipRefused(t *testing.T) {
 	k := testKey(t, "a")
 	kr := trust(t, k)
-	msg, _ := Sign1(k, []byte("pay"), &Sign1Options{ContentType: "t"})
+	msg, err := Sign1(k, []byte("pay"), &Sign1Options{ContentType: "text/plain"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range msg {
 		for bit := 0; bit < 8; bit++ {
 			m := append([]byte(nil), msg...)
