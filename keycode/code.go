@@ -79,7 +79,7 @@ func parseFast(idx uint8, s string) (Code, bool) {
 }
 
 // parseError explains why s fits no form of system idx: it reports the form that s fits
-// furthest into (the first of those on a tie).
+// furthest into (on a tie, the one whose length is nearest, then the first).
 func parseError(idx uint8, s string) *ParseError {
 	e := &ParseError{Input: s, System: systems[idx]}
 	if s == "" {
@@ -96,7 +96,8 @@ func parseError(idx uint8, s string) *ParseError {
 			// package); report the whole input.
 			m = mismatch{off: 0, seg: -1, want: "a canonical code"}
 		}
-		if m.off > bestOff {
+		// Furthest wins; on a tie the form whose length is nearest the input's explains best.
+		if m.off > bestOff || m.off == bestOff && absDiff(g[i].n, len(s)) < absDiff(g[best].n, len(s)) {
 			best, bestOff, bestM = i, m.off, m
 		}
 	}
@@ -104,6 +105,13 @@ func parseError(idx uint8, s string) *ParseError {
 	e.Offset = bestM.off
 	e.Want = bestM.want
 	return e
+}
+
+func absDiff(a, b int) int {
+	if a < b {
+		return b - a
+	}
+	return a - b
 }
 
 // truncate cuts s for an error message.

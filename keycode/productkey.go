@@ -47,7 +47,9 @@ func ParseProductKey(s string) (ProductKey, error) {
 			}
 			return ProductKey{s: s}, nil
 		}
-		if m.off > best {
+		// Inputs shorter than a software key are explained as delivery serials; longer ones by
+		// the form they fit furthest.
+		if best < 0 || len(s) >= 15 && m.off > best {
 			best, bestM, bestSp = m.off, m, sp
 		}
 	}
