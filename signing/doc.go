@@ -33,6 +33,12 @@
 // labels, bounded nesting), and no input makes it panic. Armor headers are not signed: take nothing from
 // them. Errors never carry key material.
 //
+// The signature covers the protected header, the payload and the external AAD, not the tag, the
+// unprotected header or how the outer CBOR heads are written: a third party can change those bytes
+// without breaking the signature. Where the message bytes must be unique (a file that is hashed or
+// compared), verify with [VerifyOptions.RequireCanonical], which accepts only the exact form Sign1
+// writes.
+//
 // # Compatibility
 //
 // Messages are plain RFC 9052 COSE_Sign1, so any conforming COSE library verifies what Sign1 writes,

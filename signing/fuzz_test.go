@@ -76,6 +76,22 @@ func FuzzVerify1(f *testing.F) {
 		if !bytes.Equal(payload, m.payload) || !bytes.Equal(kid, m.hdr.kid) {
 			t.Fatal("returned payload or kid differ from the message's")
 		}
+		// With RequireCanonical, an accepted message is exactly the re-encoding of its parts.
+		if _, err := kr.Verify(msg, &VerifyOptions{RequireCanonical: true}); err == nil {
+			var re []byte
+			re = appendHead(re, majorTag, tagSign1)
+			re = appendHead(re, majorArray, 4)
+			re = appendHead(re, majorBytes, uint64(len(m.protected)))
+			re = append(re, m.protected...)
+			re = appendHead(re, majorMap, 0)
+			re = appendHead(re, majorBytes, uint64(len(m.payload)))
+			re = append(re, m.payload...)
+			re = appendHead(re, majorBytes, uint64(len(m.signature)))
+			re = append(re, m.signature...)
+			if !bytes.Equal(re, msg) {
+				t.Fatalf("canonical message differs from its re-encoding:\n%x\n%x", msg, re)
+			}
+		}
 		if len(payload) > 0 {
 			payload[0] ^= 0xff // the caller owns the copy; the message is unchanged
 		}

@@ -163,6 +163,14 @@ type VerifyOptions struct {
 	// and when none fits Verify fails with [ErrOutsideWindow]. The payload passed in is authenticated;
 	// an error from SigningTime is returned wrapped and no payload is returned.
 	SigningTime func(payload []byte) (time.Time, error)
+
+	// RequireCanonical refuses, with ErrMalformed, a message whose unsigned envelope is not exactly
+	// what Sign1 writes (tag 18, an empty unprotected header, shortest CBOR heads). The signature does
+	// not cover the tag, the unprotected header or the encoding of the outer heads, so without this
+	// anyone can change a signed message's bytes without changing its payload. Set it where the
+	// message bytes themselves must be unique (a file whose bytes are hashed or compared); leave it
+	// unset to accept conforming messages from other COSE implementations.
+	RequireCanonical bool
 }
 
 // Verified is the outcome of a successful [Keyring.Verify].
@@ -198,7 +206,7 @@ type Verified struct {
 // VerifyOptions.SigningTime to enforce them.
 func (kr *Keyring) Verify1(msg, externalAAD []byte) (payload []byte, kid []byte, err error) {
 	var res verifyResult
-	if err := kr.verify(msg, externalAAD, nil, &res); err != nil {
+	if err := kr.verify(msg, externalAAD, nil, false, &res); err != nil {
 		return nil, nil, err
 	}
 	return res.payload, res.kid, nil
@@ -213,7 +221,7 @@ func (kr *Keyring) Verify(msg []byte, opts *VerifyOptions) (*Verified, error) {
 		o = *opts
 	}
 	var res verifyResult
-	if err := kr.verify(msg, o.ExternalAAD, o.SigningTime, &res); err != nil {
+	if err := kr.verify(msg, o.ExternalAAD, o.SigningTime, o.RequireCanonical, &res); err != nil {
 		return nil, err
 	}
 	v := &Verified{
@@ -247,10 +255,13 @@ type verifyResult struct {
 	signingTime time.Time
 }
 
-func (kr *Keyring) verify(msg, aad []byte, signingTime func([]byte) (time.Time, error), res *verifyResult) error {
+func (kr *Keyring) verify(msg, aad []byte, signingTime func([]byte) (time.Time, error), requireCanonical bool, res *verifyResult) error {
 	var m sign1
 	if err := parseSign1(msg, &m); err != nil {
 		return err
+	}
+	if requireCanonical && !m.canonical(msg) {
+		return fmt.Errorf("%w: message is not in the canonical form Sign1 writes (tag 18, empty unprotected header, shortest heads)", ErrMalformed)
 	}
 	h := &m.hdr
 	if !h.kidSet {

@@ -322,3 +322,45 @@ func TestKeyring_Concurrent(t *testing.T) {
 		t.Errorf("concurrent Verify1: %v", err)
 	}
 }
+
+// TestVerify_RequireCanonical: with RequireCanonical, only Sign1's exact envelope is accepted; every
+// change the signature does not cover is refused, while Verify1 still accepts them as RFC 9052 allows.
+func TestVerify_RequireCanonical(t *testing.T) {
+	k := testKey(t, "a")
+	kr := trust(t, k)
+	msg, err := Sign1(k, []byte("payload"), &Sign1Options{ContentType: "application/cbor"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m sign1
+	if err := parseSign1(msg, &m); err != nil {
+		t.Fatal(err)
+	}
+	strict := &VerifyOptions{RequireCanonical: true}
+	if _, err := kr.Verify(msg, strict); err != nil {
+		t.Fatalf("Sign1's own message: %v", err)
+	}
+	unprot := []byte{0xa1, 0x18, 0x63, 0x01} // {99: 1}
+	for _, tc := range []struct {
+		name, why string
+		msg       []byte
+	}{
+		{"untagged", "the tag is not signed", msg[1:]},
+		{"unprotected label", "the unprotected header is not signed",
+			concat([]byte{0xd2, 0x84}, enc(t, m.protected), unprot, enc(t, m.payload), enc(t, m.signature))},
+		{"long payload head", "the payload's head is not signed: 0x47 -> 0x58 0x07",
+			concat([]byte{0xd2, 0x84}, enc(t, m.protected), []byte{0xa0, 0x58, byte(len(m.payload))}, m.payload, enc(t, m.signature))},
+		{"long signature head", "the signature's head is not signed: 0x58 0x40 -> 0x59 0x00 0x40",
+			concat([]byte{0xd2, 0x84}, enc(t, m.protected), []byte{0xa0}, enc(t, m.payload), []byte{0x59, 0x00, 0x40}, m.signature)},
+		{"long tag head", "the tag's head: 0xd2 -> 0xd8 0x12", append([]byte{0xd8, 0x12}, msg[1:]...)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, _, err := kr.Verify1(tc.msg, nil); err != nil {
+				t.Fatalf("%s: Verify1 should accept it: %v", tc.why, err)
+			}
+			if _, err := kr.Verify(tc.msg, strict); !errors.Is(err, ErrMalformed) {
+				t.Errorf("%s: RequireCanonical: err = %v, want ErrMalformed", tc.why, err)
+			}
+		})
+	}
+}

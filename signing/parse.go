@@ -20,7 +20,17 @@ type sign1 struct {
 	payload   []byte
 	signature []byte
 	tagged    bool
+	unprotLen int // length of the unprotected header map's encoding
 	hdr       headers
+}
+
+// canonical reports whether msg's unsigned envelope is exactly what Sign1 writes: tag 18, shortest
+// heads, an empty unprotected map. With those fixed, the length decides: any longer head, any
+// unprotected label or a missing tag changes it.
+func (m *sign1) canonical(msg []byte) bool {
+	want := 1 + 1 + headLen(uint64(len(m.protected))) + len(m.protected) + 1 +
+		headLen(uint64(len(m.payload))) + len(m.payload) + headLen(uint64(len(m.signature))) + len(m.signature)
+	return m.tagged && m.unprotLen == 1 && len(msg) == want
 }
 
 // headers is what verification needs from the two header buckets.
@@ -128,9 +138,11 @@ func parseSign1(msg []byte, m *sign1) error {
 			return err
 		}
 	}
+	at = r.off
 	if err := m.hdr.readBucket(&r, false); err != nil {
 		return err
 	}
+	m.unprotLen = r.off - at
 
 	at = r.off
 	major, arg, err = r.head()
