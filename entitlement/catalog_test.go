@@ -100,3 +100,5 @@ func TestParseCatalog_Rejects(t *testing.T) {
 		}
 	}
 }
+
+func readDefaultCatalog() ([]byte, error) { return os.ReadFile(filepath.Join("data", "catalog.json")) }
