@@ -69,7 +69,7 @@ type Sign1Options struct {
 // deterministic rules, with an empty unprotected header and the payload attached. Ed25519 is
 // deterministic, so the same inputs always give the same bytes. opts may be nil.
 func Sign1(key *PrivateKey, payload []byte, opts *Sign1Options) ([]byte, error) {
-	if key == nil {
+	if !key.usable() {
 		return nil, errNilKey
 	}
 	var o Sign1Options

@@ -160,6 +160,7 @@ func TestSign1_Bad(t *testing.T) {
 		want      error
 	}{
 		{"nil key", "a programmer error reported, not a panic", nil, nil, nil, errNilKey},
+		{"zero key", "a declared PrivateKey{} would make crypto/ed25519 panic", &PrivateKey{}, nil, nil, errNilKey},
 		{"ES256", "an Ed25519 key signs only EdDSA", k, nil, &Sign1Options{Algorithm: -7}, ErrAlgorithm},
 		{"empty kid", "a kid is at least one byte", k, nil, &Sign1Options{KeyID: []byte{}}, nil},
 		{"long kid", "kids are capped", k, nil, &Sign1Options{KeyID: make([]byte, MaxKeyIDLen+1)}, nil},

@@ -114,14 +114,27 @@ func newPrivateKey(priv ed25519.PrivateKey) *PrivateKey {
 	return k
 }
 
-// Public returns the public key of k.
+// Public returns the public key of k (the zero PublicKey for a nil k).
 func (k *PrivateKey) Public() PublicKey {
+	if k == nil {
+		return PublicKey{}
+	}
 	return k.pub
 }
 
-// Seed returns a copy of the 32-byte RFC 8032 seed of k. Handle it as the secret it is.
+// Seed returns a copy of the 32-byte RFC 8032 seed of k, or nil for a PrivateKey not made by this
+// package. Handle it as the secret it is.
 func (k *PrivateKey) Seed() []byte {
+	if !k.usable() {
+		return nil
+	}
 	return k.priv.Seed()
+}
+
+// usable reports whether k holds a key: not nil, and made by one of this package's constructors
+// rather than declared as a zero value.
+func (k *PrivateKey) usable() bool {
+	return k != nil && len(k.priv) == ed25519.PrivateKeySize
 }
 
 // String returns the key id of k's public key, never secret material.
@@ -135,5 +148,5 @@ func (k *PrivateKey) String() string {
 // GoString is String, so that %#v does not print the secret either.
 func (k *PrivateKey) GoString() string { return k.String() }
 
-// errNilKey is returned when a nil *PrivateKey is passed where a key is needed.
-var errNilKey = errors.New("signing: nil private key")
+// errNilKey is returned when a nil or zero *PrivateKey is passed where a key is needed.
+var errNilKey = errors.New("signing: nil or zero private key (make keys with GenerateKey, NewKeyFromSeed or ParsePrivateKeyPEM)")

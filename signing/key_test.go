@@ -246,3 +246,14 @@ func TestParseKeyID_Bad(t *testing.T) {
 	}()
 	MustParseKeyID("x")
 }
+
+func TestPrivateKey_ZeroValue(t *testing.T) {
+	k := &PrivateKey{}
+	if k.Seed() != nil || k.MarshalPEM() != nil || k.Public().IsValid() {
+		t.Error("a zero PrivateKey yields key material")
+	}
+	var nilKey *PrivateKey
+	if nilKey.Seed() != nil || nilKey.MarshalPEM() != nil {
+		t.Error("a nil PrivateKey yields key material")
+	}
+}

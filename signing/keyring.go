@@ -73,6 +73,9 @@ func NewKeyring() *Keyring {
 }
 
 func (kr *Keyring) load() *ringSnapshot {
+	if kr == nil {
+		return emptySnapshot // a nil *Keyring trusts nothing
+	}
 	if s := kr.snap.Load(); s != nil {
 		return s
 	}

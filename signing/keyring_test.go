@@ -261,6 +261,10 @@ func TestKeyring_ZeroValueAndUnknown(t *testing.T) {
 	if err := kr.Add([]byte("k"), testKey(t, "a").Public(), Window{}); err != nil {
 		t.Errorf("zero Keyring Add: %v", err)
 	}
+	var nilRing *Keyring
+	if _, _, err := nilRing.Verify1(msg, nil); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("nil Keyring: err = %v, want ErrUnknownKey", err)
+	}
 }
 
 func TestWindow(t *testing.T) {

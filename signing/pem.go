@@ -26,8 +26,11 @@ const (
 
 // MarshalPEM returns k as a PKCS#8 "PRIVATE KEY" PEM block (RFC 8410), the form
 // `openssl genpkey -algorithm ed25519` writes and `openssl pkey` reads. The output holds the secret
-// seed: write it only where a private key belongs.
+// seed: write it only where a private key belongs. It returns nil for a zero PrivateKey.
 func (k *PrivateKey) MarshalPEM() []byte {
+	if !k.usable() {
+		return nil
+	}
 	der := make([]byte, 0, len(pkcs8Ed25519Prefix)+SeedSize)
 	der = append(der, pkcs8Ed25519Prefix...)
 	der = append(der, k.priv.Seed()...)
