@@ -1,0 +1,401 @@
+package license
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lmskit/lmskit/keycode"
+)
+
+// Download containers (DOMAIN.md §4):
+//
+//   - PBX systems: <HWKC>-svi.zip holding one entry <HWKC>-svi.lic, the signed file.
+//   - BX/OVOC: AA_<productkey>_out.zip holding AA_<productkey>_out.lic per machine (two for a
+//     redundant pair, each named after that machine's product key) and one AA_<productkey>_out.log
+//     listing what the files hold, named after the primary machine like the zip.
+//
+// Writers are deterministic: entries are stored (not compressed) in a fixed order with a fixed
+// time stamp (1980-01-01 00:00:00 UTC) and mode 0644, so the same files give the same zip bytes.
+// Readers cap the input, the number of entries, each entry's size and their total, and refuse
+// entry names that could escape a directory or collide (see [ReadSVIZip]). The .lic entries are
+// returned as signed bytes for [Open]; nothing in a container is trusted before Open verifies it.
+
+// Caps on containers a reader accepts.
+const (
+	MaxZipSize    = 4 << 20 // compressed input
+	MaxZipEntries = 8
+	maxZipTotal   = 3 << 20 // sum of uncompressed entry sizes
+	maxEntryName  = 128
+)
+
+var zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+type zipEntry struct {
+	name string
+	data []byte
+}
+
+func writeZip(entries []zipEntry) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range entries {
+		fh := &zip.FileHeader{Name: e.name, Method: zip.Store, Modified: zipTime}
+		fh.SetMode(0o644)
+		w, err := zw.CreateHeader(fh)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(e.data); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func zipErr(what, reason string) error {
+	return &FormatError{What: what, Offset: -1, Reason: reason}
+}
+
+// readZip reads every entry of a container after checking caps and names.
+func readZip(what string, data []byte) ([]zipEntry, error) {
+	if len(data) > MaxZipSize {
+		return nil, zipErr(what, strconv.Itoa(len(data))+" bytes, over the cap of "+strconv.Itoa(MaxZipSize))
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, &FormatError{What: what, Offset: -1, Reason: "not a zip archive: " + err.Error(), cause: err}
+	}
+	if zr == nil {
+		return nil, zipErr(what, "not a zip archive")
+	}
+	if len(zr.File) == 0 {
+		return nil, zipErr(what, "no entries")
+	}
+	if len(zr.File) > MaxZipEntries {
+		return nil, zipErr(what, strconv.Itoa(len(zr.File))+" entries; at most "+strconv.Itoa(MaxZipEntries))
+	}
+	seen := make(map[string]bool, len(zr.File))
+	var total uint64
+	for _, f := range zr.File {
+		if r := unsafeName(f.Name); r != "" {
+			return nil, zipErr(what, "entry "+strconv.Quote(truncate(f.Name))+": "+r)
+		}
+		low := strings.ToLower(f.Name)
+		if seen[low] {
+			return nil, zipErr(what, "entry "+strconv.Quote(f.Name)+" appears twice")
+		}
+		seen[low] = true
+		if !f.Mode().IsRegular() {
+			return nil, zipErr(what, "entry "+strconv.Quote(f.Name)+" is not a regular file ("+f.Mode().String()+")")
+		}
+		if f.Flags&0x1 != 0 {
+			return nil, zipErr(what, "entry "+strconv.Quote(f.Name)+" is encrypted")
+		}
+		if f.Method != zip.Store && f.Method != zip.Deflate {
+			return nil, zipErr(what, "entry "+strconv.Quote(f.Name)+" uses compression method "+strconv.Itoa(int(f.Method)))
+		}
+		if f.UncompressedSize64 > MaxFileSize {
+			return nil, zipErr(what, "entry "+strconv.Quote(f.Name)+" declares "+strconv.FormatUint(f.UncompressedSize64, 10)+" bytes, over the cap of "+strconv.Itoa(MaxFileSize))
+		}
+		total += f.UncompressedSize64
+		if total > maxZipTotal {
+			return nil, zipErr(what, "entries total over "+strconv.Itoa(maxZipTotal)+" bytes")
+		}
+	}
+	out := make([]zipEntry, 0, len(zr.File))
+	for _, f := range zr.File {
+		b, err := readEntry(f)
+		if err != nil {
+			return nil, &FormatError{What: what, Offset: -1, Reason: "entry " + strconv.Quote(f.Name) + ": " + err.Error(), cause: err}
+		}
+		out = append(out, zipEntry{name: f.Name, data: b})
+	}
+	return out, nil
+}
+
+// readEntry reads one entry, never more than its declared size (already capped), so that a
+// lying header cannot make it read more.
+func readEntry(f *zip.File) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, int64(f.UncompressedSize64)+1))
+	if err != nil {
+		return nil, err
+	}
+	if uint64(len(b)) != f.UncompressedSize64 {
+		return nil, errors.New("size does not match the header")
+	}
+	return b, nil
+}
+
+// unsafeName returns why name is not acceptable as an entry name, or "". Names are plain file
+// names: no directories, no parent references, no absolute or drive paths, no control characters,
+// nothing hidden, at most 128 bytes.
+func unsafeName(name string) string {
+	switch {
+	case name == "":
+		return "empty name"
+	case len(name) > maxEntryName:
+		return "name longer than " + strconv.Itoa(maxEntryName) + " bytes"
+	case strings.ContainsAny(name, `/\`):
+		return "name holds a path separator"
+	case strings.Contains(name, ".."):
+		return "name holds \"..\""
+	case name[0] == '.':
+		return "hidden name"
+	case strings.ContainsRune(name, ':'):
+		return "name holds ':' (drive or stream)"
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c >= 0x7f {
+			return "name holds a control or non-ASCII byte at " + strconv.Itoa(i)
+		}
+	}
+	return ""
+}
+
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+// SVIName returns the download name of a PBX license file for code: "<code>-svi.zip".
+func SVIName(code string) string { return code + "-svi.zip" }
+
+// safeCode reports whether a code can be put in a file name as it is.
+func safeCode(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// SVIZip returns the download name and the bytes of the <HWKC>-svi.zip container of a signed PBX
+// license file. The HWKC is read (unverified) from the file's payload; bytes that do not hold a
+// valid license payload are refused.
+func SVIZip(signed []byte) (name string, data []byte, err error) {
+	f, err := peekFile(signed)
+	if err != nil {
+		return "", nil, err
+	}
+	code := f.Host.Code.String()
+	if !safeCode(code) {
+		return "", nil, zipErr("svi zip", "code "+strconv.Quote(code)+" cannot be a file name")
+	}
+	data, err = writeZip([]zipEntry{{code + "-svi.lic", signed}})
+	if err != nil {
+		return "", nil, err
+	}
+	return SVIName(code), data, nil
+}
+
+// ReadSVIZip returns the signed license file inside a <HWKC>-svi.zip container. The container must
+// hold exactly one entry, named <code>-svi.lic. Input over [MaxZipSize], more than [MaxZipEntries]
+// entries, an entry over [MaxFileSize] or a total over 3 MiB (declared or actual), an entry name
+// with a path separator, "..", a leading dot, a drive colon or a control character, a duplicate
+// name, a directory, a link or an encrypted entry: each is an error matching [ErrMalformed].
+// The bytes are not verified: pass them to [Open].
+func ReadSVIZip(data []byte) ([]byte, error) {
+	entries, err := readZip("svi zip", data)
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) != 1 {
+		return nil, zipErr("svi zip", strconv.Itoa(len(entries))+" entries; want one <HWKC>-svi.lic")
+	}
+	e := entries[0]
+	code, ok := strings.CutSuffix(e.name, "-svi.lic")
+	if !ok || !safeCode(code) {
+		return nil, zipErr("svi zip", "entry "+strconv.Quote(e.name)+" is not named <HWKC>-svi.lic")
+	}
+	return e.data, nil
+}
+
+// BXName returns the download name of a BX/OVOC container for a product key:
+// "AA_<productkey>_out.zip".
+func BXName(productKey keycode.ProductKey) string { return "AA_" + productKey.String() + "_out.zip" }
+
+// BXLicense is one machine's license file in a BX/OVOC container.
+type BXLicense struct {
+	// ProductKey is the machine's product key, from the entry name AA_<ProductKey>_out.lic.
+	ProductKey keycode.ProductKey
+	// Signed is the license file, to pass to [Open].
+	Signed []byte
+}
+
+// BXBundle is what a BX/OVOC container holds.
+type BXBundle struct {
+	// ProductKey is the primary machine's product key, which names the .log entry (and the zip).
+	ProductKey keycode.ProductKey
+	// Licenses are the .lic entries: one per machine, two for a redundant pair, sorted by name.
+	Licenses []BXLicense
+	// Log is the text of the .log entry, for people.
+	Log string
+}
+
+// BXZip returns the download name and bytes of the BX/OVOC container for one machine's license
+// file, or for a redundant pair's two (primary first). Each file must carry a product key in its
+// host binding (read, unverified, from its payload), and the two of a pair must differ. The zip,
+// the .log and the primary's .lic are named after the primary's product key.
+func BXZip(primary []byte, secondary []byte) (name string, data []byte, err error) {
+	files := [][]byte{primary}
+	if secondary != nil {
+		files = append(files, secondary)
+	}
+	var (
+		entries []zipEntry
+		keys    []keycode.ProductKey
+		parsed  []*File
+	)
+	for i, s := range files {
+		f, err := peekFile(s)
+		if err != nil {
+			return "", nil, err
+		}
+		pk := f.Host.ProductKey
+		if pk.IsZero() {
+			return "", nil, zipErr("bx zip", "file "+strconv.Itoa(i+1)+" ("+f.Serial+") has no product key")
+		}
+		if i == 1 && pk == keys[0] {
+			return "", nil, zipErr("bx zip", "both files are for product key "+pk.String())
+		}
+		keys = append(keys, pk)
+		parsed = append(parsed, f)
+		entries = append(entries, zipEntry{"AA_" + pk.String() + "_out.lic", s})
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
+	log := bxLog(keys, parsed, files)
+	entries = append(entries, zipEntry{"AA_" + keys[0].String() + "_out.log", []byte(log)})
+	data, err = writeZip(entries)
+	if err != nil {
+		return "", nil, err
+	}
+	return BXName(keys[0]), data, nil
+}
+
+// bxLog lists what the license files of a container hold, one block per file, deterministic.
+func bxLog(keys []keycode.ProductKey, files []*File, signed [][]byte) string {
+	var b strings.Builder
+	b.WriteString("lmskit license container " + BXName(keys[0]) + "\n")
+	for i, f := range files {
+		b.WriteString("\nfile AA_" + keys[i].String() + "_out.lic\n")
+		writeFileSummary(&b, f, ActivationCode(signed[i]))
+	}
+	return b.String()
+}
+
+// writeFileSummary writes a readable summary of a file: the lines a .log holds.
+func writeFileSummary(b *strings.Builder, f *File, activation string) {
+	const layout = "2006-01-02 15:04:05 UTC"
+	kv := func(k, v string) { b.WriteString("  " + k + ": " + v + "\n") }
+	kv("serial", f.Serial)
+	kv("system", string(f.Host.System))
+	kv("hwkc", f.Host.Code.String())
+	if !f.Host.Secondary.IsZero() {
+		kv("secondary", f.Host.Secondary.String())
+	}
+	if !f.Host.ProductKey.IsZero() {
+		kv("product key", f.Host.ProductKey.String())
+	}
+	kv("term", f.Term.String())
+	if f.Entitlement != "" {
+		kv("entitlement", f.Entitlement)
+	}
+	kv("issued", f.Issued.UTC().Format(layout))
+	if !f.NotAfter.IsZero() {
+		kv("not after", f.NotAfter.UTC().Format(layout))
+	}
+	kv("activation code", activation)
+	kv("lines", strconv.Itoa(len(f.Lines)))
+	for _, l := range f.Lines {
+		b.WriteString("    " + l.Part + " " + l.Kind.String() + " " + strconv.Itoa(l.Qty))
+		if l.SKC != "" {
+			b.WriteString(" skc " + l.SKC)
+		}
+		if l.Name != "" {
+			b.WriteString(" \"" + l.Name + "\"")
+		}
+		b.WriteString("\n")
+	}
+}
+
+// ReadBXZip reads a BX/OVOC container: one or two entries AA_<productkey>_out.lic and one
+// AA_<productkey>_out.log named after one of them (the primary), nothing else. The caps and name
+// rules of [ReadSVIZip] apply. The .lic bytes are not verified: pass each to [Open] and check it
+// against the machine it is for.
+func ReadBXZip(data []byte) (*BXBundle, error) {
+	entries, err := readZip("bx zip", data)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		bundle BXBundle
+		logs   int
+	)
+	for _, e := range entries {
+		pk, kind, ok := bxEntryName(e.name)
+		if !ok {
+			return nil, zipErr("bx zip", "entry "+strconv.Quote(e.name)+" is not AA_<productkey>_out.lic or .log")
+		}
+		if kind == "log" {
+			logs++
+			bundle.ProductKey = pk
+			bundle.Log = string(e.data)
+			continue
+		}
+		bundle.Licenses = append(bundle.Licenses, BXLicense{ProductKey: pk, Signed: e.data})
+	}
+	switch {
+	case logs != 1:
+		return nil, zipErr("bx zip", strconv.Itoa(logs)+" .log entries; want one")
+	case len(bundle.Licenses) == 0 || len(bundle.Licenses) > 2:
+		return nil, zipErr("bx zip", strconv.Itoa(len(bundle.Licenses))+" .lic entries; want one, or two for a redundant pair")
+	}
+	primary := false
+	for _, l := range bundle.Licenses {
+		primary = primary || l.ProductKey == bundle.ProductKey
+	}
+	if !primary {
+		return nil, zipErr("bx zip", "the .log is named for "+bundle.ProductKey.String()+", which has no .lic")
+	}
+	sort.Slice(bundle.Licenses, func(i, j int) bool {
+		return bundle.Licenses[i].ProductKey.String() < bundle.Licenses[j].ProductKey.String()
+	})
+	return &bundle, nil
+}
+
+// bxEntryName splits AA_<pk>_out.lic or AA_<pk>_out.log.
+func bxEntryName(name string) (pk keycode.ProductKey, kind string, ok bool) {
+	rest, ok := strings.CutPrefix(name, "AA_")
+	if !ok {
+		return keycode.ProductKey{}, "", false
+	}
+	for _, k := range [...]string{"lic", "log"} {
+		if p, found := strings.CutSuffix(rest, "_out."+k); found {
+			if pk, err := keycode.ParseProductKey(p); err == nil && pk.String() == p {
+				return pk, k, true
+			}
+		}
+	}
+	return keycode.ProductKey{}, "", false
+}

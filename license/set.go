@@ -1,0 +1,172 @@
+package license
+
+import (
+	"slices"
+	"strconv"
+)
+
+// Set is what a group of license lines grants once stacked: per part, the summed quantity
+// ([Count]), the highest version ([Version]) or presence ([Flag]).
+//
+// A Set is immutable once built and safe for any number of concurrent readers. The zero Set is
+// an empty set that grants nothing. Build one with [Stack] (over the lines of one or many files) or
+// [Merge]; publish it to readers by value or behind an atomic.Pointer.
+type Set struct {
+	m     map[string]grant
+	parts []string // sorted part numbers, built once
+}
+
+type grant struct {
+	kind Kind
+	qty  int
+}
+
+// Stack stacks lines into a Set: quantities of a [Count] part add up (5 lines of 20 and one of 20
+// give 120), the highest [Version] of a part wins (V3, V4 and V6 give 6), a [Flag] part is present.
+// Lines may come from many files. It returns a [*LineError] (matching [ErrInvalid]) when a line is
+// invalid on its own, when one part appears under two kinds, or when a sum would exceed [MaxQty];
+// then the Set is the zero Set.
+func Stack(lines ...Line) (Set, error) {
+	m := make(map[string]grant, len(lines))
+	for i := range lines {
+		l := &lines[i]
+		if err := l.validate(i); err != nil {
+			return Set{}, err
+		}
+		if err := add(m, l.Part, l.Kind, l.Qty, i); err != nil {
+			return Set{}, err
+		}
+	}
+	return finish(m), nil
+}
+
+// Merge stacks sets together with the rules of [Stack]: a part under two kinds, or a sum over
+// [MaxQty], is an error (a [*LineError] with Index -1).
+func Merge(sets ...Set) (Set, error) {
+	n := 0
+	for _, s := range sets {
+		n += len(s.m)
+	}
+	m := make(map[string]grant, n)
+	for _, s := range sets {
+		for _, p := range s.parts {
+			g := s.m[p]
+			if err := add(m, p, g.kind, g.qty, -1); err != nil {
+				return Set{}, err
+			}
+		}
+	}
+	return finish(m), nil
+}
+
+func add(m map[string]grant, part string, kind Kind, qty, idx int) error {
+	g, ok := m[part]
+	if !ok {
+		if kind == Flag {
+			qty = 1 // a flag is on or off; how many flag licenses does not matter
+		}
+		m[part] = grant{kind: kind, qty: qty}
+		return nil
+	}
+	if g.kind != kind {
+		return &LineError{Index: idx, Part: part, Field: "kind",
+			Reason: "part stacked as " + g.kind.String() + " and as " + kind.String()}
+	}
+	switch kind {
+	case Count:
+		if qty > MaxQty-g.qty {
+			return &LineError{Index: idx, Part: part, Field: "qty",
+				Reason: "sum " + strconv.Itoa(g.qty) + " + " + strconv.Itoa(qty) + " is over the maximum " + strconv.Itoa(MaxQty)}
+		}
+		g.qty += qty
+	case Version:
+		g.qty = max(g.qty, qty)
+	case Flag:
+		// Present already; a flag does not grow.
+	}
+	m[part] = g
+	return nil
+}
+
+func finish(m map[string]grant) Set {
+	if len(m) == 0 {
+		return Set{}
+	}
+	parts := make([]string, 0, len(m))
+	for p := range m {
+		parts = append(parts, p)
+	}
+	slices.Sort(parts)
+	return Set{m: m, parts: parts}
+}
+
+// Count returns the stacked quantity of a [Count] part, and 0 for a part that is absent or of
+// another kind.
+func (s Set) Count(part string) int {
+	if g, ok := s.m[part]; ok && g.kind == Count {
+		return g.qty
+	}
+	return 0
+}
+
+// Version returns the highest version of a [Version] part, and 0 for a part that is absent or of
+// another kind.
+func (s Set) Version(part string) int {
+	if g, ok := s.m[part]; ok && g.kind == Version {
+		return g.qty
+	}
+	return 0
+}
+
+// Has reports whether the set holds part under any kind.
+func (s Set) Has(part string) bool {
+	_, ok := s.m[part]
+	return ok
+}
+
+// Kind returns the kind part is stacked under, or 0 when the set does not hold it.
+func (s Set) Kind(part string) Kind {
+	return s.m[part].kind
+}
+
+// Len returns the number of distinct parts in the set.
+func (s Set) Len() int { return len(s.parts) }
+
+// Parts returns the part numbers in the set, sorted, in a new slice.
+func (s Set) Parts() []string { return slices.Clone(s.parts) }
+
+// Equal reports whether s and t grant exactly the same.
+func (s Set) Equal(t Set) bool {
+	if len(s.m) != len(t.m) {
+		return false
+	}
+	for p, g := range s.m {
+		if h, ok := t.m[p]; !ok || h != g {
+			return false
+		}
+	}
+	return true
+}
+
+// String lists the set as "part=count part=vN part=on", sorted by part, for logs and tests.
+func (s Set) String() string {
+	b := make([]byte, 0, 16*len(s.parts))
+	for i, p := range s.parts {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		g := s.m[p]
+		b = append(b, p...)
+		b = append(b, '=')
+		switch g.kind {
+		case Count:
+			b = strconv.AppendInt(b, int64(g.qty), 10)
+		case Version:
+			b = append(b, 'v')
+			b = strconv.AppendInt(b, int64(g.qty), 10)
+		case Flag:
+			b = append(b, "on"...)
+		}
+	}
+	return string(b)
+}
