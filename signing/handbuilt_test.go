@@ -3,6 +3,7 @@ package signing
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
@@ -211,4 +212,24 @@ func concat(parts ...[]byte) []byte {
 		b = append(b, p...)
 	}
 	return b
+}
+
+// TestVerify1_ErrorOffsets: an error inside the protected header names the offset in the whole
+// message, not in the protected byte string.
+func TestVerify1_ErrorOffsets(t *testing.T) {
+	k := testKey(t, "a")
+	// Protected {1: -8, h'00': 1}: the byte-string label is at offset 3 of the protected bytes, which
+	// start at offset 3 of the message (d2 84 45 | a2 01 27 41 00 01).
+	prot := []byte{0xa2, 0x01, 0x27, 0x41, 0x00, 0x01}
+	msg := handMessage(t, k, true, prot, []byte{0xa0}, []byte("p"), nil)
+	if !bytes.Equal(msg[:3], []byte{0xd2, 0x84, 0x46}) {
+		t.Fatalf("unexpected prefix % x", msg[:3])
+	}
+	_, _, err := trust(t, k).Verify1(msg, nil)
+	if !errors.Is(err, ErrMalformed) {
+		t.Fatalf("err = %v, want ErrMalformed", err)
+	}
+	if want := "protected header label at offset 6 is a byte string"; !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %q, want it to contain %q", err, want)
+	}
 }

@@ -345,6 +345,13 @@ func (kr *Keyring) verify(msg, aad []byte, signingTime func([]byte) (time.Time, 
 		return fmt.Errorf("%w: kid %s: signed at %s, key window %v", ErrOutsideWindow, kidString(h.kid), when.UTC().Format(time.RFC3339), lastWindow)
 	case revoked == len(keys):
 		return fmt.Errorf("%w: every key under kid %s is revoked", ErrRevoked, kidString(h.kid))
+	case revoked > 0:
+		// Say so when the message was signed by a revoked key rather than by no key at all.
+		for _, k := range keys {
+			if _, ok := s.revokedKeys[k.pub.k]; ok && ed25519.Verify(k.ed, tbs, m.signature) {
+				return fmt.Errorf("%w: kid %s: signed by revoked key %s", ErrRevoked, kidString(h.kid), k.pub.KeyID())
+			}
+		}
 	}
 	return fmt.Errorf("%w: no trusted key under kid %s verifies the message", ErrSignature, kidString(h.kid))
 }

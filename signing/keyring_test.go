@@ -178,6 +178,31 @@ func TestKeyring_Revocation(t *testing.T) {
 			t.Errorf("%s: Add err = %v, want ErrRevoked", tc.name, err)
 		}
 	}
+	// Under a kid shared with a good key, a message from the revoked key says "revoked", and one from
+	// an unknown key says "signature".
+	kr2 := NewKeyring()
+	for _, k := range []*PrivateKey{oldKey, newKey} {
+		if err := kr2.Add([]byte("shared"), k.Public(), Window{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := kr2.Add(oldKID, oldKey.Public(), Window{}); err != nil {
+		t.Fatal(err)
+	}
+	kr2.Revoke(oldKID)
+	sharedOld, _ := Sign1(oldKey, []byte("x"), &Sign1Options{KeyID: []byte("shared")})
+	sharedNew, _ := Sign1(newKey, []byte("x"), &Sign1Options{KeyID: []byte("shared")})
+	sharedOther, _ := Sign1(testKey(t, "other"), []byte("x"), &Sign1Options{KeyID: []byte("shared")})
+	for _, c := range []struct {
+		name string
+		msg  []byte
+		want error
+	}{{"revoked key", sharedOld, ErrRevoked}, {"good key", sharedNew, nil}, {"unknown key", sharedOther, ErrSignature}} {
+		if _, _, err := kr2.Verify1(c.msg, nil); !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
+			t.Errorf("shared kid, %s: err = %v, want %v", c.name, err, c.want)
+		}
+	}
+
 	// A kid revoked before it was ever added can never be added.
 	kr.Revoke([]byte("never"))
 	if err := kr.Add([]byte("never"), testKey(t, "c").Public(), Window{}); !errors.Is(err, ErrRevoked) {

@@ -49,6 +49,7 @@ type headers struct {
 	labels      [2 * maxHeaderLabels]label
 	nProtLabels int
 	critical    []byte // raw crit array, when present
+	critBase    int    // its offset in the message
 	critIsSet   bool
 }
 
@@ -128,12 +129,13 @@ func parseSign1(msg []byte, m *sign1) error {
 	if m.protected, err = r.bytes("protected header"); err != nil {
 		return err
 	}
+	protBase := r.off - len(m.protected)
 	// The protected bucket is a serialized map; a zero-length string stands for the empty map.
 	if len(m.protected) > 0 {
 		if err := decMode.Wellformed(m.protected); err != nil {
 			return malformed("protected header at offset %d is not well-formed CBOR: %v", at, err)
 		}
-		pr := reader{b: m.protected}
+		pr := reader{b: m.protected, base: protBase}
 		if err := m.hdr.readBucket(&pr, true); err != nil {
 			return err
 		}
@@ -177,7 +179,7 @@ func (h *headers) readBucket(r *reader, protected bool) error {
 	if protected {
 		which = "protected"
 	}
-	at := r.off
+	at := r.pos()
 	major, n, err := r.head()
 	if err != nil {
 		return err
@@ -190,7 +192,7 @@ func (h *headers) readBucket(r *reader, protected bool) error {
 	}
 	first := h.nLabels
 	for i := uint64(0); i < n; i++ {
-		at := r.off
+		at := r.pos()
 		lmajor, larg, err := r.head()
 		if err != nil {
 			return err
@@ -220,7 +222,7 @@ func (h *headers) readBucket(r *reader, protected bool) error {
 		h.labels[h.nLabels] = l
 		h.nLabels++
 
-		vat := r.off
+		vat := r.pos()
 		if lmajor != majorUint || larg > labelKID {
 			if err := r.skip(0); err != nil {
 				return err
@@ -267,6 +269,7 @@ func (h *headers) readBucket(r *reader, protected bool) error {
 				return err
 			}
 			h.critical = r.b[start:r.off]
+			h.critBase = r.base + start
 			h.critIsSet = true
 		case labelContentType:
 			vmajor, varg, err := r.head()
@@ -327,7 +330,7 @@ func (h *headers) checkCritical() error {
 	if !h.critIsSet {
 		return nil
 	}
-	r := reader{b: h.critical}
+	r := reader{b: h.critical, base: h.critBase}
 	major, n, err := r.head()
 	if err != nil {
 		return err
@@ -376,15 +379,19 @@ func (h *headers) checkCritical() error {
 }
 
 // reader walks CBOR that decMode has already found well-formed; it still checks every bound itself.
+// Offsets in its errors are base+off: positions in the whole message.
 type reader struct {
-	b   []byte
-	off int
+	b    []byte
+	off  int
+	base int // offset of b[0] in the message
 }
+
+func (r *reader) pos() int { return r.base + r.off }
 
 // head reads one initial byte and its argument. Indefinite lengths and reserved values are errors.
 func (r *reader) head() (major byte, arg uint64, err error) {
 	if r.off >= len(r.b) {
-		return 0, 0, malformed("truncated at offset %d", r.off)
+		return 0, 0, malformed("truncated at offset %d", r.pos())
 	}
 	ib := r.b[r.off]
 	major, ai := ib&0xe0, ib&0x1f
@@ -402,10 +409,10 @@ func (r *reader) head() (major byte, arg uint64, err error) {
 	case ai == 27:
 		n = 8
 	default:
-		return 0, 0, malformed("indefinite length or reserved value at offset %d", r.off-1)
+		return 0, 0, malformed("indefinite length or reserved value at offset %d", r.pos()-1)
 	}
 	if len(r.b)-r.off < n {
-		return 0, 0, malformed("truncated at offset %d", r.off)
+		return 0, 0, malformed("truncated at offset %d", r.pos())
 	}
 	for _, c := range r.b[r.off : r.off+n] {
 		arg = arg<<8 | uint64(c)
@@ -417,7 +424,7 @@ func (r *reader) head() (major byte, arg uint64, err error) {
 // take returns the next n bytes.
 func (r *reader) take(n uint64) ([]byte, error) {
 	if n > uint64(len(r.b)-r.off) {
-		return nil, malformed("string of %d bytes at offset %d runs past the end", n, r.off)
+		return nil, malformed("string of %d bytes at offset %d runs past the end", n, r.pos())
 	}
 	s := r.b[r.off : r.off+int(n)]
 	r.off += int(n)
@@ -426,7 +433,7 @@ func (r *reader) take(n uint64) ([]byte, error) {
 
 // bytes reads a byte string.
 func (r *reader) bytes(what string) ([]byte, error) {
-	at := r.off
+	at := r.pos()
 	major, n, err := r.head()
 	if err != nil {
 		return nil, err
@@ -443,9 +450,9 @@ const maxSkipDepth = 16
 // skip steps over one data item, checking text strings for valid UTF-8.
 func (r *reader) skip(depth int) error {
 	if depth > maxSkipDepth {
-		return malformed("nested deeper than %d at offset %d", maxSkipDepth, r.off)
+		return malformed("nested deeper than %d at offset %d", maxSkipDepth, r.pos())
 	}
-	at := r.off
+	at := r.pos()
 	major, arg, err := r.head()
 	if err != nil {
 		return err
