@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -171,6 +172,18 @@ func (s *session) fail(err error) {
 func (s *session) read(br *bufio.Reader) {
 	var buf []byte
 	for {
+		if _, err := br.Peek(1); errors.Is(err, os.ErrDeadlineExceeded) {
+			// The watchdog fired between frames: only a failure if someone is still waiting.
+			s.pmu.Lock()
+			waiting := len(s.pending)
+			s.pmu.Unlock()
+			if waiting == 0 {
+				s.nc.SetReadDeadline(time.Time{})
+				continue
+			}
+			s.fail(fmt.Errorf("%w: the LMC did not answer within %v", ErrUnavailable, s.timeout))
+			return
+		}
 		body, err := readFrame(br, buf, maxResponseFrame)
 		if err != nil {
 			s.fail(fmt.Errorf("%w: connection to the LMC lost: %v", ErrUnavailable, err))
@@ -211,11 +224,6 @@ func (c *Conn) call(ctx context.Context, q *request) (response, error) {
 	if err := q.checkArgs(); err != nil {
 		return response{}, err
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opts.timeout)
-		defer cancel()
-	}
 	for attempt := 0; ; attempt++ {
 		s, err := c.session(ctx)
 		if err != nil {
@@ -245,9 +253,17 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 	s.wmu.Lock()
 	s.out, err = appendFrame(s.out[:0], q)
 	if err == nil {
-		deadline, _ := ctx.Deadline()
+		// Without a deadline from the caller, the connection's own timeout bounds the call: the
+		// reader gives up on a server that sends nothing for that long while calls are waiting.
+		deadline, ok := ctx.Deadline()
+		if !ok {
+			deadline = time.Now().Add(s.timeout)
+		}
 		s.nc.SetWriteDeadline(deadline)
 		_, err = s.nc.Write(s.out)
+		if err == nil && !ok {
+			s.nc.SetReadDeadline(deadline)
+		}
 	}
 	s.wmu.Unlock()
 	if err != nil {

@@ -153,6 +153,10 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	defer s.wg.Done()
 	defer s.untrack(c)
 	defer c.Close()
+	// A request already read is answered even when shutdown begins meanwhile. The client's methods do
+	// not block (the LMC answers from memory), so the request deadline bounds the connection's reads
+	// and writes, not the work.
+	rctx := context.WithoutCancel(ctx)
 	br := bufio.NewReaderSize(c, 512)
 	bw := bufio.NewWriterSize(c, 512)
 	var buf, out []byte
@@ -189,8 +193,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 		if _, err := br.Peek(1); err != nil {
 			return
 		}
-		deadline := time.Now().Add(s.cfg.RequestTimeout)
-		c.SetDeadline(deadline)
+		c.SetDeadline(time.Now().Add(s.cfg.RequestTimeout))
 		body, err := readFrame(br, buf, maxRequestFrame)
 		if err != nil {
 			s.fail(c, bw, out, err)
@@ -205,10 +208,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 			s.fail(c, bw, out, err)
 			return
 		}
-		// A request already read is answered even when shutdown begins meanwhile.
-		rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 		r := s.answer(rctx, &q)
-		cancel()
 		if out, err = s.write(bw, out[:0], r); err != nil {
 			return
 		}

@@ -597,3 +597,41 @@ func TestConnConcurrentGroups(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestConnTimeouts: a server that takes the hello and then never answers is given up on after the
+// connection's timeout, or when the caller's context ends, whichever comes first.
+func TestConnTimeouts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mute.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				br := bufio.NewReader(nc)
+				if _, err := readFrame(br, nil, maxRequestFrame); err != nil {
+					return
+				}
+				nc.Write(mustFrame(t, &response{}))
+				io.Copy(io.Discard, br) // read requests, answer none
+			}()
+		}
+	}()
+	c := dial(t, path, WithTimeout(50*time.Millisecond))
+	if _, err := c.Count(context.Background(), "P"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("call to a mute server: %v, want ErrUnavailable", err)
+	}
+	c2 := dial(t, path)
+	ctx, cancel := context.WithCancel(context.Background())
+	go cancel()
+	if _, err := c2.Count(ctx, "P"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("call with a cancelled context: %v, want context.Canceled", err)
+	}
+}

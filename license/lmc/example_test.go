@@ -1,0 +1,131 @@
+package lmc_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lmskit/lmskit/keycode"
+	"github.com/lmskit/lmskit/license"
+	"github.com/lmskit/lmskit/license/lmc"
+	"github.com/lmskit/lmskit/signing"
+)
+
+// exampleVendor is a fixed test key. Real vendor keys never live in source: the LMC holds only the
+// vendor's public keys, and the license server holds the private one.
+func exampleVendor() (*signing.PrivateKey, *signing.Keyring) {
+	key, err := signing.NewKeyFromSeed(bytes.Repeat([]byte{1}, signing.SeedSize))
+	if err != nil {
+		panic(err)
+	}
+	kr := signing.NewKeyring()
+	if err := kr.Add(key.Public().KeyID().Bytes(), key.Public(), signing.Window{}); err != nil {
+		panic(err)
+	}
+	return key, kr
+}
+
+// exampleClock is a fixed clock, so the example's output never changes.
+func exampleClock() time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC) }
+
+// exampleFile is what the license server issues for the LMC location of an SV8500: MA4000 version 10
+// and five user seats that MA4000 and BCT share.
+func exampleFile(vendor *signing.PrivateKey, code keycode.Code) []byte {
+	f := &license.File{
+		Serial: "LMC-0001",
+		Issued: exampleClock().Add(-time.Hour),
+		Term:   license.Permanent,
+		Host:   license.Host{System: keycode.LMC, Code: code},
+		Lines: []license.Line{
+			{Part: "390908", Name: "MA4000 Version 10 Lic", Kind: license.Version, Qty: 10},
+			{Part: "USER", Name: "application user seat", Kind: license.Count, Qty: 5},
+		},
+	}
+	signed, err := f.Sign(vendor)
+	if err != nil {
+		panic(err)
+	}
+	return signed
+}
+
+// An LMC on an SV8500: it binds to the LM form of the PBX's code, installs the application file and
+// hands out the shared seats.
+func Example() {
+	ctx := context.Background()
+	vendor, kr := exampleVendor()
+	dir, _ := os.MkdirTemp("", "lmc-example")
+	defer os.RemoveAll(dir)
+
+	pbx := keycode.MustParse(keycode.SV8500, "22CC538207AFD058020640CD57xO")
+	l, err := lmc.Open(ctx, lmc.Config{Dir: dir, Source: lmc.StaticSource(pbx), Keyring: kr, Clock: exampleClock})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("enter in the license server:", l.Code())
+
+	if _, err := l.Install(exampleFile(vendor, l.Code())); err != nil {
+		panic(err)
+	}
+	v, _ := l.Version(ctx, "390908")
+	fmt.Println("MA4000 version:", v)
+
+	ma, _ := l.Checkout(ctx, "MA4000", "USER", 3)
+	l.Checkout(ctx, "BCT", "USER", 2)
+	_, err = l.Checkout(ctx, "BCT", "USER", 1)
+	fmt.Println("sixth seat refused:", errors.Is(err, lmc.ErrNoSeats))
+	ma.Release(ctx)
+	u, _ := l.Usage(ctx, "USER")
+	fmt.Printf("%d of %d seats out: %+v\n", u.InUse, u.Count, u.Holders)
+	// Output:
+	// enter in the license server: LM22CC538207AFD058020640CD57xO
+	// MA4000 version: 10
+	// sixth seat refused: true
+	// 2 of 5 seats out: [{App:BCT Seats:2 Leases:1}]
+}
+
+// One LMC serves every application on the machine over a unix socket; each application dials it and
+// uses the same methods as in process.
+func ExampleDial() {
+	ctx := context.Background()
+	vendor, kr := exampleVendor()
+	dir, _ := os.MkdirTemp("", "lmc-example")
+	defer os.RemoveAll(dir)
+	pbx := keycode.MustParse(keycode.SV8500, "22CC538207AFD058020640CD57xO")
+	l, _ := lmc.Open(ctx, lmc.Config{Dir: dir, Source: lmc.StaticSource(pbx), Keyring: kr, Clock: exampleClock})
+	l.Install(exampleFile(vendor, l.Code()))
+
+	sock := filepath.Join(dir, "lmc.sock")
+	ln, err := lmc.Listen("unix", sock)
+	if err != nil {
+		panic(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error)
+	go func() { done <- lmc.NewServer(l, lmc.ServerConfig{}).Serve(sctx, ln) }()
+
+	var app lmc.Client
+	conn, err := lmc.Dial(ctx, "unix", sock)
+	if err != nil {
+		panic(err)
+	}
+	app = conn
+	lease, err := app.Checkout(ctx, "BCT", "USER", 2)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("BCT holds", lease.Seats(), "seats until", lease.Expires().UTC().Format(time.TimeOnly))
+	fmt.Println("renew:", lease.Renew(ctx))
+	fmt.Println("release:", lease.Release(ctx))
+	conn.Close()
+	stop()
+	fmt.Println("server:", <-done)
+	// Output:
+	// BCT holds 2 seats until 09:02:00
+	// renew: <nil>
+	// release: <nil>
+	// server: <nil>
+}
