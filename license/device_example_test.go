@@ -1,0 +1,80 @@
+package license_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/lmskit/lmskit/keycode"
+	"github.com/lmskit/lmskit/license"
+	"github.com/lmskit/lmskit/signing"
+)
+
+// A firmware's start-up sequence: open the device on its state directory, start the trial when
+// the installer sets 90-55-01 to 1, install the file LMS issued, and tick from a timer. The vendor
+// key, the secret and the clock are fixed for the example; real keys never live in source, and a
+// firmware passes no Clock (time.Now) and reads its secret from a protected place.
+func ExampleOpenDevice() {
+	vendor, _ := signing.NewKeyFromSeed(bytes.Repeat([]byte{7}, signing.SeedSize))
+	kr := signing.NewKeyring()
+	kr.Add(vendor.Public().KeyID().Bytes(), vendor.Public(), signing.Window{})
+
+	now := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	dir, _ := os.MkdirTemp("", "lmskit-device")
+	defer os.RemoveAll(dir)
+
+	host := license.Host{System: keycode.SV8100, Code: keycode.MustParse(keycode.SV8100, "191000343919")}
+	trial, _ := license.Stack(
+		license.Line{Part: "BE107573", Kind: license.Count, Qty: 2},
+		license.Line{Part: "BE107585", Kind: license.Count, Qty: 32},
+	)
+	boot := func() *license.Device {
+		d, err := license.OpenDevice(license.DeviceConfig{
+			Host:     host,
+			Keyring:  kr,
+			State:    license.DirState(dir),
+			Secret:   []byte("example firmware secret, 32 byte"),
+			Clock:    clock,
+			TrialSet: trial,
+			OnChange: func(c license.Change) { fmt.Println("  event:", c) },
+		})
+		if err != nil {
+			panic(err)
+		}
+		return d
+	}
+
+	d := boot()
+	fmt.Println("first boot:", d.Grant())
+
+	// 90-55-01 set to 1.
+	d.StartTrial()
+	fmt.Println("trial:", d.Grant())
+
+	// Three days later the partner installs the file LMS issued.
+	now = now.Add(72 * time.Hour)
+	f := &license.File{Serial: "LMS-0001", Issued: now.Add(-time.Hour), Term: license.Permanent, Host: host,
+		Lines: []license.Line{{SKC: "N81964JPN9E6JNFAFA2V", Part: "BE107585", Kind: license.Count, Qty: 20}}}
+	signed, _ := f.Sign(vendor)
+	if err := d.Install(signed); err != nil {
+		fmt.Println("refused:", err)
+	}
+	fmt.Println("licensed:", d.Grant(), "- IP terminals:", d.Grant().Count("BE107585"))
+
+	// A restart with the clock set back a day (flat RTC battery): the permanent file still works,
+	// and the rollback is reported.
+	now = now.Add(-24 * time.Hour)
+	d = boot()
+	fmt.Println("after reboot:", d.Grant())
+
+	// Output:
+	// first boot: unlicensed
+	//   event: trial started
+	// trial: trial until 2026-05-31T08:00:00Z: BE107573=2 BE107585=32
+	//   event: installed "LMS-0001"
+	// licensed: licensed: BE107585=20 - IP terminals: 20
+	//   event: rollback: license: clock set back: the clock reads 2026-04-03T08:00:00Z, 24h0m0s below the highest time seen (2026-04-04T08:00:00Z); tolerance 10m0s
+	// after reboot: licensed (clock rolled back): BE107585=20
+}

@@ -1,0 +1,256 @@
+package license
+
+import (
+	"strconv"
+	"time"
+)
+
+// Mode says where a device's current grant comes from.
+type Mode uint8
+
+// The modes of a [Grant]. When files of several terms are active at once, Mode names the first of
+// demo, service, temporary, licensed that applies.
+const (
+	// ModeUnlicensed: no file is active and no trial runs; only unlicensed features work.
+	ModeUnlicensed Mode = iota
+	// ModeLicensed: permanent files only.
+	ModeLicensed
+	// ModeTrial: no file is active and the trial runs; the grant is DeviceConfig.TrialSet.
+	ModeTrial
+	// ModeDemo: at least one demo file is active.
+	ModeDemo
+	// ModeService: at least one service file is active (and no demo file).
+	ModeService
+	// ModeTemporary: at least one temporary (fixed-term) file is active (and no demo or service
+	// file).
+	ModeTemporary
+)
+
+var modeNames = [...]string{"unlicensed", "licensed", "trial", "demo", "service", "temporary"}
+
+// String returns the mode's lower-case name.
+func (m Mode) String() string {
+	if int(m) < len(modeNames) {
+		return modeNames[m]
+	}
+	return "mode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// Grant is what a device may do at one moment: an immutable snapshot that [Device.Grant] returns
+// with one atomic load. Any number of goroutines may read it; it never changes. A new snapshot is
+// published when a file is installed or removed, the trial starts, or time (see [Device.Tick])
+// ends or starts something. The methods are safe on a nil *Grant, which grants nothing.
+type Grant struct {
+	counts   map[string]int // the Count parts of set, for the hot path
+	set      Set
+	mode     Mode
+	until    time.Time
+	at       time.Time
+	trialEnd time.Time
+	rollback bool
+}
+
+// Count returns the stacked quantity of a Count part (0 when absent). It does not allocate.
+func (g *Grant) Count(part string) int {
+	if g == nil {
+		return 0
+	}
+	return g.counts[part]
+}
+
+// Version returns the highest version of a Version part (0 when absent).
+func (g *Grant) Version(part string) int {
+	if g == nil {
+		return 0
+	}
+	return g.set.Version(part)
+}
+
+// Has reports whether the grant holds part under any kind.
+func (g *Grant) Has(part string) bool {
+	if g == nil {
+		return false
+	}
+	return g.set.Has(part)
+}
+
+// Set returns everything the grant holds.
+func (g *Grant) Set() Set {
+	if g == nil {
+		return Set{}
+	}
+	return g.set
+}
+
+// Mode says where the grant comes from.
+func (g *Grant) Mode() Mode {
+	if g == nil {
+		return ModeUnlicensed
+	}
+	return g.mode
+}
+
+// Until returns the device time at which the grant next changes by itself (a file or the trial ends,
+// or a file issued for later starts), or the zero time when nothing is due. The firmware should call
+// [Device.Tick] then.
+func (g *Grant) Until() time.Time {
+	if g == nil {
+		return time.Time{}
+	}
+	return g.until
+}
+
+// At returns the device time the grant was computed at: the highest clock reading seen.
+func (g *Grant) At() time.Time {
+	if g == nil {
+		return time.Time{}
+	}
+	return g.at
+}
+
+// TrialEnd returns when the trial ends or ended, or the zero time when it was never started. A trial
+// that counts as used up because the state was lost ends at the zero Unix time.
+func (g *Grant) TrialEnd() time.Time {
+	if g == nil {
+		return time.Time{}
+	}
+	return g.trialEnd
+}
+
+// Rollback reports whether the clock reads more than the rollback tolerance below the highest time
+// seen. While it does, the trial and every demo, service and temporary file grant nothing.
+func (g *Grant) Rollback() bool { return g != nil && g.rollback }
+
+// String summarises the grant for logs: mode, until, and the set.
+func (g *Grant) String() string {
+	if g == nil {
+		return "unlicensed"
+	}
+	s := g.mode.String()
+	if g.rollback {
+		s += " (clock rolled back)"
+	}
+	if !g.until.IsZero() {
+		s += " until " + g.until.Format(time.RFC3339)
+	}
+	if g.set.Len() > 0 {
+		s += ": " + g.set.String()
+	}
+	return s
+}
+
+// newGrant builds a grant over set, with the map of counts the hot path reads.
+func newGrant(set Set) *Grant {
+	g := &Grant{set: set}
+	parts := set.Parts()
+	g.counts = make(map[string]int, len(parts))
+	for _, p := range parts {
+		if set.Kind(p) == Count {
+			g.counts[p] = set.Count(p)
+		}
+	}
+	return g
+}
+
+// FileStatus is the state of one installed file at the device's current time.
+type FileStatus uint8
+
+// The statuses of an installed file.
+const (
+	// FileActive: the file grants its lines now.
+	FileActive FileStatus = iota
+	// FilePending: a fixed-term file issued for later; it starts granting at its Issued time.
+	FilePending
+	// FileExpired: a fixed-term file past its NotAfter; it stays installed until removed and never
+	// grants again.
+	FileExpired
+	// FileSuspended: a fixed-term file within its term while the clock is rolled back.
+	FileSuspended
+	// FileHostMismatch: a file installed earlier that no longer matches what the device observes of
+	// its host (an IP address, MAC or name the file is bound to changed). It grants nothing.
+	FileHostMismatch
+)
+
+var fileStatusNames = [...]string{"active", "pending", "expired", "suspended", "host mismatch"}
+
+// String returns the status's name.
+func (s FileStatus) String() string {
+	if int(s) < len(fileStatusNames) {
+		return fileStatusNames[s]
+	}
+	return "status(" + strconv.Itoa(int(s)) + ")"
+}
+
+// InstalledFile describes one file installed on a device.
+type InstalledFile struct {
+	// File is a copy of the opened file; changing it changes nothing on the device.
+	File *File
+	// Signed is a copy of the signed bytes as installed.
+	Signed []byte
+	// Status is the file's status at the device's current time.
+	Status FileStatus
+}
+
+// Reason says why a device's grant changed.
+type Reason uint8
+
+// The reasons a [Change] reports.
+const (
+	// ReasonInstalled: Install accepted the file named by Change.Serial.
+	ReasonInstalled Reason = iota + 1
+	// ReasonRemoved: Remove took the file away, or a file kept in the state no longer verifies
+	// (Change.Err says why) and was dropped at start-up.
+	ReasonRemoved
+	// ReasonExpired: a fixed-term file (Change.Serial) or, with an empty Serial, the trial reached
+	// its end.
+	ReasonExpired
+	// ReasonStarted: a file issued for later (Change.Serial) reached its Issued time.
+	ReasonStarted
+	// ReasonTrialStarted: StartTrial started the trial.
+	ReasonTrialStarted
+	// ReasonRollback: the clock reads more than the tolerance below the highest time seen; the
+	// trial and every fixed-term file are suspended. Change.Err matches [ErrRollback].
+	ReasonRollback
+	// ReasonClockRestored: the clock is back within the tolerance; what is still within its term
+	// grants again, measured by the highest time seen, so nothing outlives its real end.
+	ReasonClockRestored
+	// ReasonStateInvalid: at start-up the state or the trial marker was missing, edited, truncated,
+	// made for another host or older than the other; Change.Err matches [ErrStateInvalid] and says
+	// what was restored from where.
+	ReasonStateInvalid
+)
+
+var reasonNames = [...]string{"", "installed", "removed", "expired", "started", "trial started", "rollback", "clock restored", "state invalid"}
+
+// String returns the reason's name.
+func (r Reason) String() string {
+	if r > 0 && int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// Change is one event a device reports through DeviceConfig.OnChange.
+type Change struct {
+	Reason Reason
+	// Serial names the file concerned; empty for the trial and for clock and state events.
+	Serial string
+	// At is the clock reading when the change was seen.
+	At time.Time
+	// Err gives detail for ReasonRollback, ReasonStateInvalid and ReasonRemoved at start-up.
+	Err error
+	// Grant is the grant published with the change.
+	Grant *Grant
+}
+
+// String describes the change for logs.
+func (c Change) String() string {
+	s := c.Reason.String()
+	if c.Serial != "" {
+		s += " " + strconv.Quote(c.Serial)
+	}
+	if c.Err != nil {
+		s += ": " + c.Err.Error()
+	}
+	return s
+}

@@ -1,0 +1,262 @@
+package license
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lmskit/lmskit/internal/atomicfile"
+	"github.com/lmskit/lmskit/internal/cborx"
+	"github.com/lmskit/lmskit/internal/seal"
+)
+
+// State is where a [Device] keeps what must survive a restart. It holds two records of opaque bytes,
+// both sealed by the device (see "Device state" in the package documentation), so an implementation
+// only stores and returns them.
+//
+// The state record (Load, Save) holds the installed files, the trial start and the highest time seen.
+// It is rewritten when a file is installed or removed, when the trial starts, and as the clock
+// advances (at most once a minute, at least once an hour, depending on RollbackTolerance).
+//
+// The trial marker (LoadMarker, SaveMarker) holds the trial start and a floor under the highest time
+// seen. It is small (under 100 bytes) and written rarely: when the trial starts, when a file is
+// installed or removed, and otherwise at most once per 24 hours of clock time. A firmware that keeps
+// the marker somewhere a user cannot wipe together with the state (a second flash partition, an
+// EEPROM on the CPU board, a TPM NV index) makes the trial impossible to restart and the clock
+// impossible to roll back by deleting or restoring the state.
+//
+// Implementations must be safe for use by one device at a time (the device serialises its calls).
+type State interface {
+	// Load returns the bytes last saved by Save, or an error matching fs.ErrNotExist when nothing
+	// was ever saved. Any other error stops OpenDevice.
+	Load() ([]byte, error)
+	// Save replaces the state record. It must be atomic: after a crash at any moment, Load returns
+	// either the previous bytes or the new ones, whole.
+	Save(data []byte) error
+	// LoadMarker returns the bytes last saved by SaveMarker, or an error matching fs.ErrNotExist.
+	LoadMarker() ([]byte, error)
+	// SaveMarker replaces the trial marker, atomically like Save.
+	SaveMarker(data []byte) error
+}
+
+// File names DirState uses inside its directory.
+const (
+	StateFileName  = "device.state"
+	MarkerFileName = "trial.marker"
+)
+
+// MaxStateSize caps the bytes a device reads from its State, for either record, and the size of the
+// state record Install may write: a file that would make it larger is refused.
+const MaxStateSize = 8 << 20
+
+// DirState returns a [State] kept in two files of dir: [StateFileName] and [MarkerFileName]. Both are
+// written with atomic replacement (temporary file, fsync, rename, fsync of the directory) and
+// permission 0600; dir is created (0700) on the first save.
+//
+// What deleting files of dir can and cannot do, with the trial and the clock:
+//   - Deleting, editing or truncating device.state, or putting back an older copy of it, loses the
+//     installed files (they must be installed again, which re-checks them against the clock) but
+//     restarts nothing: the trial start and the clock floor come back from trial.marker, and the
+//     event is reported. An older copy is recognised by a generation counter the marker keeps.
+//   - Deleting or editing trial.marker alone changes nothing: the device rewrites it from
+//     device.state and reports it.
+//   - Editing both, or leaving one edited and the other deleted, is reported and treated as a
+//     device whose trial is used up.
+//   - Deleting both files (or the whole directory), or putting back older copies of both, cannot be
+//     told apart from a new device or from that older device: the trial can be started again and
+//     the clock floor is gone. DirState keeps everything it knows in one directory, so it cannot
+//     prevent this; a firmware that must prevent it implements [State] with the marker in a second
+//     store that a user cannot wipe.
+func DirState(dir string) State { return &dirState{dir: dir} }
+
+type dirState struct {
+	dir string
+	w   atomicfile.Writer // its Fault hook is set by tests
+}
+
+func (s *dirState) Load() ([]byte, error)       { return s.read(StateFileName) }
+func (s *dirState) Save(data []byte) error      { return s.write(StateFileName, data) }
+func (s *dirState) LoadMarker() ([]byte, error) { return s.read(MarkerFileName) }
+func (s *dirState) SaveMarker(data []byte) error {
+	return s.write(MarkerFileName, data)
+}
+
+func (s *dirState) read(name string) ([]byte, error) {
+	p := filepath.Join(s.dir, name)
+	atomicfile.RemoveTemps(p) // best effort: leftovers of a crash in the middle of a save
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxStateSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxStateSize {
+		return nil, fmt.Errorf("license: %s is over %d bytes", p, MaxStateSize)
+	}
+	return b, nil
+}
+
+func (s *dirState) write(name string, data []byte) error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return err
+	}
+	return s.w.WriteFile(filepath.Join(s.dir, name), data, 0o600)
+}
+
+// Sealed record kinds: the associated data of each record names its kind, so one cannot stand in
+// for the other.
+const (
+	sealPurpose = "lmskit device state"
+	kindState   = "device state"
+	kindMarker  = "trial marker"
+)
+
+// recordVersion is the version of the plaintext state and marker records.
+const recordVersion = 1
+
+// stateRecord is the plaintext of the sealed state record: a CBOR map with small integer keys.
+type stateRecord struct {
+	V          int      `cbor:"0,keyasint"`           // recordVersion
+	Gen        uint64   `cbor:"1,keyasint"`           // generation: +1 on every save
+	HighWater  int64    `cbor:"2,keyasint"`           // highest time seen, Unix nanoseconds
+	TrialStart int64    `cbor:"3,keyasint,omitempty"` // trial start, Unix nanoseconds; 0: not started
+	TrialVoid  bool     `cbor:"4,keyasint,omitempty"` // the trial counts as used up (state was lost)
+	Files      [][]byte `cbor:"5,keyasint,omitempty"` // installed signed files, in install order
+}
+
+// markerRecord is the plaintext of the sealed trial marker.
+type markerRecord struct {
+	V          int    `cbor:"0,keyasint"`
+	Gen        uint64 `cbor:"1,keyasint"`           // generation of the state record saved just before
+	Floor      int64  `cbor:"2,keyasint"`           // a lower bound of the highest time seen, Unix ns
+	TrialStart int64  `cbor:"3,keyasint,omitempty"` // as in stateRecord
+	TrialVoid  bool   `cbor:"4,keyasint,omitempty"`
+}
+
+var stateDecMode = cborx.MustDecMode(cborx.Limits{MaxNested: 4, MaxArray: 64, MaxMap: 16})
+
+// sealer seals and opens the two records for one host.
+type sealer struct{ key *seal.Key }
+
+// hostIdentity is what state is bound to: the observed system and code. Other observed attributes
+// (IP, MAC, names) may change without invalidating the state.
+func hostIdentity(h Host) []byte {
+	b := make([]byte, 0, 64)
+	b = append(b, h.System...)
+	b = append(b, 0)
+	return append(b, h.Code.String()...)
+}
+
+func newSealer(secret []byte, h Host) (*sealer, error) {
+	k, err := seal.NewKey(secret, hostIdentity(h), sealPurpose)
+	if err != nil {
+		return nil, fmt.Errorf("license: device secret: %w", err)
+	}
+	return &sealer{key: k}, nil
+}
+
+func (s *sealer) sealState(r *stateRecord) ([]byte, error) {
+	r.V = recordVersion
+	b, err := cborx.EncMode().Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("license: encoding device state: %w", err)
+	}
+	return s.key.Seal(kindState, b), nil
+}
+
+func (s *sealer) sealMarker(r *markerRecord) ([]byte, error) {
+	r.V = recordVersion
+	b, err := cborx.EncMode().Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("license: encoding trial marker: %w", err)
+	}
+	return s.key.Seal(kindMarker, b), nil
+}
+
+// openState opens a sealed state record. Every failure wraps ErrStateInvalid.
+func (s *sealer) openState(b []byte) (*stateRecord, error) {
+	pt, err := s.key.Open(kindState, b)
+	if err != nil {
+		return nil, &stateError{what: "device state", err: err}
+	}
+	var r stateRecord
+	if err := stateDecMode.Unmarshal(pt, &r); err != nil {
+		return nil, &stateError{what: "device state", err: err}
+	}
+	if r.V != recordVersion {
+		return nil, &stateError{what: "device state", err: fmt.Errorf("record version %d", r.V)}
+	}
+	if r.HighWater < 0 || r.TrialStart < 0 || len(r.Files) > MaxInstalledFiles {
+		return nil, &stateError{what: "device state", err: errors.New("values out of range")}
+	}
+	return &r, nil
+}
+
+func (s *sealer) openMarker(b []byte) (*markerRecord, error) {
+	pt, err := s.key.Open(kindMarker, b)
+	if err != nil {
+		return nil, &stateError{what: "trial marker", err: err}
+	}
+	var r markerRecord
+	if err := stateDecMode.Unmarshal(pt, &r); err != nil {
+		return nil, &stateError{what: "trial marker", err: err}
+	}
+	if r.V != recordVersion {
+		return nil, &stateError{what: "trial marker", err: fmt.Errorf("record version %d", r.V)}
+	}
+	if r.Floor < 0 || r.TrialStart < 0 {
+		return nil, &stateError{what: "trial marker", err: errors.New("values out of range")}
+	}
+	return &r, nil
+}
+
+// stateError is a state or marker record that could not be trusted. It matches ErrStateInvalid.
+type stateError struct {
+	what string
+	err  error
+}
+
+func (e *stateError) Error() string {
+	return "license: " + e.what + " rejected: " + e.err.Error()
+}
+
+func (e *stateError) Is(target error) bool { return target == ErrStateInvalid }
+func (e *stateError) Unwrap() error        { return e.err }
+
+// nanos converts a time to the Unix nanoseconds kept in records; the zero time is 0.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos is the inverse of nanos.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// loadRecord calls load and separates "nothing saved" from other errors.
+func loadRecord(load func() ([]byte, error)) (b []byte, missing bool, err error) {
+	b, err = load()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if len(b) > MaxStateSize {
+		return nil, false, fmt.Errorf("license: state record of %d bytes, over %d", len(b), MaxStateSize)
+	}
+	return b, false, nil
+}

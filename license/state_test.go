@@ -1,0 +1,421 @@
+package license
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lmskit/lmskit/internal/atomicfile"
+)
+
+// goodDevice returns a store holding a device with a permanent file, a running demo file and a
+// running trial, the clock ten days in, and what that device grants.
+func goodDevice(t *testing.T) (*memState, *devClock, *Grant) {
+	t.Helper()
+	clock := newDevClock(devT0)
+	st := &memState{}
+	r := newRig(t, st, clock)
+	if err := r.dev.StartTrial(); err != nil {
+		t.Fatal(err)
+	}
+	r.install(permanentFile(t, "PERM", devT0))
+	r.install(devFile(t, devHostA, "DEMO", Demo, devT0, devT0.Add(30*day), Line{Part: "DEMO-ALL", Kind: Flag, Qty: 1}))
+	clock.Set(devT0.Add(10 * day))
+	r.tick()
+	return st, clock, r.dev.Grant()
+}
+
+// grantsNoMore fails when g grants more than the last good state could: what it granted, or the
+// trial set where its trial was still running (removing every file would have shown the trial).
+func grantsNoMore(t *testing.T, good, g *Grant) {
+	t.Helper()
+	trial := good.TrialEnd().After(g.At())
+	for _, p := range append(good.Set().Parts(), g.Set().Parts()...) {
+		maxCount, maxVersion, has := good.Count(p), good.Version(p), good.Has(p)
+		if trial {
+			maxCount, maxVersion, has = max(maxCount, devTrial.Count(p)), max(maxVersion, devTrial.Version(p)), has || devTrial.Has(p)
+		}
+		if g.Count(p) > maxCount || g.Version(p) > maxVersion || g.Has(p) && !has {
+			t.Fatalf("part %s: grants more than the last good state could (%v vs %v)", p, g, good)
+		}
+	}
+	if te := g.TrialEnd(); !good.TrialEnd().IsZero() && (te.IsZero() || te.After(good.TrialEnd())) {
+		t.Fatalf("trial end %v, last good state had %v", te, good.TrialEnd())
+	}
+}
+
+func openOn(t *testing.T, st State, clock *devClock, host Host) (*Device, []Change) {
+	t.Helper()
+	var changes []Change
+	d, err := OpenDevice(DeviceConfig{Host: host, Keyring: devKeyring(t), State: st, Secret: devSecret,
+		Clock: clock.Now, TrialSet: devTrial, OnChange: func(c Change) { changes = append(changes, c) }})
+	if err != nil {
+		t.Fatalf("OpenDevice: %v", err)
+	}
+	return d, changes
+}
+
+func hasStateInvalid(changes []Change) bool {
+	for _, c := range changes {
+		if c.Reason == ReasonStateInvalid && errors.Is(c.Err, ErrStateInvalid) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestStateEditedByteByByte changes every byte of the sealed state (three ways each) and cuts it at
+// every length: each is reported, and the device grants no more than the last good state did. The
+// trial is not restarted: its start comes back from the marker.
+func TestStateEditedByteByByte(t *testing.T) {
+	st, clock, good := goodDevice(t)
+	for i := range st.state {
+		for _, x := range []byte{0x01, 0x80, 0xff} {
+			bad := st.clone()
+			bad.state[i] ^= x
+			d, changes := openOn(t, bad, clock, devHostA)
+			if !hasStateInvalid(changes) {
+				t.Fatalf("byte %d ^ %#x: not reported", i, x)
+			}
+			grantsNoMore(t, good, d.Grant())
+			if !d.Grant().TrialEnd().Equal(good.TrialEnd()) {
+				t.Fatalf("byte %d ^ %#x: trial end %v, want %v from the marker", i, x, d.Grant().TrialEnd(), good.TrialEnd())
+			}
+			if err := d.StartTrial(); err != nil || !d.Grant().TrialEnd().Equal(good.TrialEnd()) {
+				t.Fatalf("byte %d ^ %#x: StartTrial = %v restarted the trial", i, x, err)
+			}
+		}
+	}
+	for n := 0; n < len(st.state); n++ {
+		bad := st.clone()
+		bad.state = bad.state[:n]
+		d, changes := openOn(t, bad, clock, devHostA)
+		if !hasStateInvalid(changes) {
+			t.Fatalf("cut at %d: not reported", n)
+		}
+		grantsNoMore(t, good, d.Grant())
+	}
+}
+
+// TestMarkerEditedByteByByte: an edited marker beside a good state costs nothing and is rewritten.
+func TestMarkerEditedByteByByte(t *testing.T) {
+	st, clock, good := goodDevice(t)
+	for i := range st.marker {
+		bad := st.clone()
+		bad.marker[i] ^= 0x20
+		d, changes := openOn(t, bad, clock, devHostA)
+		if !hasStateInvalid(changes) {
+			t.Fatalf("byte %d: not reported", i)
+		}
+		if !d.Grant().Set().Equal(good.Set()) || !d.Grant().TrialEnd().Equal(good.TrialEnd()) {
+			t.Fatalf("byte %d: grant %v, want %v", i, d.Grant(), good)
+		}
+		if _, changes := openOn(t, bad, clock, devHostA); hasStateInvalid(changes) {
+			t.Fatalf("byte %d: the marker was not rewritten", i)
+		}
+	}
+}
+
+// TestStateBothEdited: with neither record trustworthy nothing is granted and the trial counts as
+// used.
+func TestStateBothEdited(t *testing.T) {
+	st, clock, _ := goodDevice(t)
+	st.state[len(st.state)/2] ^= 1
+	st.marker[len(st.marker)/2] ^= 1
+	d, changes := openOn(t, st, clock, devHostA)
+	if !hasStateInvalid(changes) {
+		t.Fatal("not reported")
+	}
+	if g := d.Grant(); g.Mode() != ModeUnlicensed || len(g.Set().Parts()) != 0 {
+		t.Errorf("grant %v, want nothing", g)
+	}
+	if err := d.StartTrial(); !errors.Is(err, ErrTrialUsed) {
+		t.Errorf("StartTrial = %v, want ErrTrialUsed", err)
+	}
+	// And it stays so after a restart, now that the repaired state is saved.
+	d, changes = openOn(t, st, clock, devHostA)
+	if hasStateInvalid(changes) {
+		t.Error("the repaired state was not saved")
+	}
+	if err := d.StartTrial(); !errors.Is(err, ErrTrialUsed) {
+		t.Errorf("after restart StartTrial = %v, want ErrTrialUsed", err)
+	}
+}
+
+// TestStateFromAnotherHost: state and marker copied from one SV8100 to another are rejected there:
+// no files, and no fresh trial either.
+func TestStateFromAnotherHost(t *testing.T) {
+	st, clock, _ := goodDevice(t)
+	d, changes := openOn(t, st.clone(), clock, devHostB)
+	if !hasStateInvalid(changes) {
+		t.Fatal("a transplanted state was not reported")
+	}
+	if g := d.Grant(); g.Mode() != ModeUnlicensed || len(d.Files()) != 0 {
+		t.Errorf("grant %v with %d files, want nothing", g, len(d.Files()))
+	}
+	if err := d.StartTrial(); !errors.Is(err, ErrTrialUsed) {
+		t.Errorf("StartTrial = %v, want ErrTrialUsed", err)
+	}
+	// The host it was made for still opens it.
+	if _, changes := openOn(t, st, clock, devHostA); hasStateInvalid(changes) {
+		t.Errorf("the state's own host rejected it: %v", changes)
+	}
+}
+
+// TestStateSecretMatters: the same host with another firmware secret cannot read the state.
+func TestStateSecretMatters(t *testing.T) {
+	st, clock, _ := goodDevice(t)
+	var changes []Change
+	_, err := OpenDevice(DeviceConfig{Host: devHostA, Keyring: devKeyring(t), State: st, Secret: []byte("another firmware's secret, 16+ b"),
+		Clock: clock.Now, TrialSet: devTrial, OnChange: func(c Change) { changes = append(changes, c) }})
+	if err != nil || !hasStateInvalid(changes) {
+		t.Errorf("OpenDevice with another secret: %v, changes %v; want the state rejected", err, changes)
+	}
+}
+
+// TestDirStateDeletion walks through what deleting or restoring files of a DirState directory can
+// and cannot do, as DirState's documentation states it.
+func TestDirStateDeletion(t *testing.T) {
+	type outcome struct {
+		Reported   bool
+		Files      int
+		TrialEnd   time.Time
+		CanRestart bool // StartTrial starts a new trial
+	}
+	trialEnd := devT0.Add(60 * day)
+	tests := []struct {
+		name string
+		why  string
+		do   func(dir, oldDir string)
+		want outcome
+	}{
+		{"nothing", "a plain restart", func(dir, old string) {}, outcome{false, 2, trialEnd, false}},
+		{"delete state", "files are lost, the trial comes back from the marker", func(dir, old string) {
+			os.Remove(filepath.Join(dir, StateFileName))
+		}, outcome{true, 0, trialEnd, false}},
+		{"delete marker", "the marker is rewritten from the state; nothing lost", func(dir, old string) {
+			os.Remove(filepath.Join(dir, MarkerFileName))
+		}, outcome{true, 2, trialEnd, false}},
+		{"restore older state", "an older copy of the state is told by the marker's generation", func(dir, old string) {
+			copyFile(t, filepath.Join(old, StateFileName), filepath.Join(dir, StateFileName))
+		}, outcome{true, 0, trialEnd, false}},
+		{"edit state, delete marker", "nothing to trust: the trial counts as used", func(dir, old string) {
+			os.WriteFile(filepath.Join(dir, StateFileName), []byte("forged"), 0o600)
+			os.Remove(filepath.Join(dir, MarkerFileName))
+		}, outcome{true, 0, time.Unix(0, 0).UTC(), false}},
+		{"delete both", "DirState cannot tell this from a new device: the trial can start again", func(dir, old string) {
+			os.RemoveAll(dir)
+		}, outcome{false, 0, time.Time{}, true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, oldDir := filepath.Join(t.TempDir(), "lic"), t.TempDir()
+			clock := newDevClock(devT0)
+			r := newRig(t, DirState(dir), clock)
+			r.install(permanentFile(t, "PERM", devT0))
+			copyFile(t, filepath.Join(dir, StateFileName), filepath.Join(oldDir, StateFileName))
+			if err := r.dev.StartTrial(); err != nil {
+				t.Fatal(err)
+			}
+			r.install(devFile(t, devHostA, "DEMO", Demo, devT0, devT0.Add(30*day)))
+			clock.Add(day)
+			r.tick()
+
+			tt.do(dir, oldDir)
+			d, changes := openOn(t, DirState(dir), clock, devHostA)
+			got := outcome{Reported: hasStateInvalid(changes), Files: len(d.Files()), TrialEnd: d.Grant().TrialEnd()}
+			if err := d.StartTrial(); err == nil && !d.Grant().TrialEnd().Equal(got.TrialEnd) {
+				got.CanRestart = true
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tt.why, diff)
+			}
+		})
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var errFault = errors.New("injected write fault")
+
+// TestDeviceWriteFaults fails each step of the atomic write of the state during Install, Remove and
+// StartTrial. The call must fail and change nothing: not the grant, not the files, not what a
+// restart finds.
+func TestDeviceWriteFaults(t *testing.T) {
+	ops := []struct {
+		name string
+		do   func(d *Device) error
+	}{
+		{"install", func(d *Device) error {
+			return d.Install(devFile(t, devHostA, "NEW", Permanent, devT0, time.Time{}, Line{Part: "NEW-PART", Kind: Flag, Qty: 1}))
+		}},
+		{"remove", func(d *Device) error { return d.Remove("PERM") }},
+		{"start trial", func(d *Device) error { return d.StartTrial() }},
+	}
+	for _, op := range ops {
+		for _, step := range atomicfile.Steps {
+			if step == atomicfile.StepSyncDir {
+				continue // the rename is done; covered by TestDeviceCrashAtEachStep
+			}
+			t.Run(op.name+"/"+step.String(), func(t *testing.T) {
+				dir := t.TempDir()
+				clock := newDevClock(devT0)
+				st := &dirState{dir: dir}
+				r := newRig(t, st, clock)
+				r.install(permanentFile(t, "PERM", devT0))
+				before, files := r.dev.Grant(), r.dev.Files()
+				st.w.Fault = func(s atomicfile.Step, path string) error {
+					if s == step {
+						return errFault
+					}
+					return nil
+				}
+				if err := op.do(r.dev); !errors.Is(err, errFault) {
+					t.Fatalf("%s with a fault at %v = %v, want the fault", op.name, step, err)
+				}
+				if r.dev.Grant() != before || len(r.dev.Files()) != len(files) {
+					t.Errorf("the device changed: %v", r.dev.Grant())
+				}
+				st.w.Fault = nil
+				d, changes := openOn(t, DirState(dir), clock, devHostA)
+				if hasStateInvalid(changes) || !d.Grant().Set().Equal(before.Set()) || d.Grant().Mode() != before.Mode() {
+					t.Errorf("after restart: %v (changes %v), want %v", d.Grant(), changes, before)
+				}
+				leftovers, _ := filepath.Glob(filepath.Join(dir, ".*"))
+				if len(leftovers) != 0 {
+					t.Errorf("temporary files left: %v", leftovers)
+				}
+			})
+		}
+	}
+}
+
+// TestDeviceCrashAtEachStep copies the state directory at the moment before each step of every write
+// an Install makes (what a power cut then leaves) and opens a device on each copy: every copy must
+// open without complaint and grant either what the device granted before the Install or after it.
+func TestDeviceCrashAtEachStep(t *testing.T) {
+	dir := t.TempDir()
+	clock := newDevClock(devT0)
+	st := &dirState{dir: dir}
+	r := newRig(t, st, clock)
+	r.install(permanentFile(t, "PERM", devT0))
+	before := r.dev.Grant().Set()
+	var snaps []string
+	st.w.Fault = func(s atomicfile.Step, path string) error {
+		snap := t.TempDir()
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			copyFile(t, filepath.Join(dir, e.Name()), filepath.Join(snap, e.Name()))
+		}
+		snaps = append(snaps, snap)
+		return nil
+	}
+	r.install(devFile(t, devHostA, "NEW", Permanent, devT0, time.Time{}, Line{Part: "NEW-PART", Kind: Flag, Qty: 1}))
+	after := r.dev.Grant().Set()
+	if len(snaps) < 2*len(atomicfile.Steps) {
+		t.Fatalf("%d snapshots; want one per step of the state and of the marker", len(snaps))
+	}
+	for i, snap := range snaps {
+		d, changes := openOn(t, DirState(snap), clock, devHostA)
+		if hasStateInvalid(changes) {
+			t.Errorf("crash point %d: state reported invalid: %v", i, changes)
+		}
+		if g := d.Grant().Set(); !g.Equal(before) && !g.Equal(after) {
+			t.Errorf("crash point %d: grants %v, want %v or %v", i, g, before, after)
+		}
+	}
+}
+
+// TestDeviceMarkerFaultRetried: if only the marker cannot be written when the trial starts, the
+// trial runs, Tick reports the failure, and the marker is written once the store recovers.
+func TestDeviceMarkerFaultRetried(t *testing.T) {
+	st := &memState{}
+	clock := newDevClock(devT0)
+	r := newRig(t, st, clock)
+	st.failMarker = errFault
+	if err := r.dev.StartTrial(); err != nil {
+		t.Fatalf("StartTrial = %v, want nil", err)
+	}
+	if err := r.dev.Tick(); !errors.Is(err, errFault) {
+		t.Errorf("Tick = %v, want the marker fault", err)
+	}
+	st.failMarker = nil
+	if err := r.dev.Tick(); err != nil {
+		t.Fatal(err)
+	}
+	st.state = nil // the state is lost; the marker alone keeps the trial
+	d, changes := openOn(t, st, clock, devHostA)
+	if !hasStateInvalid(changes) || !d.Grant().TrialEnd().Equal(devT0.Add(60*day)) {
+		t.Errorf("trial end from the marker = %v, want %v", d.Grant().TrialEnd(), devT0.Add(60*day))
+	}
+}
+
+// TestDeviceSavesTheMark: the clock's progress is saved as it advances, so a restart with the clock
+// set back is still caught.
+func TestDeviceSavesTheMark(t *testing.T) {
+	st := &memState{}
+	clock := newDevClock(devT0)
+	r := newRig(t, st, clock)
+	for i := 0; i < 48; i++ {
+		clock.Add(time.Hour)
+		r.tick()
+	}
+	clock.Set(devT0.Add(24 * time.Hour))
+	r.reopen()
+	if !r.dev.Grant().Rollback() {
+		t.Errorf("restart a day behind the saved mark: not a rollback (%v)", r.dev.Grant())
+	}
+}
+
+// FuzzDeviceState seals arbitrary plaintexts as the state and marker records of a host, so that the
+// fuzzer reaches the record decoder behind the seal, and opens a device on them: it must never panic
+// or fail to open, every file it keeps must verify, and Tick must be able to save what it repaired.
+func FuzzDeviceState(f *testing.F) {
+	st, _, _ := goodDevice(&testing.T{})
+	sl, err := newSealer(devSecret, devHostA)
+	if err != nil {
+		f.Fatal(err)
+	}
+	statePT, err := sl.key.Open(kindState, st.state)
+	if err != nil {
+		f.Fatal(err)
+	}
+	markerPT, err := sl.key.Open(kindMarker, st.marker)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(statePT, markerPT)
+	f.Add([]byte{0xa0}, []byte{0xa0})
+	f.Add([]byte{0xa1, 0x00, 0x01}, markerPT)
+	f.Add(statePT[:len(statePT)/2], []byte{})
+	f.Fuzz(func(t *testing.T, statePT, markerPT []byte) {
+		ms := &memState{state: sl.key.Seal(kindState, statePT), marker: sl.key.Seal(kindMarker, markerPT)}
+		clock := newDevClock(devT0.Add(10 * day))
+		d, err := OpenDevice(DeviceConfig{Host: devHostA, Keyring: devKeyring(t), State: ms, Secret: devSecret,
+			Clock: clock.Now, TrialSet: devTrial})
+		if err != nil {
+			t.Fatalf("OpenDevice: %v", err)
+		}
+		for _, in := range d.Files() {
+			if _, err := Open(in.Signed, devKeyring(t)); err != nil {
+				t.Fatalf("a file kept from the state does not verify: %v", err)
+			}
+		}
+		if err := d.Tick(); err != nil {
+			t.Fatalf("Tick: %v", err)
+		}
+	})
+}
