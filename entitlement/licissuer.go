@@ -1,0 +1,109 @@
+package entitlement
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"github.com/lmskit/lmskit/keycode"
+	"github.com/lmskit/lmskit/license"
+	"github.com/lmskit/lmskit/signing"
+)
+
+// Location attribute names the [LicenseIssuer] binds into the file's host when present (set by the
+// per-system rules that derive virtual codes).
+const (
+	AttrIP           = "ip"            // SV9500 Standard Server LAN1 address
+	AttrMAC          = "mac"           // SV9500 SE MAC address
+	AttrComputerName = "computer-name" // iS3000 dongle-less Full Computer Name
+	AttrDomain       = "domain"        // 3C domain name
+)
+
+// LicenseIssuer issues lmskit license files (package license) signed with the vendor's issuer key:
+// permanent files for activated lines, demo-term files for demo licenses, packed in the
+// <HWKC>-svi.zip container, with the activation code of the signed bytes.
+type LicenseIssuer struct {
+	// Key is the issuer's signing key. Real keys never live in source.
+	Key *signing.PrivateKey
+	// Entitlement is the entitlement type code written into permanent files ("" or "T").
+	Entitlement string
+}
+
+// Issue implements [Issuer].
+func (li LicenseIssuer) Issue(r IssueRequest) (Issued, error) {
+	if li.Key == nil {
+		return Issued{}, errors.New("entitlement: license issuer has no key")
+	}
+	if r.System.Keycode == keycode.BXOVOC {
+		return Issued{}, fmt.Errorf("entitlement: %s files need the product key container (per-system rules)", r.System.Name)
+	}
+	host, err := fileHost(r)
+	if err != nil {
+		return Issued{}, err
+	}
+	f := license.File{Version: license.FormatVersion, Serial: r.Location.ID + "." + strconv.FormatUint(r.Serial, 10),
+		Issued: r.Issued, Term: license.Permanent, Entitlement: li.Entitlement, Host: host}
+	if r.Demo {
+		f.Term, f.NotAfter, f.Entitlement = license.Demo, r.NotAfter, ""
+	}
+	for _, ln := range r.Lines {
+		var kind license.Kind
+		switch ln.Kind {
+		case PartCount:
+			kind = license.Count
+		case PartVersion:
+			kind = license.Version
+		case PartFlag:
+			kind = license.Flag
+		default:
+			return Issued{}, fmt.Errorf("entitlement: line %s: part %s has no kind", ln.SKC, ln.Part)
+		}
+		if ln.Qty > license.MaxQty {
+			return Issued{}, fmt.Errorf("entitlement: line %s: quantity %d over the file's limit", ln.SKC, ln.Qty)
+		}
+		f.Lines = append(f.Lines, license.Line{SKC: ln.SKC, Part: ln.Part, Name: ln.Name, Kind: kind, Qty: int(ln.Qty),
+			PO: ln.PO, SO: ln.SO, Activated: ln.Activated})
+	}
+	signed, err := f.Sign(li.Key)
+	if err != nil {
+		return Issued{}, err
+	}
+	name, data, err := license.SVIZip(signed)
+	if err != nil {
+		return Issued{}, err
+	}
+	return Issued{Name: name, Data: data, File: signed, ActivationCode: license.ActivationCode(signed)}, nil
+}
+
+// fileHost builds the license host of a location: system, primary and secondary code, and the
+// attributes a virtual code is bound to.
+func fileHost(r IssueRequest) (license.Host, error) {
+	h := license.Host{System: r.System.Keycode}
+	var err error
+	if h.Code, err = keycode.Parse(r.System.Keycode, r.Location.HWKC); err != nil {
+		return h, err
+	}
+	if r.Location.SecondaryHWKC != "" {
+		if h.Secondary, err = keycode.Parse(r.System.Keycode, r.Location.SecondaryHWKC); err != nil {
+			return h, err
+		}
+	}
+	for _, a := range r.Location.Attrs {
+		switch a.Name {
+		case AttrIP:
+			if h.IP, err = netip.ParseAddr(a.Value); err != nil {
+				return h, fmt.Errorf("entitlement: location %s: attribute ip: %w", r.Location.ID, err)
+			}
+		case AttrMAC:
+			if h.MAC, err = license.ParseMAC(a.Value); err != nil {
+				return h, err
+			}
+		case AttrComputerName:
+			h.ComputerName = a.Value
+		case AttrDomain:
+			h.Domain = a.Value
+		}
+	}
+	return h, nil
+}
