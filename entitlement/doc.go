@@ -15,8 +15,11 @@
 //	lines, _ := l.Attach(ctx, user, loc.ID, picks)          // bin → attached, each line gets an SKC
 //	file, _ := l.Activate(ctx, user, loc.ID, entitlement.Activation{AcceptAgreement: true})
 //
-// Detach returns attached lines to the bin; activation is final and issues the location's
-// license file through the configured [Issuer]; Regenerate re-issues it from all activated lines;
+// Each attached line gets its software key code at attach (the guide's screenshots show it on
+// attached lines) and keeps it through activation. Detach returns attached lines to the bin;
+// activation is final and issues the location's license file through the configured [Issuer]
+// ([LicenseIssuer] signs lmskit license files with the vendor's key and packs them in
+// <HWKC>-svi.zip); Regenerate re-issues it from all activated lines with the next serial;
 // GenerateDemo issues a time-limited demo file while the location's demo counter lasts. A
 // distributor reships bin lines to a dealer it holds an allowance for and may impersonate that
 // dealer's users ([Ledger.Impersonate]; the identity reads IMP:<distributor user>/<dealer user>).
@@ -40,6 +43,15 @@
 //     location; an order (partner, PO, SO) ships once.
 //   - Per-system rules (SR-MGC, SV9500 models, DECT, BX/OVOC, external products…) plug in as
 //     [Rules] per system name, consulted on create-location, attach and activate.
+//
+// # Security
+//
+// The ledger trusts the [Actor] it is given: the service authenticates the user and passes the
+// login. Everything else is checked inside the transaction of the operation, so a role or
+// allowance revoked a moment ago is already in force. The audit chain detects an edited, removed
+// or reordered record; with Config.AuditKey (HMAC-SHA-256) it also resists someone who can write
+// the store but lacks the key, and without it the head ([Ledger.AuditHead]) should be anchored
+// outside. The issuer key lives with the service, never in source or in the store.
 //
 // # Stores
 //
