@@ -167,4 +167,5 @@ func realIssuer(s entitlement.Store) *entitlement.Ledger {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
 const bulkN = 10000
