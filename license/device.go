@@ -344,7 +344,8 @@ func (d *Device) Files() []InstalledFile {
 // another host ([ErrHostMismatch]), has expired ([ErrExpired]), is fixed-term while the clock is set
 // back ([ErrRollback]), would not stack with the installed files ([ErrInvalid]), is older than the
 // installed file of the same serial, or would exceed MaxInstalledFiles or MaxStateSize; and any
-// failure to save the state. Once the state is saved the file is installed; if the trial marker
+// failure to save the state (where only the final flush of the directory failed, the new state may
+// still be found after a restart). Once the state is saved the file is installed; if the trial marker
 // then fails to save, the next Tick tries again and returns that error.
 func (d *Device) Install(signed []byte) error {
 	f, err := Open(signed, d.kr)

@@ -2,6 +2,7 @@ package license
 
 import (
 	"errors"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -368,5 +369,34 @@ func TestGrantNil(t *testing.T) {
 	var g *Grant
 	if g.Count("x") != 0 || g.Version("x") != 0 || g.Has("x") || g.Mode() != ModeUnlicensed || !g.Until().IsZero() || g.Rollback() || g.String() != "unlicensed" {
 		t.Error("a nil grant must grant nothing")
+	}
+}
+
+// TestDeviceHostAttributeChanged: a file bound to an IP address (SV9500 Standard Server style) on a
+// device whose IP then changes: the state still opens (it is sealed to system and code only), the
+// file is kept but grants nothing, and it grants again when the address is back.
+func TestDeviceHostAttributeChanged(t *testing.T) {
+	clock := newDevClock(devT0)
+	r := newRig(t, &memState{}, clock)
+	r.host.IP = netip.MustParseAddr("123.0.0.105")
+	r.reopen()
+	bound := r.host
+	r.install(devFile(t, bound, "IP-BOUND", Permanent, devT0, time.Time{}))
+	if got := r.dev.Grant().Count("BE107585"); got != 8 {
+		t.Fatalf("bound file: count %d, want 8", got)
+	}
+	r.host.IP = netip.MustParseAddr("123.0.0.106")
+	r.reopen()
+	if diff := cmp.Diff([]string(nil), r.take()); diff != "" {
+		t.Errorf("changes at start-up (-want +got):\n%s", diff)
+	}
+	files := r.dev.Files()
+	if len(files) != 1 || files[0].Status != FileHostMismatch || r.dev.Grant().Count("BE107585") != 0 {
+		t.Errorf("after the IP changed: %v, files %v", r.dev.Grant(), files)
+	}
+	r.host = bound
+	r.reopen()
+	if got := r.dev.Grant().Count("BE107585"); got != 8 {
+		t.Errorf("IP back: count %d, want 8", got)
 	}
 }

@@ -19,8 +19,9 @@ import (
 // only stores and returns them.
 //
 // The state record (Load, Save) holds the installed files, the trial start and the highest time seen.
-// It is rewritten when a file is installed or removed, when the trial starts, and as the clock
-// advances (at most once a minute, at least once an hour, depending on RollbackTolerance).
+// It is rewritten when a file is installed or removed, when the trial starts, and each time the
+// clock has advanced by RollbackTolerance/2 (but no more often than once a minute of clock time and
+// at least once an hour of it).
 //
 // The trial marker (LoadMarker, SaveMarker) holds the trial start and a floor under the highest time
 // seen. It is small (under 100 bytes) and written rarely: when the trial starts, when a file is
