@@ -59,14 +59,11 @@ func parseFast(idx uint8, s string) (Code, bool) {
 	g := grammars[idx]
 	for i := range g {
 		sp := &g[i]
-		if sp.n != len(s) {
+		r := sp.quick(s)
+		if r == noFit {
 			continue
 		}
-		m, dirty := sp.match(s)
-		if m.off >= 0 {
-			continue
-		}
-		if !dirty {
+		if r == fitsCanonical {
 			return Code{s: s, sys: idx, form: sp.form}, true
 		}
 		canon := sp.canonical(s)

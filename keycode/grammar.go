@@ -40,6 +40,15 @@ var classOf = func() (t [256]class) {
 	return t
 }()
 
+// canonOf[b] is the set of classes for which b is already canonical (no case folding needed).
+var canonOf = func() (t [256]class) {
+	t = classOf
+	for b := 'a'; b <= 'z'; b++ {
+		t[b] &^= cHex | cUpperAlnum | cSKC
+	}
+	return t
+}()
+
 // folds reports whether class k upper-cases the letters it accepts.
 func (k class) folds() bool { return k&(cHex|cUpperAlnum|cSKC) != 0 }
 
@@ -97,7 +106,17 @@ func dropLit(s string) seg        { return seg{lit: s, drop: true} }
 func run(k class, n int) seg      { return seg{cls: k, n: n} }
 func mk(f Form, segs ...seg) spec { return newSpec(f, segs) }
 
-func newSpec(f Form, segs []seg) spec {
+func newSpec(f Form, in []seg) spec {
+	// Adjacent literals with the same flags become one, so quick compares them in one go.
+	var segs []seg
+	for _, s := range in {
+		if n := len(segs); n > 0 && s.lit != "" && segs[n-1].lit != "" &&
+			segs[n-1].exact == s.exact && segs[n-1].drop == s.drop {
+			segs[n-1].lit += s.lit
+			continue
+		}
+		segs = append(segs, s)
+	}
 	sp := spec{form: f, segs: segs}
 	for _, s := range segs {
 		sp.n += s.len()
@@ -106,6 +125,58 @@ func newSpec(f Form, segs []seg) spec {
 		}
 	}
 	return sp
+}
+
+// Results of quick.
+const (
+	fitsCanonical = iota // s is a canonical code of the spec
+	fitsDirty            // s fits but its canonical form differs
+	noFit
+)
+
+// quick is the hot path of match: whether s fits sp, and whether it is already canonical.
+func (sp *spec) quick(s string) int {
+	if len(s) != sp.n {
+		return noFit
+	}
+	res := fitsCanonical
+	i := 0
+	for si := range sp.segs {
+		g := &sp.segs[si]
+		if g.lit != "" {
+			t, l := s[i:i+len(g.lit)], g.lit
+			i += len(l)
+			for j := 0; j < len(t) && j < len(l); j++ {
+				if t[j] != l[j] {
+					if g.exact || lower(t[j]) != lower(l[j]) {
+						return noFit
+					}
+					res = fitsDirty
+				}
+			}
+			continue
+		}
+		t := s[i : i+g.n]
+		i += g.n
+		k := g.cls
+		for j := 0; j < len(t); j++ {
+			if canonOf[t[j]]&k == 0 {
+				if classOf[t[j]]&k == 0 {
+					return noFit
+				}
+				res = fitsDirty
+			}
+		}
+	}
+	if sp.extra != nil {
+		if off, _ := sp.extra(s); off >= 0 {
+			return noFit
+		}
+	}
+	if sp.dirty {
+		res = fitsDirty
+	}
+	return res
 }
 
 // withPrefix returns a copy of sp for the code prefixed by a literal (the LMC forms).

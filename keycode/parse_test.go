@@ -140,7 +140,7 @@ func TestParse_Rejections(t *testing.T) {
 		{"temp key hour 24", "hours 00-23", SRMGC, "22-130320245726-607-TEMP-KEY", 9, "hour"},
 		{"temp key minute 60", "minutes 00-59", SRMGC, "22-130320026026-607-TEMP-KEY", 11, "minute"},
 		{"temp key second 60", "seconds 00-59", SRMGC, "22-130320025760-607-TEMP-KEY", 13, "second"},
-		{"SV9500 temp key for SR-MGC", "SR-MGC temp keys start 22", SRMGC, "35-150601035832-610-TEMP-KEY", 0, `"2" of "22"`},
+		{"SV9500 temp key for SR-MGC", "SR-MGC temp keys start 22", SRMGC, "35-150601035832-610-TEMP-KEY", 0, `"2" of "22-"`},
 		{"SV8500 temp key", "temp keys parse under SR-MGC and SV9500 only", SV8500, "22-130320025726-607-TEMP-KEY", 2, "letter or digit"},
 		{"iS3000 board without xxx", "the xxx is part of the code", IS3000, "aa0024IC960002104009yyy12345AA", 20, `"x" of "xxx"`},
 		{"DECT 9 digits", "8 hex digits", IPDECT, "1009FFFE0", 8, "end of code"},
@@ -456,4 +456,13 @@ func TestTempKey(t *testing.T) {
 			t.Errorf("%s: TempKey = %v, %v; want an error", tc.name, c, err)
 		}
 	}
+}
+
+func mustRead(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.FromSlash(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
