@@ -87,7 +87,8 @@ type session struct {
 
 	pmu     sync.Mutex
 	pending map[uint64]chan<- response
-	err     error // why the session ended; set once
+	watch   time.Time // the read deadline: the latest deadline of the calls sent
+	err     error     // why the session ended; set once
 	done    chan struct{}
 }
 
@@ -173,16 +174,22 @@ func (s *session) read(br *bufio.Reader) {
 	var buf []byte
 	for {
 		if _, err := br.Peek(1); errors.Is(err, os.ErrDeadlineExceeded) {
-			// The watchdog fired between frames: only a failure if someone is still waiting.
+			// The watchdog fired between frames. It is a failure only if calls are waiting and the
+			// latest deadline of any call has passed: the LMC answered none of them in time.
 			s.pmu.Lock()
-			waiting := len(s.pending)
-			s.pmu.Unlock()
-			if waiting == 0 {
+			switch {
+			case len(s.pending) == 0:
+				s.watch = time.Time{}
 				s.nc.SetReadDeadline(time.Time{})
-				continue
+			case time.Now().Before(s.watch):
+				s.nc.SetReadDeadline(s.watch)
+			default:
+				s.pmu.Unlock()
+				s.fail(fmt.Errorf("%w: the LMC did not answer in time", ErrUnavailable))
+				return
 			}
-			s.fail(fmt.Errorf("%w: the LMC did not answer within %v", ErrUnavailable, s.timeout))
-			return
+			s.pmu.Unlock()
+			continue
 		}
 		body, err := readFrame(br, buf, maxResponseFrame)
 		if err != nil {
@@ -248,22 +255,23 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 		return response{}, false, err
 	}
 	s.pending[id] = ch
+	// Without a deadline from the caller, the connection's own timeout bounds the call. The reader's
+	// watchdog is the latest deadline of any call sent.
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(s.timeout)
+	}
+	if deadline.After(s.watch) {
+		s.watch = deadline
+		s.nc.SetReadDeadline(deadline)
+	}
 	s.pmu.Unlock()
 
 	s.wmu.Lock()
 	s.out, err = appendFrame(s.out[:0], q)
 	if err == nil {
-		// Without a deadline from the caller, the connection's own timeout bounds the call: the
-		// reader gives up on a server that sends nothing for that long while calls are waiting.
-		deadline, ok := ctx.Deadline()
-		if !ok {
-			deadline = time.Now().Add(s.timeout)
-		}
 		s.nc.SetWriteDeadline(deadline)
 		_, err = s.nc.Write(s.out)
-		if err == nil && !ok {
-			s.nc.SetReadDeadline(deadline)
-		}
 	}
 	s.wmu.Unlock()
 	if err != nil {

@@ -2,8 +2,86 @@
 // code, holds the application licenses bound to it and hands out seats to every application there
 // (MA4000 System Management, MA4000 Expense Management, CTI, BCT, UIP).
 //
-// Applications talk to it through [Client]; a [Server] answers for the LMC over a unix socket or
-// loopback TCP, and [Dial] gives an application a [Conn] with the same methods. Seats of counted parts
-// are handed out as leases ([Client.Checkout]) that must be renewed within their TTL; the seats out
-// never exceed the licensed count.
+// # The LMC process
+//
+// Call [Open] with a directory, a [Source] for the host code and a keyring of the vendor's keys. The
+// LMC turns the host code into its LMC code ([LMC.Code]): "LM" + the PBX code for SV8300, SV8500,
+// SV9300 and SV9500, "LMIS" + the iS3000 code without "aa" and "AA", or the UIP code as it is. That
+// is the hardware key code of the LMC location in the license server; the files issued there are
+// bound to it (system "License Manager Client"). [LMC.Install] verifies such a file, checks its
+// binding and term, stores it atomically under the directory and restacks; [LMC.Files] lists the
+// files and [LMC.Remove] takes one out. Files stack as on a device: counts add, the highest version
+// wins, each software key code counts once (the newest file's line), a newer file of a serial
+// replaces the older.
+//
+// Serve the LMC to the applications on the machine with [Listen] and [NewServer], and keep it current
+// with [LMC.Run], which asks the source again every minute and re-evaluates the files when a
+// fixed-term one starts or ends:
+//
+//	l, err := lmc.Open(ctx, lmc.Config{Dir: "/var/lib/lmc", Source: src, Keyring: vendorKeys})
+//	ln, err := lmc.Listen("unix", "/run/lmc/lmc.sock")
+//	go l.Run(ctx)
+//	err = lmc.NewServer(l, lmc.ServerConfig{}).Serve(ctx, ln) // returns after a graceful shutdown
+//
+// # Sources
+//
+// [StaticSource] gives a code entered by hand. [PBXSource] asks the PBX, where the firmware mounts
+// [PBXHandler]: the LMC posts a fresh 32-byte challenge and the PBX answers with a COSE_Sign1 message,
+// signed by its device key with the challenge in the external AAD, whose payload names its system and
+// code. The LMC accepts the answer only under the device key it was set up with, so a fake endpoint
+// can neither make up a code nor replay one the real PBX gave before. [UIPSource] generates a UIP code
+// ("LM" + 28 hex digits with lmskit check digits) once and keeps it in the directory.
+//
+// When the source cannot be reached the LMC keeps serving from the files and the code it remembers,
+// and [LMC.Status] says so (Reachable, SourceError, LastContact). When the PBX reports another code
+// than the installed files are bound to (its CPU was replaced), the files keep answering Has, Count
+// and Version and the leases already out keep renewing, but new checkouts fail with [ErrHostChanged]
+// until files for the new code are installed; Status reports HostChanged with both codes.
+//
+// # Applications
+//
+// An application uses a [Client]: the [*LMC] itself in process, or the [*Conn] that [Dial] returns,
+// with the same methods and the same errors. Has, Count and Version answer feature checks.
+// [Client.Checkout] takes seats of a counted part as a [Lease]; renew it at about a third of its TTL
+// ([DefaultLeaseTTL], 2 minutes) and release it when done. A lease not renewed in time is reclaimed.
+// When a file is removed or a fixed-term file ends, the newest leases beyond the new count are
+// revoked and their holders learn it from [Lease.Renew] ([ErrLeaseRevoked]); after an LMC restart a
+// renewal says [ErrLeaseLost] and the application checks out again. The seats out never exceed the
+// licensed count, whatever the interleaving. [Client.Usage] says who holds what.
+//
+// # Wire protocol
+//
+// Frames of a 4-byte big-endian length and a CBOR map with small integer keys (core deterministic
+// encoding; strict decoding: no duplicate or unknown keys, no indefinite lengths). The client's first
+// frame is a hello with the protocol version and, if required, the token; then requests carry an id
+// and many may be in flight on one connection. Requests are at most 1 KiB. The server reads each
+// connection in its own goroutine, waits for a request at most [ServerConfig.IdleTimeout], and gives
+// each request [ServerConfig.RequestTimeout] to arrive whole and its answer to be written; a slow or
+// hostile client loses only its own connection. Errors cross the socket as codes that map back to
+// the sentinels of this package.
+//
+// # Security
+//
+// A unix socket is protected by its file mode only ([Listen] makes it 0600); loopback TCP is
+// served only with a token, compared in constant time, and never on other addresses. A lease id is
+// a random 128-bit bearer value. The LMC holds no secret: it trusts the vendor keys in its keyring
+// for files and the PBX's public device key for the host code. While the PBX is unreachable it relies
+// on the codes remembered in its directory, so whoever can write that directory can change what it
+// serves offline; keep it owned by the LMC's user.
+//
+// # Compatibility
+//
+// Protocol version 1. The directory holds licenses/<serial>.lic (the signed files as issued), host
+// (the last host code and the bound LMC code, one "<system>:<code>" per line) and uip-code; later
+// versions read them as they are.
+//
+// # Performance
+//
+// Measured with go test -bench . -benchtime=1s on a shared 2-core AMD EPYC under heavy load from
+// other jobs (load average above 10), so the floors are given beside each figure from the same run:
+// Has takes about 12 ns and no allocation, the same as its floor (an atomic pointer load plus a
+// lookup in a 50-part map); an in-process checkout and release takes about 1.9 µs (about 500,000
+// pairs per second on 2 cores); over a unix socket 8 clients on their own connections complete 13,000
+// to 14,500 checkout+release pairs per second (26,000 to 29,000 round trips), beside a bare 40-byte
+// echo over the same kind of socket at 18,000 to 29,000 pairs per second.
 package lmc

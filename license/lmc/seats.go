@@ -1,6 +1,7 @@
 package lmc
 
 import (
+	"cmp"
 	crand "crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -64,7 +65,7 @@ func newSeats(now func() time.Time, ttl time.Duration) *seats {
 	}
 }
 
-// lease is what a checkout or renewal hands back: a copy, never the book's own record.
+// leaseInfo is what a checkout hands back: a copy, never the book's own record.
 type leaseInfo struct {
 	id      string
 	expires time.Time
@@ -176,6 +177,11 @@ func (s *seats) setLimits(limits map[string]int, why string) int {
 	defer s.mu.Unlock()
 	s.limits = limits
 	now := s.now()
+	for id, t := range s.tombs {
+		if !now.Before(t.until) {
+			delete(s.tombs, id)
+		}
+	}
 	revoked := 0
 	for part, ps := range s.parts {
 		limit := limits[part]
@@ -190,7 +196,7 @@ func (s *seats) setLimits(limits map[string]int, why string) int {
 		for _, rec := range ps.leases {
 			recs = append(recs, rec)
 		}
-		slices.SortFunc(recs, func(a, b *leaseRec) int { return int64cmp(b.seq, a.seq) })
+		slices.SortFunc(recs, func(a, b *leaseRec) int { return cmp.Compare(b.seq, a.seq) }) // newest first
 		for _, rec := range recs {
 			if ps.used <= limit {
 				break
@@ -201,16 +207,6 @@ func (s *seats) setLimits(limits map[string]int, why string) int {
 		}
 	}
 	return revoked
-}
-
-func int64cmp(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (s *seats) usage(part string) Usage {

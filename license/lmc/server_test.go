@@ -635,3 +635,52 @@ func TestConnTimeouts(t *testing.T) {
 		t.Fatalf("call with a cancelled context: %v, want context.Canceled", err)
 	}
 }
+
+// TestServerMaxConns: connections beyond the limit are closed at once; the ones in are unaffected.
+func TestServerMaxConns(t *testing.T) {
+	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 1})
+	path, _, _ := startServer(t, sc, ServerConfig{MaxConns: 1})
+	c := dial(t, path)
+	if _, err := Dial(context.Background(), "unix", path); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("second connection: %v, want ErrUnavailable", err)
+	}
+	if n, err := c.Count(context.Background(), "P"); err != nil || n != 1 {
+		t.Fatalf("first connection: %d, %v", n, err)
+	}
+}
+
+func TestListen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lmc.sock")
+	// A socket left behind by a crashed LMC is replaced.
+	stale, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.(*net.UnixListener).SetUnlinkOnClose(false)
+	stale.Close()
+	l, err := Listen("unix", path)
+	if err != nil {
+		t.Fatalf("over a stale socket: %v", err)
+	}
+	defer l.Close()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("socket mode: %v, %v; want 0600", fi.Mode(), err)
+	}
+	// A live one is not touched.
+	if _, err := Listen("unix", path); err == nil {
+		t.Fatal("Listen over a live socket: no error")
+	}
+	// Nor is a file that is not a socket.
+	plain := filepath.Join(dir, "plain")
+	os.WriteFile(plain, []byte("x"), 0o600)
+	if _, err := Listen("unix", plain); err == nil {
+		t.Fatal("Listen over a regular file: no error")
+	}
+	if _, err := Listen("udp", "127.0.0.1:0"); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("udp: %v, want ErrBadRequest", err)
+	}
+	if _, err := Listen("tcp", "192.0.2.1:0"); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("a non-loopback address: %v, want ErrUnauthorized", err)
+	}
+}
