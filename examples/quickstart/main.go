@@ -1,0 +1,23 @@
+// Command quickstart is lmskit's main job, run by `go run ./examples/quickstart`. It walks through
+// the parts of the licensing flow that exist so far, each in its own file, and prints short,
+// deterministic output.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+// run runs every part of the quickstart in order.
+func run(w io.Writer) error {
+	// Hardware key codes: parse the guide's codes, derive the server's virtual codes (keycodes.go).
+	return runKeyCodes(w)
+}
