@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -19,19 +20,43 @@ import (
 
 var bg = context.Background()
 
-// TestGuide_LMCForm: the LMC binds to the LM form of the PBX code, as the guide's "MA4000 / MA4000 EM
-// / CTI / UIP" section says (LM + the SV8500 HWKC).
+// TestGuide_LMCForm: the LMC binds to the LM form of the PBX code (LM + the HWKC; for iS3000 drop
+// "aa" and "AA" and put "LMIS" in front), as the guide's "MA4000 / MA4000 EM / CTI / UIP" and "BCT"
+// sections say; a PBX without an LMC form leaves the LMC without a code and says why.
 func TestGuide_LMCForm(t *testing.T) {
-	l := testLMC(t, t.TempDir(), StaticSource(sv8500A), newFakeClock(t0))
-	st, err := l.Status(bg)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		sys       keycode.System
+		pbx, want string
+	}{
+		{keycode.SV8300, "18CYG-IPS-00000000BJZ02319QK", "LM18CYG-IPS-00000000BJZ02319QK"},
+		{keycode.SV8500, "22CC538207AFD058020640CD57xO", "LM22CC538207AFD058020640CD57xO"},
+		{keycode.SV9300, "36LYRAABK000000000CP10A087HY", "LM36LYRAABK000000000CP10A087HY"},
+		{keycode.SV9500, "35G00N470108E0S0A8832EF2d3Po", "LM35G00N470108E0S0A8832EF2d3Po"},
+		{keycode.IS3000, "aa0014SA2792883418AA", "LMIS0014SA2792883418"},
+		{keycode.IS3000, "aa0024IC960002104009xxx12345AA", "LMIS0024IC960002104009xxx12345"},
+		{keycode.SV8100, "190400324412", ""},
 	}
-	if st.Code != "LM22CC538207AFD058020640CD57xO" || st.HostCode != "22CC538207AFD058020640CD57xO" || !st.Reachable {
-		t.Fatalf("Status = %+v", st)
-	}
-	if got := l.Code().String(); got != st.Code {
-		t.Fatalf("Code() = %s, want %s", got, st.Code)
+	for _, tc := range tests {
+		t.Run(tc.pbx, func(t *testing.T) {
+			pbx := keycode.MustParse(tc.sys, tc.pbx)
+			l := testLMC(t, t.TempDir(), StaticSource(pbx), newFakeClock(t0))
+			st, err := l.Status(bg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Code != tc.want || l.Code().String() != tc.want && tc.want != "" {
+				t.Fatalf("Code %q (Status %+v), want %q", l.Code(), st, tc.want)
+			}
+			if tc.want == "" {
+				if !l.Code().IsZero() || st.SourceError == "" {
+					t.Fatalf("a PBX without an LMC form: Status %+v", st)
+				}
+				return
+			}
+			if st.HostCode != tc.pbx || !st.Reachable {
+				t.Fatalf("Status = %+v", st)
+			}
+		})
 	}
 }
 
@@ -501,5 +526,28 @@ func TestLMCOverSocketGroups(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestLMCRun: Run asks the source, and returns when its context ends.
+func TestLMCRun(t *testing.T) {
+	src := &fakeSource{code: sv8500A}
+	l := testLMC(t, t.TempDir(), src, newFakeClock(t0))
+	ctx, cancel := context.WithCancel(bg)
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	// Wait until Run has asked the source once beyond Open's question, then stop it.
+	for {
+		src.mu.Lock()
+		n := src.calls
+		src.mu.Unlock()
+		if n >= 2 {
+			break
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run returned %v, want context.Canceled", err)
 	}
 }

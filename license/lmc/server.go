@@ -17,8 +17,9 @@ import (
 
 // ServerConfig configures a [Server]. The zero value serves unix sockets with the defaults below.
 type ServerConfig struct {
-	// Token, when set, must be presented by every connection ([WithToken]). Serving a TCP listener
-	// without a token is refused. Unix sockets rely on the socket file's permissions and need none.
+	// Token, when set, must be presented by every connection ([WithToken]): 16 to 256 bytes, from a
+	// random source (32 random bytes is plenty). Serving a TCP listener without a token is refused.
+	// Unix sockets rely on the socket file's permissions and need none.
 	Token []byte
 	// MaxConns bounds the connections served at once; further connections are closed at once.
 	// Zero means 256.
@@ -102,6 +103,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 }
 
 func (s *Server) checkListener(l net.Listener) error {
+	if n := len(s.cfg.Token); n > 0 && (n < minTokenLen || n > maxTokenLen) {
+		return fmt.Errorf("%w: a token must be %d to %d bytes, this one is %d", ErrUnauthorized, minTokenLen, maxTokenLen, n)
+	}
 	switch a := l.Addr().(type) {
 	case *net.TCPAddr:
 		if !a.IP.IsLoopback() {
@@ -163,6 +167,9 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 
 	// The hello must arrive whole within one request timeout.
 	c.SetDeadline(time.Now().Add(s.cfg.RequestTimeout))
+	if s.closing.Load() {
+		return
+	}
 	body, err := readFrame(br, buf, maxRequestFrame)
 	if err != nil {
 		s.fail(c, bw, out, err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lmskit/lmskit/license"
 )
 
 // seatClient is a Client over a bare seat book with fixed counts: enough to drive the server and the
@@ -393,6 +394,13 @@ func TestServerToken(t *testing.T) {
 	if err := NewServer(sc, ServerConfig{}).Serve(context.Background(), l); !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("TCP without a token: %v, want ErrUnauthorized", err)
 	}
+	l, err = Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := NewServer(sc, ServerConfig{Token: []byte("short")}).Serve(context.Background(), l); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("a 5-byte token: %v, want ErrUnauthorized", err)
+	}
 	if _, err := Listen("tcp", "0.0.0.0:0"); err == nil {
 		t.Fatal("Listen on a wildcard address: no error")
 	}
@@ -451,7 +459,11 @@ func TestServerRestart(t *testing.T) {
 		go func() { done <- NewServer(c, ServerConfig{}).Serve(ctx, l) }()
 		return cancel, done
 	}
-	cancel, done := serve(newSeatClient(clk.Now, map[string]int{"P": 2}))
+	// The real LMC, restarted on the same directory: its files survive, its leases do not.
+	lmcDir := t.TempDir()
+	first := testLMC(t, lmcDir, StaticSource(sv8500A), clk)
+	mustInstall(t, first, issue(t, testKey(t, 1), fileSpec{serial: "F1", code: lmcOf(t, sv8500A), lines: []license.Line{count("P", 2)}}))
+	cancel, done := serve(first)
 	c := dial(t, path)
 	ctx := context.Background()
 	l, err := c.Checkout(ctx, "BCT", "P", 2)
@@ -471,7 +483,7 @@ func TestServerRestart(t *testing.T) {
 		t.Fatalf("renew while the LMC is down: %v, want ErrUnavailable", err)
 	}
 
-	cancel, done = serve(newSeatClient(clk.Now, map[string]int{"P": 2}))
+	cancel, done = serve(testLMC(t, lmcDir, StaticSource(sv8500A), clk))
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -10,6 +10,7 @@ const (
 	maxNameLen  = 64      // an application name or a part number, in bytes
 	maxSeats    = 1 << 20 // seats in one checkout
 	leaseIDLen  = 32      // hex characters of a lease id
+	minTokenLen = 16      // bytes of a connection token
 	maxTokenLen = 256     // bytes of a connection token
 )
 
