@@ -31,9 +31,9 @@
 //     belongs to another partner. Impersonation needs a distributor user and the shipping
 //     allowance distributor→dealer, checked again on every operation; reshipment needs a
 //     distributor (so never while impersonating a dealer) and the allowance.
-//   - Conservation: for every shipped line, Shipped = InBin + Attached + Activated + ReshippedOut
-//   - Returned, and the location lines, reshipped lines and bin index agree with it
-//     ([CheckConservation]). Attach never takes more than the bin holds, whatever the
+//   - Conservation: for every shipped line, Shipped equals InBin plus Attached, Activated,
+//     ReshippedOut and Returned; the location lines, reshipped lines and bin index agree with
+//     it ([CheckConservation]). Attach never takes more than the bin holds, whatever the
 //     concurrency.
 //   - Every change is one [Store] transaction with one [AuditRecord] (who, as whom, operation,
 //     ids, before and after quantities, time) appended in the same transaction to a hash chain
