@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -240,11 +241,11 @@ func (d *Device) load() ([]Change, error) {
 	case st != nil && mMissing:
 		problems = append(problems, "trial marker missing; rewritten from the device state")
 	case st != nil:
-		problems = append(problems, mErr.Error()+"; rewritten from the device state")
+		problems = append(problems, detail(mErr)+"; rewritten from the device state")
 	case mr != nil:
 		what := "device state missing"
 		if sErr != nil {
-			what = sErr.Error()
+			what = detail(sErr)
 		}
 		problems = append(problems, what+"; installed files dropped, trial and clock floor restored from the trial marker")
 	case sMissing && mMissing:
@@ -253,7 +254,7 @@ func (d *Device) load() ([]Change, error) {
 		var whats []string
 		for _, e := range []error{sErr, mErr} {
 			if e != nil {
-				whats = append(whats, e.Error())
+				whats = append(whats, detail(e))
 			}
 		}
 		if sMissing {
@@ -262,7 +263,7 @@ func (d *Device) load() ([]Change, error) {
 		if mMissing {
 			whats = append(whats, "trial marker missing")
 		}
-		problems = append(problems, fmt.Sprintf("%v; nothing can be trusted: no files, the trial counts as used", whats))
+		problems = append(problems, strings.Join(whats, "; ")+"; nothing can be trusted: no files, the trial counts as used")
 		d.trialVoid = true
 	}
 
@@ -309,6 +310,9 @@ func (d *Device) load() ([]Change, error) {
 	}
 	return changes, nil
 }
+
+// detail is an error's message without the package prefix, to be quoted inside another message.
+func detail(err error) string { return strings.TrimPrefix(err.Error(), "license: ") }
 
 // Grant returns the current grant: one atomic load, no lock, no allocation. It is never nil.
 func (d *Device) Grant() *Grant { return d.grant.Load() }
