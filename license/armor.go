@@ -77,7 +77,7 @@ func peekPayload(msg []byte) ([]byte, error) {
 		return nil, &FormatError{What: "file", Offset: -1, Reason: "over the size cap"}
 	}
 	d := &decoder{b: msg}
-	f := fieldID{-1, "cose"}
+	f := fieldAt(-1, fnCose)
 	fail := func(at int, reason string) ([]byte, error) {
 		return nil, &FormatError{What: "file", Offset: at, Field: "cose", Reason: reason}
 	}

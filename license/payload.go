@@ -207,16 +207,52 @@ type decoder struct {
 	off int
 }
 
-// Field ids name what is being read, for errors; the name is built only when an error is made.
-type fieldID struct {
-	line int // -1 outside lines
-	name string
-}
+// A fieldID names what is being read, for errors: the index of a line plus one (0 outside the
+// lines) above the low 8 bits, and a field name index below. The name is built only when an
+// error is made, and a small integer keeps the hot decoding functions cheap to call.
+type fieldID uint32
+
+func fieldAt(line int, name uint8) fieldID { return fieldID(uint32(line+1)<<8 | uint32(name)) }
+
+func (f fieldID) line() int    { return int(f>>8) - 1 }
+func (f fieldID) name() string { return fieldNames[uint8(f)] }
+
+// Field name indexes.
+const (
+	fnNone uint8 = iota
+	fnVersion
+	fnSerial
+	fnIssued
+	fnTerm
+	fnNotAfter
+	fnEntitlement
+	fnHost
+	fnHostSystem
+	fnHostCode
+	fnHostSecondary
+	fnHostIp
+	fnHostMac
+	fnHostComputerName
+	fnHostDomain
+	fnHostProductKey
+	fnLines
+	fnSkc
+	fnPart
+	fnName
+	fnKind
+	fnQty
+	fnPo
+	fnSo
+	fnActivated
+	fnCose
+)
+
+var fieldNames = [...]string{fnNone: "", fnVersion: "version", fnSerial: "serial", fnIssued: "issued", fnTerm: "term", fnNotAfter: "not_after", fnEntitlement: "entitlement", fnHost: "host", fnHostSystem: "host.system", fnHostCode: "host.code", fnHostSecondary: "host.secondary", fnHostIp: "host.ip", fnHostMac: "host.mac", fnHostComputerName: "host.computer_name", fnHostDomain: "host.domain", fnHostProductKey: "host.product_key", fnLines: "lines", fnSkc: "skc", fnPart: "part", fnName: "name", fnKind: "kind", fnQty: "qty", fnPo: "po", fnSo: "so", fnActivated: "activated", fnCose: "cose"}
 
 func (d *decoder) fail(at int, field fieldID, reason string) error {
-	name := field.name
-	if field.line >= 0 {
-		prefix := "lines[" + strconv.Itoa(field.line) + "]"
+	name := field.name()
+	if field.line() >= 0 {
+		prefix := "lines[" + strconv.Itoa(field.line()) + "]"
 		if name != "" {
 			prefix += "."
 		}
@@ -385,6 +421,16 @@ func (d *decoder) mapHead(field fieldID, max int) (int, error) {
 // key reads the next map key, which must be a small unsigned integer greater than prev (this
 // rejects duplicate keys and keys out of the deterministic order) and no larger than last.
 func (d *decoder) key(field fieldID, prev, last byte) (byte, error) {
+	if at := d.off; at < len(d.b) {
+		if c := d.b[at]; c > prev && c <= last {
+			d.off++
+			return c, nil
+		}
+	}
+	return d.keySlow(field, prev, last)
+}
+
+func (d *decoder) keySlow(field fieldID, prev, last byte) (byte, error) {
 	at := d.off
 	if at >= len(d.b) {
 		return 0, d.fail(at, field, "unexpected end of data")
@@ -429,7 +475,7 @@ func decodePayloadOwned(b []byte) (*File, error) {
 func decodePayloadString(b []byte, s string) (*File, error) {
 	d := &decoder{b: b, s: s}
 	f := new(File)
-	top := fieldID{-1, ""}
+	top := fieldAt(-1, fnNone)
 	at := d.off
 	n, err := d.mapHead(top, 8)
 	if err != nil {
@@ -446,7 +492,7 @@ func decodePayloadString(b []byte, s string) (*File, error) {
 		seen |= 1 << k
 		switch k {
 		case keyVersion:
-			fid := fieldID{-1, "version"}
+			fid := fieldAt(-1, fnVersion)
 			at := d.off
 			v, err := d.uint(fid, 1<<16)
 			if err != nil {
@@ -457,29 +503,29 @@ func decodePayloadString(b []byte, s string) (*File, error) {
 			}
 			f.Version = int(v)
 		case keySerial:
-			if f.Serial, err = d.text(fieldID{-1, "serial"}, MaxSerialLen); err != nil {
+			if f.Serial, err = d.text(fieldAt(-1, fnSerial), MaxSerialLen); err != nil {
 				return nil, err
 			}
 		case keyIssued:
-			v, err := d.uint(fieldID{-1, "issued"}, maxUnix)
+			v, err := d.uint(fieldAt(-1, fnIssued), maxUnix)
 			if err != nil {
 				return nil, err
 			}
 			f.Issued = fileTime(v)
 		case keyTerm:
-			v, err := d.uint(fieldID{-1, "term"}, 255)
+			v, err := d.uint(fieldAt(-1, fnTerm), 255)
 			if err != nil {
 				return nil, err
 			}
 			f.Term = Term(v)
 		case keyNotAfter:
-			v, err := d.uint(fieldID{-1, "not_after"}, maxUnix)
+			v, err := d.uint(fieldAt(-1, fnNotAfter), maxUnix)
 			if err != nil {
 				return nil, err
 			}
 			f.NotAfter = fileTime(v)
 		case keyEntitlement:
-			if f.Entitlement, err = d.text(fieldID{-1, "entitlement"}, 1); err != nil {
+			if f.Entitlement, err = d.text(fieldAt(-1, fnEntitlement), 1); err != nil {
 				return nil, err
 			}
 		case keyHost:
@@ -513,7 +559,7 @@ func decodePayloadString(b []byte, s string) (*File, error) {
 }
 
 func (d *decoder) host(h *Host) error {
-	fid := fieldID{-1, "host"}
+	fid := fieldAt(-1, fnHost)
 	at := d.off
 	n, err := d.mapHead(fid, 8)
 	if err != nil {
@@ -530,21 +576,21 @@ func (d *decoder) host(h *Host) error {
 		prev = k
 		switch k {
 		case hostSystem:
-			if sysText, err = d.text(fieldID{-1, "host.system"}, 64); err != nil {
+			if sysText, err = d.text(fieldAt(-1, fnHostSystem), 64); err != nil {
 				return err
 			}
 		case hostCode:
 			codeAt = d.off
-			if codeText, err = d.text(fieldID{-1, "host.code"}, 64); err != nil {
+			if codeText, err = d.text(fieldAt(-1, fnHostCode), 64); err != nil {
 				return err
 			}
 		case hostSecondary:
 			secAt = d.off
-			if secText, err = d.text(fieldID{-1, "host.secondary"}, 64); err != nil {
+			if secText, err = d.text(fieldAt(-1, fnHostSecondary), 64); err != nil {
 				return err
 			}
 		case hostIP:
-			f := fieldID{-1, "host.ip"}
+			f := fieldAt(-1, fnHostIp)
 			at := d.off
 			i, j, err := d.span(f, majBytes, 16)
 			if err != nil {
@@ -559,7 +605,7 @@ func (d *decoder) host(h *Host) error {
 			}
 			h.IP = ip
 		case hostMAC:
-			f := fieldID{-1, "host.mac"}
+			f := fieldAt(-1, fnHostMac)
 			at := d.off
 			i, j, err := d.span(f, majBytes, 6)
 			if err != nil {
@@ -573,15 +619,15 @@ func (d *decoder) host(h *Host) error {
 				return d.fail(at, f, "all-zero MAC; an empty field is left out")
 			}
 		case hostComputerName:
-			if h.ComputerName, err = d.text(fieldID{-1, "host.computer_name"}, MaxHostNameLen); err != nil {
+			if h.ComputerName, err = d.text(fieldAt(-1, fnHostComputerName), MaxHostNameLen); err != nil {
 				return err
 			}
 		case hostDomain:
-			if h.Domain, err = d.text(fieldID{-1, "host.domain"}, MaxHostNameLen); err != nil {
+			if h.Domain, err = d.text(fieldAt(-1, fnHostDomain), MaxHostNameLen); err != nil {
 				return err
 			}
 		case hostProductKey:
-			f := fieldID{-1, "host.product_key"}
+			f := fieldAt(-1, fnHostProductKey)
 			at := d.off
 			s, err := d.text(f, MaxProductKey)
 			if err != nil {
@@ -604,11 +650,11 @@ func (d *decoder) host(h *Host) error {
 		return missing(d, at, fid, "code (key 2)")
 	}
 	h.System = keycode.System(sysText)
-	if h.Code, err = parseCanonical(d, codeAt, "host.code", h.System, codeText); err != nil {
+	if h.Code, err = parseCanonical(d, codeAt, fnHostCode, h.System, codeText); err != nil {
 		return err
 	}
 	if secText != "" {
-		if h.Secondary, err = parseCanonical(d, secAt, "host.secondary", h.System, secText); err != nil {
+		if h.Secondary, err = parseCanonical(d, secAt, fnHostSecondary, h.System, secText); err != nil {
 			return err
 		}
 	}
@@ -616,19 +662,19 @@ func (d *decoder) host(h *Host) error {
 }
 
 // parseCanonical parses a code under sys and requires the text to be its canonical form.
-func parseCanonical(d *decoder, at int, field string, sys keycode.System, s string) (keycode.Code, error) {
+func parseCanonical(d *decoder, at int, field uint8, sys keycode.System, s string) (keycode.Code, error) {
 	c, err := keycode.Parse(sys, s)
 	if err != nil {
-		return keycode.Code{}, d.fail(at, fieldID{-1, field}, err.Error())
+		return keycode.Code{}, d.fail(at, fieldAt(-1, field), err.Error())
 	}
 	if c.String() != s {
-		return keycode.Code{}, d.fail(at, fieldID{-1, field}, "code "+quote(s)+" is not in canonical form "+quote(c.String()))
+		return keycode.Code{}, d.fail(at, fieldAt(-1, field), "code "+quote(s)+" is not in canonical form "+quote(c.String()))
 	}
 	return c, nil
 }
 
 func (d *decoder) lines() ([]Line, error) {
-	fid := fieldID{-1, "lines"}
+	fid := fieldAt(-1, fnLines)
 	at := d.off
 	n, err := d.expect(fid, majArray)
 	if err != nil {
@@ -655,7 +701,7 @@ func (d *decoder) lines() ([]Line, error) {
 }
 
 func (d *decoder) line(i int, l *Line) error {
-	fid := fieldID{i, ""}
+	fid := fieldAt(i, fnNone)
 	at := d.off
 	n, err := d.mapHead(fid, 8)
 	if err != nil {
@@ -672,26 +718,26 @@ func (d *decoder) line(i int, l *Line) error {
 		seen |= 1 << k
 		switch k {
 		case lineSKC:
-			l.SKC, err = d.text(fieldID{i, "skc"}, MaxSKCLen)
+			l.SKC, err = d.text(fieldAt(i, fnSkc), MaxSKCLen)
 		case linePart:
-			l.Part, err = d.text(fieldID{i, "part"}, MaxPartLen)
+			l.Part, err = d.text(fieldAt(i, fnPart), MaxPartLen)
 		case lineName:
-			l.Name, err = d.text(fieldID{i, "name"}, MaxNameLen)
+			l.Name, err = d.text(fieldAt(i, fnName), MaxNameLen)
 		case lineKind:
 			var v uint64
-			v, err = d.uint(fieldID{i, "kind"}, 255)
+			v, err = d.uint(fieldAt(i, fnKind), 255)
 			l.Kind = Kind(v)
 		case lineQty:
 			var v uint64
-			v, err = d.uint(fieldID{i, "qty"}, MaxQty)
+			v, err = d.uint(fieldAt(i, fnQty), MaxQty)
 			l.Qty = int(v)
 		case linePO:
-			l.PO, err = d.text(fieldID{i, "po"}, MaxOrderLen)
+			l.PO, err = d.text(fieldAt(i, fnPo), MaxOrderLen)
 		case lineSO:
-			l.SO, err = d.text(fieldID{i, "so"}, MaxOrderLen)
+			l.SO, err = d.text(fieldAt(i, fnSo), MaxOrderLen)
 		case lineActivated:
 			var v uint64
-			v, err = d.uint(fieldID{i, "activated"}, maxUnix)
+			v, err = d.uint(fieldAt(i, fnActivated), maxUnix)
 			l.Activated = fileTime(v)
 		}
 		if err != nil {
