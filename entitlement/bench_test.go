@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
@@ -132,10 +133,22 @@ func bulk(b *testing.B, noSync bool) {
 }
 
 // BenchmarkConcurrentAttach8 attaches one seat per operation from 8 goroutines, each onto its own
-// location from one shared bin line, on the durable file store (fsync on). Compare with
-// BenchmarkFloor_FileStoreEmptyUpdate: bbolt runs writers one at a time.
+// location from one shared bin line, on the durable file store (fsync on): with every Update its
+// own transaction (bbolt runs writers one at a time; compare BenchmarkFloor_FileStoreEmptyUpdate)
+// and with group commit (FileOptions.GroupCommit 1 ms: concurrent attaches share one fsync).
 func BenchmarkConcurrentAttach8(b *testing.B) {
-	s := openBench(b, false)
+	b.Run("serial-commit", func(b *testing.B) { concurrentAttach(b, openBench(b, false)) })
+	b.Run("group-commit", func(b *testing.B) {
+		s, err := entitlement.OpenFile(filepath.Join(b.TempDir(), "bench.db"), &entitlement.FileOptions{GroupCommit: time.Millisecond})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		concurrentAttach(b, s)
+	})
+}
+
+func concurrentAttach(b *testing.B, s entitlement.Store) {
 	f := storetest.NewFixture(b, s, 3)
 	l := f.L
 	shipped, err := l.Ship(ctx, f.Admin, entitlement.Order{Partner: f.DistP, PO: "BIG", SO: "BIG", Lines: []entitlement.OrderLine{{Part: "BE107585", Qty: 1e9}}})

@@ -15,6 +15,12 @@ import (
 type FileOptions struct {
 	// Timeout bounds the wait for the file lock held by another process; zero means 5 seconds.
 	Timeout time.Duration
+	// GroupCommit, when positive, lets concurrent Updates share one transaction and one fsync:
+	// an Update waits up to this long for others to join (bbolt's Batch). Each caller still gets
+	// its own outcome: a failing function is taken out of the group and run alone, so a function
+	// may be called more than once (the Store contract allows it). Zero means every Update is its
+	// own transaction, the lowest latency for a lone caller.
+	GroupCommit time.Duration
 	// UnsafeNoSync skips fsync at commit. A crash can then lose committed transactions or corrupt
 	// the file. Only for tests and benchmarks that do not test durability.
 	UnsafeNoSync bool
@@ -35,16 +41,27 @@ func OpenFile(path string, opts *FileOptions) (Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("entitlement: open %s: %w", path, err)
 	}
-	return &boltStore{db: db}, nil
+	if o.GroupCommit > 0 {
+		db.MaxBatchDelay = o.GroupCommit
+		db.MaxBatchSize = 64
+	}
+	return &boltStore{db: db, group: o.GroupCommit > 0}, nil
 }
 
-type boltStore struct{ db *bolt.DB }
+type boltStore struct {
+	db    *bolt.DB
+	group bool
+}
 
 func (s *boltStore) Update(ctx context.Context, fn func(Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.db.Update(func(btx *bolt.Tx) error {
+	run := s.db.Update
+	if s.group {
+		run = s.db.Batch
+	}
+	err := run(func(btx *bolt.Tx) error {
 		if err := fn(&boltTx{tx: btx}); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
@@ -143,6 +144,13 @@ func TestRandomConcurrentConservation(t *testing.T) {
 			}
 			return s
 		},
+	}
+	stores["bbolt-group-commit"] = func(t *testing.T) entitlement.Store {
+		s, err := entitlement.OpenFile(filepath.Join(t.TempDir(), "l.db"), &entitlement.FileOptions{UnsafeNoSync: true, GroupCommit: 200 * time.Microsecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
 	steps := 120
 	if testing.Short() {

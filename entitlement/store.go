@@ -14,7 +14,9 @@ import (
 // Update runs fn in a read-write transaction: if fn returns nil the transaction commits and, for a
 // durable store, is on stable storage when Update returns; if fn returns an error or panics, nothing
 // it wrote is kept. Read-write transactions are serialisable (an implementation may simply run them
-// one at a time). View runs fn in a read-only transaction that sees one consistent state.
+// one at a time). A store may call fn more than once for one Update (to retry, or to take a failing
+// function out of a group commit): fn must derive everything from what it reads in the
+// transaction and keep no effect of an earlier call. View runs fn in a read-only transaction that sees one consistent state.
 type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(Tx) error) error

@@ -3,6 +3,7 @@ package entitlement_test
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
@@ -43,4 +44,17 @@ func TestFileStoreConformance(t *testing.T) {
 			return s2
 		},
 	})
+}
+
+// TestFileStoreGroupCommitConformance runs the suite on the bbolt store with group commit, where
+// concurrent Updates share a transaction and a function may run more than once.
+func TestFileStoreGroupCommitConformance(t *testing.T) {
+	storetest.Run(t, storetest.Opener{Open: func(t *testing.T) entitlement.Store {
+		s, err := entitlement.OpenFile(filepath.Join(t.TempDir(), "ledger.db"), &entitlement.FileOptions{GroupCommit: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}})
 }
