@@ -128,3 +128,9 @@ type Status struct {
 	// zero if never.
 	Until time.Time
 }
+
+// Both implementations answer to the same interface.
+var (
+	_ Client = (*LMC)(nil)
+	_ Client = (*Conn)(nil)
+)
