@@ -67,12 +67,29 @@ const MaxStateSize = 8 << 20
 //     device.state and reports it.
 //   - Editing both, or leaving one edited and the other deleted, is reported and treated as a
 //     device whose trial is used up.
-//   - Deleting both files (or the whole directory), or putting back older copies of both, cannot be
-//     told apart from a new device or from that older device: the trial can be started again and
-//     the clock floor is gone. DirState keeps everything it knows in one directory, so it cannot
-//     prevent this; a firmware that must prevent it implements [State] with the marker in a second
-//     store that a user cannot wipe.
+//   - Deleting both files (or the whole directory) cannot be told apart from a new device: the trial
+//     can be started again and the clock floor is gone. Putting back older copies of both cannot be
+//     told apart from that older device: a trial started since can be started again, and the files
+//     and the clock are those of the copy. DirState keeps everything it knows in one directory, so
+//     it cannot prevent this; a firmware that must prevent it implements [State] with the marker in
+//     a second store that a user cannot wipe or roll back.
 func DirState(dir string) State { return &dirState{dir: dir} }
+
+// SplitState returns a [State] whose state record is that of records (its Load and Save) and whose
+// trial marker is that of marker (its LoadMarker and SaveMarker). With DirState directories on two
+// stores, for example the state on
+// the data partition and the marker on a separate flash partition or EEPROM that a factory reset
+// of the data does not touch, wiping the state no longer restarts the trial:
+//
+//	license.SplitState(license.DirState("/data/license"), license.DirState("/nvram/license"))
+func SplitState(records, marker State) State { return splitState{records, marker} }
+
+type splitState struct{ records, marker State }
+
+func (s splitState) Load() ([]byte, error)       { return s.records.Load() }
+func (s splitState) Save(b []byte) error         { return s.records.Save(b) }
+func (s splitState) LoadMarker() ([]byte, error) { return s.marker.LoadMarker() }
+func (s splitState) SaveMarker(b []byte) error   { return s.marker.SaveMarker(b) }
 
 type dirState struct {
 	dir string

@@ -210,6 +210,10 @@ func TestDirStateDeletion(t *testing.T) {
 		{"delete both", "DirState cannot tell this from a new device: the trial can start again", func(dir, old string) {
 			os.RemoveAll(dir)
 		}, outcome{false, 0, time.Time{}, true}},
+		{"restore older copies of both", "DirState cannot tell this from the older device: a trial started since then can start again", func(dir, old string) {
+			copyFile(t, filepath.Join(old, StateFileName), filepath.Join(dir, StateFileName))
+			copyFile(t, filepath.Join(old, MarkerFileName), filepath.Join(dir, MarkerFileName))
+		}, outcome{false, 1, time.Time{}, true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,6 +222,7 @@ func TestDirStateDeletion(t *testing.T) {
 			r := newRig(t, DirState(dir), clock)
 			r.install(permanentFile(t, "PERM", devT0))
 			copyFile(t, filepath.Join(dir, StateFileName), filepath.Join(oldDir, StateFileName))
+			copyFile(t, filepath.Join(dir, MarkerFileName), filepath.Join(oldDir, MarkerFileName))
 			if err := r.dev.StartTrial(); err != nil {
 				t.Fatal(err)
 			}
@@ -235,6 +240,35 @@ func TestDirStateDeletion(t *testing.T) {
 				t.Errorf("%s (-want +got):\n%s", tt.why, diff)
 			}
 		})
+	}
+}
+
+// TestSplitStateWipe: with the marker on a second store, wiping the whole state directory loses the
+// files but does not restart the trial.
+func TestSplitStateWipe(t *testing.T) {
+	data, nvram := filepath.Join(t.TempDir(), "data"), t.TempDir()
+	clock := newDevClock(devT0)
+	r := newRig(t, SplitState(DirState(data), DirState(nvram)), clock)
+	if err := r.dev.StartTrial(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(nvram, MarkerFileName)); err != nil {
+		t.Fatalf("the marker is not on the second store: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(data, MarkerFileName)); err == nil {
+		t.Fatal("a marker was written to the data store")
+	}
+	clock.Add(20 * day)
+	os.RemoveAll(data)
+	r.reopen()
+	if err := r.dev.StartTrial(); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.dev.Grant().TrialEnd(); !got.Equal(devT0.Add(60 * day)) {
+		t.Errorf("after wiping the data store the trial ends %v, want %v", got, devT0.Add(60*day))
+	}
+	if diff := cmp.Diff([]string{"state invalid"}, r.take()); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
 	}
 }
 
