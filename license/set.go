@@ -1,6 +1,7 @@
 package license
 
 import (
+	"hash/maphash"
 	"slices"
 	"strconv"
 )
@@ -12,13 +13,39 @@ import (
 // an empty set that grants nothing. Build one with [Stack] (over the lines of one or many files) or
 // [Merge]; publish it to readers by value or behind an atomic.Pointer.
 type Set struct {
-	m     map[string]grant
-	parts []string // sorted part numbers, built once
+	// slots is an open-addressing table (linear probing, a power of two at least twice the
+	// number of parts), built once and never written again; lookups hash with seed.
+	slots []slot
+	seed  maphash.Seed
+	parts []string // sorted part numbers
+}
+
+type slot struct {
+	part string
+	grant
 }
 
 type grant struct {
-	kind Kind
+	kind Kind // 0 marks an empty slot
 	qty  int
+}
+
+// lookup returns the grant of part, or the zero grant.
+func (s *Set) lookup(part string) grant {
+	n := uint64(len(s.slots))
+	if n == 0 {
+		return grant{}
+	}
+	mask := n - 1
+	for i := maphash.String(s.seed, part) & mask; ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.kind == 0 {
+			return grant{}
+		}
+		if sl.part == part {
+			return sl.grant
+		}
+	}
 }
 
 // Stack stacks lines into a Set: quantities of a [Count] part add up (5 lines of 20 and one of 20
@@ -45,12 +72,12 @@ func Stack(lines ...Line) (Set, error) {
 func Merge(sets ...Set) (Set, error) {
 	n := 0
 	for _, s := range sets {
-		n += len(s.m)
+		n += len(s.parts)
 	}
 	m := make(map[string]grant, n)
 	for _, s := range sets {
 		for _, p := range s.parts {
-			g := s.m[p]
+			g := s.lookup(p)
 			if err := add(m, p, g.kind, g.qty, -1); err != nil {
 				return Set{}, err
 			}
@@ -97,13 +124,26 @@ func finish(m map[string]grant) Set {
 		parts = append(parts, p)
 	}
 	slices.Sort(parts)
-	return Set{m: m, parts: parts}
+	size := 4
+	for size < 2*len(parts) {
+		size *= 2
+	}
+	s := Set{slots: make([]slot, size), seed: maphash.MakeSeed(), parts: parts}
+	mask := uint64(size - 1)
+	for _, p := range parts {
+		i := maphash.String(s.seed, p) & mask
+		for s.slots[i].kind != 0 {
+			i = (i + 1) & mask
+		}
+		s.slots[i] = slot{part: p, grant: m[p]}
+	}
+	return s
 }
 
 // Count returns the stacked quantity of a [Count] part, and 0 for a part that is absent or of
 // another kind.
 func (s Set) Count(part string) int {
-	if g, ok := s.m[part]; ok && g.kind == Count {
+	if g := s.lookup(part); g.kind == Count {
 		return g.qty
 	}
 	return 0
@@ -112,7 +152,7 @@ func (s Set) Count(part string) int {
 // Version returns the highest version of a [Version] part, and 0 for a part that is absent or of
 // another kind.
 func (s Set) Version(part string) int {
-	if g, ok := s.m[part]; ok && g.kind == Version {
+	if g := s.lookup(part); g.kind == Version {
 		return g.qty
 	}
 	return 0
@@ -120,13 +160,12 @@ func (s Set) Version(part string) int {
 
 // Has reports whether the set holds part under any kind.
 func (s Set) Has(part string) bool {
-	_, ok := s.m[part]
-	return ok
+	return s.lookup(part).kind != 0
 }
 
 // Kind returns the kind part is stacked under, or 0 when the set does not hold it.
 func (s Set) Kind(part string) Kind {
-	return s.m[part].kind
+	return s.lookup(part).kind
 }
 
 // Len returns the number of distinct parts in the set.
@@ -137,11 +176,11 @@ func (s Set) Parts() []string { return slices.Clone(s.parts) }
 
 // Equal reports whether s and t grant exactly the same.
 func (s Set) Equal(t Set) bool {
-	if len(s.m) != len(t.m) {
+	if len(s.parts) != len(t.parts) {
 		return false
 	}
-	for p, g := range s.m {
-		if h, ok := t.m[p]; !ok || h != g {
+	for _, p := range s.parts {
+		if s.lookup(p) != t.lookup(p) {
 			return false
 		}
 	}
@@ -155,7 +194,7 @@ func (s Set) String() string {
 		if i > 0 {
 			b = append(b, ' ')
 		}
-		g := s.m[p]
+		g := s.lookup(p)
 		b = append(b, p...)
 		b = append(b, '=')
 		switch g.kind {

@@ -257,3 +257,41 @@ func TestKindAndTermText(t *testing.T) {
 		t.Error("invalid values must print their number")
 	}
 }
+
+// TestSetManyParts checks the lookup table on every part of a large set and on as many absent
+// parts, and that two sets built from the same lines (with different hash seeds) are Equal.
+func TestSetManyParts(t *testing.T) {
+	var lines []Line
+	for i := range 1000 {
+		lines = append(lines, Line{Part: "P" + itoa(i), Kind: Kind(1 + i%3), Qty: i + 1})
+	}
+	s, err := Stack(lines...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range lines {
+		want := [3]int{}
+		want[i%3] = l.Qty
+		if l.Kind == Flag {
+			want[2] = 1
+		}
+		got := [3]int{s.Count(l.Part), s.Version(l.Part), 0}
+		if s.Has(l.Part) && s.Kind(l.Part) == Flag {
+			got[2] = 1
+		}
+		if got != want || !s.Has(l.Part) {
+			t.Fatalf("part %s: got %v, want %v", l.Part, got, want)
+		}
+		if absent := "Q" + itoa(i); s.Has(absent) || s.Count(absent) != 0 {
+			t.Fatalf("absent part %s found", absent)
+		}
+	}
+	again, _ := Stack(lines...)
+	if !s.Equal(again) || s.Len() != 1000 {
+		t.Error("two stacks of the same lines differ")
+	}
+	other, _ := Stack(lines[1:]...)
+	if s.Equal(other) || other.Equal(s) {
+		t.Error("sets of different lines are Equal")
+	}
+}
