@@ -32,6 +32,8 @@ var (
 	ErrUnauthorized = errors.New("lmc: unauthorized")
 	// ErrUnavailable: the LMC (or the PBX, for a source) could not be reached or went away mid-call.
 	ErrUnavailable = errors.New("lmc: unavailable")
+	// ErrNotInstalled: Remove of a serial that is not installed.
+	ErrNotInstalled = errors.New("lmc: no such file installed")
 	// ErrClosed: the client or server was closed by its owner.
 	ErrClosed = errors.New("lmc: closed")
 )

@@ -16,9 +16,6 @@ import (
 	"github.com/lmskit/lmskit/license"
 )
 
-// ErrNotInstalled: Remove of a serial that is not installed.
-var ErrNotInstalled = errors.New("lmc: no such file installed")
-
 // Names inside the LMC's directory.
 const (
 	licenseDir = "licenses"
