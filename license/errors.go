@@ -42,6 +42,7 @@ type FormatError struct {
 // Unwrap returns the error from another package (such as signing's) that e stands for, if any.
 func (e *FormatError) Unwrap() error { return e.cause }
 
+// Error returns the message.
 func (e *FormatError) Error() string {
 	s := "license: " + e.What
 	if e.Field != "" {
@@ -69,6 +70,7 @@ type LineError struct {
 	Reason string
 }
 
+// Error returns the message.
 func (e *LineError) Error() string {
 	s := "license: "
 	if e.Index >= 0 {

@@ -244,6 +244,7 @@ type hostError struct{ attr, file, observed string }
 
 func hostErr(attr, file, observed string) error { return &hostError{attr, file, observed} }
 
+// Error returns the message.
 func (e *hostError) Error() string {
 	obs := "none"
 	if e.observed != "" {
@@ -252,6 +253,7 @@ func (e *hostError) Error() string {
 	return "license: host mismatch: file bound to " + e.attr + " " + quote(e.file) + ", host has " + obs
 }
 
+// Unwrap returns the error this one wraps.
 func (e *hostError) Unwrap() error { return ErrHostMismatch }
 
 type timeError struct {
@@ -259,6 +261,7 @@ type timeError struct {
 	bound, now time.Time
 }
 
+// Error returns the message.
 func (e *timeError) Error() string {
 	const layout = "2006-01-02T15:04:05Z07:00"
 	if e.err == ErrExpired {
@@ -267,6 +270,7 @@ func (e *timeError) Error() string {
 	return "license: not yet valid: valid from " + e.bound.UTC().Format(layout) + ", now " + e.now.UTC().Format(layout)
 }
 
+// Unwrap returns the error this one wraps.
 func (e *timeError) Unwrap() error { return e.err }
 
 func quote(s string) string { return strconv.Quote(s) }

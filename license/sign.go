@@ -113,7 +113,10 @@ type wrapped struct {
 	err    error
 }
 
+// Error returns the message.
 func (w *wrapped) Error() string { return w.prefix + w.err.Error() }
+
+// Unwrap returns the error this one wraps.
 func (w *wrapped) Unwrap() error { return w.err }
 
 // overlaps reports whether a and b share memory.
