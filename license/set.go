@@ -13,9 +13,14 @@ import (
 // an empty set that grants nothing. Build one with [Stack] (over the lines of one or many files) or
 // [Merge]; publish it to readers by value or behind an atomic.Pointer.
 type Set struct {
-	// slots is an open-addressing table (linear probing, a power of two at least twice the
-	// number of parts), built once and never written again; lookups hash with seed.
+	t *setTable // nil for the empty set; never written after it is built
+}
+
+// setTable is an open-addressing table (linear probing, a power of two at least twice the number
+// of parts); lookups hash with seed.
+type setTable struct {
 	slots []slot
+	mask  uint64
 	seed  maphash.Seed
 	parts []string // sorted part numbers
 }
@@ -31,14 +36,13 @@ type grant struct {
 }
 
 // lookup returns the grant of part, or the zero grant.
-func (s *Set) lookup(part string) grant {
-	n := uint64(len(s.slots))
-	if n == 0 {
+func (s Set) lookup(part string) grant {
+	t := s.t
+	if t == nil {
 		return grant{}
 	}
-	mask := n - 1
-	for i := maphash.String(s.seed, part) & mask; ; i = (i + 1) & mask {
-		sl := &s.slots[i]
+	for i := maphash.String(t.seed, part) & t.mask; ; i = (i + 1) & t.mask {
+		sl := &t.slots[i]
 		if sl.kind == 0 {
 			return grant{}
 		}
@@ -72,11 +76,11 @@ func Stack(lines ...Line) (Set, error) {
 func Merge(sets ...Set) (Set, error) {
 	n := 0
 	for _, s := range sets {
-		n += len(s.parts)
+		n += s.Len()
 	}
 	m := make(map[string]grant, n)
 	for _, s := range sets {
-		for _, p := range s.parts {
+		for _, p := range s.partList() {
 			g := s.lookup(p)
 			if err := add(m, p, g.kind, g.qty, -1); err != nil {
 				return Set{}, err
@@ -128,16 +132,23 @@ func finish(m map[string]grant) Set {
 	for size < 2*len(parts) {
 		size *= 2
 	}
-	s := Set{slots: make([]slot, size), seed: maphash.MakeSeed(), parts: parts}
-	mask := uint64(size - 1)
+	t := &setTable{slots: make([]slot, size), mask: uint64(size - 1), seed: maphash.MakeSeed(), parts: parts}
 	for _, p := range parts {
-		i := maphash.String(s.seed, p) & mask
-		for s.slots[i].kind != 0 {
-			i = (i + 1) & mask
+		i := maphash.String(t.seed, p) & t.mask
+		for t.slots[i].kind != 0 {
+			i = (i + 1) & t.mask
 		}
-		s.slots[i] = slot{part: p, grant: m[p]}
+		t.slots[i] = slot{part: p, grant: m[p]}
 	}
-	return s
+	return Set{t: t}
+}
+
+// partList returns the sorted parts without copying; callers must not change it.
+func (s Set) partList() []string {
+	if s.t == nil {
+		return nil
+	}
+	return s.t.parts
 }
 
 // Count returns the stacked quantity of a [Count] part, and 0 for a part that is absent or of
@@ -169,17 +180,17 @@ func (s Set) Kind(part string) Kind {
 }
 
 // Len returns the number of distinct parts in the set.
-func (s Set) Len() int { return len(s.parts) }
+func (s Set) Len() int { return len(s.partList()) }
 
 // Parts returns the part numbers in the set, sorted, in a new slice.
-func (s Set) Parts() []string { return slices.Clone(s.parts) }
+func (s Set) Parts() []string { return slices.Clone(s.partList()) }
 
 // Equal reports whether s and t grant exactly the same.
 func (s Set) Equal(t Set) bool {
-	if len(s.parts) != len(t.parts) {
+	if s.Len() != t.Len() {
 		return false
 	}
-	for _, p := range s.parts {
+	for _, p := range s.partList() {
 		if s.lookup(p) != t.lookup(p) {
 			return false
 		}
@@ -189,8 +200,9 @@ func (s Set) Equal(t Set) bool {
 
 // String lists the set as "part=count part=vN part=on", sorted by part, for logs and tests.
 func (s Set) String() string {
-	b := make([]byte, 0, 16*len(s.parts))
-	for i, p := range s.parts {
+	parts := s.partList()
+	b := make([]byte, 0, 16*len(parts))
+	for i, p := range parts {
 		if i > 0 {
 			b = append(b, ' ')
 		}
