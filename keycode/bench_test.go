@@ -2,14 +2,19 @@ package keycode
 
 import (
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Benchmarks of Parse on canonical input, each beside its floor: a bare map lookup of the same
 // string (what a table-driven validator costs at least) and a bare string comparison. Targets:
 // Parse of a canonical 12- and 28-character code at most 100 ns/op and 0 allocs/op.
 // Run: go test -run '^$' -bench . -benchtime=1s ./keycode/
+//
+// Besides ns/op (wall time) the Parse benchmarks and their floors report cpu-ns/op, the CPU time of
+// the benchmark's thread per operation (Linux), which stays meaningful on a shared, loaded machine.
 
 var (
 	sinkCode Code
@@ -22,8 +27,31 @@ const (
 	bench28 = "35G00N470108E0S0A8832EF2d3Po"
 )
 
+// cpuMeter reports cpu-ns/op for a benchmark loop run on one locked thread.
+type cpuMeter struct {
+	start time.Duration
+	ok    bool
+}
+
+func startCPU(b *testing.B) *cpuMeter {
+	runtime.LockOSThread()
+	b.Cleanup(runtime.UnlockOSThread)
+	m := &cpuMeter{}
+	m.start, m.ok = threadCPU()
+	return m
+}
+
+func (m *cpuMeter) report(b *testing.B) {
+	end, ok := threadCPU()
+	if m.ok && ok && b.N > 0 {
+		b.ReportMetric(float64((end-m.start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
 func BenchmarkParse12(b *testing.B) {
 	b.ReportAllocs()
+	m := startCPU(b)
+	defer m.report(b)
 	for b.Loop() {
 		c, err := Parse(SV8100, bench12)
 		if err != nil {
@@ -35,6 +63,8 @@ func BenchmarkParse12(b *testing.B) {
 
 func BenchmarkParse28(b *testing.B) {
 	b.ReportAllocs()
+	m := startCPU(b)
+	defer m.report(b)
 	for b.Loop() {
 		c, err := Parse(SV9500, bench28)
 		if err != nil {
@@ -48,6 +78,8 @@ func BenchmarkParse28(b *testing.B) {
 // holds fourteen forms.
 func BenchmarkParse30LMC(b *testing.B) {
 	b.ReportAllocs()
+	m := startCPU(b)
+	defer m.report(b)
 	for b.Loop() {
 		c, err := Parse(LMC, "LM16717688D912171C3E3E603E1836")
 		if err != nil {
@@ -73,7 +105,8 @@ func benchFloorMap(b *testing.B, s string) {
 	m := map[string]System{bench12: SV8100, bench28: SV9500, "3CB6CE81EECE": ThreeC, "1009FFFE": IPDECT}
 	key := strings.Clone(s) // not the literal, so the lookup hashes and compares for real
 	b.ReportAllocs()
-	b.ResetTimer()
+	cm := startCPU(b)
+	defer cm.report(b)
 	for b.Loop() {
 		sinkSys = m[key]
 	}
@@ -89,6 +122,8 @@ func BenchmarkFloorMapLookup28(b *testing.B) { benchFloorMap(b, bench28) }
 func BenchmarkFloorStringCompare28(b *testing.B) {
 	x, y := strings.Clone(bench28), strings.Clone(bench28)
 	b.ReportAllocs()
+	m := startCPU(b)
+	defer m.report(b)
 	for b.Loop() {
 		sinkBool = x == y
 	}

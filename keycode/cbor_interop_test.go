@@ -9,9 +9,11 @@ import (
 
 // host is how a license payload might carry codes: by value, one of them optional.
 type host struct {
-	System    keycode.System `cbor:"1,keyasint"`
-	Code      keycode.Code   `cbor:"2,keyasint"`
-	Secondary keycode.Code   `cbor:"3,keyasint"`
+	System    keycode.System          `cbor:"1,keyasint"`
+	Code      keycode.Code            `cbor:"2,keyasint"`
+	Secondary keycode.Code            `cbor:"3,keyasint"`
+	Product   keycode.ProductKey      `cbor:"4,keyasint"`
+	SKC       keycode.SoftwareKeyCode `cbor:"5,keyasint"`
 }
 
 // TestCBOR_ThroughFxamacker: fxamacker/cbor, with lmskit's deterministic encoding and strict
@@ -21,6 +23,13 @@ func TestCBOR_ThroughFxamacker(t *testing.T) {
 		System:    keycode.SV9500,
 		Code:      keycode.MustParse(keycode.SV9500, "3565A9C3084267EF2E44A4736DI2"),
 		Secondary: keycode.MustParse(keycode.SV9500, "3565ACE34C8C5745F64708D363FK"),
+	}
+	var err error
+	if in.Product, err = keycode.ParseProductKey("DT2729220"); err != nil {
+		t.Fatal(err)
+	}
+	if in.SKC, err = keycode.ParseSoftwareKeyCode("9135AE822NVETDU8PRB8"); err != nil {
+		t.Fatal(err)
 	}
 	dm := cborx.MustDecMode(cborx.Limits{})
 	for _, h := range []host{in, {System: keycode.SV8100, Code: keycode.MustParse(keycode.SV8100, "190400324412")}} {

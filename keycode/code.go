@@ -63,6 +63,12 @@ func parseFast(idx uint8, s string) (Code, bool) {
 		if r == noFit {
 			continue
 		}
+		for j := range sp.refine {
+			if rr := sp.refine[j].quick(s); rr != noFit {
+				sp, r = &sp.refine[j], rr
+				break
+			}
+		}
 		if r == fitsCanonical {
 			return Code{s: s, sys: idx, form: sp.form}, true
 		}

@@ -241,3 +241,65 @@ func readCBORText(b []byte) (string, []byte, error) {
 	}
 	return s, b[n:], nil
 }
+
+// MarshalCBOR encodes k as a CBOR text string; the zero value is null.
+func (k SoftwareKeyCode) MarshalCBOR() ([]byte, error) { return marshalCBORString(k.s), nil }
+
+// UnmarshalCBOR decodes the form MarshalCBOR writes: a canonical code as a definite-length text
+// string with the shortest head, or null for the zero value.
+func (k *SoftwareKeyCode) UnmarshalCBOR(data []byte) error {
+	s, null, err := unmarshalCBORString(data)
+	if err != nil {
+		return err
+	}
+	if null {
+		*k = SoftwareKeyCode{}
+		return nil
+	}
+	if s == "" {
+		return fmt.Errorf("%w: CBOR: an empty software key code (the zero value is null)", errEncoding)
+	}
+	return k.UnmarshalText([]byte(s))
+}
+
+// MarshalCBOR encodes k as a CBOR text string; the zero value is null.
+func (k ProductKey) MarshalCBOR() ([]byte, error) { return marshalCBORString(k.s), nil }
+
+// UnmarshalCBOR decodes the form MarshalCBOR writes: a canonical key as a definite-length text
+// string with the shortest head, or null for the zero value.
+func (k *ProductKey) UnmarshalCBOR(data []byte) error {
+	s, null, err := unmarshalCBORString(data)
+	if err != nil {
+		return err
+	}
+	if null {
+		*k = ProductKey{}
+		return nil
+	}
+	if s == "" {
+		return fmt.Errorf("%w: CBOR: an empty product key (the zero value is null)", errEncoding)
+	}
+	return k.UnmarshalText([]byte(s))
+}
+
+func marshalCBORString(s string) []byte {
+	if s == "" {
+		return []byte{0xf6}
+	}
+	return appendCBORText(make([]byte, 0, 2+len(s)), s)
+}
+
+// unmarshalCBORString reads exactly one text string with the shortest head, or null.
+func unmarshalCBORString(data []byte) (s string, null bool, err error) {
+	if len(data) == 1 && data[0] == 0xf6 {
+		return "", true, nil
+	}
+	s, rest, err := readCBORText(data)
+	if err != nil {
+		return "", false, fmt.Errorf("%w: CBOR: %w", errEncoding, err)
+	}
+	if len(rest) != 0 {
+		return "", false, fmt.Errorf("%w: CBOR: %d bytes after the text string", errEncoding, len(rest))
+	}
+	return s, false, nil
+}

@@ -182,3 +182,43 @@ func TestCode_DecodeRejects(t *testing.T) {
 		}
 	})
 }
+
+// TestKeys_CBOR: software key codes and product keys encode as CBOR text strings, zero as null,
+// and decode only that.
+func TestKeys_CBOR(t *testing.T) {
+	k, _ := ParseSoftwareKeyCode("AA19MXCH1TN7A43ML65B")
+	pk, _ := ParseProductKey("DT2729220")
+	kb, _ := k.MarshalCBOR()
+	pb, _ := pk.MarshalCBOR()
+	if string(kb) != "\x74AA19MXCH1TN7A43ML65B" || string(pb) != "\x69DT2729220" {
+		t.Errorf("encodings %x %x", kb, pb)
+	}
+	var k2 SoftwareKeyCode
+	var p2 ProductKey
+	if err := k2.UnmarshalCBOR(kb); err != nil || k2 != k {
+		t.Errorf("SKC round trip: %v %v", k2, err)
+	}
+	if err := p2.UnmarshalCBOR(pb); err != nil || p2 != pk {
+		t.Errorf("product key round trip: %v %v", p2, err)
+	}
+	zk, _ := SoftwareKeyCode{}.MarshalCBOR()
+	zp, _ := ProductKey{}.MarshalCBOR()
+	if string(zk) != "\xf6" || string(zp) != "\xf6" {
+		t.Errorf("zero: %x %x", zk, zp)
+	}
+	if err := k2.UnmarshalCBOR(zk); err != nil || !k2.IsZero() {
+		t.Errorf("null SKC: %v", err)
+	}
+	if err := p2.UnmarshalCBOR(zp); err != nil || !p2.IsZero() {
+		t.Errorf("null product key: %v", err)
+	}
+	for _, bad := range []string{"", "\x60", "\x74aa19mxch1tn7a43ml65b", "\x54AA19MXCH1TN7A43ML65B", "\x78\x14AA19MXCH1TN7A43ML65B", "\x74AA19MXCH1TN7A43ML65B\x00", "\x69DT272922"} {
+		k2, p2 = k, pk
+		if err := k2.UnmarshalCBOR([]byte(bad)); err == nil || k2 != k {
+			t.Errorf("SKC accepted %x", bad)
+		}
+		if err := p2.UnmarshalCBOR([]byte(bad)); err == nil || p2 != pk {
+			t.Errorf("product key accepted %x", bad)
+		}
+	}
+}

@@ -195,6 +195,8 @@ func FuzzCodeDecode(f *testing.F) {
 	}
 	f.Add([]byte("\xf6"))
 	f.Add([]byte("null"))
+	f.Add([]byte("\x74AA19MXCH1TN7A43ML65B"))
+	f.Add([]byte("\x69DT2729220"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		keep := MustParse(SV8100, "190400324412")
 		c := keep
@@ -212,6 +214,18 @@ func FuzzCodeDecode(f *testing.F) {
 			}
 		} else if out, _ := c.MarshalCBOR(); string(out) != string(b) {
 			t.Fatalf("CBOR %x re-encodes as %x", b, out)
+		}
+		var k SoftwareKeyCode
+		if err := k.UnmarshalCBOR(b); err == nil {
+			if out, _ := k.MarshalCBOR(); string(out) != string(b) {
+				t.Fatalf("SKC CBOR %x re-encodes as %x", b, out)
+			}
+		}
+		var pk ProductKey
+		if err := pk.UnmarshalCBOR(b); err == nil {
+			if out, _ := pk.MarshalCBOR(); string(out) != string(b) {
+				t.Fatalf("product key CBOR %x re-encodes as %x", b, out)
+			}
 		}
 		c = keep
 		if err := c.UnmarshalJSON(b); err != nil {

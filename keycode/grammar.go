@@ -95,6 +95,9 @@ type spec struct {
 	// reclassify: after normalising, classify the canonical code again with the system's
 	// canonical forms (the QR form of SV9500 may carry any SV9500 code).
 	reclassify bool
+	// refine lists narrower forms tried, in order, once the input fits this one; the first that fits
+	// gives the code its form.
+	refine []spec
 	// extra validates what the character classes cannot (the time in a temp key). It returns the
 	// offset and a description of the first problem, or -1.
 	extra func(s string) (int, string)
@@ -183,7 +186,6 @@ func (sp *spec) quick(s string) int {
 func withPrefix(f Form, prefix string, sp spec) spec {
 	segs := append([]seg{lit(prefix)}, sp.segs...)
 	out := newSpec(f, segs)
-	out.extra = nil
 	if sp.extra != nil {
 		inner := sp.extra
 		out.extra = func(s string) (int, string) {
