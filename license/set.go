@@ -1,7 +1,7 @@
 package license
 
 import (
-	"hash/maphash"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 )
@@ -17,12 +17,36 @@ type Set struct {
 }
 
 // setTable is an open-addressing table (linear probing, a power of two at least twice the number
-// of parts); lookups hash with seed.
+// of parts). Parts are hashed with a random per-table seed by hashPart; the index is the top
+// bits of the hash (Fibonacci hashing).
 type setTable struct {
 	slots []slot
 	mask  uint64
-	seed  maphash.Seed
+	shift uint8
+	seed  uint64
 	parts []string // sorted part numbers
+}
+
+// hashPart is a small multiplicative hash: eight bytes at a time, xor then multiply by the
+// golden-ratio constant, starting from the table's random seed. Part numbers are short (eight
+// bytes is typical), so this is one or two multiplications. Sets are built from signed files
+// and looked up by the firmware's own part numbers, so no one chooses keys to collide; if some
+// did, lookups would only get slower, never wrong.
+func hashPart(s string, seed uint64) uint64 {
+	const k = 0x9E3779B97F4A7C15
+	h := seed ^ uint64(len(s))*k
+	for len(s) >= 8 {
+		c := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		h = (h ^ c) * k
+		h ^= h >> 29
+		s = s[8:]
+	}
+	var c uint64
+	for i := 0; i < len(s); i++ {
+		c |= uint64(s[i]) << (8 * i)
+	}
+	return (h ^ c) * k
 }
 
 type slot struct {
@@ -41,7 +65,7 @@ func (s Set) lookup(part string) grant {
 	if t == nil {
 		return grant{}
 	}
-	for i := maphash.String(t.seed, part) & t.mask; ; i = (i + 1) & t.mask {
+	for i := hashPart(part, t.seed) >> t.shift; ; i = (i + 1) & t.mask {
 		sl := &t.slots[i]
 		if sl.kind == 0 {
 			return grant{}
@@ -128,13 +152,13 @@ func finish(m map[string]grant) Set {
 		parts = append(parts, p)
 	}
 	slices.Sort(parts)
-	size := 4
+	size, bits := 4, 2
 	for size < 2*len(parts) {
-		size *= 2
+		size, bits = size*2, bits+1
 	}
-	t := &setTable{slots: make([]slot, size), mask: uint64(size - 1), seed: maphash.MakeSeed(), parts: parts}
+	t := &setTable{slots: make([]slot, size), mask: uint64(size - 1), shift: uint8(64 - bits), seed: rand.Uint64(), parts: parts}
 	for _, p := range parts {
-		i := maphash.String(t.seed, p) & t.mask
+		i := hashPart(p, t.seed) >> t.shift
 		for t.slots[i].kind != 0 {
 			i = (i + 1) & t.mask
 		}
