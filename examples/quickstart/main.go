@@ -19,5 +19,8 @@ func main() {
 // run runs every part of the quickstart in order.
 func run(w io.Writer) error {
 	// Hardware key codes: parse the guide's codes, derive the server's virtual codes (keycodes.go).
-	return runKeyCodes(w)
+	if err := runKeyCodes(w); err != nil {
+		return err
+	}
+	return runDevice(w) // The PBX side: a device starts its trial and installs a file (device.go).
 }
