@@ -158,17 +158,42 @@ func (w Writer) fault(step Step, path string) error {
 func tempPrefix(base string) string { return "." + base + ".tmp-" }
 
 // IsTemp reports whether the file name (without directory) is a temporary file that WriteFile
-// creates for the target named base.
+// creates for the target named base: "." + base + ".tmp-" + decimal digits.
 func IsTemp(name, base string) bool {
-	return strings.HasPrefix(name, tempPrefix(base)) && len(name) > len(tempPrefix(base))
+	p := tempPrefix(base)
+	return strings.HasPrefix(name, p) && allDigits(name[len(p):])
 }
 
-// RemoveTemps removes temporary files that an interrupted WriteFile of name may have left in its
-// directory. It never touches name itself. A missing directory is not an error.
+// isAnyTemp reports whether name is a temporary file WriteFile creates for some target.
+func isAnyTemp(name string) bool {
+	i := strings.LastIndex(name, ".tmp-")
+	return i > 1 && name[0] == '.' && IsTemp(name, name[1:i])
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// RemoveTemps removes temporary files that an interrupted WriteFile may have left. Given the name of
+// a target file, it removes that target's temporary files from the target's directory and never
+// touches the target itself. Given a directory, it removes the temporary files of every target in
+// it. A missing file or directory is not an error.
 func RemoveTemps(name string) error {
 	dir, base := filepath.Split(name)
 	if dir == "" {
 		dir = "."
+	}
+	match := func(n string) bool { return IsTemp(n, base) }
+	if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+		dir, match = name, isAnyTemp
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -179,7 +204,7 @@ func RemoveTemps(name string) error {
 	}
 	var errs []error
 	for _, e := range entries {
-		if e.Type().IsRegular() && IsTemp(e.Name(), base) {
+		if e.Type().IsRegular() && match(e.Name()) {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
 			}

@@ -158,7 +158,8 @@ func TestRemoveTemps(t *testing.T) {
 		".state.tmp-":           "keep: no random suffix, not one of ours",
 		".other.tmp-123":        "keep: a temp of another target",
 		"state.tmp-123":         "keep: not hidden",
-		".state.tmp-456.backup": "remove: still one of ours (suffix is random)",
+		".state.tmp-456.backup": "keep: the suffix WriteFile writes is decimal digits only",
+		".state.tmp-45x":        "keep: not digits",
 	}
 	for n, c := range files {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o600); err != nil {
@@ -184,6 +185,44 @@ func TestRemoveTemps(t *testing.T) {
 	}
 	if err := RemoveTemps(filepath.Join(dir, "missing", "state")); err != nil {
 		t.Errorf("RemoveTemps in a missing directory: %v, want nil", err)
+	}
+}
+
+// TestRemoveTempsDir: given a directory, the temporaries of every target go and nothing else does.
+func TestRemoveTempsDir(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"a.lic":           "keep",
+		".a.lic.tmp-123":  "remove",
+		".b.state.tmp-99": "remove",
+		".tmp-123":        "keep: no target name",
+		"..tmp-1":         "keep: empty target name",
+		".hidden":         "keep",
+		"x.tmp-123":       "keep: not hidden",
+		".c.tmp-12a":      "keep: not digits",
+		".d.tmp-1.tmp-2":  "remove: target named d.tmp-1",
+	}
+	for n, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RemoveTemps(dir); err != nil {
+		t.Fatal(err)
+	}
+	var want, got []string
+	for n, c := range files {
+		if c[:4] == "keep" {
+			want = append(want, n)
+		}
+	}
+	for n := range listDir(t, dir) {
+		got = append(got, n)
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("files left (-want +got):\n%s", diff)
 	}
 }
 
