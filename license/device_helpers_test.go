@@ -80,6 +80,7 @@ type memState struct {
 	failState     error
 	failMarker    error
 	saves         int
+	markerSaves   int
 }
 
 func (m *memState) Load() ([]byte, error) {
@@ -117,6 +118,7 @@ func (m *memState) SaveMarker(b []byte) error {
 	if m.failMarker != nil {
 		return m.failMarker
 	}
+	m.markerSaves++
 	m.marker = bytes.Clone(b)
 	return nil
 }

@@ -416,6 +416,25 @@ func TestDeviceMarkerFaultRetried(t *testing.T) {
 	}
 }
 
+// TestDeviceSaveSchedule: ticking every minute for three days saves the state once per
+// RollbackTolerance/2 of progress and the marker once a day, as State documents.
+func TestDeviceSaveSchedule(t *testing.T) {
+	st := &memState{}
+	clock := newDevClock(devT0)
+	r := newRig(t, st, clock)
+	st.saves, st.markerSaves = 0, 0
+	for i := 0; i < 3*24*60; i++ {
+		clock.Add(time.Minute)
+		r.tick()
+	}
+	if want := 3 * 24 * 60 / 5; st.saves != want {
+		t.Errorf("%d state saves in 3 days of minute ticks, want %d (every 5 minutes)", st.saves, want)
+	}
+	if st.markerSaves != 3 {
+		t.Errorf("%d marker saves in 3 days, want 3 (once a day)", st.markerSaves)
+	}
+}
+
 // TestDeviceSavesTheMark: the clock's progress is saved as it advances, so a restart with the clock
 // set back is still caught.
 func TestDeviceSavesTheMark(t *testing.T) {
