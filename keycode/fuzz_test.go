@@ -241,3 +241,52 @@ func FuzzCodeDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDerivationInputs: names and MACs from untrusted input never panic; accepted names are
+// idempotent under normalisation and derive; accepted MACs are 48 bits.
+func FuzzDerivationInputs(f *testing.F) {
+	for _, s := range []string{"hvpc030pbx.devlnec.local", "HVPC030PBX.DEVNLNEC.LOCAL", "domain.local.", "a..b", "-a", "6CE4DA01378C", "6c:e4:da:01:37:8c", "", "\xff"} {
+		f.Add(s)
+	}
+	d, err := NewDeriver(testSecret)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if n, err := NormalizeComputerName(s); err == nil {
+			if again, err := NormalizeComputerName(n); err != nil || again != n {
+				t.Fatalf("NormalizeComputerName(%q) = %q, then %q, %v", s, n, again, err)
+			}
+			c, err := d.IS3000DongleLess(s, 1)
+			if err != nil || c.Verify() != nil {
+				t.Fatalf("IS3000DongleLess(%q): %v, %v", s, c, err)
+			}
+		} else {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("NormalizeComputerName(%q): %v", s, err)
+			}
+			if _, err := d.IS3000DongleLess(s, 1); err == nil {
+				t.Fatalf("IS3000DongleLess accepted %q", s)
+			}
+		}
+		if n, err := NormalizeDomainName(s); err == nil {
+			if _, err := d.ThreeC(ThreeCCAT2, n, 1); err != nil {
+				t.Fatalf("ThreeC(%q): %v", n, err)
+			}
+		}
+		if mac, err := ParseMAC(s); err == nil {
+			if len(mac) != 6 {
+				t.Fatalf("ParseMAC(%q) = %v", s, mac)
+			}
+			if _, err := d.SV9500SmallEnterprise(mac); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("ParseMAC(%q): %v", s, err)
+			}
+		}
+	})
+}
