@@ -341,8 +341,9 @@ func writeFileSummary(b *strings.Builder, f *File, activation string) {
 
 // ReadBXZip reads a BX/OVOC container: one or two entries AA_<productkey>_out.lic and one
 // AA_<productkey>_out.log named after one of them (the primary), nothing else. The caps and name
-// rules of [ReadSVIZip] apply. The .lic bytes are not verified: pass each to [Open] and check it
-// against the machine it is for.
+// rules of [ReadSVIZip] apply, and each .lic must hold a license payload bound to the product key
+// its name says. The .lic bytes are not verified: pass each to [Open] and check it against the
+// machine it is for.
 func ReadBXZip(data []byte) (*BXBundle, error) {
 	entries, err := readZip("bx zip", data)
 	if err != nil {
@@ -362,6 +363,15 @@ func ReadBXZip(data []byte) (*BXBundle, error) {
 			bundle.ProductKey = pk
 			bundle.Log = string(e.data)
 			continue
+		}
+		// The name is a label, but one that disagrees with the file it labels means a mixed-up
+		// container: refuse it here rather than install one machine's file on the other.
+		f, err := peekFile(e.data)
+		if err != nil {
+			return nil, &FormatError{What: "bx zip", Offset: -1, Reason: "entry " + strconv.Quote(e.name) + ": " + err.Error(), cause: err}
+		}
+		if f.Host.ProductKey != pk {
+			return nil, zipErr("bx zip", "entry "+strconv.Quote(e.name)+" holds the file of product key "+strconv.Quote(f.Host.ProductKey.String()))
 		}
 		bundle.Licenses = append(bundle.Licenses, BXLicense{ProductKey: pk, Signed: e.data})
 	}

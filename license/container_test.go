@@ -247,6 +247,7 @@ func rawZip(t *testing.T, entries ...rawEntry) []byte {
 func TestZipReadersRefuse(t *testing.T) {
 	signed := mustSign(t, sv8100File(t))
 	lic := func(name string) rawEntry { return rawEntry{name: name, data: signed} }
+	bx := func(pk string) rawEntry { return rawEntry{name: "AA_" + pk + "_out.lic", data: bxFile(t, pk, "S-"+pk)} }
 	bomb := bytes.Repeat([]byte{0}, 8<<20) // deflates to a few KiB
 	tests := []struct {
 		name    string
@@ -279,11 +280,14 @@ func TestZipReadersRefuse(t *testing.T) {
 		{"lying size", rawZip(t, rawEntry{name: "191000343919-svi.lic", data: signed, declared: 10}), "both", "more data than declared is refused while reading"},
 		{"svi wrong name", rawZip(t, lic("license.lic")), "svi", "the entry is <HWKC>-svi.lic"},
 		{"svi two entries", rawZip(t, lic("191000343919-svi.lic"), lic("190400324412-svi.lic")), "svi", "one file per container"},
-		{"bx no log", rawZip(t, lic("AA_DT2729220_out.lic")), "bx", "a BX container lists its content"},
+		{"bx no log", rawZip(t, bx("DT2729220")), "bx", "a BX container lists its content"},
 		{"bx no lic", rawZip(t, rawEntry{name: "AA_DT2729220_out.log", data: []byte("x")}), "bx", "a log of nothing"},
-		{"bx three lics", rawZip(t, lic("AA_DT0000001_out.lic"), lic("AA_DT0000002_out.lic"), lic("AA_DT0000003_out.lic"), rawEntry{name: "AA_DT0000001_out.log", data: []byte("x")}), "bx", "one machine or a pair"},
-		{"bx log for nobody", rawZip(t, lic("AA_DT0000001_out.lic"), rawEntry{name: "AA_DT0000002_out.log", data: []byte("x")}), "bx", "the log is named after the primary"},
-		{"bx stray entry", rawZip(t, lic("AA_DT0000001_out.lic"), rawEntry{name: "AA_DT0000001_out.log", data: []byte("x")}, rawEntry{name: "readme.txt", data: []byte("x")}), "bx", "nothing else"},
+		{"bx three lics", rawZip(t, bx("DT0000001"), bx("DT0000002"), bx("DT0000003"), rawEntry{name: "AA_DT0000001_out.log", data: []byte("x")}), "bx", "one machine or a pair"},
+		{"bx log for nobody", rawZip(t, bx("DT0000001"), rawEntry{name: "AA_DT0000002_out.log", data: []byte("x")}), "bx", "the log is named after the primary"},
+		{"bx two logs", rawZip(t, bx("DT0000001"), bx("DT0000002"), rawEntry{name: "AA_DT0000001_out.log", data: []byte("x")}, rawEntry{name: "AA_DT0000002_out.log", data: []byte("x")}), "bx", "one log"},
+		{"bx stray entry", rawZip(t, bx("DT0000001"), rawEntry{name: "AA_DT0000001_out.log", data: []byte("x")}, rawEntry{name: "readme.txt", data: []byte("x")}), "bx", "nothing else"},
+		{"bx name of another machine", rawZip(t, rawEntry{name: "AA_DT0000001_out.lic", data: bxFile(t, "DT2729220", "BX-9")}, rawEntry{name: "AA_DT0000001_out.log", data: []byte("x")}), "bx", "the name says one machine, the file another"},
+		{"bx not a license", rawZip(t, rawEntry{name: "AA_DT0000001_out.lic", data: []byte("hello")}, rawEntry{name: "AA_DT0000001_out.log", data: []byte("x")}), "bx", "a .lic holds a license"},
 		{"bx bad product key", rawZip(t, lic("AA_X1_out.lic"), rawEntry{name: "AA_X1_out.log", data: []byte("x")}), "bx", "names carry real product keys"},
 		{"bx lower-case key", rawZip(t, lic("AA_dt0000001_out.lic"), rawEntry{name: "AA_dt0000001_out.log", data: []byte("x")}), "bx", "one spelling per key"},
 	}
@@ -330,4 +334,18 @@ func fileModeFrom(m uint32) fs.FileMode {
 		mode |= fs.ModeSymlink
 	}
 	return mode
+}
+
+// TestBXReaderAcceptsHandBuilt: the rejection cases above differ from this accepted container in
+// one thing each.
+func TestBXReaderAcceptsHandBuilt(t *testing.T) {
+	a, b := bxFile(t, "DT0000001", "S-1"), bxFile(t, "DT0000002", "S-2")
+	data := rawZip(t, rawEntry{name: "AA_DT0000001_out.lic", data: a}, rawEntry{name: "AA_DT0000002_out.lic", data: b}, rawEntry{name: "AA_DT0000001_out.log", data: []byte("x")})
+	bundle, err := ReadBXZip(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bundle.ProductKey.String() != "DT0000001" || len(bundle.Licenses) != 2 || bundle.Log != "x" {
+		t.Errorf("bundle %+v", bundle)
+	}
 }
