@@ -50,7 +50,7 @@ func BenchmarkFloor_Ed25519Sign(b *testing.B) {
 // (fsync on) and issues its signed license file (LicenseIssuer: CBOR payload, COSE_Sign1 Ed25519,
 // svi zip). Setup (ship, create, attach) is outside the timer.
 func BenchmarkActivateIssue50(b *testing.B) {
-	s := openBench(b, os.Getenv("PROFILE_NOSYNC") != "")
+	s := openBench(b, false)
 	f := storetest.NewFixture(b, s, 1)
 	l := realIssuer(s)
 	parts := []string{"BE107573", "BE107576", "BE107582", "BE107585"}
