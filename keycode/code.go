@@ -33,7 +33,7 @@ func Parse(sys System, s string) (Code, error) {
 		return Code{}, fmt.Errorf("%w: %q", ErrUnknownSystem, truncate(string(sys)))
 	}
 	if len(s) > MaxInput {
-		return Code{}, &ParseError{Input: truncate(s), System: sys, Offset: MaxInput,
+		return Code{}, &ParseError{Input: strings.Clone(s[:MaxInput]), System: sys, Offset: MaxInput,
 			Want: fmt.Sprintf("at most %d characters", MaxInput)}
 	}
 	s = strings.TrimSpace(s)

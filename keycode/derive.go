@@ -276,7 +276,7 @@ func NewUIP(r io.Reader) (Code, error) {
 // "6ce4.da01.378c"). A rejection is a *ParseError for system SV9500.
 func ParseMAC(s string) (net.HardwareAddr, error) {
 	if len(s) > MaxInput {
-		return nil, &ParseError{Input: truncate(s), System: SV9500, Offset: MaxInput, Want: fmt.Sprintf("at most %d characters", MaxInput), what: "MAC address"}
+		return nil, &ParseError{Input: strings.Clone(s[:MaxInput]), System: SV9500, Offset: MaxInput, Want: fmt.Sprintf("at most %d characters", MaxInput), what: "MAC address"}
 	}
 	s = strings.TrimSpace(s)
 	if len(s) == 12 {
@@ -331,7 +331,7 @@ func normalizeName(sys System, what, s string) (string, error) {
 // validateName checks a computer or domain name without allocating.
 func validateName(sys System, what, s string) error {
 	if len(s) > maxName+8 {
-		return &ParseError{Input: truncate(s), System: sys, Offset: maxName, Want: "at most " + strconv.Itoa(maxName) + " characters", what: what}
+		return &ParseError{Input: strings.Clone(s[:maxName]), System: sys, Offset: maxName, Want: "at most " + strconv.Itoa(maxName) + " characters", what: what}
 	}
 	s = strings.TrimSpace(s)
 	fail := func(off int, want string) error {

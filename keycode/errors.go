@@ -28,7 +28,7 @@ var (
 // ParseSoftwareKeyCode, ParseProductKey and the derivation inputs is a *ParseError.
 type ParseError struct {
 	// Input is the input after white space was trimmed; an input over the length cap is cut to
-	// the cap and ends in "...".
+	// the cap (and Offset is then the cap: the first byte beyond it).
 	Input string
 	// System is the system the input was parsed for; empty for a software key code or product key.
 	System System

@@ -466,3 +466,17 @@ func mustRead(t testing.TB, name string) []byte {
 	}
 	return b
 }
+
+// TestParseError_HugeInput: an input over the cap is refused with the cap as offset, an Input cut to
+// the cap, and a short message.
+func TestParseError_HugeInput(t *testing.T) {
+	huge := strings.Repeat("1", 1<<20)
+	_, err := Parse(SV8100, huge)
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Offset != MaxInput || len(pe.Input) != MaxInput {
+		t.Fatalf("got %v", err)
+	}
+	if len(err.Error()) > 3*MaxInput || strings.Contains(err.Error(), "got") {
+		t.Errorf("message %q", err.Error())
+	}
+}

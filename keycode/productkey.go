@@ -26,7 +26,7 @@ var (
 // folded to upper case. A rejection is a *ParseError.
 func ParseProductKey(s string) (ProductKey, error) {
 	if len(s) > MaxInput {
-		return ProductKey{}, &ParseError{Input: truncate(s), System: BXOVOC, Offset: MaxInput,
+		return ProductKey{}, &ParseError{Input: strings.Clone(s[:MaxInput]), System: BXOVOC, Offset: MaxInput,
 			Want: fmt.Sprintf("at most %d characters", MaxInput), what: "product key"}
 	}
 	s = strings.TrimSpace(s)

@@ -26,7 +26,7 @@ var skcSpec = mk(0, run(cSKC, 2), run(cUpperAlnum, 2), run(cSKC, 16))
 // lower-case letters are folded to upper case. A rejection is a *ParseError whose System is empty.
 func ParseSoftwareKeyCode(s string) (SoftwareKeyCode, error) {
 	if len(s) > MaxInput {
-		return SoftwareKeyCode{}, &ParseError{Input: truncate(s), Offset: MaxInput,
+		return SoftwareKeyCode{}, &ParseError{Input: strings.Clone(s[:MaxInput]), Offset: MaxInput,
 			Want: fmt.Sprintf("at most %d characters", MaxInput), what: "software key code"}
 	}
 	s = strings.TrimSpace(s)
