@@ -420,3 +420,25 @@ func (l *Ledger) GenerateDemo(ctx context.Context, a Actor, location string) (Is
 	}
 	return out, nil
 }
+
+// DemoFiles returns the demo files issued for a location, oldest first, for download again.
+func (l *Ledger) DemoFiles(ctx context.Context, a Actor, location string) ([]Issued, error) {
+	var out []Issued
+	err := l.view(ctx, a, "demo files", func(o *op) error {
+		if err := o.lmsUser("download demo files"); err != nil {
+			return err
+		}
+		if _, err := o.location(location); err != nil {
+			return err
+		}
+		return o.tx.Scan(bDemos, location+sep, func(_ string, v []byte) (bool, error) {
+			var f Issued
+			if err := dec(v, &f); err != nil {
+				return false, err
+			}
+			out = append(out, f)
+			return true, nil
+		})
+	})
+	return out, err
+}

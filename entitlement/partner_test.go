@@ -140,6 +140,9 @@ func TestGuide_DemoLicense(t *testing.T) {
 			t.Fatalf("after demo %d: %d left", i, v.DemosLeft)
 		}
 	}
+	if demos := must[[]entitlement.Issued](t)(l.DemoFiles(ctx, f.Dist, loc.ID)); len(demos) != 2 || demos[0].Serial != 1 || demos[1].Serial != 2 {
+		t.Fatalf("demo files: %d", len(demos))
+	}
 	before := must[entitlement.Snapshot](t)(l.Snapshot(ctx))
 	if _, err := l.GenerateDemo(ctx, f.Dist, loc.ID); !errors.Is(err, entitlement.ErrNoDemo) {
 		t.Fatalf("third demo: %v", err)
