@@ -315,7 +315,7 @@ func (d *decoder) head(field fieldID) (major byte, arg uint64, err error) {
 	return major, arg, nil
 }
 
-var majorNames = [8]string{"unsigned integer", "negative integer", "byte string", "text string", "array", "map", "tag", "simple value or float"}
+var majorNames = [8]string{"an unsigned integer", "a negative integer", "a byte string", "a text string", "an array", "a map", "a tag", "a simple value or float"}
 
 func (d *decoder) expect(field fieldID, want byte) (uint64, error) {
 	at := d.off
@@ -324,7 +324,7 @@ func (d *decoder) expect(field fieldID, want byte) (uint64, error) {
 		return 0, err
 	}
 	if major != want {
-		return 0, d.fail(at, field, majorNames[major]+" where a "+majorNames[want]+" belongs")
+		return 0, d.fail(at, field, majorNames[major]+" where "+majorNames[want]+" belongs")
 	}
 	return arg, nil
 }
@@ -436,6 +436,9 @@ func (d *decoder) keySlow(field fieldID, prev, last byte) (byte, error) {
 		return 0, d.fail(at, field, "unexpected end of data")
 	}
 	c := d.b[at]
+	if c == 0 {
+		return 0, d.fail(at, field, "unknown map key 0")
+	}
 	if c > 23 {
 		// Every key of this format is a one-byte unsigned integer.
 		return 0, d.fail(at, field, "unknown map key (keys are unsigned integers 1 to "+strconv.Itoa(int(last))+")")
@@ -553,7 +556,7 @@ func decodePayloadString(b []byte, s string) (*File, error) {
 		}
 	}
 	if d.off != len(d.b) {
-		return nil, d.fail(d.off, top, strconv.Itoa(len(d.b)-d.off)+" bytes after the payload")
+		return nil, d.fail(d.off, top, plural(len(d.b)-d.off, "byte")+" after the payload")
 	}
 	return f, nil
 }
@@ -680,12 +683,12 @@ func (d *decoder) lines() ([]Line, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Each line takes at least 7 bytes (a map head and three one-byte pairs), so the count is
-	// bounded by what is left before anything is allocated.
+	// Each line takes at least one byte, so the count is bounded by what is left (and by
+	// MaxLines) before anything is allocated.
 	if n > MaxLines {
 		return nil, d.fail(at, fid, strconv.FormatUint(n, 10)+" lines; at most "+strconv.Itoa(MaxLines))
 	}
-	if n > uint64(len(d.b)-d.off)/7 {
+	if n > uint64(len(d.b)-d.off) {
 		return nil, d.fail(at, fid, strconv.FormatUint(n, 10)+" lines cannot fit in the bytes left")
 	}
 	if n == 0 {
@@ -756,4 +759,12 @@ func (d *decoder) line(i int, l *Line) error {
 		}
 	}
 	return nil
+}
+
+// plural returns "1 byte", "2 bytes".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }
