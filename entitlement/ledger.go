@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -63,6 +64,8 @@ func New(store Store, cfg Config) *Ledger {
 	}
 	if l.rand == nil {
 		l.rand = rand.Reader
+	} else {
+		l.rand = &lockedReader{r: l.rand} // a caller's reader need not be safe for concurrent use
 	}
 	if l.cfg.Demos == 0 {
 		l.cfg.Demos = 2
@@ -81,6 +84,17 @@ func (l *Ledger) Catalog() *Catalog { return l.cat }
 
 // Store returns the ledger's store.
 func (l *Ledger) Store() Store { return l.store }
+
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
+}
 
 // op is one operation in progress inside a Store transaction.
 type op struct {
