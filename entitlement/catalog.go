@@ -23,6 +23,7 @@ const (
 	PartFlag
 )
 
+// String returns "count", "version" or "flag".
 func (k PartKind) String() string {
 	switch k {
 	case PartCount:

@@ -10,6 +10,7 @@ import (
 // ConservationError lists every violation [CheckConservation] found.
 type ConservationError struct{ Problems []string }
 
+// Error lists the problems.
 func (e *ConservationError) Error() string {
 	return fmt.Sprintf("entitlement: ledger integrity: %d conservation problems: %s", len(e.Problems), strings.Join(e.Problems, "; "))
 }

@@ -13,6 +13,7 @@ const (
 	KindDealer                  // T2 dealer/reseller
 )
 
+// String returns "vendor", "distributor" or "dealer".
 func (k PartnerKind) String() string {
 	switch k {
 	case KindVendor:
@@ -117,6 +118,7 @@ const (
 	StateActivated
 )
 
+// String returns "attached" or "activated".
 func (s LineState) String() string {
 	switch s {
 	case StateAttached:
