@@ -137,6 +137,7 @@ type Device struct {
 	stateDirty  bool      // the state must be saved at the next chance
 	markerDirty bool      // the marker must be saved at the next chance
 	rollback    bool      // as of the last evaluation
+	allFiles    *Set      // when not nil, the stack of every file in files (set by Install)
 	status      map[string]FileStatus
 	trialActive bool
 }
@@ -391,13 +392,15 @@ func (d *Device) Install(signed []byte) error {
 		}
 		files = append(files, in)
 	}
-	if _, err := stackFiles(files, func(*installed) bool { return true }); err != nil {
+	all, err := stackFiles(files, func(*installed) bool { return true })
+	if err != nil {
 		return fmt.Errorf("license: install %q: does not stack with the installed files: %w", f.Serial, err)
 	}
 	if err := d.saveState(files, d.trialStart); err != nil {
 		return fmt.Errorf("license: install %q: %w", f.Serial, err)
 	}
 	d.files = files
+	d.allFiles = &all
 	d.markerDirty = true
 	d.flush()
 	changes := []Change{{Reason: ReasonInstalled, Serial: f.Serial, At: now}}
@@ -563,13 +566,14 @@ func (d *Device) evaluate(now time.Time, initial bool) []Change {
 	status := make(map[string]FileStatus, len(d.files))
 	view := make([]InstalledFile, 0, len(d.files))
 	var hasTerm [Temporary + 1]bool
-	anyActive := false
+	anyActive, nActive := false, 0
 	for _, f := range d.files {
 		st := fileStatus(f, eff, rolled)
 		status[f.file.Serial] = st
 		view = append(view, InstalledFile{File: f.file, Signed: f.signed, Status: st})
 		if st == FileActive {
 			anyActive = true
+			nActive++
 			hasTerm[f.file.Term] = true
 		}
 		if f.file.Term.FixedTerm() && !f.mismatch {
@@ -595,8 +599,14 @@ func (d *Device) evaluate(now time.Time, initial bool) []Change {
 		mode Mode
 	)
 	switch {
+	case anyActive && nActive == len(d.files) && d.allFiles != nil:
+		set = *d.allFiles
 	case anyActive:
 		set, _ = stackFiles(d.files, func(f *installed) bool { return status[f.file.Serial] == FileActive })
+	}
+	d.allFiles = nil
+	switch {
+	case anyActive:
 		switch {
 		case hasTerm[Demo]:
 			mode = ModeDemo
@@ -710,6 +720,9 @@ func dedupe(files []*installed, order []int, lines []Line) []Line {
 		n += len(files[i].file.Lines)
 	}
 	lines = slices.Grow(lines, n)
+	if len(order) == 1 {
+		return append(lines, files[order[0]].file.Lines...) // one file: nothing to skip
+	}
 	seen := make(map[string]struct{}, n)
 	for _, i := range order {
 		for _, l := range files[i].file.Lines {
