@@ -82,6 +82,7 @@ func TestCostIndependentOfLedgerSize(t *testing.T) {
 			must[entitlement.Reshipment](t)(l.Reship(ctx, f.Dist, entitlement.ReshipRequest{DealerUser: "dealer@y", PO: "R", SO: "R",
 				Picks: []entitlement.Pick{{Line: shipped[0].ID, Qty: 1}}}))
 		})
+		run("resold", func() { must[[]entitlement.Reshipment](t)(l.Resold(ctx, f.Dist, 1)) })
 		run("demo", func() { must[entitlement.Issued](t)(l.GenerateDemo(ctx, f.Dist, loc.ID)) })
 		run("recently activated", func() { must[[]entitlement.Line](t)(l.RecentlyActivated(ctx, f.Dist, 5)) })
 		run("admin search by hwkc", func() { must[[]entitlement.Location](t)(l.SearchLocations(ctx, f.Admin, "1910003439", 0)) })

@@ -3,6 +3,7 @@ package entitlement
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -341,10 +342,10 @@ func (l *Ledger) Reship(ctx context.Context, a Actor, req ReshipRequest) (Reship
 		if err := putRec(o.tx, bReship, n16(id), rs); err != nil {
 			return err
 		}
-		if err := o.tx.Put(bReshipF, k(rs.From, n16(id)), nil); err != nil {
+		if err := o.tx.Put(bReshipF, k(rs.From, newestFirst(id)), []byte(n16(id))); err != nil {
 			return err
 		}
-		return o.tx.Put(bReshipT, k(rs.To, n16(id)), nil)
+		return o.tx.Put(bReshipT, k(rs.To, newestFirst(id)), []byte(n16(id)))
 	})
 	if err != nil {
 		return Reshipment{}, err
@@ -372,31 +373,30 @@ func (l *Ledger) Resold(ctx context.Context, a Actor, limit int) ([]Reshipment, 
 	return out, err
 }
 
-// listRecs lists records referenced by an index partner\x00n16(id), newest first.
+// newestFirst is an index key suffix that sorts the newest record first.
+func newestFirst(id uint64) string { return n16(math.MaxUint64 - id) }
+
+// listRecs lists records referenced by an index partner\x00newestFirst(id) → n16(id), newest
+// first, at most limit (0 means 100). The cost is proportional to limit.
 func listRecs(tx Tx, index, bucket, partner string, limit int, fn func([]byte) error) error {
 	if limit <= 0 {
 		limit = 100
 	}
-	var ids []string
-	if err := tx.Scan(index, partner+sep, func(kk string, _ []byte) (bool, error) {
-		ids = append(ids, kk[len(partner)+1:])
-		return true, nil
-	}); err != nil {
-		return err
-	}
-	for i := len(ids) - 1; i >= 0 && len(ids)-i <= limit; i-- {
-		b, ok, err := tx.Get(bucket, ids[i])
+	n := 0
+	return tx.Scan(index, partner+sep, func(_ string, id []byte) (bool, error) {
+		b, ok, err := tx.Get(bucket, string(id))
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !ok {
-			return wrapf(ErrCorrupt, "%s index names a missing record", index)
+			return false, wrapf(ErrCorrupt, "%s index names a missing record", index)
 		}
 		if err := fn(b); err != nil {
-			return err
+			return false, err
 		}
-	}
-	return nil
+		n++
+		return n < limit, nil
+	})
 }
 
 // ReturnLines returns bin quantities to whoever shipped them: lines a dealer received by
@@ -455,14 +455,14 @@ func (l *Ledger) ReturnLines(ctx context.Context, a Actor, picks []Pick, reason 
 		if err := putRec(o.tx, bReturn, n16(id), rt); err != nil {
 			return err
 		}
-		if err := o.tx.Put(bReturnF, k(rt.From, n16(id)), nil); err != nil {
+		if err := o.tx.Put(bReturnF, k(rt.From, newestFirst(id)), []byte(n16(id))); err != nil {
 			return err
 		}
 		to := rt.To
 		if to == "" {
 			to = "\x01vendor"
 		}
-		return o.tx.Put(bReturnT, k(to, n16(id)), nil)
+		return o.tx.Put(bReturnT, k(to, newestFirst(id)), []byte(n16(id)))
 	})
 	if err != nil {
 		return Return{}, err
