@@ -66,3 +66,37 @@ func Example() {
 	// binding: <nil>
 	// IP terminals: 20 IP trunks: 5 SMDR: true
 }
+
+// A distributor's user acts as a dealer's user where the shipping allowance exists; the audit log
+// records both names.
+func ExampleLedger_Impersonate() {
+	ctx := context.Background()
+	l := entitlement.New(entitlement.NewMemStore(), entitlement.Config{
+		Clock: fixedClock{time.Date(2016, 12, 29, 9, 0, 0, 0, time.UTC)},
+		Rand:  rand.NewChaCha8([32]byte{2}),
+	})
+	admin := entitlement.Actor{User: "admin@vendor"}
+	_ = l.Bootstrap(ctx, entitlement.Partner{ID: "vendor", Name: "Vendor"}, entitlement.User{ID: "admin@vendor", Name: "Admin"})
+	_ = l.AddPartner(ctx, admin, entitlement.Partner{ID: "dist-x", Name: "Distributor X", Kind: entitlement.KindDistributor})
+	_ = l.AddPartner(ctx, admin, entitlement.Partner{ID: "dealer-y", Name: "Dealer Y", Kind: entitlement.KindDealer})
+	_ = l.AddUser(ctx, admin, entitlement.User{ID: "Ed Distributor X", Name: "Ed", Partner: "dist-x", Roles: entitlement.RoleLMSUser})
+	_ = l.AddUser(ctx, admin, entitlement.User{ID: "Dealer Y", Name: "Dealer Y", Partner: "dealer-y", Roles: entitlement.RoleLMSUser})
+
+	_, err := l.Impersonate(ctx, "Ed Distributor X", "Dealer Y")
+	fmt.Println("without allowance:", err)
+
+	_ = l.SetAllowance(ctx, admin, "dist-x", "dealer-y", true)
+	imp, _ := l.Impersonate(ctx, "Ed Distributor X", "Dealer Y")
+	fmt.Println("acting as:", imp)
+	c, _ := l.CreateCustomer(ctx, imp, entitlement.Customer{Name: "Edwins Customer"})
+	fmt.Println("customer of:", c.Partner)
+
+	recs, _ := l.Audit(ctx, admin, 0, 100)
+	last := recs[len(recs)-1]
+	fmt.Println("audit:", last.Op, "by", last.Identity())
+	// Output:
+	// without allowance: impersonate: entitlement: not allowed: impersonation of "Dealer Y" by "Ed Distributor X": no shipping allowance dist-x→dealer-y
+	// acting as: IMP:Ed Distributor X/Dealer Y
+	// customer of: dealer-y
+	// audit: create customer by IMP:Ed Distributor X/Dealer Y
+}

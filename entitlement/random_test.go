@@ -128,11 +128,13 @@ func actorsOf(f *storetest.Fixture) []struct {
 	return []struct {
 		a       entitlement.Actor
 		partner string
-	}{{f.Dist, f.DistP}, {f.Dealer, f.DealerP}, {f.Other, f.OtherP}, {entitlement.Actor{User: "ed@distx", As: "dealer@y"}, f.DealerP}}
+	}{{f.Dist, f.DistP}, {f.Dealer, f.DealerP}, {f.Other, f.OtherP}, {entitlement.Actor{User: "ed@distx", As: "dealer@y"}, f.DealerP},
+		{f.Dist, f.DistP}, {f.Dealer, f.DealerP}} // two goroutines each on the distributor's and the dealer's bin
 }
 
-// TestRandomConcurrentConservation runs random operation sequences from several goroutines (one per
-// actor, one of them impersonating) on both stores and checks conservation after every step.
+// TestRandomConcurrentConservation runs random operation sequences from six goroutines (two on the
+// distributor's bin, three on the dealer's, one of them impersonating, one on another partner) on
+// every store and checks conservation after every step.
 func TestRandomConcurrentConservation(t *testing.T) {
 	stores := map[string]func(t *testing.T) entitlement.Store{
 		"mem": func(t *testing.T) entitlement.Store { return entitlement.NewMemStore() },
@@ -152,7 +154,7 @@ func TestRandomConcurrentConservation(t *testing.T) {
 		}
 		return s
 	}
-	steps := 120
+	steps := 100
 	if testing.Short() {
 		steps = 40
 	}
@@ -162,7 +164,7 @@ func TestRandomConcurrentConservation(t *testing.T) {
 			defer s.Close()
 			f := storetest.NewFixture(t, s, 11)
 			var wg sync.WaitGroup
-			counts := make([]map[string]int, 4)
+			counts := make([]map[string]int, len(actorsOf(f)))
 			for i, ac := range actorsOf(f) {
 				wg.Add(1)
 				counts[i] = map[string]int{}
