@@ -155,7 +155,7 @@ func TestRandomConcurrentConservation(t *testing.T) {
 		return s
 	}
 	steps := 100
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		steps = 40
 	}
 	for name, open := range stores {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package entitlement_test
+
+const raceEnabled = false
