@@ -79,6 +79,9 @@ func New(store Store, cfg Config) *Ledger {
 	return l
 }
 
+// now is the operation time: UTC, whole seconds (what the store and license files keep).
+func (l *Ledger) now() time.Time { return l.clock.Now().UTC().Truncate(time.Second) }
+
 // Catalog returns the ledger's catalog.
 func (l *Ledger) Catalog() *Catalog { return l.cat }
 
@@ -113,6 +116,9 @@ func (o *op) admin() bool { return o.user.Roles.Has(RoleAdmin) }
 // resolve loads the actor's users and checks impersonation. It is run at the start of every
 // operation, so a revoked allowance or role takes effect at once.
 func (l *Ledger) resolve(tx Tx, a Actor) (real, eff User, p Partner, err error) {
+	if checkID("user", a.User) != nil || a.As != "" && checkID("user", a.As) != nil {
+		return real, eff, p, notAllowed("no such user %q", a)
+	}
 	if ok, err := getRec(tx, bUsers, a.User, &real); err != nil {
 		return real, eff, p, err
 	} else if !ok || a.User == "" {
@@ -168,7 +174,7 @@ func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		o := &op{l: l, tx: tx, now: l.clock.Now().UTC().Round(0), actor: a, real: real, user: eff, partner: p}
+		o := &op{l: l, tx: tx, now: l.now(), actor: a, real: real, user: eff, partner: p}
 		o.rec = AuditRecord{Time: o.now, User: real.ID, As: a.As, Partner: p.ID, Op: name}
 		if err := fn(o); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -184,7 +190,7 @@ func (l *Ledger) view(ctx context.Context, a Actor, name string, fn func(o *op) 
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		o := &op{l: l, tx: tx, now: l.clock.Now().UTC().Round(0), actor: a, real: real, user: eff, partner: p}
+		o := &op{l: l, tx: tx, now: l.now(), actor: a, real: real, user: eff, partner: p}
 		if err := fn(o); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -245,7 +251,7 @@ func (l *Ledger) Bootstrap(ctx context.Context, vendor Partner, admin User) erro
 		if err := putRec(tx, bUsers, admin.ID, admin); err != nil {
 			return err
 		}
-		rec := AuditRecord{Time: l.clock.Now().UTC().Round(0), User: admin.ID, Partner: vendor.ID, Op: "bootstrap",
+		rec := AuditRecord{Time: l.now(), User: admin.ID, Partner: vendor.ID, Op: "bootstrap",
 			Refs: []string{"partner:" + vendor.ID, "user:" + admin.ID}}
 		return l.appendAudit(tx, &rec)
 	})

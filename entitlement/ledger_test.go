@@ -193,6 +193,10 @@ func TestRefusalsChangeNothing(t *testing.T) {
 			_, err := l.Bin(ctx, entitlement.Actor{User: "ghost"})
 			return err
 		}},
+		{"empty user", "no login is nobody", entitlement.ErrNotAllowed, func() error {
+			_, err := l.Bin(ctx, entitlement.Actor{})
+			return err
+		}},
 		{"dealer ships", "shipping is the vendor's", entitlement.ErrNotAllowed, func() error {
 			_, err := l.Ship(ctx, f.Dealer, entitlement.Order{Partner: f.DealerP, PO: "x", SO: "y", Lines: []entitlement.OrderLine{{Part: "BE107573", Qty: 1}}})
 			return err
