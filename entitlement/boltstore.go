@@ -92,7 +92,7 @@ type boltTx struct {
 }
 
 func (t *boltTx) Get(bucket, key string) ([]byte, bool, error) {
-	if err := checkKey(bucket, key); err != nil {
+	if err := CheckKey(bucket, key); err != nil {
 		return nil, false, err
 	}
 	b := t.tx.Bucket([]byte(bucket))
@@ -113,7 +113,7 @@ func (t *boltTx) writeCheck(bucket, key string) error {
 	if t.scanning[bucket] > 0 {
 		return fmt.Errorf("entitlement: write to bucket %q during its scan", bucket)
 	}
-	return checkKey(bucket, key)
+	return CheckKey(bucket, key)
 }
 
 func (t *boltTx) Put(bucket, key string, val []byte) error {
@@ -144,7 +144,7 @@ func (t *boltTx) Delete(bucket, key string) error {
 
 func (t *boltTx) Scan(bucket, prefix string, fn func(string, []byte) (bool, error)) error {
 	if bucket == "" {
-		return checkKey(bucket, "k")
+		return CheckKey(bucket, "k")
 	}
 	b := t.tx.Bucket([]byte(bucket))
 	if b == nil {

@@ -236,7 +236,7 @@ func (l *Ledger) hostID(system, code, what string) (string, error) {
 		}
 		return "", fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)
 	}
-	if err := checkKey("b", c); err != nil || strings.Contains(c, sep) {
+	if err := CheckKey("b", c); err != nil || strings.Contains(c, sep) {
 		return "", wrapf(ErrInvalid, "%s %q", what, code)
 	}
 	return c, nil

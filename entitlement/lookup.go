@@ -11,7 +11,7 @@ func (l *Ledger) LookupHWKC(ctx context.Context, a Actor, code string) (Location
 	var v LocationView
 	err := l.view(ctx, a, "hardware key code lookup", func(o *op) error {
 		code = strings.TrimSpace(code)
-		if err := checkKey("b", code); err != nil {
+		if err := CheckKey("b", code); err != nil {
 			return wrapf(ErrInvalid, "hardware key code %q", code)
 		}
 		id, ok, err := o.tx.Get(bHWKC, code)
@@ -33,7 +33,7 @@ func (l *Ledger) LookupSKC(ctx context.Context, a Actor, skc string) (Line, Loca
 	var loc Location
 	err := l.view(ctx, a, "software key code lookup", func(o *op) error {
 		skc = strings.ToUpper(strings.TrimSpace(skc))
-		if err := checkKey("b", skc); err != nil {
+		if err := CheckKey("b", skc); err != nil {
 			return wrapf(ErrInvalid, "software key code %q", skc)
 		}
 		ok, err := getRec(o.tx, bSKC, skc, &ln)

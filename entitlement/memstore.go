@@ -130,7 +130,7 @@ func (tx *memTx) check(bucket, key string, write bool) error {
 	if write && tx.scanning[bucket] > 0 {
 		return fmt.Errorf("entitlement: write to bucket %q during its scan", bucket)
 	}
-	return checkKey(bucket, key)
+	return CheckKey(bucket, key)
 }
 
 func (tx *memTx) Get(bucket, key string) ([]byte, bool, error) {
@@ -182,7 +182,7 @@ func (tx *memTx) Scan(bucket, prefix string, fn func(string, []byte) (bool, erro
 		return fmt.Errorf("entitlement: transaction used after it ended")
 	}
 	if bucket == "" {
-		return checkKey(bucket, "k")
+		return CheckKey(bucket, "k")
 	}
 	b := tx.s.buckets[bucket]
 	if b == nil {

@@ -23,7 +23,7 @@ type Store interface {
 	Close() error
 }
 
-// Tx is one transaction of a [Store]. A Tx must not be used after the function it was passed to
+// Tx is one transaction of a [Store]. Bucket names and keys are limited as [CheckKey] says. A Tx must not be used after the function it was passed to
 // returns, nor from another goroutine. Byte slices returned by Get and passed to Scan callbacks are
 // valid only inside the transaction and must not be modified.
 type Tx interface {
@@ -47,9 +47,10 @@ var ErrReadOnly = errors.New("entitlement: write in a read-only transaction")
 // ErrClosed is returned by a Store after Close.
 var ErrClosed = errors.New("entitlement: store is closed")
 
-// validKey reports whether a bucket name or key is acceptable to every store: non-empty for
-// buckets, at most 1024 bytes (bbolt's key limit is 32 KiB; PostgreSQL indexes want short keys).
-func checkKey(bucket, key string) error {
+// CheckKey is the limit every Store enforces on bucket names (1 to 64 bytes) and keys (1 to 1024
+// bytes: bbolt allows 32 KiB, but PostgreSQL indexes want short keys). Store implementations call it
+// in Get, Put and Delete.
+func CheckKey(bucket, key string) error {
 	if bucket == "" || len(bucket) > 64 {
 		return errors.New("entitlement: bucket name must be 1 to 64 bytes")
 	}
