@@ -23,9 +23,10 @@ type Store interface {
 	Close() error
 }
 
-// Tx is one transaction of a [Store]. Bucket names and keys are limited as [CheckKey] says. A Tx must not be used after the function it was passed to
-// returns, nor from another goroutine. Byte slices returned by Get and passed to Scan callbacks are
-// valid only inside the transaction and must not be modified.
+// Tx is one transaction of a [Store]. Bucket names and keys are limited as [CheckKey] says. A Tx
+// must not be used after the function it was passed to returns, nor from another goroutine. Byte
+// slices returned by Get and passed to Scan callbacks are valid only inside the transaction and
+// must not be modified.
 type Tx interface {
 	// Get returns the value under key in bucket; ok is false when there is none (a bucket that
 	// was never written holds nothing).
