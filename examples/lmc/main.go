@@ -91,7 +91,7 @@ func run() error {
 	srvCtx, stopServer := context.WithCancel(ctx)
 	defer stopServer()
 	served := make(chan error, 1)
-	go func() { served <- lmc.NewServer(l, lmc.ServerConfig{}).Serve(srvCtx, ln) }()
+	go func() { served <- lmc.NewServer(l).ServeContext(srvCtx, ln) }()
 	go l.Run(srvCtx) // re-reads the PBX and watches fixed-term files
 
 	ma, err := lmc.Dial(ctx, "unix", sock)

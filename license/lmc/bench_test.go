@@ -89,7 +89,7 @@ func BenchmarkCheckoutRelease(b *testing.B) {
 func BenchmarkSocketCheckoutRelease(b *testing.B) {
 	const clients = 8
 	l := benchLMC(b)
-	path, _, _ := startServer(b, l, ServerConfig{})
+	path, _ := startServer(b, l)
 	conns := make([]*Conn, clients)
 	for i := range conns {
 		conns[i] = dial(b, path)

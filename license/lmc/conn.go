@@ -20,7 +20,7 @@ type dialOptions struct {
 	timeout time.Duration
 }
 
-// WithToken presents token to the server, as its [ServerConfig.Token] requires (always over TCP).
+// WithToken presents token to the server, as [WithServerToken] requires (always over TCP).
 func WithToken(token []byte) DialOption {
 	return func(o *dialOptions) { o.token = append([]byte(nil), token...) }
 }

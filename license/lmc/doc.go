@@ -21,7 +21,11 @@
 //	l, err := lmc.Open(ctx, lmc.Config{Dir: "/var/lib/lmc", Source: src, Keyring: vendorKeys})
 //	ln, err := lmc.Listen("unix", "/run/lmc/lmc.sock")
 //	go l.Run(ctx)
-//	err = lmc.NewServer(l, lmc.ServerConfig{}).Serve(ctx, ln) // returns after a graceful shutdown
+//	err = lmc.NewServer(l).ServeContext(ctx, ln) // returns nil after a graceful shutdown
+//
+// [Server.Serve] serves until [Server.Shutdown] (graceful: stop accepting, answer the requests
+// already read, then close) or [Server.Close] (at once); [Server.ServeContext] shuts down gracefully
+// when its context is cancelled.
 //
 // # Sources
 //
@@ -55,9 +59,9 @@
 // encoding; strict decoding: no duplicate or unknown keys, no indefinite lengths). The client's first
 // frame is a hello with the protocol version and, if required, the token; then requests carry an id
 // and many may be in flight on one connection. Requests are at most 1 KiB. The server reads each
-// connection in its own goroutine, waits for a request at most [ServerConfig.IdleTimeout], and gives
-// each request [ServerConfig.RequestTimeout] to arrive whole and its answer to be written; a slow or
-// hostile client loses only its own connection. Errors cross the socket as codes that map back to
+// connection in its own goroutine, waits for a request at most the idle timeout ([WithIdleTimeout]),
+// and gives each request the request timeout ([WithRequestTimeout]) to arrive whole, to be worked on
+// and for its answer to be written; a slow or hostile client loses only its own connection. Errors cross the socket as codes that map back to
 // the sentinels of this package.
 //
 // # Security

@@ -105,7 +105,7 @@ func ExampleDial() {
 	}
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan error)
-	go func() { done <- lmc.NewServer(l, lmc.ServerConfig{}).Serve(sctx, ln) }()
+	go func() { done <- lmc.NewServer(l).ServeContext(sctx, ln) }()
 
 	var app lmc.Client
 	conn, err := lmc.Dial(ctx, "unix", sock)

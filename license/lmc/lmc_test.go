@@ -477,7 +477,7 @@ func TestLMCOverSocketGroups(t *testing.T) {
 	l := testLMC(t, t.TempDir(), StaticSource(sv8500A), clk)
 	mustInstall(t, l, issue(t, key, fileSpec{serial: "BASE", code: lm, lines: []license.Line{count("USER", 3)}}))
 	extra := issue(t, key, fileSpec{serial: "EXTRA", code: lm, lines: []license.Line{count("USER", 3)}})
-	path, _, _ := startServer(t, l, ServerConfig{})
+	path, _ := startServer(t, l)
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for g, app := range []string{"MA4000", "BCT"} {

@@ -11,6 +11,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -78,8 +80,8 @@ func (c *seatClient) Status(ctx context.Context) (Status, error) {
 }
 
 // startServer serves c on a unix socket in a temporary directory and returns its path; the server is
-// shut down (and must return nil) when the test ends.
-func startServer(t testing.TB, c Client, cfg ServerConfig) (string, *Server, context.CancelFunc) {
+// shut down gracefully (and Serve must return an error matching ErrClosed) when the test ends.
+func startServer(t testing.TB, c Client, opts ...ServerOption) (string, *Server) {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "lmc")
 	if err != nil {
@@ -90,18 +92,19 @@ func startServer(t testing.TB, c Client, cfg ServerConfig) (string, *Server, con
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(c, cfg)
-	ctx, cancel := context.WithCancel(context.Background())
+	srv := NewServer(c, opts...)
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
+	go func() { done <- srv.Serve(l) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
+		if err := srv.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		if err := <-done; !errors.Is(err, ErrClosed) {
+			t.Errorf("Serve returned %v, want ErrClosed", err)
 		}
 		os.RemoveAll(dir)
 	})
-	return path, srv, cancel
+	return path, srv
 }
 
 func dial(t testing.TB, path string, opts ...DialOption) *Conn {
@@ -117,7 +120,7 @@ func dial(t testing.TB, path string, opts ...DialOption) *Conn {
 func TestConnRoundTrip(t *testing.T) {
 	clk := newFakeClock(t0)
 	sc := newSeatClient(clk.Now, map[string]int{"BE114234": 4})
-	path, _, _ := startServer(t, sc, ServerConfig{})
+	path, _ := startServer(t, sc)
 	c := dial(t, path)
 	ctx := context.Background()
 
@@ -179,7 +182,7 @@ func TestConnRoundTrip(t *testing.T) {
 // stays usable.
 func TestConnBadArguments(t *testing.T) {
 	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 4})
-	path, _, _ := startServer(t, sc, ServerConfig{})
+	path, _ := startServer(t, sc)
 	c := dial(t, path)
 	ctx := context.Background()
 	long := string(make([]byte, 100))
@@ -266,7 +269,7 @@ func frameOf(body []byte) []byte {
 // ErrBadRequest and the connection is closed; the server keeps serving others.
 func TestServerMalformed(t *testing.T) {
 	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 4})
-	path, _, _ := startServer(t, sc, ServerConfig{})
+	path, _ := startServer(t, sc)
 	hello := &request{Op: opHello, N: protocolVersion}
 	tests := []struct {
 		name  string
@@ -328,7 +331,7 @@ func mustFrame(t testing.TB, v any) []byte {
 func TestServerSlowClients(t *testing.T) {
 	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 1000})
 	const timeout = 100 * time.Millisecond
-	path, _, _ := startServer(t, sc, ServerConfig{RequestTimeout: timeout})
+	path, _ := startServer(t, sc, WithRequestTimeout(timeout))
 
 	silent := rawDial(t, path) // never says hello
 
@@ -391,14 +394,14 @@ func TestServerToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := NewServer(sc, ServerConfig{}).Serve(context.Background(), l); !errors.Is(err, ErrUnauthorized) {
+	if err := NewServer(sc).Serve(l); !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("TCP without a token: %v, want ErrUnauthorized", err)
 	}
 	l, err = Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := NewServer(sc, ServerConfig{Token: []byte("short")}).Serve(context.Background(), l); !errors.Is(err, ErrUnauthorized) {
+	if err := NewServer(sc, WithServerToken([]byte("short"))).Serve(l); !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("a 5-byte token: %v, want ErrUnauthorized", err)
 	}
 	if _, err := Listen("tcp", "0.0.0.0:0"); err == nil {
@@ -412,7 +415,7 @@ func TestServerToken(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- NewServer(sc, ServerConfig{Token: tok}).Serve(ctx, l) }()
+	go func() { done <- NewServer(sc, WithServerToken(tok)).ServeContext(ctx, l) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -456,7 +459,7 @@ func TestServerRestart(t *testing.T) {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		go func() { done <- NewServer(c, ServerConfig{}).Serve(ctx, l) }()
+		go func() { done <- NewServer(c).ServeContext(ctx, l) }()
 		return cancel, done
 	}
 	// The real LMC, restarted on the same directory: its files survive, its leases do not.
@@ -498,44 +501,177 @@ func TestServerRestart(t *testing.T) {
 	}
 }
 
-// TestServerShutdownGraceful: cancelling the context ends Serve after in-flight work; clients then
-// get ErrUnavailable, and a closed Conn says ErrClosed.
-func TestServerShutdownGraceful(t *testing.T) {
-	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 1 << 20})
-	dir := t.TempDir()
-	path := filepath.Join(dir, "lmc.sock")
+// blockingClient is a seatClient whose Checkout waits until the test lets it go (or its context
+// ends), so a request can be held in flight while the server shuts down.
+type blockingClient struct {
+	*seatClient
+	entered chan struct{} // receives once per Checkout that started
+	release chan struct{} // closed to let every Checkout go on
+	ctxErr  chan error    // receives the context's error when a Checkout gave up
+}
+
+func newBlockingClient() *blockingClient {
+	return &blockingClient{
+		seatClient: newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 10}),
+		entered:    make(chan struct{}, 8),
+		release:    make(chan struct{}),
+		ctxErr:     make(chan error, 8),
+	}
+}
+
+func (c *blockingClient) Checkout(ctx context.Context, app, part string, n int) (*Lease, error) {
+	c.entered <- struct{}{}
+	select {
+	case <-c.release:
+		return c.seatClient.Checkout(ctx, app, part, n)
+	case <-ctx.Done():
+		c.ctxErr <- ctx.Err()
+		return nil, ctx.Err()
+	}
+}
+
+// serveBlocking serves a blockingClient with ServeContext and returns the socket path, the server and
+// what ServeContext returns.
+func serveBlocking(t *testing.T, ctx context.Context, bc *blockingClient, opts ...ServerOption) (string, *Server, chan error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "lmc.sock")
 	l, err := Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	srv := NewServer(bc, opts...)
 	done := make(chan error, 1)
-	go func() { done <- NewServer(sc, ServerConfig{}).Serve(ctx, l) }()
-	c := dial(t, path)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				_, err := c.Checkout(context.Background(), "A", "P", 1)
-				if err != nil {
-					if !errors.Is(err, ErrUnavailable) {
-						t.Errorf("during shutdown: %v, want ErrUnavailable", err)
-					}
-					return
-				}
-			}
-		}()
+	go func() { done <- srv.ServeContext(ctx, l) }()
+	return path, srv, done
+}
+
+// waitClosing spins until the server has begun closing.
+func waitClosing(s *Server) {
+	for !s.closing.Load() {
+		runtime.Gosched()
 	}
+}
+
+// TestServerShutdownGraceful: cancelling ServeContext's context stops accepting and closes idle
+// connections at once, but a request already being answered is answered before ServeContext
+// returns nil; a closed Conn then says ErrClosed.
+func TestServerShutdownGraceful(t *testing.T) {
+	bc := newBlockingClient()
+	ctx, cancel := context.WithCancel(context.Background())
+	path, srv, done := serveBlocking(t, ctx, bc)
+	busy, idle := dial(t, path), dial(t, path)
+	got := make(chan error, 1)
+	go func() {
+		l, err := busy.Checkout(context.Background(), "A", "P", 1)
+		if err == nil && l.Seats() != 1 {
+			err = fmt.Errorf("lease of %d seats", l.Seats())
+		}
+		got <- err
+	}()
+	<-bc.entered // the checkout is in flight on the server
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Serve: %v", err)
+	waitClosing(srv)
+	if _, err := Dial(context.Background(), "unix", path); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("dial during shutdown: %v, want ErrUnavailable", err)
 	}
-	wg.Wait()
-	c.Close()
-	if _, err := c.Count(context.Background(), "P"); !errors.Is(err, ErrClosed) {
+	if _, err := idle.Count(context.Background(), "P"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("an idle connection during shutdown: %v, want ErrUnavailable", err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("ServeContext returned %v while a request was in flight", err)
+	default:
+	}
+	close(bc.release)
+	if err := <-got; err != nil {
+		t.Fatalf("the in-flight checkout: %v, want its answer", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("ServeContext: %v", err)
+	}
+	if err := srv.Serve(mustListen(t)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Serve after shutdown: %v, want ErrClosed", err)
+	}
+	busy.Close()
+	if _, err := busy.Count(context.Background(), "P"); !errors.Is(err, ErrClosed) {
 		t.Fatalf("call on a closed Conn: %v, want ErrClosed", err)
+	}
+}
+
+func mustListen(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := Listen("unix", filepath.Join(t.TempDir(), "other.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestServerShutdownDeadline: when Shutdown's context ends before a request finishes, the connection
+// is closed, the request's context is cancelled, and Shutdown says why.
+func TestServerShutdownDeadline(t *testing.T) {
+	bc := newBlockingClient()
+	path, srv, done := serveBlocking(t, context.Background(), bc)
+	c := dial(t, path)
+	got := make(chan error, 1)
+	go func() {
+		_, err := c.Checkout(context.Background(), "A", "P", 1)
+		got <- err
+	}()
+	<-bc.entered
+	sctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := srv.Shutdown(sctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Shutdown with an ended context: %v, want context.Canceled", err)
+	}
+	if err := <-bc.ctxErr; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the request's context: %v, want cancelled", err)
+	}
+	if err := <-got; !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("the cut-off checkout: %v, want ErrUnavailable", err)
+	}
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Fatalf("ServeContext after Shutdown: %v, want ErrClosed", err)
+	}
+}
+
+// TestServerClose: Close cuts every connection at once; the client sees ErrUnavailable.
+func TestServerClose(t *testing.T) {
+	bc := newBlockingClient()
+	path, srv, done := serveBlocking(t, context.Background(), bc)
+	c := dial(t, path)
+	got := make(chan error, 1)
+	go func() {
+		_, err := c.Checkout(context.Background(), "A", "P", 1)
+		got <- err
+	}()
+	<-bc.entered
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("checkout cut by Close: %v, want ErrUnavailable", err)
+	}
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Fatalf("ServeContext after Close: %v, want ErrClosed", err)
+	}
+	<-bc.ctxErr
+}
+
+// TestServerRequestTimeoutBoundsWork: a request whose work outlasts the request timeout has its
+// context cancelled; the connection's other calls are unaffected.
+func TestServerRequestTimeoutBoundsWork(t *testing.T) {
+	bc := newBlockingClient()
+	path, _, _ := serveBlocking(t, context.Background(), bc, WithRequestTimeout(50*time.Millisecond))
+	c := dial(t, path)
+	if _, err := c.Checkout(context.Background(), "A", "P", 1); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "gave up") {
+		t.Fatalf("checkout whose work outlasts the request timeout: %v", err)
+	}
+	if err := <-bc.ctxErr; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the work's context: %v, want DeadlineExceeded", err)
+	}
+	if n, err := c.Count(context.Background(), "P"); err != nil || n != 10 {
+		t.Fatalf("Count after: %d, %v", n, err)
 	}
 }
 
@@ -545,7 +681,7 @@ func TestServerShutdownGraceful(t *testing.T) {
 func TestConnConcurrentGroups(t *testing.T) {
 	clk := newFakeClock(t0)
 	sc := newSeatClient(clk.Now, map[string]int{"P": 6})
-	path, _, _ := startServer(t, sc, ServerConfig{})
+	path, _ := startServer(t, sc)
 	conns := []*Conn{dial(t, path), dial(t, path)}
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
@@ -651,7 +787,7 @@ func TestConnTimeouts(t *testing.T) {
 // TestServerMaxConns: connections beyond the limit are closed at once; the ones in are unaffected.
 func TestServerMaxConns(t *testing.T) {
 	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 1})
-	path, _, _ := startServer(t, sc, ServerConfig{MaxConns: 1})
+	path, _ := startServer(t, sc, WithMaxConns(1))
 	c := dial(t, path)
 	if _, err := Dial(context.Background(), "unix", path); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("second connection: %v, want ErrUnavailable", err)
