@@ -20,7 +20,9 @@ const MaxArmorSize = 1 << 20
 //
 // Headers are for people (a system, a host id, a serial); they are not signed, and a verifier must
 // take nothing from them. They are written sorted by key, so the output is deterministic. A line break
-// in a header value becomes a space. blockType and header keys are fixed by the program, so an invalid
+// in a header value becomes a space, and a run of five or more dashes is shortened to four, because PEM
+// readers (encoding/pem among them) take "-----BEGIN " anywhere in the text as the start of a block:
+// whatever a value holds, [Dearmor] reads the output back. blockType and header keys are fixed by the program, so an invalid
 // one (empty, or holding a line break, a colon in a key, or "-----") is a programming error and
 // panics.
 func Armor(blockType string, headers map[string]string, data []byte) []byte {
@@ -34,8 +36,7 @@ func Armor(blockType string, headers map[string]string, data []byte) []byte {
 			if !validHeaderKey(k) {
 				panic(fmt.Sprintf("signing: Armor: invalid header key %q", k))
 			}
-			v = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
-			h[k] = strings.TrimSpace(v)
+			h[k] = armorHeaderValue(v)
 		}
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: blockType, Headers: h, Bytes: data})
@@ -56,7 +57,8 @@ func Dearmor(armored []byte) (blockType string, headers map[string]string, data 
 		}
 		return "", nil, nil, fmt.Errorf("%w: no armored block (want a line \"-----BEGIN ...-----\")", ErrMalformed)
 	}
-	if n := bytes.Count(trimmed, []byte("-----BEGIN ")); n != 1 {
+	// Count BEGIN lines only: a header value may quote "-----BEGIN " after its key.
+	if n := 1 + bytes.Count(trimmed, []byte("\n-----BEGIN ")); n != 1 {
 		return "", nil, nil, fmt.Errorf("%w: %d armored blocks, want one", ErrMalformed, n)
 	}
 	block, rest := pem.Decode(trimmed)
@@ -78,6 +80,15 @@ func Dearmor(armored []byte) (blockType string, headers map[string]string, data 
 		block.Headers = nil
 	}
 	return block.Type, block.Headers, block.Bytes, nil
+}
+
+// armorHeaderValue makes v safe to write as an armor header value: one line, trimmed, without "-----".
+func armorHeaderValue(v string) string {
+	v = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
+	for strings.Contains(v, "-----") {
+		v = strings.ReplaceAll(v, "-----", "----")
+	}
+	return strings.TrimSpace(v)
 }
 
 func validBlockType(s string) bool {

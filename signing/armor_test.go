@@ -27,13 +27,15 @@ func TestArmor_RoundTrip(t *testing.T) {
 	k := testKey(t, "a")
 	msg, _ := Sign1(k, bytes.Repeat([]byte("license "), 100), nil)
 	for _, tc := range []struct {
-		name    string
-		headers map[string]string
-		data    []byte
+		name, why string
+		headers   map[string]string
+		data      []byte
 	}{
-		{"signed message with headers", map[string]string{"System": "OS4K", "Serial": "42"}, msg},
-		{"no headers", nil, msg},
-		{"empty data", map[string]string{"A": "b"}, nil},
+		{"signed message with headers", "the license file's human form", map[string]string{"System": "OS4K", "Serial": "42"}, msg},
+		{"no headers", "headers are optional", nil, msg},
+		{"empty data", "nothing to encode is still a block", map[string]string{"A": "b"}, nil},
+		{"header values with colons and dashes", "a value comes from data (a host id, a name)",
+			map[string]string{"A": "a: b", "B": "18CYG-IPS-00000000BJZ02319QK", "C": "----"}, msg},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			armored := Armor("LMSKIT LICENSE", tc.headers, tc.data)
@@ -42,7 +44,7 @@ func TestArmor_RoundTrip(t *testing.T) {
 			}
 			typ, headers, data, err := Dearmor(append(append([]byte("\n  \r\n"), armored...), "\n\n"...))
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s: %v", tc.why, err)
 			}
 			if typ != "LMSKIT LICENSE" || !bytes.Equal(data, tc.data) {
 				t.Errorf("Dearmor = %q, %d bytes", typ, len(data))
@@ -51,6 +53,32 @@ func TestArmor_RoundTrip(t *testing.T) {
 				t.Errorf("headers (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestArmor_HeaderValuesQuotingArmorLines: a header value that quotes an armor line would make PEM
+// readers (encoding/pem finds "-----BEGIN " anywhere) lose the block; Armor shortens such dash runs so
+// its output always reads back, and says nothing else about the value.
+func TestArmor_HeaderValuesQuotingArmorLines(t *testing.T) {
+	in := map[string]string{
+		"A": "-----BEGIN LMSKIT LICENSE-----",
+		"B": "x\n-----END LMSKIT LICENSE-----",
+		"C": "---------BEGIN X",
+	}
+	want := map[string]string{
+		"A": "----BEGIN LMSKIT LICENSE----",
+		"B": "x ----END LMSKIT LICENSE----",
+		"C": "----BEGIN X",
+	}
+	typ, headers, data, err := Dearmor(Armor("LMSKIT LICENSE", in, []byte("payload")))
+	if err != nil {
+		t.Fatalf("Armor's output does not read back: %v", err)
+	}
+	if typ != "LMSKIT LICENSE" || string(data) != "payload" {
+		t.Errorf("Dearmor = %q, %q", typ, data)
+	}
+	if diff := cmp.Diff(want, headers); diff != "" {
+		t.Errorf("headers (-want +got):\n%s", diff)
 	}
 }
 

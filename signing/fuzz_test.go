@@ -171,6 +171,45 @@ func FuzzDearmor(f *testing.F) {
 	})
 }
 
+// FuzzArmorRoundTrip: whatever the header value and data, Armor's output reads back with Dearmor to
+// the same type, data and header (the value with line breaks turned into spaces and trimmed, as Armor
+// documents).
+func FuzzArmorRoundTrip(f *testing.F) {
+	f.Add("HWKC", "aa0014SA2792883418AA", []byte("x"))
+	f.Add("A", "-----BEGIN LMSKIT LICENSE-----", []byte{})
+	f.Add("B", "x\n-----END LMSKIT LICENSE-----\r\n", []byte{0xd2, 0x84})
+	f.Add("Proc-Type", "4,ENCRYPTED", []byte("y"))
+	f.Fuzz(func(t *testing.T, key, value string, data []byte) {
+		if !validHeaderKey(key) {
+			return // a programming error that Armor refuses by panicking (TestArmor_Panics)
+		}
+		armored := Armor("LMSKIT LICENSE", map[string]string{key: value}, data)
+		typ, headers, got, err := Dearmor(armored)
+		if len(armored) > MaxArmorSize {
+			if err == nil {
+				t.Fatal("Dearmor read a block over MaxArmorSize")
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("Armor's output does not read back: %v\n%q", err, armored)
+		}
+		if typ != "LMSKIT LICENSE" || !bytes.Equal(got, data) || len(headers) != 1 {
+			t.Fatalf("read back %q %q %x", typ, headers, got)
+		}
+		// Line breaks become spaces and the value is trimmed; dashes are shortened only where five
+		// in a row would read as an armor line.
+		oneLine := strings.TrimSpace(strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(value))
+		v, ok := headers[key]
+		switch {
+		case !ok || strings.Contains(v, "-----") || strings.ContainsAny(v, "\r\n"):
+			t.Fatalf("header %q read back as %q", key, v)
+		case !strings.Contains(oneLine, "-----") && v != oneLine:
+			t.Fatalf("header %q: %q read back as %q, want %q", key, value, v, oneLine)
+		}
+	})
+}
+
 // FuzzParseKeyPEM: no input panics; an accepted key writes back to a file that reads as the same key.
 func FuzzParseKeyPEM(f *testing.F) {
 	k := testKey(f, "a")
