@@ -3,6 +3,7 @@ package signing
 import (
 	"crypto/ed25519"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -14,8 +15,10 @@ import (
 // is always valid. A retired key keeps verifying files signed before its NotAfter; a compromised key
 // is revoked instead ([Keyring.Revoke]), since whoever holds it can write any signing time.
 type Window struct {
+	// NotBefore is the earliest signing time accepted (inclusive); zero means no lower bound.
 	NotBefore time.Time
-	NotAfter  time.Time
+	// NotAfter is the first signing time no longer accepted (exclusive); zero means no upper bound.
+	NotAfter time.Time
 }
 
 // IsZero reports whether w has no bounds.
@@ -105,8 +108,12 @@ func (s *ringSnapshot) clone() *ringSnapshot {
 // kid is pub.KeyID().Bytes(); any 1 to MaxKeyIDLen bytes are accepted so that keys named elsewhere can
 // be trusted too. Kids need not be unique: verification tries every key filed under the kid. Adding a
 // key already filed under kid replaces its window (this is how a key is retired: give it a NotAfter).
-// Adding under a revoked kid, or a revoked key, is refused with an error wrapping [ErrRevoked].
+// Adding under a revoked kid, or a revoked key, is refused with an error wrapping [ErrRevoked]. A nil
+// *Keyring (which trusts nothing) refuses every key with an error.
 func (kr *Keyring) Add(kid []byte, pub PublicKey, window Window) error {
+	if kr == nil {
+		return errors.New("signing: keyring: Add on a nil *Keyring (make one with NewKeyring)")
+	}
 	if len(kid) == 0 || len(kid) > MaxKeyIDLen {
 		return fmt.Errorf("signing: keyring: kid is %d bytes, want 1 to %d", len(kid), MaxKeyIDLen)
 	}
@@ -141,8 +148,12 @@ func (kr *Keyring) Add(kid []byte, pub PublicKey, window Window) error {
 
 // Revoke stops trusting kid outright, and every key filed under it under any kid: messages naming kid
 // fail with [ErrRevoked], and so do those whose only keys are revoked. Revoking is permanent for the
-// life of the Keyring; a kid not yet added is remembered so that it can never be added.
+// life of the Keyring; a kid not yet added is remembered so that it can never be added. Revoke on a
+// nil *Keyring does nothing: it trusts no key to begin with.
 func (kr *Keyring) Revoke(kid []byte) {
+	if kr == nil {
+		return
+	}
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
 	s := kr.load().clone()
@@ -182,14 +193,17 @@ type Verified struct {
 	Payload []byte
 	// KID is a copy of the kid the message named.
 	KID []byte
-	// Key is the trusted key whose signature held, and Window the window it was added with.
-	Key    PublicKey
+	// Key is the trusted key whose signature held.
+	Key PublicKey
+	// Window is the validity window Key was added with.
 	Window Window
 	// Algorithm is the alg of the protected header (AlgEdDSA or AlgEd25519).
 	Algorithm Algorithm
-	// ContentType is the protected or unprotected content type when it is a text media type, and
-	// ContentFormat the CoAP Content-Format number when it is an integer; -1 when there is none.
-	ContentType   string
+	// ContentType is the protected or unprotected content type when it is a text media type; ""
+	// otherwise.
+	ContentType string
+	// ContentFormat is the content type when it is an integer (a CoAP Content-Format number); -1 when
+	// the message has no content type or a text one.
 	ContentFormat int
 	// SigningTime is what VerifyOptions.SigningTime returned, or the zero time.
 	SigningTime time.Time

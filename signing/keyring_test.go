@@ -290,6 +290,15 @@ func TestKeyring_ZeroValueAndUnknown(t *testing.T) {
 	if _, _, err := nilRing.Verify1(msg, nil); !errors.Is(err, ErrUnknownKey) {
 		t.Errorf("nil Keyring: err = %v, want ErrUnknownKey", err)
 	}
+	// A nil *Keyring refuses keys with an error rather than a nil dereference, and Revoke on it
+	// changes nothing.
+	if err := nilRing.Add([]byte("k"), testKey(t, "a").Public(), Window{}); err == nil {
+		t.Error("nil Keyring Add: no error")
+	}
+	nilRing.Revoke([]byte("k"))
+	if _, err := nilRing.Verify(msg, nil); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("nil Keyring after Revoke: err = %v, want ErrUnknownKey", err)
+	}
 }
 
 func TestWindow(t *testing.T) {
