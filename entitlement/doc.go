@@ -55,9 +55,10 @@
 //
 // # Stores
 //
-// [Store] is a small transactional key-value interface with no bbolt types, so a PostgreSQL
-// implementation can follow; entitlement/storetest is the conformance suite every implementation
-// passes. No operation costs time proportional to the whole ledger: lookups go through indexes
+// [Store] is a small transactional key-value interface with no bbolt types: [NewMemStore] for
+// tests, [OpenFile] (bbolt, one file, fsync per commit, optional group commit) as the embedded
+// default, and entitlement/pgstore on PostgreSQL (SERIALIZABLE, retried) past one machine.
+// entitlement/storetest is the conformance suite all three pass. No operation costs time proportional to the whole ledger: lookups go through indexes
 // (HWKC, SKC, PO, SO, partner, customer, location, source line); listings cost what the partner
 // holds.
 //

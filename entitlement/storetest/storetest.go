@@ -124,6 +124,44 @@ func Run(t *testing.T, o Opener) {
 			})
 		}))
 	})
+	t.Run("LargeScanWithReads", func(t *testing.T) {
+		// More keys than a store may fetch at once, with reads inside the callback (the ledger
+		// reads records while it scans an index).
+		s := o.Open(t)
+		const n = 700
+		must(t, s.Update(ctx, func(tx entitlement.Tx) error {
+			for i := range n {
+				if err := tx.Put("idx", fmt.Sprintf("p\x00%05d", i), nil); err != nil {
+					return err
+				}
+				if err := tx.Put("rec", fmt.Sprintf("%05d", i), []byte(fmt.Sprint(i))); err != nil {
+					return err
+				}
+			}
+			return tx.Put("idx", "q", nil)
+		}))
+		for _, update := range []bool{false, true} {
+			seen := 0
+			scan := func(tx entitlement.Tx) error {
+				return tx.Scan("idx", "p\x00", func(k string, _ []byte) (bool, error) {
+					v, ok, err := tx.Get("rec", k[2:])
+					if err != nil || !ok || string(v) != fmt.Sprint(seen) {
+						return false, fmt.Errorf("key %q: record %q %v %v, want %d", k, v, ok, err, seen)
+					}
+					seen++
+					return true, nil
+				})
+			}
+			if update {
+				must(t, s.Update(ctx, scan))
+			} else {
+				must(t, s.View(ctx, scan))
+			}
+			if seen != n {
+				t.Fatalf("scan saw %d keys, want %d", seen, n)
+			}
+		}
+	})
 	t.Run("RollbackOnError", func(t *testing.T) {
 		s := o.Open(t)
 		must(t, s.Update(ctx, func(tx entitlement.Tx) error { return tx.Put("b", "keep", []byte("1")) }))
