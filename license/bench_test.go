@@ -183,3 +183,15 @@ func BenchmarkUnmarshalPayload50(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMarshalPayload50 validates and encodes a 50-line file: the part of Sign that is this
+// package's own.
+func BenchmarkMarshalPayload50(b *testing.B) {
+	f := bigFile(b, 50)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.MarshalPayload(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

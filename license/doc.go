@@ -49,8 +49,11 @@
 //
 // # Performance
 //
-// Measured on a shared 2-core machine with go test -run '^$' -bench . -benchtime 1s ./license/
-// (figures in BENCHMARKS.md): Open+Check of a 50-line file costs about 1.1-1.3 times a bare
-// ed25519.Verify of its payload, Sign about 1.2 times a bare ed25519.Sign; Set.Count is a map
-// lookup with no allocation.
+// Each benchmark runs beside its floor in the same process (go test -run '^$' -bench . ./license/;
+// the "interleaved" sub-benchmarks alternate the two so that both see the same load). On the shared
+// 2-core development machine: Open+Check of a 50-line file (5,977 bytes signed, 5,844 of payload)
+// costs 1.16-1.23 times a bare ed25519.Verify of its payload (about 95-115 µs there), of which the
+// payload decoder is about 13 µs; Sign costs 1.21-1.25 times a bare ed25519.Sign, Sign1's own
+// envelope included; Set.Count on a 200-part set takes 9.5-10.8 ns with no allocation, where a
+// plain map[string]int lookup takes 15-21 ns.
 package license
