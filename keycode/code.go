@@ -104,6 +104,19 @@ func parseError(idx uint8, s string) *ParseError {
 			best, bestOff, bestM = i, m.off, m
 		}
 	}
+	// An input that runs out inside the furthest form is explained better by a form whose length is
+	// nearer the input's (UM4730 "1110465697" lacks the dash of its 11-character form, not three
+	// digits of the 13-digit one).
+	if bestOff == len(s) && len(g) > 1 {
+		for i := range g {
+			if absDiff(g[i].n, len(s)) < absDiff(g[best].n, len(s)) {
+				m, _ := g[i].match(s)
+				if m.off >= 0 {
+					best, bestM = i, m
+				}
+			}
+		}
+	}
 	e.Suggest = g[best].describe(s, &bestM)
 	e.Offset = bestM.off
 	e.Want = bestM.want

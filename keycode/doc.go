@@ -45,7 +45,7 @@
 //	                (2000IPS); UIP "LM" + 28 H
 //	BX/OVOC         7 or 8 D serial (BX500/800/1000), 14 or 15 D machine id (BX9000, OVOC),
 //	                12 H OVOC serial; product key "DT" + 7 D, or 15-16 X for software products
-//	UM4730          2 D + "-" + 8 D                    ExpenseManagement  8 D
+//	UM4730          2 D + "-" + 8 D, or 13 D           ExpenseManagement  8 D
 //	Mobicall Master, Mobicall Supervisor, MobiBox  4 H  uMobility     12 H
 //
 // Inputs are capped at [MaxInput] bytes before any work; invalid UTF-8 and control characters are

@@ -36,6 +36,7 @@ const (
 	FormExpenseDongle                    // 8 decimal digits (protect.dat dongle id)
 	FormMobiCall                         // 4 hex digits
 	FormUMobility                        // 12 hex digits
+	FormUM4730Digits                     // 13 digits, as a UM4730 location in the guide's SWA screenshots
 	formEnd
 )
 
@@ -70,6 +71,7 @@ var formNames = [formEnd]string{
 	FormExpenseDongle:    "Expense Management dongle id",
 	FormMobiCall:         "MobiCall/MobiBox code",
 	FormUMobility:        "uMobility code",
+	FormUM4730Digits:     "UM4730 serial (13 digits)",
 }
 
 // String describes the form in words.
@@ -169,7 +171,7 @@ var grammars = [len(systems)][]spec{
 		mk(FormOVOCSerial, run(cHex, 12)),
 	},
 	19: {specDongle},
-	20: {mk(FormUM4730, run(cDigit, 2), lit("-"), run(cDigit, 8))},
+	20: {mk(FormUM4730, run(cDigit, 2), lit("-"), run(cDigit, 8)), mk(FormUM4730Digits, run(cDigit, 13))},
 	21: {mk(FormExpenseDongle, run(cDigit, 8))},
 	22: {mk(FormMobiCall, run(cHex, 4))},
 	23: {mk(FormMobiCall, run(cHex, 4))},

@@ -146,7 +146,10 @@ func TestParse_Rejections(t *testing.T) {
 		{"DECT 9 digits", "8 hex digits", IPDECT, "1009FFFE0", 8, "end of code"},
 		{"LMC of SL1000", "SL1000 has no LMC form", LMC, "LM280001451316", 14, "15 characters"},
 		{"UM4730 without dash", "guide: the dash is part of the serial", UM4730, "1110465697", 2, `"-"`},
-		{"BX 9 digits", "7, 8, 14 or 15 digits, or 12 hex", BXOVOC, "955148412", 9, "hex digit (12 characters in all)"},
+		{"BX 9 digits", "7, 8, 14 or 15 digits, or 12 hex: one digit too many for a serial explains it best", BXOVOC, "955148412", 8, "end of code (8 characters)"},
+		{"BX 13 digits", "as near the 12-hex serial as the 14-digit machine id: the form it fits furthest explains", BXOVOC, "2334567890123", 13, "decimal digit (14 characters in all)"},
+		{"UM4730 12 digits", "all digits, one short of the 13-digit form", UM4730, "110465697123", 12, "decimal digit (13 characters in all)"},
+		{"SV9500 one short", "27 of 28 characters: the length, not the label form, is the problem", SV9500, "35G00N470108E0S0A8832EF2d3P", 27, "28 characters"},
 		{"MobiCall 5 digits", "4 hex digits", MobiCallMaster, "1A2F0", 4, "end of code"},
 	}
 	for _, tc := range cases {
