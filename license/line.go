@@ -147,11 +147,15 @@ func (l *Line) validateValues(idx int) error {
 // textProblem returns why s is not an acceptable text field (valid UTF-8, no control characters,
 // at most max bytes), or "".
 func textProblem(s string, max int) string {
+	if len(s) <= max && printableASCII(s) {
+		return ""
+	}
+	return textProblemSlow(s, max)
+}
+
+func textProblemSlow(s string, max int) string {
 	if len(s) > max {
 		return "longer than " + strconv.Itoa(max) + " bytes"
-	}
-	if printableASCII(s) {
-		return ""
 	}
 	for i := 0; i < len(s); {
 		c := s[i]

@@ -55,10 +55,15 @@ const (
 const MaxFileSize = 1 << 20
 
 func appendHead(b []byte, major byte, n uint64) []byte {
+	if n < 24 {
+		return append(b, major<<5|byte(n))
+	}
+	return appendHeadLong(b, major, n)
+}
+
+func appendHeadLong(b []byte, major byte, n uint64) []byte {
 	m := major << 5
 	switch {
-	case n < 24:
-		return append(b, m|byte(n))
 	case n <= 0xff:
 		return append(b, m|24, byte(n))
 	case n <= 0xffff:
