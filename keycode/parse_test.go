@@ -337,13 +337,24 @@ func TestLookupSystem(t *testing.T) {
 		{"3C CAT 2", ThreeCCAT2}, {"DECT", IPDECT}, {"DECT-NS", DECTNS}, {"LMC", LMC}, {"UIP", LMC},
 		{"BX / OVOC", BXOVOC}, {"Expense Management", ExpenseManagement}, {"MobiCall Master", MobiCallMaster},
 		{"MobiCall Supervisor", MobiCallSupervisor}, {"UMOBILITY", UMobility},
+		// The guide's format table, row by row, and the spellings of its prose and screenshots.
+		{"SV9500 Application Server Model", SV9500}, {"SV9500 (SSM)", SV9500}, {"SV9500SE", SV9500},
+		{"SRMGC(E/S)", SRMGC}, {"SR-MGC(E/S)", SRMGC}, {"SRMGC E/S", SRMGC},
+		{"IS3000 / SIP@Net Server (Dongle)", IS3000}, {"IS3000 / SIP@Net Server (CPU3000)", IS3000},
+		{"IS3000 / SIP@Net Server (CIE-2)", IS3000}, {"IS3000 / SIP@Net Server (Dongle less)", IS3000},
+		{"iS3000/ SIP@Net Server", IS3000}, {"IPDECT", IPDECT},
+		{"MA4000 / EM and BCT for SV8300 (LMC)", LMC}, {"MA4000 / EM and BCT for iS3000 (LMC)", LMC},
+		{"MA4000 / EM and BCT for 2000IPS (LMC)", LMC}, {"CTI (LMC)", LMC}, {"MA4000 / MA4000 EM / CTI", LMC},
+		{"Univerge Integration Platform (UIP)", LMC},
+		{"BX/OVOC HW Model", BXOVOC}, {"BX/OVOC SW Model", BXOVOC}, {"BX/OVOC OVOC", BXOVOC},
+		{"Expense Management (protect.dat)", ExpenseManagement},
 	}
 	for _, tc := range cases {
 		if got, ok := LookupSystem(tc.in); !ok || got != tc.want {
 			t.Errorf("LookupSystem(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "SV7000", "2000IPS", "SV", strings.Repeat("a", 1000)} {
+	for _, bad := range []string{"", "SV7000", "2000IPS", "SV", "(LMC)", "MobiCall", strings.Repeat("a", 1000)} {
 		if got, ok := LookupSystem(bad); ok {
 			t.Errorf("LookupSystem(%q) = %q; want nothing", bad, got)
 		}

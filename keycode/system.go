@@ -118,46 +118,59 @@ func (s System) String() string { return string(s) }
 
 // aliases maps the other spellings the guide uses, folded by foldName, to a system.
 var aliases = map[string]System{
-	"sl1000":                         SL1000,
-	"sl1100":                         SL1000,
-	"sl1000/sl1100":                  SL1000,
-	"sv9100cp10":                     SV9100CP10,
-	"sv9100cp20":                     SV9100CP20,
-	"sr-mgc":                         SRMGC,
-	"srmgc":                          SRMGC,
-	"sr-mgc(e)":                      SRMGC,
-	"sr-mgc(s)":                      SRMGC,
-	"sr-mgc(e)/(s)":                  SRMGC,
-	"sv8500(sr-mgc)":                 SRMGC,
-	"sv9500standardservermodel":      SV9500,
-	"sv9500standardservermodule":     SV9500,
-	"sv9500applianceservermodel":     SV9500,
-	"sv9500applicationservermodel":   SV9500,
-	"sv9500smallenterprisemodel":     SV9500,
-	"sv9500se":                       SV9500,
-	"is3000":                         IS3000,
-	"is3000/sip@netserver":           IS3000,
-	"sip@netserver":                  IS3000,
-	"sip@net":                        IS3000,
-	"3c":                             ThreeC,
-	"3ccat2":                         ThreeCCAT2,
-	"ipdect":                         IPDECT,
-	"dect":                           IPDECT,
-	"dect-ns":                        DECTNS,
-	"dectns":                         DECTNS,
-	"licensemanagerclient":           LMC,
-	"lmc":                            LMC,
-	"uip":                            LMC,
-	"univergeintegrationplatform":    LMC,
-	"bx/ovoc":                        BXOVOC,
-	"bx":                             BXOVOC,
-	"ovoc":                           BXOVOC,
-	"expensemanagement":              ExpenseManagement,
-	"expensemanagement(protect.dat)": ExpenseManagement,
-	"mobicallmaster":                 MobiCallMaster,
-	"mobicallsupervisor":             MobiCallSupervisor,
-	"mobibox":                        MobiBox,
-	"umobility":                      UMobility,
+	"sl1000":                           SL1000,
+	"sl1100":                           SL1000,
+	"sl1000/sl1100":                    SL1000,
+	"sv9100cp10":                       SV9100CP10,
+	"sv9100cp20":                       SV9100CP20,
+	"sr-mgc":                           SRMGC,
+	"srmgc":                            SRMGC,
+	"sr-mgc(e)":                        SRMGC,
+	"sr-mgc(s)":                        SRMGC,
+	"sr-mgc(e)/(s)":                    SRMGC,
+	"sv8500(sr-mgc)":                   SRMGC,
+	"sr-mgc(e/s)":                      SRMGC,
+	"srmgc(e/s)":                       SRMGC,
+	"srmgce/s":                         SRMGC,
+	"sv9500(ssm)":                      SV9500,
+	"sv9500standardservermodel":        SV9500,
+	"sv9500standardservermodule":       SV9500,
+	"sv9500applianceservermodel":       SV9500,
+	"sv9500applicationservermodel":     SV9500,
+	"sv9500smallenterprisemodel":       SV9500,
+	"sv9500se":                         SV9500,
+	"is3000":                           IS3000,
+	"is3000/sip@netserver":             IS3000,
+	"is3000/sip@netserver(dongle)":     IS3000,
+	"is3000/sip@netserver(cpu3000)":    IS3000,
+	"is3000/sip@netserver(cie-2)":      IS3000,
+	"is3000/sip@netserver(dongleless)": IS3000,
+	"sip@netserver":                    IS3000,
+	"sip@net":                          IS3000,
+	"3c":                               ThreeC,
+	"3ccat2":                           ThreeCCAT2,
+	"ipdect":                           IPDECT,
+	"dect":                             IPDECT,
+	"dect-ns":                          DECTNS,
+	"dectns":                           DECTNS,
+	"licensemanagerclient":             LMC,
+	"lmc":                              LMC,
+	"uip":                              LMC,
+	"univergeintegrationplatform":      LMC,
+	"univergeintegrationplatform(uip)": LMC,
+	"ma4000/ma4000em/cti":              LMC,
+	"bx/ovoc":                          BXOVOC,
+	"bx":                               BXOVOC,
+	"ovoc":                             BXOVOC,
+	"bx/ovochwmodel":                   BXOVOC,
+	"bx/ovocswmodel":                   BXOVOC,
+	"bx/ovocovoc":                      BXOVOC,
+	"expensemanagement":                ExpenseManagement,
+	"expensemanagement(protect.dat)":   ExpenseManagement,
+	"mobicallmaster":                   MobiCallMaster,
+	"mobicallsupervisor":               MobiCallSupervisor,
+	"mobibox":                          MobiBox,
+	"umobility":                        UMobility,
 }
 
 // maxSystemName caps the input LookupSystem folds, so a huge string costs nothing.
@@ -166,7 +179,8 @@ const maxSystemName = 64
 // LookupSystem returns the system named name. It accepts each System value exactly and, ignoring
 // letter case and spaces, the other spellings the guide uses ("SL1100", "SV9100CP10", "SR-MGC(E)",
 // "SV9500 Standard Server Model", "SIP@Net Server", "DECT", "LMC", "UIP", "BX / OVOC",
-// "Expense Management", "MobiCall Master", ...). The second result is false for anything else.
+// "BX/OVOC HW Model", "Expense Management", "MobiCall Master", and the table's License Manager Client
+// rows such as "CTI (LMC)"). The second result is false for anything else.
 func LookupSystem(name string) (System, bool) {
 	if s := System(name); s.IsValid() {
 		return s, true
@@ -182,6 +196,11 @@ func LookupSystem(name string) (System, bool) {
 	}
 	if s, ok := aliases[f]; ok {
 		return s, true
+	}
+	// The guide's format table names License Manager Client locations by what runs on them, ending
+	// in "(LMC)": "MA4000 / EM and BCT for SV8300 (LMC)", "CTI (LMC)".
+	if len(f) > len("(lmc)") && strings.HasSuffix(f, "(lmc)") {
+		return LMC, true
 	}
 	return "", false
 }
