@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -105,6 +106,72 @@ func TestGolden(t *testing.T) {
 				if !bytes.Equal(mustSign(t, goldenBuilders[i].build(t)), g.signed) {
 					t.Error("signing the golden File today gives different bytes: the encoding changed")
 				}
+			}
+		})
+	}
+}
+
+// payloadVector is one payload of testdata/payload_vectors.json: the hostile payload table in a
+// form other implementations of FORMAT.md can run (want is "ok", "malformed" or "invalid").
+type payloadVector struct {
+	Title   string `json:"title"`
+	Why     string `json:"why"`
+	Payload string `json:"payload_hex"`
+	Want    string `json:"want"`
+}
+
+const payloadVectorsPath = "testdata/payload_vectors.json"
+
+func TestPayloadVectors(t *testing.T) {
+	var built []payloadVector
+	for _, tc := range payloadCases() {
+		want := "ok"
+		switch tc.wantErr {
+		case ErrMalformed:
+			want = "malformed"
+		case ErrInvalid:
+			want = "invalid"
+		}
+		built = append(built, payloadVector{Title: tc.name, Why: tc.why, Payload: hex.EncodeToString(tc.in), Want: want})
+	}
+	if *update {
+		b, err := json.MarshalIndent(built, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(payloadVectorsPath, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(payloadVectorsPath)
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestPayloadVectors -update)", err)
+	}
+	var vs []payloadVector
+	if err := json.Unmarshal(b, &vs); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(built, vs); d != "" {
+		t.Errorf("%s is out of date with the payload table (-table +file):\n%s", payloadVectorsPath, d)
+	}
+	for _, v := range vs {
+		t.Run(v.Title, func(t *testing.T) {
+			p, err := hex.DecodeString(v.Payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = UnmarshalPayload(p)
+			got := "ok"
+			switch {
+			case errors.Is(err, ErrMalformed):
+				got = "malformed"
+			case errors.Is(err, ErrInvalid):
+				got = "invalid"
+			case err != nil:
+				got = "other: " + err.Error()
+			}
+			if got != v.Want {
+				t.Errorf("got %s, want %s (%s): %v", got, v.Want, v.Why, err)
 			}
 		})
 	}
