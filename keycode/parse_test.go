@@ -494,3 +494,54 @@ func TestParseError_HugeInput(t *testing.T) {
 		t.Errorf("message %q", err.Error())
 	}
 }
+
+// TestParseError_LabelConfusions: each label-reading confusion suggests its partner, in both
+// directions, wherever the partner fits. No grammar of the guide requires the letters B, O, G or Z
+// where a digit would not also fit, so the letter-wanted directions of those pairs are checked on a
+// literal "BOGZ" (the same describe step every grammar uses).
+func TestParseError_LabelConfusions(t *testing.T) {
+	cases := []struct {
+		name, why string
+		sys       System
+		in        string
+		offset    int
+		suggest   rune
+	}{
+		{"5 for S", "guide: aa00145A2792883507AA", IS3000, "aa00145A2792883507AA", 6, 'S'},
+		{"S for 5", "S in a hex position", SV9100CP10, "34020922456S", 11, '5'},
+		{"1 for I", "the I of the CPU3000 board prefix", IS3000, "aa00241C960002104009xxx12345AA", 6, 'I'},
+		{"I for 1", "I in a decimal position", SL1000, "28000145I316", 8, '1'},
+		{"O for 0", "O in a decimal position", SV8100, "19O400324412", 2, '0'},
+		{"lower o for 0", "case does not hide the confusion", SV8100, "19o400324412", 2, '0'},
+		{"B for 8", "B in a decimal position", SV8100, "19040032441B", 11, '8'},
+		{"G for 6", "G in a hex position", SV9100CP20, "44100115756G", 11, '6'},
+		{"Z for 2", "Z in a decimal position", UM4730, "11-1046569Z", 10, '2'},
+		{"no confusion", "X is nobody's misreading", SV8100, "19040032441X", 11, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.sys, tc.in)
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("%s: err = %v, want a *ParseError", tc.why, err)
+			}
+			type view struct {
+				Offset  int
+				Suggest rune
+				Did     bool
+			}
+			want := view{tc.offset, tc.suggest, tc.suggest != 0}
+			got := view{pe.Offset, pe.Suggest, strings.Contains(pe.Error(), "did you mean")}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s\n%v", tc.why, diff, pe)
+			}
+		})
+	}
+	sp := mk(0, lit("BOGZ"))
+	for i, in := range []string{"8OGZ", "B0GZ", "BO6Z", "BOG2"} {
+		m, _ := sp.match(in)
+		if got := sp.describe(in, &m); m.off != i || got != rune("BOGZ"[i]) {
+			t.Errorf("%q against \"BOGZ\": offset %d suggestion %q; want %d %q", in, m.off, got, i, "BOGZ"[i])
+		}
+	}
+}
