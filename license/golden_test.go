@@ -21,6 +21,7 @@ var update = flag.Bool("update", false, "rewrite testdata/golden.json from the b
 type goldenVector struct {
 	Title          string `json:"title"`
 	Why            string `json:"why"`
+	PublicKey      string `json:"public_key_hex"` // the Ed25519 key that verifies Signed
 	Signed         string `json:"signed_hex"`
 	ActivationCode string `json:"activation_code"`
 	Serial         string `json:"serial"`
@@ -71,7 +72,8 @@ func TestGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		built = append(built, goldenVector{
-			Title: g.title, Why: g.why, Signed: hex.EncodeToString(signed), ActivationCode: ActivationCode(signed),
+			Title: g.title, Why: g.why, PublicKey: hex.EncodeToString(testKey.Public().Bytes()),
+			Signed: hex.EncodeToString(signed), ActivationCode: ActivationCode(signed),
 			Serial: f.Serial, System: string(f.Host.System), HWKC: f.Host.Code.String(), Term: f.Term.String(), Set: s.String(),
 		})
 	}
@@ -96,7 +98,8 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("golden file does not open: %v", err)
 			}
 			s, _ := f.Set()
-			got := goldenVector{Title: g.Title, Why: g.Why, Signed: g.Signed, ActivationCode: ActivationCode(g.signed),
+			got := goldenVector{Title: g.Title, Why: g.Why, PublicKey: hex.EncodeToString(testKey.Public().Bytes()),
+				Signed: g.Signed, ActivationCode: ActivationCode(g.signed),
 				Serial: f.Serial, System: string(f.Host.System), HWKC: f.Host.Code.String(), Term: f.Term.String(), Set: s.String()}
 			if d := cmp.Diff(g, got, cmp.AllowUnexported(goldenVector{}), cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".signed" }, cmp.Ignore())); d != "" {
 				t.Errorf("golden (-want +got):\n%s", d)
