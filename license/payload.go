@@ -496,6 +496,10 @@ func decodePayloadString(b []byte, s string) (*File, error) {
 		if err != nil {
 			return nil, err
 		}
+		if k != keyVersion && seen&(1<<keyVersion) == 0 {
+			// Without a version nothing else can be read: its meaning depends on it.
+			return nil, d.fail(at, top, "the version key must come first")
+		}
 		prev = k
 		seen |= 1 << k
 		switch k {
@@ -544,12 +548,6 @@ func decodePayloadString(b []byte, s string) (*File, error) {
 			if f.Lines, err = d.lines(); err != nil {
 				return nil, err
 			}
-		}
-		if k == keyVersion {
-			continue
-		}
-		if seen&(1<<keyVersion) == 0 {
-			return nil, d.fail(at, top, "the version key must come first")
 		}
 	}
 	for _, req := range [...]struct {
