@@ -85,15 +85,18 @@
 // requires them all distinct.
 //
 // [NewUIP] (no secret: the LMC makes it from a random source) gives "LM" + 24 random hex digits + 4
-// check digits, drawing again when the first two digits are "01", "22", "35" or "36", so that a UIP
-// code is never read as the LMC form of a PBX code.
+// check digits. The 24 digits are 12 bytes read from the source, in upper-case hex; a draw whose first
+// two digits are "01", "22", "35" or "36" is discarded and 12 more bytes are read (at most 64 draws),
+// so that a UIP code is never read as the LMC form of a PBX code.
 //
 // # Check characters
 //
 // A derived code carries k check characters computed ISO 7064-style: starting from a per-system value
 // r0 = (first 8 bytes of SHA-256("lmskit/keycode/v1/check/" + tag), big-endian) mod p, the payload
 // characters and the check characters, read as digits in radix N ("0-9A-Za-z" order), must give
-// r = (r*N + digit) mod p ending at 1. The schemes: iS3000 dongle-less N=10, p=97, k=2 over the 12
+// r = (r*N + digit) mod p ending at 1. To make them, run r over the payload, multiply by N^k (mod p), and
+// write c = (1 - r) mod p, the value in [0, p), as k radix-N digits, most significant first (N^k >= p
+// in every scheme, so c always fits). The schemes: iS3000 dongle-less N=10, p=97, k=2 over the 12
 // digits; 3C and 3C CAT2 N=16, p=251, k=2 over the 10 hex digits; SV9500 "35V"/"35M" N=62, p=3833,
 // k=2 over the 26 characters after "35"; UIP N=16, p=65521, k=4 over the 28 hex digits. With p prime,
 // p >= N and p not dividing N-1, every single-character substitution and every swap of adjacent
