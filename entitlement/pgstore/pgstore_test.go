@@ -100,13 +100,16 @@ func open(t *testing.T) entitlement.Store {
 	if connString == "" {
 		t.Skip("no PostgreSQL (initdb and pg_ctl not found, or LMSKIT_PG unset)")
 	}
-	name := fmt.Sprintf("lmskit_test_%d_%d", os.Getpid(), tables.Add(1))
-	s, err := pgstore.Open(context.Background(), connString, &pgstore.Options{Table: name})
+	s, err := pgstoreOpen(fmt.Sprintf("lmskit_test_%d_%d", os.Getpid(), tables.Add(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+func pgstoreOpen(table string) (entitlement.Store, error) {
+	return pgstore.Open(context.Background(), connString, &pgstore.Options{Table: table})
 }
 
 func TestConformance(t *testing.T) {
