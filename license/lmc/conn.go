@@ -86,7 +86,7 @@ type session struct {
 	out []byte
 
 	pmu     sync.Mutex
-	pending map[uint64]chan<- response
+	pending map[uint64]pendingCall
 	watch   time.Time // the read deadline: the latest deadline of the calls sent
 	err     error     // why the session ended; set once
 	done    chan struct{}
@@ -142,7 +142,7 @@ func (c *Conn) dial(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	nc.SetDeadline(time.Time{})
-	s := &session{nc: nc, timeout: c.opts.timeout, pending: map[uint64]chan<- response{}, done: make(chan struct{})}
+	s := &session{nc: nc, timeout: c.opts.timeout, pending: map[uint64]pendingCall{}, done: make(chan struct{})}
 	go s.read(br)
 	return s, nil
 }
@@ -212,11 +212,16 @@ func (s *session) read(br *bufio.Reader) {
 			return
 		}
 		s.pmu.Lock()
-		ch := s.pending[r.ID]
+		pc := s.pending[r.ID]
 		delete(s.pending, r.ID)
 		s.pmu.Unlock()
-		if ch != nil {
-			ch <- r
+		switch {
+		case pc.ch != nil:
+			pc.ch <- r
+		case pc.orphan && r.Err == 0 && checkLeaseID(r.Lease) == nil:
+			// A checkout whose caller gave up before the answer came: give the seats back at once
+			// rather than leave them out until the lease expires.
+			go s.releaseOrphan(r.Lease)
 		}
 	}
 }
@@ -254,7 +259,7 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 		s.pmu.Unlock()
 		return response{}, false, err
 	}
-	s.pending[id] = ch
+	s.pending[id] = pendingCall{ch: ch}
 	// Without a deadline from the caller, the connection's own timeout bounds the call. The reader's
 	// watchdog is the latest deadline of any call sent.
 	deadline, ok := ctx.Deadline()
@@ -282,17 +287,63 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 	case r := <-ch:
 		return r, true, r.err()
 	case <-s.done:
+		// The reader may have handed over this call's answer just before the connection ended.
+		select {
+		case r := <-ch:
+			return r, true, r.err()
+		default:
+		}
 		s.pmu.Lock()
 		err := s.err
 		s.pmu.Unlock()
 		return response{}, true, err
 	case <-ctx.Done():
 		s.pmu.Lock()
-		if s.pending != nil {
+		_, waiting := s.pending[id]
+		if waiting && q.Op == opCheckout {
+			s.pending[id] = pendingCall{orphan: true}
+		} else if waiting {
 			delete(s.pending, id)
 		}
+		ended := s.err != nil
 		s.pmu.Unlock()
+		if !waiting {
+			// The reader may have taken the answer off the connection already: take it, so that a
+			// lease made for this call is not dropped on the floor. If the session has not ended,
+			// the reader is handing it over; if it has, the answer is there or never came.
+			if !ended {
+				r := <-ch
+				return r, true, r.err()
+			}
+			select {
+			case r := <-ch:
+				return r, true, r.err()
+			default:
+			}
+		}
 		return response{}, true, ctx.Err()
+	}
+}
+
+// pendingCall is a call waiting for its answer: the channel its caller waits on, or, for a checkout
+// whose caller gave up, a note to release the lease the answer brings.
+type pendingCall struct {
+	ch     chan<- response
+	orphan bool
+}
+
+// releaseOrphan releases a lease nobody received. Its answer is not awaited (the reader drops an
+// answer no call waits for); if the release cannot be sent, the lease expires with its TTL.
+func (s *session) releaseOrphan(lease string) {
+	frame, err := appendFrame(nil, &request{ID: s.nextID.Add(1), Op: opRelease, Lease: lease})
+	if err != nil {
+		return
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.nc.SetWriteDeadline(time.Now().Add(s.timeout))
+	if _, err := s.nc.Write(frame); err != nil {
+		s.fail(fmt.Errorf("%w: writing to the LMC: %v", ErrUnavailable, err))
 	}
 }
 
@@ -314,7 +365,9 @@ func (c *Conn) Version(ctx context.Context, part string) (int, error) {
 	return r.Int, err
 }
 
-// Checkout implements [Client]. The lease's expiry is on the LMC's clock.
+// Checkout implements [Client]. The lease's expiry is on the LMC's clock. If ctx ends after the
+// request was sent and the LMC then answers with a lease, the Conn releases that lease at once, so
+// a checkout given up on never holds seats until its TTL.
 func (c *Conn) Checkout(ctx context.Context, app, part string, n int) (*Lease, error) {
 	r, err := c.call(ctx, &request{Op: opCheckout, App: app, Part: part, N: n})
 	if err != nil {

@@ -43,7 +43,8 @@ const MaxFiles = 256
 // holds the application license files bound to its LMC code, answers feature checks and hands out
 // seat leases. It implements [Client]; serve it to other processes with [NewServer]. All methods
 // are safe for concurrent use. Has, Count and Version read an immutable snapshot with one atomic
-// load and never wait.
+// load and never wait (while a fixed-term file is active they also read the clock, and the first
+// call after the file starts or ends rebuilds the snapshot).
 type LMC struct {
 	cfg   Config
 	now   func() time.Time
@@ -158,12 +159,16 @@ func (l *LMC) Run(ctx context.Context) error {
 }
 
 // current returns the grant, re-evaluating it first if a fixed-term file started or ended since it
-// was made. Only checkouts and renewals pay for the clock read.
+// was made. Only a grant with a fixed-term file in it pays for the clock read.
 func (l *LMC) current() *grant {
-	g := l.g.Load()
-	if g.until.IsZero() {
+	if g := l.g.Load(); g.until.IsZero() {
 		return g
 	}
+	return l.currentSlow()
+}
+
+func (l *LMC) currentSlow() *grant {
+	g := l.g.Load()
 	now := l.now()
 	if now.Before(g.until) {
 		return g
@@ -177,19 +182,19 @@ func (l *LMC) current() *grant {
 	return g
 }
 
-// Has implements [Client]. It never fails.
+// Has implements [Client]. It never fails; a fixed-term file counts until the moment it ends.
 func (l *LMC) Has(_ context.Context, part string) (bool, error) {
-	return l.g.Load().set.Has(part), nil
+	return l.current().set.Has(part), nil
 }
 
-// Count implements [Client]. It never fails.
+// Count implements [Client]. It never fails; a fixed-term file counts until the moment it ends.
 func (l *LMC) Count(_ context.Context, part string) (int, error) {
-	return l.g.Load().set.Count(part), nil
+	return l.current().set.Count(part), nil
 }
 
-// Version implements [Client]. It never fails.
+// Version implements [Client]. It never fails; a fixed-term file counts until the moment it ends.
 func (l *LMC) Version(_ context.Context, part string) (int, error) {
-	return l.g.Load().set.Version(part), nil
+	return l.current().set.Version(part), nil
 }
 
 // Checkout implements [Client]. It refuses with [ErrHostChanged] while the host reports another code

@@ -149,12 +149,17 @@ func verifyPBXAnswer(kr *signing.Keyring, nonce, body []byte) (keycode.Code, err
 	if len(body) > maxPBXAnswer {
 		return keycode.Code{}, fmt.Errorf("%w: the PBX's answer is over %d bytes", ErrUnauthorized, maxPBXAnswer)
 	}
-	payload, _, err := kr.Verify1(body, pbxAAD(nonce))
+	v, err := kr.Verify(body, &signing.VerifyOptions{ExternalAAD: pbxAAD(nonce)})
 	if err != nil {
 		return keycode.Code{}, fmt.Errorf("%w: the PBX's answer fails the challenge-response check: %w", ErrUnauthorized, err)
 	}
+	// The AAD already separates this answer from anything else the device key signs; the content
+	// type is checked too, so a message made for another purpose is never read as a key code.
+	if v.ContentType != pbxContentType {
+		return keycode.Code{}, fmt.Errorf("%w: the PBX's signed answer has content type %q, want %q", ErrUnauthorized, v.ContentType, pbxContentType)
+	}
 	var p pbxPayload
-	if err := pbxDecMode.Unmarshal(payload, &p); err != nil {
+	if err := pbxDecMode.Unmarshal(v.Payload, &p); err != nil {
 		return keycode.Code{}, fmt.Errorf("%w: the PBX's signed answer does not decode: %v", ErrUnauthorized, err)
 	}
 	sys, ok := keycode.LookupSystem(p.System)

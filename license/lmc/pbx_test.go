@@ -13,8 +13,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lmskit/lmskit/internal/cborx"
 	"github.com/lmskit/lmskit/keycode"
 	"github.com/lmskit/lmskit/license"
+	"github.com/lmskit/lmskit/signing"
 )
 
 func pbxHandler(t testing.TB, code keycode.Code, key byte) *PBXHandler {
@@ -66,6 +68,17 @@ func TestPBXSourceRefusesFakes(t *testing.T) {
 			b := rec.Body.Bytes()
 			b[len(b)-70] ^= 1
 			w.Write(b)
+		}), ErrUnauthorized},
+		{"foreign key, pinned kid", "a fake signs with its own key but names the pinned key's id", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			nonce, _ := io.ReadAll(r.Body)
+			w.Write(signPBXAnswer(t, testKey(t, 8), pinned.KeyID().Bytes(), pbxContentType, nonce, sv8500B))
+		}), ErrUnauthorized},
+		{"other content type", "a message the device key made for another purpose is not a key code", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			nonce, _ := io.ReadAll(r.Body)
+			w.Write(signPBXAnswer(t, testKey(t, 9), nil, "application/cbor", nonce, sv8500B))
+		}), ErrUnauthorized},
+		{"no AAD", "an answer signed without the challenge is refused", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Write(signPBXAnswer(t, testKey(t, 9), nil, pbxContentType, nil, sv8500B))
 		}), ErrUnauthorized},
 		{"plain text", "a fake answers with a bare code", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, "22E76E11299790CBCA0724859BI4")
@@ -219,4 +232,23 @@ func TestUIPSourceConcurrent(t *testing.T) {
 			t.Fatalf("codes differ: %v", codes)
 		}
 	}
+}
+
+// signPBXAnswer makes a PBX answer by hand: the payload for code, signed by key under kid (nil: the
+// key's own) with the content type and the AAD of nonce (nil nonce: no AAD at all).
+func signPBXAnswer(t testing.TB, key *signing.PrivateKey, kid []byte, contentType string, nonce []byte, code keycode.Code) []byte {
+	t.Helper()
+	payload, err := cborx.EncMode().Marshal(pbxPayload{System: string(code.System()), Code: code.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var aad []byte
+	if nonce != nil {
+		aad = pbxAAD(nonce)
+	}
+	msg, err := signing.Sign1(key, payload, &signing.Sign1Options{ContentType: contentType, ExternalAAD: aad, KeyID: kid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msg
 }

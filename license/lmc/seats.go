@@ -122,13 +122,19 @@ func (s *seats) renew(id string) (time.Time, error) {
 func (s *seats) release(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := s.now()
 	rec := s.byID[id]
 	if rec == nil {
-		err := s.goneLocked(id, s.now())
+		err := s.goneLocked(id, now)
 		delete(s.tombs, id)
 		return err
 	}
 	s.dropLocked(rec)
+	if !now.Before(rec.expires) {
+		// Reclaimed already in all but bookkeeping: say so, as a renewal would, whether or not a
+		// sweep got to it first.
+		return fmt.Errorf("%w: lease on %q expired at %s and was reclaimed", ErrLeaseLost, rec.part, rec.expires.UTC().Format(time.RFC3339))
+	}
 	return nil
 }
 

@@ -35,8 +35,9 @@ func WithServerToken(token []byte) ServerOption {
 	return func(o *serverOptions) { o.token = bytes.Clone(token) }
 }
 
-// WithMaxConns bounds the connections served at once; further connections are closed as soon as
-// they are accepted. Zero or less means 256.
+// WithMaxConns bounds the connections served at once. When all are taken, a new connection takes
+// the place of one that has not said its hello yet, or else is closed as soon as it is accepted.
+// Zero or less means 256.
 func WithMaxConns(n int) ServerOption {
 	return func(o *serverOptions) { o.maxConns = n }
 }
@@ -71,8 +72,8 @@ type Server struct {
 	closing   atomic.Bool
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{}
-	wg        sync.WaitGroup // one per connection goroutine
+	conns     map[net.Conn]bool // true once the connection said a good hello
+	wg        sync.WaitGroup    // one per connection goroutine
 }
 
 // NewServer returns a server that answers for c. Start it with [Server.Serve] or
@@ -91,7 +92,7 @@ func NewServer(c Client, opts ...ServerOption) *Server {
 	if o.requestTimeout <= 0 {
 		o.requestTimeout = 5 * time.Second
 	}
-	s := &Server{client: c, opts: o, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+	s := &Server{client: c, opts: o, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]bool{}}
 	if len(o.token) > 0 {
 		s.token = sha256.Sum256(o.token)
 	}
@@ -266,15 +267,42 @@ func (s *Server) checkListener(l net.Listener) error {
 }
 
 // track registers a new connection and counts its goroutine; it reports false when the server is
-// full or closing.
+// closing or full of connections that said hello. When it is full and some connection has not said
+// hello yet, that one is closed to make room: a local process that opens connections and says
+// nothing cannot lock the applications out.
 func (s *Server) track(c net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing.Load() || len(s.conns) >= s.opts.maxConns {
+	if s.closing.Load() {
 		return false
 	}
-	s.conns[c] = struct{}{}
+	if len(s.conns) >= s.opts.maxConns {
+		evicted := false
+		for old, greeted := range s.conns {
+			if !greeted {
+				old.Close()
+				delete(s.conns, old) // its goroutine's untrack finds it gone
+				evicted = true
+				break
+			}
+		}
+		if !evicted {
+			return false
+		}
+	}
+	s.conns[c] = false
 	s.wg.Add(1)
+	return true
+}
+
+// greeted marks c as having said a good hello; it reports false if c was evicted meanwhile.
+func (s *Server) greeted(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.conns[c]; !ok {
+		return false
+	}
+	s.conns[c] = true
 	return true
 }
 
@@ -314,6 +342,9 @@ func (s *Server) serveConn(c net.Conn) {
 		s.fail(c, bw, out, err)
 		return
 	}
+	if !s.greeted(c) {
+		return
+	}
 	if out, err = s.write(bw, out[:0], &response{}); err != nil {
 		return
 	}
@@ -349,6 +380,10 @@ func (s *Server) serveConn(c net.Conn) {
 		cancel()
 		c.SetWriteDeadline(time.Now().Add(s.opts.requestTimeout))
 		if out, err = s.write(bw, out[:0], r); err != nil {
+			if r.Lease != "" {
+				// The lease was made but its holder will never learn its id: give the seats back.
+				s.client.ReleaseLease(context.WithoutCancel(s.base), r.Lease)
+			}
 			return
 		}
 	}

@@ -127,7 +127,10 @@ type remoteError struct {
 	sentinel error
 }
 
+// Error returns the server's message.
 func (e *remoteError) Error() string { return e.msg }
+
+// Unwrap returns the sentinel the server's error matched (nil if none).
 func (e *remoteError) Unwrap() error { return e.sentinel }
 
 func (r *response) err() error {
