@@ -303,6 +303,7 @@ func TestDetect(t *testing.T) {
 		{"PARI", "both DECT types; also 8 digits?", "1009FFFE", []System{IPDECT, DECTNS}},
 		{"PARI digits", "an all-digit PARI is also an 8-digit serial and dongle id", "10090000", []System{IPDECT, DECTNS, BXOVOC, ExpenseManagement}},
 		{"MobiCall", "three MobiCall systems", "1A2F", []System{MobiCallMaster, MobiCallSupervisor, MobiBox}},
+		{"UM4730 13 digits", "guide's SWA screenshots: only UM4730 takes 13 digits", "7654765347654", []System{UM4730}},
 		{"UIP", "LMC only", "LM16717688D912171C3E3E603E1836", []System{LMC}},
 		{"nothing", "no grammar takes it", "hello", nil},
 		{"huge", "capped", strings.Repeat("1", MaxInput+1), nil},
