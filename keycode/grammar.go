@@ -162,6 +162,15 @@ func (sp *spec) quick(s string) int {
 		t := s[i : i+g.n]
 		i += g.n
 		k := g.cls
+		// The common case, a canonical run, costs one table lookup and an AND per character and no
+		// branch on its value; only a run that is not canonical is looked at again.
+		acc := k
+		for j := 0; j < len(t); j++ {
+			acc &= canonOf[t[j]]
+		}
+		if acc != 0 {
+			continue
+		}
 		for j := 0; j < len(t); j++ {
 			if canonOf[t[j]]&k == 0 {
 				if classOf[t[j]]&k == 0 {
