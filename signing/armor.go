@@ -22,19 +22,21 @@ const MaxArmorSize = 1 << 20
 // take nothing from them. They are written sorted by key, so the output is deterministic. A line break
 // in a header value becomes a space, and a run of five or more dashes is shortened to four, because PEM
 // readers (encoding/pem among them) take "-----BEGIN " anywhere in the text as the start of a block:
-// whatever a value holds, [Dearmor] reads the output back. blockType and header keys are fixed by the program, so an invalid
-// one (empty, or holding a line break, a colon in a key, or "-----") is a programming error and
-// panics.
+// whatever a value holds, [Dearmor] reads the output back.
+//
+// The block type and the header keys are fixed by the program. Like [pem.EncodeToMemory], Armor
+// returns nil, and never panics, when one of them cannot be written: an empty block type or key, one
+// with a line break, surrounding white space or "-----", or a key with a colon.
 func Armor(blockType string, headers map[string]string, data []byte) []byte {
 	if !validBlockType(blockType) {
-		panic(fmt.Sprintf("signing: Armor: invalid block type %q", blockType))
+		return nil
 	}
 	var h map[string]string
 	if len(headers) > 0 {
 		h = make(map[string]string, len(headers))
 		for k, v := range headers {
 			if !validHeaderKey(k) {
-				panic(fmt.Sprintf("signing: Armor: invalid header key %q", k))
+				return nil
 			}
 			h[k] = armorHeaderValue(v)
 		}
