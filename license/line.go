@@ -178,28 +178,36 @@ func textProblemSlow(s string, max int) string {
 	return ""
 }
 
-// printableASCII reports whether every byte of s is in 0x20..0x7e, eight bytes at a time.
+// printableASCII reports whether every byte of s is in 0x20..0x7e, eight bytes at a time (the
+// last eight overlapping the ones before when the length is not a multiple of eight).
 func printableASCII(s string) bool {
+	if len(s) < 8 {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c-0x20 > 0x5e {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i+8 <= len(s); i += 8 {
+		if !printable8(s[i:]) {
+			return false
+		}
+	}
+	return len(s)%8 == 0 || printable8(s[len(s)-8:])
+}
+
+// printable8 reports whether the first eight bytes of s are all in 0x20..0x7e.
+func printable8(s string) bool {
 	const (
 		ones = 0x0101010101010101
 		high = 0x8080808080808080
 	)
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		// A byte >= 0x80, a byte < 0x20, or a byte == 0x7f (x^0x7f has a zero byte).
-		y := x ^ 0x7f*ones
-		if (x|(x-0x20*ones)|(y-ones)&^y)&high != 0 {
-			break
-		}
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c-0x20 > 0x5e {
-			return false
-		}
-	}
-	return true
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	// A byte >= 0x80, a byte < 0x20, or a byte == 0x7f (x^0x7f has a zero byte) sets a high bit.
+	y := x ^ 0x7f*ones
+	return (x|(x-0x20*ones)|(y-ones)&^y)&high == 0
 }
 
 // Times are kept as whole seconds since 1970 UTC, up to the end of year 9999.

@@ -7,9 +7,18 @@ import (
 )
 
 // TestPrintableASCIIAgrees checks the eight-at-a-time scan against the plain rule on every byte
-// value at every position of a 17-byte string.
+// value at every position of strings of 0 to 25 bytes.
 func TestPrintableASCIIAgrees(t *testing.T) {
-	base := []byte(strings.Repeat("a", 17))
+	for n := range 26 {
+		testPrintableASCIIAt(t, n)
+	}
+}
+
+func testPrintableASCIIAt(t *testing.T, n int) {
+	base := []byte(strings.Repeat("a", n))
+	if !printableASCII(string(base)) {
+		t.Fatalf("%d letters refused", n)
+	}
 	for pos := range base {
 		for c := 0; c < 256; c++ {
 			b := append([]byte(nil), base...)
