@@ -210,7 +210,8 @@ func SVIZip(signed []byte) (name string, data []byte, err error) {
 }
 
 // ReadSVIZip returns the signed license file inside a <HWKC>-svi.zip container. The container must
-// hold exactly one entry, named <code>-svi.lic. Input over [MaxZipSize], more than [MaxZipEntries]
+// hold exactly one entry, named <code>-svi.lic after the primary code of the license payload it
+// holds. Input over [MaxZipSize], more than [MaxZipEntries]
 // entries, an entry over [MaxFileSize] or a total over 3 MiB (declared or actual), an entry name
 // with a path separator, "..", a leading dot, a drive colon or a control character, a duplicate
 // name, a directory, a link or an encrypted entry: each is an error matching [ErrMalformed].
@@ -227,6 +228,14 @@ func ReadSVIZip(data []byte) ([]byte, error) {
 	code, ok := strings.CutSuffix(e.name, "-svi.lic")
 	if !ok || !safeCode(code) {
 		return nil, zipErr("svi zip", "entry "+strconv.Quote(e.name)+" is not named <HWKC>-svi.lic")
+	}
+	// As in a BX container, a name that disagrees with the file means a mixed-up container.
+	f, err := peekFile(e.data)
+	if err != nil {
+		return nil, &FormatError{What: "svi zip", Offset: -1, Reason: "entry " + strconv.Quote(e.name) + ": " + err.Error(), cause: err}
+	}
+	if f.Host.Code.String() != code {
+		return nil, zipErr("svi zip", "entry "+strconv.Quote(e.name)+" holds the file of "+strconv.Quote(f.Host.Code.String()))
 	}
 	return e.data, nil
 }

@@ -279,6 +279,8 @@ func TestZipReadersRefuse(t *testing.T) {
 		{"deflate bomb", rawZip(t, rawEntry{name: "191000343919-svi.lic", data: bomb, method: zip.Deflate}), "both", "8 MiB from a few KiB is refused by the declared size"},
 		{"lying size", rawZip(t, rawEntry{name: "191000343919-svi.lic", data: signed, declared: 10}), "both", "more data than declared is refused while reading"},
 		{"svi wrong name", rawZip(t, lic("license.lic")), "svi", "the entry is <HWKC>-svi.lic"},
+		{"svi name of another code", rawZip(t, lic("190400324412-svi.lic")), "svi", "the name says one PBX, the file another"},
+		{"svi not a license", rawZip(t, rawEntry{name: "191000343919-svi.lic", data: []byte("hello")}), "svi", "a .lic holds a license"},
 		{"svi two entries", rawZip(t, lic("191000343919-svi.lic"), lic("190400324412-svi.lic")), "svi", "one file per container"},
 		{"bx no log", rawZip(t, bx("DT2729220")), "bx", "a BX container lists its content"},
 		{"bx no lic", rawZip(t, rawEntry{name: "AA_DT2729220_out.log", data: []byte("x")}), "bx", "a log of nothing"},
