@@ -1,6 +1,7 @@
 package keycode
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -178,11 +179,12 @@ func (c Code) GoString() string {
 }
 
 // LMC returns the License Manager Client code of a PBX code: "LM" + the code for SV8300, SV8500,
-// SV9300 and SV9500 (temp keys included); for iS3000 / SIP@Net the leading "aa" and trailing "AA" are
-// dropped and "LMIS" put in front. Other systems have no LMC form: the error wraps ErrNoLMCForm.
+// SV9300, SV9500 (temp keys included), 3C and 3C CAT2 (the guide applies the LMC method to 3C); for
+// iS3000 / SIP@Net the leading "aa" and trailing "AA" are dropped and "LMIS" put in front. Other
+// systems have no LMC form: the error wraps ErrNoLMCForm.
 func (c Code) LMC() (Code, error) {
 	switch c.System() {
-	case SV8300, SV8500, SV9300, SV9500:
+	case SV8300, SV8500, SV9300, SV9500, ThreeC, ThreeCCAT2:
 		return mustLMC("LM" + c.s)
 	case IS3000:
 		return mustLMC("LMIS" + c.s[2:len(c.s)-2])
@@ -221,9 +223,18 @@ func (c Code) PBX() (Code, error) {
 			sys = SV9300
 		case "35":
 			sys = SV9500
+		case "3C":
+			// 3C and 3C CAT2 share one grammar; the LMC form does not say which it was.
+			sys = ThreeC
 		}
 		if sys != "" {
 			if p, ok := parseFast(sys.index(), inner); ok {
+				if sys == ThreeC && errors.Is(p.Verify(), ErrCheck) {
+					// A code lmskit derived for 3C CAT2 carries CAT2's check characters.
+					if q, ok := parseFast(ThreeCCAT2.index(), inner); ok && q.Verify() == nil {
+						return q, nil
+					}
+				}
 				return p, nil
 			}
 		}

@@ -40,8 +40,8 @@
 //	                5 D + "AA"; CIE-2 "aa0024IA" + same; dongle-less "aa0016HN" + 12 D + "AA"
 //	BCT, RCC        the dongle form
 //	IP DECT, DECT - NS  "1" + 7 H (the PARI)
-//	License Manager Client  "LM" + an SV8300/SV8500/SV9300/SV9500 code or temp key, or an SV7000
-//	                code ("01" + 26 X); "LMIS" + an iS3000 code without "aa" and "AA"; "LM" + 13 X
+//	License Manager Client  "LM" + an SV8300/SV8500/SV9300/SV9500 code or temp key, a 3C code, or
+//	                an SV7000 code ("01" + 26 X); "LMIS" + an iS3000 code without "aa" and "AA"; "LM" + 13 X
 //	                (2000IPS); UIP "LM" + 28 H
 //	BX/OVOC         7 or 8 D serial (BX500/800/1000), 14 or 15 D machine id (BX9000, OVOC),
 //	                12 H OVOC serial; product key "DT" + 7 D, or 15-16 X for software products

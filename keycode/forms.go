@@ -154,7 +154,7 @@ var grammars = [len(systems)][]spec{
 	16: {
 		lmcSpec(specSV8300), lmcSpec(specSV9300), lmcSpec(specSV8500),
 		refined(lmcSpec(specSV9500), lmcSpec(specSV9500Virtual), lmcSpec(specSV9500SE)), lmcSpec(specSV9500Temp),
-		lmcSpec(specSV7000),
+		lmcSpec(specSV7000), lmcSpec(spec3C),
 		mk(FormLMCIS3000, lit("LMIS0014SA"), run(cDigit, 10)),
 		mk(FormLMCIS3000, lit("LMIS0016HN"), run(cDigit, 12)),
 		mk(FormLMCIS3000, lit("LMIS0024IC"), run(cDigit, 12), lit("xxx"), run(cDigit, 5)),

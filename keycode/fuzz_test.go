@@ -88,7 +88,8 @@ func checkParse(t *testing.T, sys System, s string) {
 		t.Fatalf("CBOR %x: %#v, %v", cb, fromCBOR, err)
 	}
 	if l, err := c.LMC(); err == nil {
-		if p, err := l.PBX(); err != nil || p != c {
+		// 3C CAT2 shares 3C's grammar, so its LMC form reads back as 3C with the same code.
+		if p, err := l.PBX(); err != nil || (p != c && !(sys == ThreeCCAT2 && p.System() == ThreeC && p.String() == c.String())) {
 			t.Fatalf("LMC(%q) = %q, back %#v, %v", c, l, p, err)
 		}
 	}

@@ -144,7 +144,7 @@ func TestParse_Rejections(t *testing.T) {
 		{"SV8500 temp key", "temp keys parse under SR-MGC and SV9500 only", SV8500, "22-130320025726-607-TEMP-KEY", 2, "letter or digit"},
 		{"iS3000 board without xxx", "the xxx is part of the code", IS3000, "aa0024IC960002104009yyy12345AA", 20, `"x" of "xxx"`},
 		{"DECT 9 digits", "8 hex digits", IPDECT, "1009FFFE0", 8, "end of code"},
-		{"LMC of SL1000", "SL1000 has no LMC form", LMC, "LM280001451316", 14, "15 characters"},
+		{"LMC of SL1000", "SL1000 has no LMC form; the 14-character LMC form of 3C explains it best", LMC, "LM280001451316", 2, `"3" of "LM3C"`},
 		{"UM4730 without dash", "guide: the dash is part of the serial", UM4730, "1110465697", 2, `"-"`},
 		{"BX 9 digits", "7, 8, 14 or 15 digits, or 12 hex: one digit too many for a serial explains it best", BXOVOC, "955148412", 8, "end of code (8 characters)"},
 		{"BX 13 digits", "as near the 12-hex serial as the 14-digit machine id: the form it fits furthest explains", BXOVOC, "2334567890123", 13, "decimal digit (14 characters in all)"},
@@ -390,7 +390,8 @@ func TestLMC(t *testing.T) {
 		{"SV8100", "no LMC form", SV8100, "190400324412", ""},
 		{"SR-MGC", "no LMC form documented", SRMGC, "22-130320025726-607-TEMP-KEY", ""},
 		{"BCT dongle", "a BCT dongle is not a PBX", BCT, "aa0014SA2792889418AA", ""},
-		{"3C", "not in the LMC table of DOMAIN.md", ThreeC, "3CB6CE81EECE", ""},
+		{"3C", "guide, MA4000 / MA4000 EM / CTI / UIP: the LMC method applies to 3C; BCT: 'HWKC of the PBX (preceded by LM)'", ThreeC, "3CB6CE81EECE", "LM3CB6CE81EECE"},
+		{"3C CAT2", "as 3C; the LMC form does not keep which of the two it was", ThreeCCAT2, "3CE9A629C0A6", "LM3CE9A629C0A6"},
 		{"LMC", "an LMC code has no LMC form", LMC, "LM16717688D912171C3E3E603E1836", ""},
 	}
 	for _, tc := range cases {
@@ -412,10 +413,33 @@ func TestLMC(t *testing.T) {
 			if l.System() != LMC || l != MustParse(LMC, tc.want) {
 				t.Errorf("LMC code %#v is not Parse(LMC, %q)", l, tc.want)
 			}
-			if p, err := l.PBX(); err != nil || p != c {
-				t.Errorf("PBX() = %v, %v; want %v", p, err, c)
+			p, err := l.PBX()
+			if tc.sys == ThreeCCAT2 && c.Verify() != nil {
+				// A 3C CAT2 code lmskit did not derive reads back as 3C: nothing in it says CAT2.
+				c = MustParse(ThreeC, tc.in)
+			}
+			if err != nil || p != c {
+				t.Errorf("PBX() = %#v, %v; want %#v", p, err, c)
 			}
 		})
+	}
+	d, err := NewDeriver([]byte("lmskit test issuer secret 0001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sys := range []System{ThreeC, ThreeCCAT2} {
+		c, err := d.ThreeC(sys, "example.com", 42)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := c.LMC()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Derived codes carry check characters that tell 3C and 3C CAT2 apart.
+		if p, err := l.PBX(); err != nil || p != c {
+			t.Errorf("derived %s: PBX(%v) = %#v, %v; want %#v", sys, l, p, err, c)
+		}
 	}
 	for _, in := range []string{"LM01PZPC3500000000H2TRP62357gM", "LM16717688D912171C3E3E603E1836", "LM0123456789ABC"} {
 		if p, err := MustParse(LMC, in).PBX(); !errors.Is(err, ErrNoLMCForm) {
