@@ -494,3 +494,21 @@ func TestOpenRequiresCanonicalEnvelope(t *testing.T) {
 		t.Errorf("Open(untagged) = %v, want signing.ErrMalformed", err)
 	}
 }
+
+// TestHostIsComparable: Host (and so a binding) compares with ==, which the device engine and
+// callers rely on; a field that is not comparable would break this at compile time.
+func TestHostIsComparable(t *testing.T) {
+	a := fullFile(t).Host
+	b := fullFile(t).Host
+	if a != b {
+		t.Error("two equal hosts differ")
+	}
+	b.MAC[0]++
+	if a == b {
+		t.Error("hosts with different MACs are equal")
+	}
+	seen := map[Host]bool{a: true}
+	if !seen[fullFile(t).Host] {
+		t.Error("a Host does not work as a map key")
+	}
+}
