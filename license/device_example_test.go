@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/lmskit/lmskit/keycode"
@@ -22,8 +23,9 @@ func ExampleOpenDevice() {
 
 	now := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	dir, _ := os.MkdirTemp("", "lmskit-device")
-	defer os.RemoveAll(dir)
+	data, _ := os.MkdirTemp("", "lmskit-device") // the firmware's data partition
+	defer os.RemoveAll(data)
+	dir := filepath.Join(data, "license") // DirState keeps its trial marker beside it, in data
 
 	host := license.Host{System: keycode.SV8100, Code: keycode.MustParse(keycode.SV8100, "191000343919")}
 	trial, _ := license.Stack(
@@ -50,7 +52,9 @@ func ExampleOpenDevice() {
 	fmt.Println("first boot:", d.Grant())
 
 	// 90-55-01 set to 1.
-	d.StartTrial()
+	if err := d.StartTrial(); err != nil {
+		fmt.Println("no trial:", err)
+	}
 	fmt.Println("trial:", d.Grant())
 
 	// Three days later the partner installs the file LMS issued.

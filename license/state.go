@@ -44,7 +44,9 @@ type State interface {
 	SaveMarker(data []byte) error
 }
 
-// File names DirState uses inside its directory.
+// File names of [DirState]: the state record is dir/[StateFileName]; the trial marker is
+// [MarkerFileName] prefixed with "." and the directory's own name, beside dir in its parent (see
+// [DirStateMarker]).
 const (
 	StateFileName  = "device.state"
 	MarkerFileName = "trial.marker"
@@ -54,26 +56,48 @@ const (
 // state record Install may write: a file that would make it larger is refused.
 const MaxStateSize = 8 << 20
 
-// DirState returns a [State] kept in two files of dir: [StateFileName] and [MarkerFileName]. Both are
-// written with atomic replacement (temporary file, fsync, rename, fsync of the directory) and
-// permission 0600; dir is created (0700) on the first save.
+// DirState returns a [State] kept in two files: the state record in dir/[StateFileName] and the
+// trial marker beside dir, in the directory that holds it, at [DirStateMarker](dir) (for
+// /data/license that is /data/.license.trial.marker). Both are written with atomic replacement
+// (temporary file, fsync, rename, fsync of the directory) and permission 0600; dir is created (0700)
+// on the first save. The marker is outside dir so that wiping the license directory, the usual
+// "reset the licenses" of a maintenance shell, does not restart the trial.
 //
-// What deleting files of dir can and cannot do, with the trial and the clock:
-//   - Deleting, editing or truncating device.state, or putting back an older copy of it, loses the
-//     installed files (they must be installed again, which re-checks them against the clock) but
-//     restarts nothing: the trial start and the clock floor come back from trial.marker, and the
-//     event is reported. An older copy is recognised by a generation counter the marker keeps.
-//   - Deleting or editing trial.marker alone changes nothing: the device rewrites it from
+// What deleting or replacing files can and cannot do, with the trial and the clock:
+//   - Deleting, editing or truncating device.state, deleting the whole of dir, or putting back an
+//     older copy of device.state, loses the installed files (they must be installed again, which
+//     re-checks them against the clock) but restarts nothing: the trial start and the clock floor
+//     come back from the marker, and the event is reported. An older copy is recognised by a
+//     generation counter the marker keeps.
+//   - Deleting or editing the marker alone changes nothing: the device rewrites it from
 //     device.state and reports it.
 //   - Editing both, or leaving one edited and the other deleted, is reported and treated as a
 //     device whose trial is used up.
-//   - Deleting both files (or the whole directory) cannot be told apart from a new device: the trial
-//     can be started again and the clock floor is gone. Putting back older copies of both cannot be
+//   - Deleting both the state and the marker cannot be told apart from a new device: the trial can
+//     be started again and the clock floor is gone. Putting back older copies of both cannot be
 //     told apart from that older device: a trial started since can be started again, and the files
-//     and the clock are those of the copy. DirState keeps everything it knows in one directory, so
-//     it cannot prevent this; a firmware that must prevent it implements [State] with the marker in
-//     a second store that a user cannot wipe or roll back.
-func DirState(dir string) State { return &dirState{dir: dir} }
+//     and the clock are those of the copy. Both need write access to dir's parent and knowledge of
+//     the marker. A firmware that must prevent them implements [State] with the marker in a store
+//     that a user cannot wipe or roll back (see [SplitState]).
+//
+// When dir is a file system root, which has no parent, the marker is kept inside dir and deleting
+// dir deletes it too.
+func DirState(dir string) State { return newDirState(dir) }
+
+// DirStateMarker returns the path of the trial marker of DirState(dir): the file
+// "."+base(dir)+"."+[MarkerFileName] in dir's parent, with dir made absolute first; for a root
+// directory, MarkerFileName inside it.
+func DirStateMarker(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = filepath.Clean(dir)
+	}
+	parent, base := filepath.Split(abs)
+	if base == "" || parent == "" {
+		return filepath.Join(abs, MarkerFileName)
+	}
+	return filepath.Join(parent, "."+base+"."+MarkerFileName)
+}
 
 // SplitState returns a [State] whose state record is that of records (its Load and Save) and whose
 // trial marker is that of marker (its LoadMarker and SaveMarker). With DirState directories on two
@@ -92,19 +116,21 @@ func (s splitState) LoadMarker() ([]byte, error) { return s.marker.LoadMarker() 
 func (s splitState) SaveMarker(b []byte) error   { return s.marker.SaveMarker(b) }
 
 type dirState struct {
-	dir string
-	w   atomicfile.Writer // its Fault hook is set by tests
+	dir    string
+	marker string            // DirStateMarker(dir)
+	w      atomicfile.Writer // its Fault hook is set by tests
 }
 
-func (s *dirState) Load() ([]byte, error)       { return s.read(StateFileName) }
-func (s *dirState) Save(data []byte) error      { return s.write(StateFileName, data) }
-func (s *dirState) LoadMarker() ([]byte, error) { return s.read(MarkerFileName) }
-func (s *dirState) SaveMarker(data []byte) error {
-	return s.write(MarkerFileName, data)
+func newDirState(dir string) *dirState {
+	return &dirState{dir: dir, marker: DirStateMarker(dir)}
 }
 
-func (s *dirState) read(name string) ([]byte, error) {
-	p := filepath.Join(s.dir, name)
+func (s *dirState) Load() ([]byte, error)        { return s.read(filepath.Join(s.dir, StateFileName)) }
+func (s *dirState) Save(data []byte) error       { return s.write(filepath.Join(s.dir, StateFileName), data) }
+func (s *dirState) LoadMarker() ([]byte, error)  { return s.read(s.marker) }
+func (s *dirState) SaveMarker(data []byte) error { return s.write(s.marker, data) }
+
+func (s *dirState) read(p string) ([]byte, error) {
 	atomicfile.RemoveTemps(p) // best effort: leftovers of a crash in the middle of a save
 	f, err := os.Open(p)
 	if err != nil {
@@ -121,11 +147,11 @@ func (s *dirState) read(name string) ([]byte, error) {
 	return b, nil
 }
 
-func (s *dirState) write(name string, data []byte) error {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+func (s *dirState) write(p string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
-	return s.w.WriteFile(filepath.Join(s.dir, name), data, 0o600)
+	return s.w.WriteFile(p, data, 0o600)
 }
 
 // Sealed record kinds: the associated data of each record names its kind, so one cannot stand in

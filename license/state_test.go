@@ -187,42 +187,55 @@ func TestDirStateDeletion(t *testing.T) {
 		CanRestart bool // StartTrial starts a new trial
 	}
 	trialEnd := devT0.Add(60 * day)
+	// dir is the state directory, marker the marker beside it, old a copy of both taken before the
+	// trial started (old/state, old/marker).
 	tests := []struct {
 		name string
 		why  string
-		do   func(dir, oldDir string)
+		do   func(dir, marker, old string)
 		want outcome
 	}{
-		{"nothing", "a plain restart", func(dir, old string) {}, outcome{false, 2, trialEnd, false}},
-		{"delete state", "files are lost, the trial comes back from the marker", func(dir, old string) {
+		{"nothing", "a plain restart", func(dir, marker, old string) {}, outcome{false, 2, trialEnd, false}},
+		{"delete state", "files are lost, the trial comes back from the marker", func(dir, marker, old string) {
 			os.Remove(filepath.Join(dir, StateFileName))
 		}, outcome{true, 0, trialEnd, false}},
-		{"delete marker", "the marker is rewritten from the state; nothing lost", func(dir, old string) {
-			os.Remove(filepath.Join(dir, MarkerFileName))
-		}, outcome{true, 2, trialEnd, false}},
-		{"restore older state", "an older copy of the state is told by the marker's generation", func(dir, old string) {
-			copyFile(t, filepath.Join(old, StateFileName), filepath.Join(dir, StateFileName))
-		}, outcome{true, 0, trialEnd, false}},
-		{"edit state, delete marker", "nothing to trust: the trial counts as used", func(dir, old string) {
-			os.WriteFile(filepath.Join(dir, StateFileName), []byte("forged"), 0o600)
-			os.Remove(filepath.Join(dir, MarkerFileName))
-		}, outcome{true, 0, time.Unix(0, 0).UTC(), false}},
-		{"delete both", "DirState cannot tell this from a new device: the trial can start again", func(dir, old string) {
+		{"delete the directory", "the marker is beside the directory, so wiping it does not restart the trial", func(dir, marker, old string) {
 			os.RemoveAll(dir)
+		}, outcome{true, 0, trialEnd, false}},
+		{"delete marker", "the marker is rewritten from the state; nothing lost", func(dir, marker, old string) {
+			os.Remove(marker)
+		}, outcome{true, 2, trialEnd, false}},
+		{"restore older state", "an older copy of the state is told by the marker's generation", func(dir, marker, old string) {
+			copyFile(t, filepath.Join(old, "state"), filepath.Join(dir, StateFileName))
+		}, outcome{true, 0, trialEnd, false}},
+		{"restore older marker", "an older marker is rewritten from the newer state", func(dir, marker, old string) {
+			copyFile(t, filepath.Join(old, "marker"), marker)
+		}, outcome{false, 2, trialEnd, false}},
+		{"edit state, delete marker", "nothing to trust: the trial counts as used", func(dir, marker, old string) {
+			os.WriteFile(filepath.Join(dir, StateFileName), []byte("forged"), 0o600)
+			os.Remove(marker)
+		}, outcome{true, 0, time.Unix(0, 0).UTC(), false}},
+		{"delete directory and marker", "DirState cannot tell this from a new device: the trial can start again", func(dir, marker, old string) {
+			os.RemoveAll(dir)
+			os.Remove(marker)
 		}, outcome{false, 0, time.Time{}, true}},
-		{"restore older copies of both", "DirState cannot tell this from the older device: a trial started since then can start again", func(dir, old string) {
-			copyFile(t, filepath.Join(old, StateFileName), filepath.Join(dir, StateFileName))
-			copyFile(t, filepath.Join(old, MarkerFileName), filepath.Join(dir, MarkerFileName))
+		{"restore older copies of both", "DirState cannot tell this from the older device: a trial started since then can start again", func(dir, marker, old string) {
+			copyFile(t, filepath.Join(old, "state"), filepath.Join(dir, StateFileName))
+			copyFile(t, filepath.Join(old, "marker"), marker)
 		}, outcome{false, 1, time.Time{}, true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir, oldDir := filepath.Join(t.TempDir(), "lic"), t.TempDir()
+			marker := DirStateMarker(dir)
 			clock := newDevClock(devT0)
 			r := newRig(t, DirState(dir), clock)
 			r.install(permanentFile(t, "PERM", devT0))
-			copyFile(t, filepath.Join(dir, StateFileName), filepath.Join(oldDir, StateFileName))
-			copyFile(t, filepath.Join(dir, MarkerFileName), filepath.Join(oldDir, MarkerFileName))
+			if filepath.Dir(marker) == dir {
+				t.Fatalf("marker %s is inside the state directory", marker)
+			}
+			copyFile(t, filepath.Join(dir, StateFileName), filepath.Join(oldDir, "state"))
+			copyFile(t, marker, filepath.Join(oldDir, "marker"))
 			if err := r.dev.StartTrial(); err != nil {
 				t.Fatal(err)
 			}
@@ -230,7 +243,7 @@ func TestDirStateDeletion(t *testing.T) {
 			clock.Add(day)
 			r.tick()
 
-			tt.do(dir, oldDir)
+			tt.do(dir, marker, oldDir)
 			d, changes := openOn(t, DirState(dir), clock, devHostA)
 			got := outcome{Reported: hasStateInvalid(changes), Files: len(d.Files()), TrialEnd: d.Grant().TrialEnd()}
 			if err := d.StartTrial(); err == nil && !d.Grant().TrialEnd().Equal(got.TrialEnd) {
@@ -243,6 +256,30 @@ func TestDirStateDeletion(t *testing.T) {
 	}
 }
 
+func TestDirStateMarker(t *testing.T) {
+	root := filepath.VolumeName(os.TempDir()) + string(filepath.Separator)
+	tests := []struct{ name, dir, want, why string }{
+		{"plain", filepath.FromSlash("/data/license"), filepath.FromSlash("/data/.license.trial.marker"), "beside the directory, hidden"},
+		{"trailing slash", filepath.FromSlash("/data/license/"), filepath.FromSlash("/data/.license.trial.marker"), "the same directory however it is spelled"},
+		{"dot dot", filepath.FromSlash("/data/x/../license"), filepath.FromSlash("/data/.license.trial.marker"), "cleaned first"},
+		{"root", root, filepath.Join(root, MarkerFileName), "a root has no parent: inside it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := DirStateMarker(tt.dir); got != filepath.Clean(filepath.VolumeName(os.TempDir())+tt.want) && got != tt.want {
+				t.Errorf("DirStateMarker(%q) = %q, want %q; %s", tt.dir, got, tt.want, tt.why)
+			}
+		})
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := DirStateMarker("lic"), filepath.Join(wd, ".lic."+MarkerFileName); got != want {
+		t.Errorf("a relative directory: %q, want %q", got, want)
+	}
+}
+
 // TestSplitStateWipe: with the marker on a second store, wiping the whole state directory loses the
 // files but does not restart the trial.
 func TestSplitStateWipe(t *testing.T) {
@@ -252,11 +289,11 @@ func TestSplitStateWipe(t *testing.T) {
 	if err := r.dev.StartTrial(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(nvram, MarkerFileName)); err != nil {
+	if _, err := os.Stat(DirStateMarker(nvram)); err != nil {
 		t.Fatalf("the marker is not on the second store: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(data, MarkerFileName)); err == nil {
-		t.Fatal("a marker was written to the data store")
+	if _, err := os.Stat(DirStateMarker(data)); err == nil {
+		t.Fatal("a marker was written beside the data store")
 	}
 	clock.Add(20 * day)
 	os.RemoveAll(data)
@@ -315,9 +352,9 @@ func TestDeviceWriteFaults(t *testing.T) {
 	for _, op := range ops {
 		for _, step := range atomicfile.Steps {
 			t.Run(op.name+"/"+step.String(), func(t *testing.T) {
-				dir := t.TempDir()
+				dir := filepath.Join(t.TempDir(), "lic")
 				clock := newDevClock(devT0)
-				st := &dirState{dir: dir}
+				st := newDirState(dir)
 				r := newRig(t, st, clock)
 				r.install(permanentFile(t, "PERM", devT0))
 				before, files := r.dev.Grant(), r.dev.Files()
@@ -348,6 +385,8 @@ func TestDeviceWriteFaults(t *testing.T) {
 					t.Errorf("after restart: %v (changes %v), want %v", d.Grant(), changes, before)
 				}
 				leftovers, _ := filepath.Glob(filepath.Join(dir, ".*"))
+				more, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".*.tmp-*"))
+				leftovers = append(leftovers, more...)
 				if len(leftovers) != 0 {
 					t.Errorf("temporary files left: %v", leftovers)
 				}
@@ -360,18 +399,27 @@ func TestDeviceWriteFaults(t *testing.T) {
 // an Install makes (what a power cut then leaves) and opens a device on each copy: every copy must
 // open without complaint and grant either what the device granted before the Install or after it.
 func TestDeviceCrashAtEachStep(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "lic")
 	clock := newDevClock(devT0)
-	st := &dirState{dir: dir}
+	st := newDirState(dir)
 	r := newRig(t, st, clock)
 	r.install(permanentFile(t, "PERM", devT0))
 	before := r.dev.Grant().Set()
 	var snaps []string
 	st.w.Fault = func(s atomicfile.Step, path string) error {
-		snap := t.TempDir()
-		entries, _ := os.ReadDir(dir)
-		for _, e := range entries {
-			copyFile(t, filepath.Join(dir, e.Name()), filepath.Join(snap, e.Name()))
+		// What a power cut leaves: the state directory and the marker beside it, with any
+		// temporary file.
+		snap := filepath.Join(t.TempDir(), "lic")
+		if err := os.Mkdir(snap, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range [][2]string{{dir, snap}, {filepath.Dir(dir), filepath.Dir(snap)}} {
+			entries, _ := os.ReadDir(d[0])
+			for _, e := range entries {
+				if e.Type().IsRegular() {
+					copyFile(t, filepath.Join(d[0], e.Name()), filepath.Join(d[1], e.Name()))
+				}
+			}
 		}
 		snaps = append(snaps, snap)
 		return nil
