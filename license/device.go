@@ -306,6 +306,15 @@ func (d *Device) load() ([]Change, error) {
 	} else {
 		d.markerDirty = true
 	}
+	// A marker behind the state (a crash between the two saves, or an older copy put back) is
+	// rewritten now: left as it is, deleting the state next would bring back what it says. A state
+	// behind the marker's trial is rewritten too.
+	if st != nil && mr != nil && (mr.Gen != st.Gen || mr.TrialStart != nanos(d.trialStart) || mr.TrialVoid != d.trialVoid) {
+		d.markerDirty = true
+	}
+	if st != nil && (st.TrialStart != nanos(d.trialStart) || st.TrialVoid != d.trialVoid) {
+		d.stateDirty = true
+	}
 	for _, p := range problems {
 		changes = append(changes, Change{Reason: ReasonStateInvalid, Err: fmt.Errorf("%w: %s", ErrStateInvalid, p)})
 	}

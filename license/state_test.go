@@ -1,6 +1,7 @@
 package license
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -538,4 +539,48 @@ func FuzzDeviceState(f *testing.F) {
 			t.Fatalf("Tick: %v", err)
 		}
 	})
+}
+
+// TestOlderMarkerRewritten: a marker older than the state (an old copy put back, or a crash between
+// the two saves) is rewritten at once from the state, so deleting the state next cannot bring back
+// what the old marker says (no trial started yet).
+func TestOlderMarkerRewritten(t *testing.T) {
+	for _, store := range []string{"memory", "directory"} {
+		t.Run(store, func(t *testing.T) {
+			var st State = &memState{}
+			var saveOld, restoreOld, wipeState func()
+			if store == "directory" {
+				dir := filepath.Join(t.TempDir(), "lic")
+				old := filepath.Join(t.TempDir(), "marker")
+				st = DirState(dir)
+				saveOld = func() { copyFile(t, DirStateMarker(dir), old) }
+				restoreOld = func() { copyFile(t, old, DirStateMarker(dir)) }
+				wipeState = func() { os.RemoveAll(dir) }
+			} else {
+				m := st.(*memState)
+				var old []byte
+				saveOld = func() { old = bytes.Clone(m.marker) }
+				restoreOld = func() { m.marker = bytes.Clone(old) }
+				wipeState = func() { m.state = nil }
+			}
+			clock := newDevClock(devT0)
+			r := newRig(t, st, clock)
+			r.install(permanentFile(t, "PERM", devT0))
+			saveOld()
+			if err := r.dev.StartTrial(); err != nil {
+				t.Fatal(err)
+			}
+			clock.Add(time.Hour)
+			restoreOld()
+			r.reopen() // reads the older marker beside the newer state
+			wipeState()
+			r.reopen()
+			if err := r.dev.StartTrial(); err == nil && !r.dev.Grant().TrialEnd().Equal(devT0.Add(60*day)) {
+				t.Errorf("the trial started again, ending %v", r.dev.Grant().TrialEnd())
+			}
+			if got, want := r.dev.Grant().TrialEnd(), devT0.Add(60*day); !got.Equal(want) {
+				t.Errorf("trial end %v, want %v", got, want)
+			}
+		})
+	}
 }
