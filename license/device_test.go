@@ -1,8 +1,11 @@
 package license
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -399,4 +402,64 @@ func TestDeviceHostAttributeChanged(t *testing.T) {
 	if got := r.dev.Grant().Count("BE107585"); got != 8 {
 		t.Errorf("IP back: count %d, want 8", got)
 	}
+}
+
+// TestDeviceInstallLimits: the refusals for too many files and for a state over MaxStateSize change
+// nothing, and say why.
+func TestDeviceInstallLimits(t *testing.T) {
+	t.Run("files", func(t *testing.T) {
+		st := &memState{}
+		r := newRig(t, st, newDevClock(devT0))
+		for i := range MaxInstalledFiles {
+			r.install(devFile(t, devHostA, fmt.Sprintf("F-%02d", i), Permanent, devT0, time.Time{}))
+		}
+		if got := r.dev.Grant().Count("BE107585"); got != 8*MaxInstalledFiles {
+			t.Fatalf("with %d files: count %d", MaxInstalledFiles, got)
+		}
+		before, saved := r.dev.Grant(), st.clone()
+		err := r.dev.Install(devFile(t, devHostA, "ONE-MORE", Permanent, devT0, time.Time{}))
+		if err == nil || !strings.Contains(err.Error(), "remove one first") {
+			t.Fatalf("Install of file %d = %v, want a refusal", MaxInstalledFiles+1, err)
+		}
+		if r.dev.Grant() != before || len(r.dev.Files()) != MaxInstalledFiles || !bytes.Equal(st.state, saved.state) {
+			t.Error("the refused install changed the device")
+		}
+		// Replacing an installed serial is not one more file.
+		r.install(devFile(t, devHostA, "F-00", Permanent, devT0.Add(time.Second), time.Time{}, Line{Part: "BE107585", Kind: Count, Qty: 9}))
+		if got := r.dev.Grant().Count("BE107585"); got != 8*MaxInstalledFiles+1 {
+			t.Errorf("after replacing F-00: count %d", got)
+		}
+	})
+	t.Run("state size", func(t *testing.T) {
+		st := &memState{}
+		r := newRig(t, st, newDevClock(devT0))
+		// Files just under MaxFileSize: 2,900 lines of about 350 bytes each.
+		big := func(serial string) []byte {
+			lines := make([]Line, 2900)
+			for i := range lines {
+				lines[i] = Line{SKC: fmt.Sprintf("%-24s%08d", serial, i), Part: fmt.Sprintf("%-24s%08d", serial, i), Kind: Flag, Qty: 1,
+					Name: strings.Repeat("N", MaxNameLen), PO: strings.Repeat("P", MaxOrderLen), SO: strings.Repeat("S", MaxOrderLen)}
+			}
+			return devFile(t, devHostA, serial, Permanent, devT0, time.Time{}, lines...)
+		}
+		first := big("BIG-00")
+		if len(first) > MaxFileSize || len(first) < MaxFileSize*9/10 {
+			t.Fatalf("test file of %d bytes; want just under %d", len(first), MaxFileSize)
+		}
+		r.install(first)
+		n := 1
+		var err error
+		for ; n < MaxInstalledFiles; n++ {
+			before, saved := r.dev.Grant(), st.clone()
+			if err = r.dev.Install(big(fmt.Sprintf("BIG-%02d", n))); err != nil {
+				if r.dev.Grant() != before || len(r.dev.Files()) != n || !bytes.Equal(st.state, saved.state) {
+					t.Error("the refused install changed the device")
+				}
+				break
+			}
+		}
+		if err == nil || !strings.Contains(err.Error(), "over") || n != MaxStateSize/len(first) {
+			t.Errorf("install of file %d = %v; want a refusal at file %d for the state size", n+1, err, MaxStateSize/len(first)+1)
+		}
+	})
 }
