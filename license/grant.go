@@ -232,6 +232,7 @@ func (r Reason) String() string {
 
 // Change is one event a device reports through DeviceConfig.OnChange.
 type Change struct {
+	// Reason says what happened.
 	Reason Reason
 	// Serial names the file concerned; empty for the trial and for clock and state events.
 	Serial string

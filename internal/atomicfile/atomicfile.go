@@ -52,6 +52,7 @@ type Error struct {
 	Err  error  // the underlying error
 }
 
+// Error returns "atomicfile: writing <name>: <step>: <underlying error>".
 func (e *Error) Error() string {
 	return fmt.Sprintf("atomicfile: writing %s: %s: %v", e.Name, e.Step, e.Err)
 }
