@@ -463,3 +463,62 @@ func TestDeviceInstallLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestDeviceConfigValues: the zero values DeviceConfig documents (nil Clock is time.Now, zero
+// TrialLength is 60 days, zero RollbackTolerance is ten minutes) and values other than them.
+func TestDeviceConfigValues(t *testing.T) {
+	t.Run("nil clock", func(t *testing.T) {
+		cfg := DeviceConfig{Host: devHostA, Keyring: devKeyring(t), State: &memState{}, Secret: devSecret, TrialSet: devTrial}
+		before := time.Now().Add(-time.Second).Truncate(time.Second)
+		d, err := OpenDevice(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.StartTrial(); err != nil {
+			t.Fatal(err)
+		}
+		after := time.Now().Add(time.Second)
+		end := d.Grant().TrialEnd()
+		if end.Before(before.Add(DefaultTrialLength)) || end.After(after.Add(DefaultTrialLength)) {
+			t.Errorf("with a nil Clock the trial ends %v, want 60 days after a time between %v and %v", end, before, after)
+		}
+	})
+	tests := []struct {
+		name      string
+		trial     time.Duration
+		tol       time.Duration
+		wantTrial time.Duration
+		wantTol   time.Duration
+		why       string
+	}{
+		{"zero values", 0, 0, 60 * day, 10 * time.Minute, "the documented defaults"},
+		{"set values", 7 * day, time.Hour, 7 * day, time.Hour, "a firmware's own trial length and tolerance are used"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newDevClock(devT0)
+			r := newRig(t, &memState{}, clock)
+			cfg := r.config()
+			cfg.TrialLength, cfg.RollbackTolerance = tt.trial, tt.tol
+			d, err := OpenDevice(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := d.StartTrial(); err != nil {
+				t.Fatal(err)
+			}
+			clock.Set(devT0.Add(day))
+			d.Tick()
+			clock.Set(devT0.Add(day - tt.wantTol))
+			d.Tick()
+			atTol := d.Grant().Rollback()
+			clock.Set(devT0.Add(day - tt.wantTol - time.Second))
+			d.Tick()
+			beyond := d.Grant().Rollback()
+			got := []any{d.Grant().TrialEnd().Sub(devT0), atTol, beyond}
+			if diff := cmp.Diff([]any{tt.wantTrial, false, true}, got); diff != "" {
+				t.Errorf("%s: trial length, rollback at the tolerance, beyond it (-want +got):\n%s", tt.why, diff)
+			}
+		})
+	}
+}
