@@ -2,9 +2,12 @@ package lmc
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -12,12 +15,22 @@ import (
 	"time"
 )
 
+// clientReadBuffer is the size of a Conn's read buffer: every answer but a long usage list fits, so
+// it is read in one piece.
+const clientReadBuffer = 16 << 10
+
 // DialOption configures [Dial].
 type DialOption func(*dialOptions)
 
 type dialOptions struct {
-	token   []byte
-	timeout time.Duration
+	token      []byte
+	timeout    time.Duration
+	probeAfter time.Duration // idleProbe unless a test sets it
+}
+
+// withIdleProbe sets how long a session may go unread before it is probed; for tests.
+func withIdleProbe(d time.Duration) DialOption {
+	return func(o *dialOptions) { o.probeAfter = d }
 }
 
 // WithToken presents token to the server, as [WithServerToken] requires (always over TCP).
@@ -33,11 +46,13 @@ func WithTimeout(d time.Duration) DialOption {
 
 // A Conn is an application's connection to the machine's LMC. It implements [Client] with the same
 // meaning and errors as the in-process [*LMC]. It is safe for concurrent use: many goroutines may
-// have calls in flight at once over its one connection.
+// have calls in flight at once over its one connection, and take turns reading the answers (a lone
+// call reads its own, with no goroutine in between).
 //
 // When the connection breaks (the LMC restarted, say), the calls in flight fail with an error
-// matching [ErrUnavailable] and the next call dials again; leases taken before a restart then renew
-// with [ErrLeaseLost], and the application checks out again.
+// matching [ErrUnavailable] and the next call dials again; a call after a second or more of quiet
+// first checks that the LMC has not closed the connection meanwhile, and then goes to a fresh one.
+// Leases taken before a restart renew with [ErrLeaseLost], and the application checks out again.
 type Conn struct {
 	network, address string
 	opts             dialOptions
@@ -50,7 +65,7 @@ type Conn struct {
 // Dial connects to the LMC at address ("/run/lmc/lmc.sock" for network "unix", "127.0.0.1:7707"
 // for "tcp") and says hello, presenting the token if one is given. The context bounds the dial.
 func Dial(ctx context.Context, network, address string, opts ...DialOption) (*Conn, error) {
-	c := &Conn{network: network, address: address}
+	c := &Conn{network: network, address: address, opts: dialOptions{probeAfter: idleProbe}}
 	for _, o := range opts {
 		o(&c.opts)
 	}
@@ -76,20 +91,65 @@ func (c *Conn) Close() error {
 	return nil
 }
 
-// session is one live connection.
+// session is one live connection. It has no reader goroutine of its own: the callers waiting for
+// answers take turns reading the connection for everyone (the first to find no one reading reads
+// until its own answer arrives, handing the answers of others over as they come, then passes the
+// job to a caller still waiting), so a lone caller reads its own answer with no goroutine hand-off.
 type session struct {
-	nc      net.Conn
-	timeout time.Duration
-	nextID  atomic.Uint64
+	nc         net.Conn
+	br         *bufio.Reader
+	timeout    time.Duration
+	nextID     atomic.Uint64
+	probeAfter time.Duration
 
 	wmu sync.Mutex
-	out []byte
+	enc bytes.Buffer // the frame being written
+	wdl time.Time    // the write deadline in force
 
-	pmu     sync.Mutex
-	pending map[uint64]pendingCall
-	watch   time.Time // the read deadline: the latest deadline of the calls sent
-	err     error     // why the session ended; set once
-	done    chan struct{}
+	mu       sync.Mutex
+	pending  map[uint64]*call
+	reader   *call     // the call reading for everyone; nil when no one is
+	orphans  int       // orphan checkouts in pending
+	watcher  bool      // a goroutine reads for the orphans
+	rdl      time.Time // the read deadline in force
+	lastRead time.Time // when an answer was last read
+	err      error     // why the session ended; set once
+	done     chan struct{}
+}
+
+// A call is one request waiting for its answer. Calls are pooled; a call is signalled (wake) only
+// while it is in pending, and only under the session's mutex.
+type call struct {
+	r        response
+	got      bool          // r holds the answer
+	orphan   bool          // a checkout whose caller gave up: release what the answer brings
+	watch    bool          // the orphan watcher's call: its reading ends when no orphan is left
+	deadline time.Time     // when the caller gives up
+	wake     chan struct{} // answer stored, or the reading passed to this call
+}
+
+var callPool = sync.Pool{New: func() any { return &call{wake: make(chan struct{}, 1)} }}
+
+func getCall(deadline time.Time) *call {
+	c := callPool.Get().(*call)
+	c.deadline = deadline
+	return c
+}
+
+func putCall(c *call) {
+	select {
+	case <-c.wake:
+	default:
+	}
+	*c = call{wake: c.wake}
+	callPool.Put(c)
+}
+
+func signal(c *call) {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // session returns the live session, dialling a new one if there is none or the last one broke.
@@ -99,7 +159,7 @@ func (c *Conn) session(ctx context.Context) (*session, error) {
 	if c.closed {
 		return nil, fmt.Errorf("%w: connection closed by the application", ErrClosed)
 	}
-	if c.sess != nil && !c.sess.broken() {
+	if c.sess != nil && c.sess.alive() {
 		return c.sess, nil
 	}
 	s, err := c.dial(ctx)
@@ -120,7 +180,7 @@ func (c *Conn) dial(ctx context.Context) (*session, error) {
 	}
 	deadline, _ := dctx.Deadline()
 	nc.SetDeadline(deadline)
-	br := bufio.NewReaderSize(nc, 4096)
+	br := bufio.NewReaderSize(nc, clientReadBuffer)
 	hello, err := appendFrame(nil, &request{Op: opHello, N: protocolVersion, Token: c.opts.token})
 	if err == nil {
 		_, err = nc.Write(hello)
@@ -142,9 +202,36 @@ func (c *Conn) dial(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	nc.SetDeadline(time.Time{})
-	s := &session{nc: nc, timeout: c.opts.timeout, pending: map[uint64]pendingCall{}, done: make(chan struct{})}
-	go s.read(br)
-	return s, nil
+	return &session{nc: nc, br: br, timeout: c.opts.timeout, pending: map[uint64]*call{}, done: make(chan struct{}),
+		lastRead: time.Now(), probeAfter: c.opts.probeAfter}, nil
+}
+
+// idleProbe is how long a session may go unread before a call first checks that the LMC has not
+// closed it meanwhile (it restarted, say), so that the call goes to a fresh connection rather than
+// fail on the dead one.
+const idleProbe = time.Second
+
+// alive reports whether the session is still usable. A session unread for idleProbe, with no call
+// in flight, is probed: a read that must not wait tells a live connection (nothing to read) from
+// one the LMC closed (end of file), which is then failed.
+func (s *session) alive() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return false
+	}
+	if s.reader != nil || len(s.pending) > 0 || time.Since(s.lastRead) < s.probeAfter {
+		return true
+	}
+	// A deadline already past would fail the read before it is tried; this one lets it be tried.
+	s.setReadDeadlineLocked(time.Now().Add(100 * time.Microsecond))
+	_, err := s.br.Peek(1)
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		s.failLocked(fmt.Errorf("%w: connection to the LMC lost: %v", ErrUnavailable, err))
+		return false
+	}
+	s.lastRead = time.Now()
+	return true
 }
 
 func (s *session) broken() bool {
@@ -158,72 +245,21 @@ func (s *session) broken() bool {
 
 // fail ends the session: every call in flight gets err.
 func (s *session) fail(err error) {
-	s.pmu.Lock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failLocked(err)
+}
+
+func (s *session) failLocked(err error) {
 	if s.err != nil {
-		s.pmu.Unlock()
 		return
 	}
 	s.err = err
-	s.pending = nil
 	close(s.done)
-	s.pmu.Unlock()
-	s.nc.Close()
-}
-
-func (s *session) read(br *bufio.Reader) {
-	var buf []byte
-	for {
-		if _, err := br.Peek(1); errors.Is(err, os.ErrDeadlineExceeded) {
-			// The watchdog fired between frames. It is a failure only if calls are waiting and the
-			// latest deadline of any call has passed: the LMC answered none of them in time.
-			s.pmu.Lock()
-			switch {
-			case len(s.pending) == 0:
-				s.watch = time.Time{}
-				s.nc.SetReadDeadline(time.Time{})
-			case time.Now().Before(s.watch):
-				s.nc.SetReadDeadline(s.watch)
-			default:
-				s.pmu.Unlock()
-				s.fail(fmt.Errorf("%w: the LMC did not answer in time", ErrUnavailable))
-				return
-			}
-			s.pmu.Unlock()
-			continue
-		}
-		body, err := readFrame(br, buf, maxResponseFrame)
-		if err != nil {
-			s.fail(fmt.Errorf("%w: connection to the LMC lost: %v", ErrUnavailable, err))
-			return
-		}
-		buf = body[:0]
-		r, err := decodeResponse(body)
-		if err != nil {
-			s.fail(err)
-			return
-		}
-		if r.ID == 0 {
-			// The server refused a frame and is closing the connection.
-			err := r.err()
-			if err == nil {
-				err = errors.New("lmc: unsolicited response")
-			}
-			s.fail(fmt.Errorf("%w: the LMC closed the connection: %w", ErrUnavailable, err))
-			return
-		}
-		s.pmu.Lock()
-		pc := s.pending[r.ID]
-		delete(s.pending, r.ID)
-		s.pmu.Unlock()
-		switch {
-		case pc.ch != nil:
-			pc.ch <- r
-		case pc.orphan && r.Err == 0 && checkLeaseID(r.Lease) == nil:
-			// A checkout whose caller gave up before the answer came: give the seats back at once
-			// rather than leave them out until the lease expires.
-			go s.releaseOrphan(r.Lease)
-		}
+	for _, c := range s.pending {
+		signal(c)
 	}
+	s.nc.Close()
 }
 
 // call sends q and waits for its answer. It sends on a fresh connection once if the current one
@@ -250,99 +286,282 @@ func (c *Conn) call(ctx context.Context, q *request) (response, error) {
 }
 
 func (s *session) call(ctx context.Context, q *request) (r response, sent bool, err error) {
-	ch := make(chan response, 1)
-	id := s.nextID.Add(1)
-	q.ID = id
-	s.pmu.Lock()
-	if s.err != nil {
-		err := s.err
-		s.pmu.Unlock()
-		return response{}, false, err
-	}
-	s.pending[id] = pendingCall{ch: ch}
-	// Without a deadline from the caller, the connection's own timeout bounds the call. The reader's
-	// watchdog is the latest deadline of any call sent.
-	deadline, ok := ctx.Deadline()
-	if !ok {
+	deadline, ctxDeadline := ctx.Deadline()
+	if !ctxDeadline {
 		deadline = time.Now().Add(s.timeout)
 	}
-	if deadline.After(s.watch) {
-		s.watch = deadline
-		s.nc.SetReadDeadline(deadline)
-	}
-	s.pmu.Unlock()
-
-	s.wmu.Lock()
-	s.out, err = appendFrame(s.out[:0], q)
-	if err == nil {
-		s.nc.SetWriteDeadline(deadline)
-		_, err = s.nc.Write(s.out)
-	}
-	s.wmu.Unlock()
-	if err != nil {
-		s.fail(fmt.Errorf("%w: writing to the LMC: %v", ErrUnavailable, err))
-		return response{}, false, fmt.Errorf("%w: writing to the LMC: %v", ErrUnavailable, err)
-	}
-	select {
-	case r := <-ch:
-		return r, true, r.err()
-	case <-s.done:
-		// The reader may have handed over this call's answer just before the connection ended.
-		select {
-		case r := <-ch:
-			return r, true, r.err()
-		default:
-		}
-		s.pmu.Lock()
+	c := getCall(deadline)
+	defer putCall(c)
+	id := s.nextID.Add(1)
+	q.ID = id
+	s.mu.Lock()
+	if s.err != nil {
 		err := s.err
-		s.pmu.Unlock()
-		return response{}, true, err
-	case <-ctx.Done():
-		s.pmu.Lock()
-		_, waiting := s.pending[id]
-		if waiting && q.Op == opCheckout {
-			s.pending[id] = pendingCall{orphan: true}
-		} else if waiting {
+		s.mu.Unlock()
+		return response{}, false, err
+	}
+	s.pending[id] = c
+	s.mu.Unlock()
+
+	if err := s.write(q, deadline); err != nil {
+		err = fmt.Errorf("%w: writing to the LMC: %v", ErrUnavailable, err)
+		s.mu.Lock()
+		delete(s.pending, id)
+		s.failLocked(err)
+		s.mu.Unlock()
+		return response{}, false, err
+	}
+
+	// A cancellable context interrupts the read when this call is the one reading.
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() {
+			s.mu.Lock()
+			if s.reader == c {
+				s.setReadDeadlineLocked(time.Unix(1, 0))
+			}
+			s.mu.Unlock()
+		})
+		defer stop()
+	}
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		s.mu.Lock()
+		if c.got {
+			s.mu.Unlock()
+			return c.r, true, c.r.err()
+		}
+		if s.err != nil {
+			err := s.err
 			delete(s.pending, id)
+			s.mu.Unlock()
+			return response{}, true, err
 		}
-		ended := s.err != nil
-		s.pmu.Unlock()
-		if !waiting {
-			// The reader may have taken the answer off the connection already: take it, so that a
-			// lease made for this call is not dropped on the floor. If the session has not ended,
-			// the reader is handing it over; if it has, the answer is there or never came.
-			if !ended {
-				r := <-ch
-				return r, true, r.err()
-			}
-			select {
-			case r := <-ch:
-				return r, true, r.err()
-			default:
-			}
+		if err := ctx.Err(); err != nil {
+			s.abandonLocked(id, c, q.Op)
+			s.passReadingLocked()
+			s.mu.Unlock()
+			return response{}, true, err
 		}
-		return response{}, true, ctx.Err()
+		if !time.Now().Before(deadline) {
+			s.abandonLocked(id, c, q.Op)
+			s.passReadingLocked()
+			s.mu.Unlock()
+			if ctxDeadline {
+				return response{}, true, context.DeadlineExceeded // ctx's own error, a moment early
+			}
+			return response{}, true, fmt.Errorf("%w: the LMC did not answer in time", ErrUnavailable)
+		}
+		if s.reader == nil {
+			s.reader = c
+			s.mu.Unlock()
+			s.readFor(ctx, c)
+			s.mu.Lock()
+			s.reader = nil
+			s.passReadingLocked()
+			s.mu.Unlock()
+			continue
+		}
+		s.mu.Unlock()
+		// Someone else reads; wait for the answer, the reading, or the end of this call.
+		if timer == nil {
+			timer = time.NewTimer(time.Until(deadline))
+		}
+		select {
+		case <-c.wake:
+		case <-ctx.Done():
+		case <-s.done:
+		case <-timer.C:
+		}
 	}
 }
 
-// pendingCall is a call waiting for its answer: the channel its caller waits on, or, for a checkout
-// whose caller gave up, a note to release the lease the answer brings.
-type pendingCall struct {
-	ch     chan<- response
-	orphan bool
-}
-
-// releaseOrphan releases a lease nobody received. Its answer is not awaited (the reader drops an
-// answer no call waits for); if the release cannot be sent, the lease expires with its TTL.
-func (s *session) releaseOrphan(lease string) {
-	frame, err := appendFrame(nil, &request{ID: s.nextID.Add(1), Op: opRelease, Lease: lease})
-	if err != nil {
+// passReadingLocked wakes one waiting call to read for everyone, if no one is reading. With no call
+// waiting but orphan checkouts left, a goroutine reads until their answers are in, so that their
+// leases are released even if the application makes no further call.
+func (s *session) passReadingLocked() {
+	if s.reader != nil || s.err != nil {
 		return
 	}
+	for _, o := range s.pending {
+		if !o.got && !o.orphan {
+			signal(o)
+			return
+		}
+	}
+	if s.orphans > 0 && !s.watcher {
+		s.watcher = true
+		go s.watchOrphans()
+	}
+}
+
+// watchOrphans reads for the orphan checkouts for at most the connection's timeout.
+func (s *session) watchOrphans() {
+	w := &call{watch: true, deadline: time.Now().Add(s.timeout), wake: make(chan struct{}, 1)}
+	s.mu.Lock()
+	if s.reader != nil || s.err != nil {
+		s.watcher = false
+		s.mu.Unlock()
+		return
+	}
+	s.reader = w
+	s.mu.Unlock()
+	s.readFor(context.Background(), w)
+	s.mu.Lock()
+	s.reader, s.watcher = nil, false
+	if !time.Now().Before(w.deadline) {
+		// Answers that did not come in time are given up on; those leases expire with their TTL.
+		for id, o := range s.pending {
+			if o.orphan {
+				delete(s.pending, id)
+			}
+		}
+		s.orphans = 0
+	}
+	s.passReadingLocked()
+	s.mu.Unlock()
+}
+
+// abandonLocked takes a call its caller gave up on out of pending. A checkout stays, marked orphan,
+// so that the lease its answer brings is released rather than held until its TTL; it has a fresh
+// call of its own, since the caller's goes back to the pool.
+func (s *session) abandonLocked(id uint64, c *call, op uint8) {
+	delete(s.pending, id)
+	if op == opCheckout {
+		s.pending[id] = &call{orphan: true, wake: make(chan struct{}, 1)}
+		s.orphans++
+	}
+}
+
+// write sends q with the write deadline at most deadline: it is moved only when it is later than
+// deadline or less than half the connection's timeout ahead, so most writes set no deadline.
+func (s *session) write(q *request, deadline time.Time) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	s.nc.SetWriteDeadline(time.Now().Add(s.timeout))
-	if _, err := s.nc.Write(frame); err != nil {
+	s.enc.Reset()
+	if err := appendFrameTo(&s.enc, q); err != nil {
+		return err
+	}
+	if s.wdl.After(deadline) || s.wdl.Before(time.Now().Add(s.timeout/2)) {
+		s.wdl = deadline
+		s.nc.SetWriteDeadline(deadline)
+	}
+	_, err := s.nc.Write(s.enc.Bytes())
+	return err
+}
+
+// setReadDeadlineLocked sets the read deadline; s.mu is held.
+func (s *session) setReadDeadlineLocked(t time.Time) {
+	s.rdl = t
+	s.nc.SetReadDeadline(t)
+}
+
+// readFor reads answers and hands them to their calls until c's answer is in, c's deadline or
+// context ends (the read is interrupted), or the session fails. Only the reading call runs it.
+func (s *session) readFor(ctx context.Context, c *call) {
+	for {
+		s.mu.Lock()
+		// ctx is checked under the mutex that its interrupt takes, so an interrupt is never
+		// overwritten by the deadline below.
+		if c.got || s.err != nil || ctx.Err() != nil || c.watch && s.orphans == 0 {
+			s.mu.Unlock()
+			return
+		}
+		// The read deadline in force must not be later than c's, and need not be moved when it
+		// is earlier but well ahead: when it fires, the caller comes round and sets its own.
+		now := time.Now()
+		if !now.Before(c.deadline) {
+			s.mu.Unlock()
+			return
+		}
+		if s.rdl.After(c.deadline) || s.rdl.Before(now.Add(s.timeout/2)) {
+			s.setReadDeadlineLocked(c.deadline)
+		}
+		s.mu.Unlock()
+
+		r, err := s.readResponse()
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// Between answers, or partway into one with nothing consumed: the caller's loop
+				// decides whether this call is over.
+				return
+			}
+			s.fail(fmt.Errorf("%w: connection to the LMC lost: %v", ErrUnavailable, err))
+			return
+		}
+		if r.ID == 0 {
+			// The server refused a frame and is closing the connection.
+			err := r.err()
+			if err == nil {
+				err = errors.New("lmc: unsolicited response")
+			}
+			s.fail(fmt.Errorf("%w: the LMC closed the connection: %w", ErrUnavailable, err))
+			return
+		}
+		s.mu.Lock()
+		s.lastRead = time.Now()
+		o := s.pending[r.ID]
+		delete(s.pending, r.ID)
+		switch {
+		case o == nil:
+			// An answer to an abandoned call, or to a release sent for an orphan.
+		case o.orphan:
+			s.orphans--
+			if r.Err == 0 && checkLeaseID(r.Lease) == nil {
+				// A checkout whose caller gave up before the answer came: give the seats back
+				// at once rather than leave them out until the lease expires.
+				go s.releaseOrphan(r.Lease)
+			}
+		default:
+			o.r, o.got = r, true
+			if o != c {
+				signal(o)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// readResponse reads and decodes one answer. A frame that fits the buffer is peeked whole before
+// anything is consumed, so a read interrupted by a deadline leaves the stream intact for the next
+// reader; a larger one (a long usage list) is read through and an interruption ends the session.
+func (s *session) readResponse() (response, error) {
+	hdr, err := s.br.Peek(frameHeader)
+	if err != nil {
+		return response{}, err
+	}
+	n := int(binary.BigEndian.Uint32(hdr))
+	if n == 0 || n > maxResponseFrame {
+		return response{}, fmt.Errorf("%w: frame of %d bytes, must be 1..%d", ErrBadRequest, n, maxResponseFrame)
+	}
+	if frameHeader+n <= s.br.Size() {
+		frame, err := s.br.Peek(frameHeader + n)
+		if err != nil {
+			return response{}, err
+		}
+		r, derr := decodeResponse(frame[frameHeader:])
+		s.br.Discard(frameHeader + n)
+		return r, derr
+	}
+	body, err := readFrame(s.br, nil, maxResponseFrame)
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = fmt.Errorf("a long answer was cut short: %w", io.ErrUnexpectedEOF)
+		}
+		return response{}, err
+	}
+	return decodeResponse(body)
+}
+
+// releaseOrphan releases a lease nobody received. Its answer is not awaited (an answer no call
+// waits for is dropped); if the release cannot be sent, the lease expires with its TTL.
+func (s *session) releaseOrphan(lease string) {
+	q := &request{ID: s.nextID.Add(1), Op: opRelease, Lease: lease}
+	if err := s.write(q, time.Now().Add(s.timeout)); err != nil {
 		s.fail(fmt.Errorf("%w: writing to the LMC: %v", ErrUnavailable, err))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -49,7 +50,8 @@ func WithIdleTimeout(d time.Duration) ServerOption {
 }
 
 // WithRequestTimeout bounds each request: the hello after connecting, the rest of a request once its
-// first byte arrived, the work of answering it (its context's deadline) and the write of the answer.
+// first byte arrived, the work of answering it (its context is cancelled then, with a cause matching
+// context.DeadlineExceeded) and the write of the answer.
 // A client slower than this loses its connection and no one else waits for it. Zero or less means 5
 // seconds.
 func WithRequestTimeout(d time.Duration) ServerOption {
@@ -312,24 +314,72 @@ func (s *Server) untrack(c net.Conn) {
 	s.mu.Unlock()
 }
 
-func (s *Server) serveConn(c net.Conn) {
-	defer s.wg.Done()
-	defer s.untrack(c)
-	defer c.Close()
-	// A request already read is answered even when a graceful shutdown begins meanwhile.
-	br := bufio.NewReaderSize(c, 512)
-	bw := bufio.NewWriterSize(c, 512)
-	var buf, out []byte
+// serverConn is the state of one connection, used by its goroutine only.
+type serverConn struct {
+	s  *Server
+	nc net.Conn
+	br *bufio.Reader
+	bw *bufio.Writer
 
-	// The hello must arrive whole within one request timeout.
-	c.SetDeadline(time.Now().Add(s.opts.requestTimeout))
-	if s.closing.Load() {
-		return
+	enc      bytes.Buffer
+	buf      []byte
+	unsent   []string        // lease ids in the answers not yet flushed
+	idleSet  time.Time       // when the idle read deadline was set; zero when another is in force
+	wdl      time.Time       // the write deadline in force
+	ctx      context.Context // the context requests are worked on in
+	cancel   context.CancelCauseFunc
+	overrun  atomic.Bool // the work of a request outlasted the request timeout
+	workTime *time.Timer // cancels ctx when the work of a request overruns
+}
+
+// Buffer sizes of a served connection: the read buffer holds any request whole.
+const (
+	serverReadBuffer  = 2 << 10
+	serverWriteBuffer = 4 << 10
+)
+
+func (s *Server) serveConn(nc net.Conn) {
+	defer s.wg.Done()
+	defer s.untrack(nc)
+	defer nc.Close()
+	c := &serverConn{s: s, nc: nc,
+		br: bufio.NewReaderSize(nc, serverReadBuffer), bw: bufio.NewWriterSize(nc, serverWriteBuffer)}
+	c.newWorkContext()
+	defer func() {
+		c.workTime.Stop()
+		c.cancel(nil)
+	}()
+	if c.hello() {
+		c.serve()
 	}
-	body, err := readFrame(br, buf, maxRequestFrame)
+}
+
+// newWorkContext makes the context the connection's requests are worked on in, and the timer that
+// cancels it when a request's work outlasts the request timeout. One serves every request until an
+// overrun spends it.
+func (c *serverConn) newWorkContext() {
+	ctx, cancel := context.WithCancelCause(c.s.base)
+	c.ctx, c.cancel = ctx, cancel
+	c.overrun.Store(false)
+	timeout := c.s.opts.requestTimeout
+	c.workTime = time.AfterFunc(time.Hour, func() {
+		c.overrun.Store(true)
+		cancel(fmt.Errorf("%w: the request took longer than the request timeout (%v)", context.DeadlineExceeded, timeout))
+	})
+	c.workTime.Stop()
+}
+
+// hello reads the hello, which must arrive whole within one request timeout, and answers it.
+func (c *serverConn) hello() bool {
+	s := c.s
+	c.nc.SetDeadline(time.Now().Add(s.opts.requestTimeout))
+	if s.closing.Load() {
+		return false
+	}
+	body, err := readFrame(c.br, c.buf, maxRequestFrame)
 	if err != nil {
-		s.fail(c, bw, out, err)
-		return
+		c.fail(err)
+		return false
 	}
 	q, err := decodeRequest(body)
 	if err == nil && q.Op != opHello {
@@ -339,77 +389,141 @@ func (s *Server) serveConn(c net.Conn) {
 		err = fmt.Errorf("%w: wrong or missing token", ErrUnauthorized)
 	}
 	if err != nil {
-		s.fail(c, bw, out, err)
-		return
+		c.fail(err)
+		return false
 	}
-	if !s.greeted(c) {
-		return
+	if !s.greeted(c.nc) {
+		return false
 	}
-	if out, err = s.write(bw, out[:0], &response{}); err != nil {
-		return
-	}
+	return c.send(&response{}) == nil && c.flush() == nil
+}
 
+// serve answers requests until the connection ends. Answers are flushed when no further request is
+// buffered whole, so a client that pipelines gets them in one write.
+//
+// Deadlines are moved only when they must be, not at every request: the idle deadline when a
+// 64th of the idle timeout has passed since it was set (so a connection is closed after at least
+// the idle timeout without a request and at most a 64th more), the request deadline only when a
+// request has not arrived whole with its first bytes, and the write deadline when less than 63/64
+// of the request timeout is left (so an answer's write may block for at most the request timeout).
+func (c *serverConn) serve() {
+	s := c.s
 	for {
-		// Wait for the first byte of the next request, at most the idle timeout, then give the whole
-		// request one request timeout.
-		c.SetReadDeadline(time.Now().Add(s.opts.idleTimeout))
-		if s.closing.Load() {
-			return
+		if !c.frameBuffered() {
+			if c.flush() != nil {
+				return
+			}
+			now := time.Now()
+			if c.idleSet.IsZero() || now.Sub(c.idleSet) > s.opts.idleTimeout/64 {
+				c.nc.SetReadDeadline(now.Add(s.opts.idleTimeout + s.opts.idleTimeout/64))
+				c.idleSet = now
+			}
+			// Checked after the deadline is set: a shutdown that began since has set its own
+			// deadline in the past, or is seen here.
+			if s.closing.Load() {
+				return
+			}
+			if _, err := c.br.Peek(1); err != nil {
+				return
+			}
+			if !c.frameBuffered() {
+				c.nc.SetReadDeadline(time.Now().Add(s.opts.requestTimeout))
+				c.idleSet = time.Time{}
+			}
 		}
-		if _, err := br.Peek(1); err != nil {
-			return
-		}
-		deadline := time.Now().Add(s.opts.requestTimeout)
-		c.SetDeadline(deadline)
-		body, err := readFrame(br, buf, maxRequestFrame)
+		body, err := readFrame(c.br, c.buf, maxRequestFrame)
 		if err != nil {
-			s.fail(c, bw, out, err)
+			c.fail(err)
 			return
 		}
-		buf = body[:0]
+		c.buf = body[:0]
 		q, err := decodeRequest(body)
 		if err == nil && q.Op == opHello {
 			err = fmt.Errorf("%w: hello sent twice", ErrBadRequest)
 		}
 		if err != nil {
-			s.fail(c, bw, out, err)
+			c.fail(err)
 			return
 		}
-		ctx, cancel := context.WithDeadline(s.base, deadline)
-		r := s.answer(ctx, &q)
-		cancel()
-		c.SetWriteDeadline(time.Now().Add(s.opts.requestTimeout))
-		if out, err = s.write(bw, out[:0], r); err != nil {
-			if r.Lease != "" {
-				// The lease was made but its holder will never learn its id: give the seats back.
-				s.client.ReleaseLease(context.WithoutCancel(s.base), r.Lease)
-			}
+		c.workTime.Reset(s.opts.requestTimeout)
+		r := s.answer(c.ctx, &q)
+		c.workTime.Stop()
+		if c.send(r) != nil {
 			return
+		}
+		if c.overrun.Load() {
+			c.newWorkContext() // the old one is cancelled for good
 		}
 	}
+}
+
+// frameBuffered reports whether a whole request is in the read buffer.
+func (c *serverConn) frameBuffered() bool {
+	n := c.br.Buffered()
+	if n < frameHeader {
+		return false
+	}
+	hdr, _ := c.br.Peek(frameHeader)
+	return uint64(n) >= frameHeader+uint64(binary.BigEndian.Uint32(hdr))
+}
+
+// send puts an answer in the write buffer, with the write deadline in force ahead enough.
+func (c *serverConn) send(r *response) error {
+	s := c.s
+	if now := time.Now(); c.wdl.Sub(now) < s.opts.requestTimeout-s.opts.requestTimeout/64 {
+		c.wdl = now.Add(s.opts.requestTimeout)
+		c.nc.SetWriteDeadline(c.wdl)
+	}
+	c.enc.Reset()
+	err := appendFrameTo(&c.enc, r)
+	if err == nil && c.enc.Len()-frameHeader > maxResponseFrame {
+		c.enc.Reset()
+		err = appendFrameTo(&c.enc, errResponse(r.ID, fmt.Errorf("lmc: answer of %d bytes is over the limit", c.enc.Len())))
+	}
+	if r.Lease != "" {
+		c.unsent = append(c.unsent, r.Lease)
+	}
+	if err == nil {
+		_, err = c.bw.Write(c.enc.Bytes())
+	}
+	if err != nil {
+		c.lost()
+	}
+	return err
+}
+
+// flush writes the buffered answers.
+func (c *serverConn) flush() error {
+	if c.bw.Buffered() == 0 {
+		c.unsent = c.unsent[:0]
+		return nil
+	}
+	if err := c.bw.Flush(); err != nil {
+		c.lost()
+		return err
+	}
+	c.unsent = c.unsent[:0]
+	return nil
+}
+
+// lost releases the leases made for answers that will never be delivered whole: their holders
+// would never learn their ids.
+func (c *serverConn) lost() {
+	for _, id := range c.unsent {
+		c.s.client.ReleaseLease(context.WithoutCancel(c.s.base), id)
+	}
+	c.unsent = c.unsent[:0]
 }
 
 // fail answers a broken frame with an error (id 0) if the connection still takes writes.
-func (s *Server) fail(c net.Conn, bw *bufio.Writer, out []byte, err error) {
+func (c *serverConn) fail(err error) {
 	if errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, net.ErrClosed) {
+		c.flush()
 		return
 	}
-	c.SetWriteDeadline(time.Now().Add(s.opts.requestTimeout))
-	s.write(bw, out[:0], errResponse(0, err))
-}
-
-func (s *Server) write(bw *bufio.Writer, out []byte, r *response) ([]byte, error) {
-	out, err := appendFrame(out, r)
-	if err != nil {
-		return out, err
+	if c.send(errResponse(0, err)) == nil {
+		c.flush()
 	}
-	if len(out)-frameHeader > maxResponseFrame {
-		out, _ = appendFrame(out[:0], errResponse(r.ID, fmt.Errorf("lmc: answer of %d bytes is over the limit", len(out))))
-	}
-	if _, err := bw.Write(out); err != nil {
-		return out, err
-	}
-	return out, bw.Flush()
 }
 
 func (s *Server) tokenOK(tok []byte) bool {

@@ -477,11 +477,6 @@ func TestServerRestart(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	// The client sees the connection go.
-	c.mu.Lock()
-	s := c.sess
-	c.mu.Unlock()
-	<-s.done
 	if err := l.Renew(ctx); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("renew while the LMC is down: %v, want ErrUnavailable", err)
 	}
@@ -525,7 +520,7 @@ func (c *blockingClient) Checkout(ctx context.Context, app, part string, n int) 
 	case <-c.release:
 		return c.seatClient.Checkout(ctx, app, part, n)
 	case <-ctx.Done():
-		c.ctxErr <- ctx.Err()
+		c.ctxErr <- context.Cause(ctx)
 		return nil, ctx.Err()
 	}
 }
@@ -574,11 +569,16 @@ func TestServerShutdownGraceful(t *testing.T) {
 	if _, err := Dial(context.Background(), "unix", path); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("dial during shutdown: %v, want ErrUnavailable", err)
 	}
-	// The idle connection is closed (a request racing with the shutdown may still be answered).
-	idle.mu.Lock()
-	idleSess := idle.sess
-	idle.mu.Unlock()
-	<-idleSess.done
+	// The idle connection is closed (a request racing with the shutdown may still be answered);
+	// only the busy one is left.
+	eventually(t, "the idle connection is closed", func() bool {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return len(srv.conns) == 1
+	})
+	if _, err := idle.Count(context.Background(), "P"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("the idle connection after shutdown began: %v, want ErrUnavailable", err)
+	}
 	select {
 	case err := <-done:
 		t.Fatalf("ServeContext returned %v while a request was in flight", err)
@@ -661,7 +661,7 @@ func TestServerClose(t *testing.T) {
 }
 
 // TestServerRequestTimeoutBoundsWork: a request whose work outlasts the request timeout has its
-// context cancelled; the connection's other calls are unaffected.
+// context cancelled (the cause says why) and is answered with ErrUnavailable; the client goes on.
 func TestServerRequestTimeoutBoundsWork(t *testing.T) {
 	bc := newBlockingClient()
 	path, _, _ := serveBlocking(t, context.Background(), bc, WithRequestTimeout(50*time.Millisecond))
@@ -904,4 +904,78 @@ func TestNoOrphanLeases(t *testing.T) {
 			return made == 1 && inUse(bc)()
 		})
 	})
+}
+
+// TestConnReadingPassesOn: calls on one connection take turns reading it. When the call reading
+// gives up (its deadline passes while the LMC is busy), another call waiting on the same connection
+// still gets its answer, and the answer of the call given up on (a lease) is released.
+func TestConnReadingPassesOn(t *testing.T) {
+	bc := newBlockingClient()
+	path, _, _ := serveBlocking(t, context.Background(), bc)
+	c := dial(t, path)
+	short := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		_, err := c.Checkout(ctx, "A", "P", 2)
+		short <- err
+	}()
+	<-bc.entered // the server is working on the checkout; the count below queues behind it
+	long := make(chan error, 1)
+	go func() {
+		n, err := c.Count(context.Background(), "P")
+		if err == nil && n != 10 {
+			err = fmt.Errorf("count %d, want 10", n)
+		}
+		long <- err
+	}()
+	if err := <-short; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the short call: %v, want DeadlineExceeded", err)
+	}
+	close(bc.release)
+	if err := <-long; err != nil {
+		t.Fatalf("the call left waiting: %v", err)
+	}
+	eventually(t, "the given-up checkout's lease is released", func() bool {
+		bc.seats.mu.Lock()
+		made := bc.seats.seq
+		bc.seats.mu.Unlock()
+		return made == 1 && bc.seats.usage("P").InUse == 0
+	})
+}
+
+// TestConnNoticesRestartTCP: over TCP, where writing to a connection the peer closed still succeeds,
+// a Conn idle since the LMC restarted finds the connection closed before it sends, and the call
+// goes to the new LMC instead of failing.
+func TestConnNoticesRestartTCP(t *testing.T) {
+	tok := []byte("0123456789abcdef0123456789abcdef")
+	sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 3})
+	l, err := Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	first := NewServer(sc, WithServerToken(tok))
+	go first.Serve(l)
+	c, err := Dial(context.Background(), "tcp", addr, WithToken(tok), withIdleProbe(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if n, err := c.Count(context.Background(), "P"); err != nil || n != 3 {
+		t.Fatalf("Count = %d, %v", n, err)
+	}
+	if err := first.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot listen on %s again: %v", addr, err)
+	}
+	second := NewServer(sc, WithServerToken(tok))
+	go second.Serve(l2)
+	defer second.Close()
+	if n, err := c.Count(context.Background(), "P"); err != nil || n != 3 {
+		t.Fatalf("Count after the restart = %d, %v; want 3 from the new server", n, err)
+	}
 }

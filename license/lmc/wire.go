@@ -2,12 +2,14 @@ package lmc
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/fxamacker/cbor/v2"
 	"github.com/lmskit/lmskit/internal/cborx"
 )
 
@@ -170,6 +172,22 @@ func decodeTime(n int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n)
+}
+
+// bufferEncMode is the encoder of cborx, able to encode into a caller's buffer.
+var bufferEncMode = cborx.EncMode().(cbor.UserBufferEncMode)
+
+// appendFrameTo writes the frame holding v to buf, which it may grow; no allocation once buf is big
+// enough.
+func appendFrameTo(buf *bytes.Buffer, v any) error {
+	start := buf.Len()
+	buf.Write([]byte{0, 0, 0, 0})
+	if err := bufferEncMode.MarshalToBuffer(v, buf); err != nil {
+		buf.Truncate(start)
+		return fmt.Errorf("lmc: encoding a frame: %w", err)
+	}
+	binary.BigEndian.PutUint32(buf.Bytes()[start:], uint32(buf.Len()-start-frameHeader))
+	return nil
 }
 
 // appendFrame appends the frame holding v to b.
