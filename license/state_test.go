@@ -15,7 +15,7 @@ import (
 
 // goodDevice returns a store holding a device with a permanent file, a running demo file and a
 // running trial, the clock ten days in, and what that device grants.
-func goodDevice(t *testing.T) (*memState, *devClock, *Grant) {
+func goodDevice(t testing.TB) (*memState, *devClock, *Grant) {
 	t.Helper()
 	clock := newDevClock(devT0)
 	st := &memState{}
@@ -505,7 +505,7 @@ func TestDeviceSavesTheMark(t *testing.T) {
 // fuzzer reaches the record decoder behind the seal, and opens a device on them: it must never panic
 // or fail to open, every file it keeps must verify, and Tick must be able to save what it repaired.
 func FuzzDeviceState(f *testing.F) {
-	st, _, _ := goodDevice(&testing.T{})
+	st, _, _ := goodDevice(f)
 	sl, err := newSealer(devSecret, devHostA)
 	if err != nil {
 		f.Fatal(err)
