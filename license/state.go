@@ -80,8 +80,10 @@ const MaxStateSize = 8 << 20
 //     the marker. A firmware that must prevent them implements [State] with the marker in a store
 //     that a user cannot wipe or roll back (see [SplitState]).
 //
-// When dir is a file system root, which has no parent, the marker is kept inside dir and deleting
-// dir deletes it too.
+// The device needs write access to dir's parent as well as to dir: where it cannot write the
+// marker, the trial and installs still work but [Device.Tick] returns the error until it can. When
+// dir is a file system root, which has no parent, the marker is kept inside dir and deleting dir
+// deletes it too.
 func DirState(dir string) State { return newDirState(dir) }
 
 // DirStateMarker returns the path of the trial marker of DirState(dir): the file
