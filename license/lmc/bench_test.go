@@ -111,10 +111,11 @@ func BenchmarkSocketCheckoutRelease(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			ctx := context.Background()
+			app := fmt.Sprintf("app%d", i)
 			lat[i] = make([]time.Duration, 0, n)
 			for range n {
 				start := time.Now()
-				ls, err := c.Checkout(ctx, fmt.Sprintf("app%d", i), "USER", 1)
+				ls, err := c.Checkout(ctx, app, "USER", 1)
 				if err != nil {
 					b.Error(err)
 					return

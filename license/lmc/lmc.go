@@ -64,6 +64,7 @@ type LMC struct {
 type grant struct {
 	set         license.Set
 	until       time.Time    // when the snapshot next changes by itself; zero: never
+	timed       bool         // until is set: readers must look at the clock
 	hostChanged bool         // new checkouts refused
 	code        keycode.Code // the LMC code of the host as last seen
 	bound       keycode.Code // the LMC code the active files are bound to
@@ -161,7 +162,7 @@ func (l *LMC) Run(ctx context.Context) error {
 // current returns the grant, re-evaluating it first if a fixed-term file started or ended since it
 // was made. Only a grant with a fixed-term file in it pays for the clock read.
 func (l *LMC) current() *grant {
-	if g := l.g.Load(); g.until.IsZero() {
+	if g := l.g.Load(); !g.timed {
 		return g
 	}
 	return l.currentSlow()
@@ -184,17 +185,29 @@ func (l *LMC) currentSlow() *grant {
 
 // Has implements [Client]. It never fails; a fixed-term file counts until the moment it ends.
 func (l *LMC) Has(_ context.Context, part string) (bool, error) {
-	return l.current().set.Has(part), nil
+	g := l.g.Load()
+	if g.timed {
+		g = l.currentSlow()
+	}
+	return g.set.Has(part), nil
 }
 
 // Count implements [Client]. It never fails; a fixed-term file counts until the moment it ends.
 func (l *LMC) Count(_ context.Context, part string) (int, error) {
-	return l.current().set.Count(part), nil
+	g := l.g.Load()
+	if g.timed {
+		g = l.currentSlow()
+	}
+	return g.set.Count(part), nil
 }
 
 // Version implements [Client]. It never fails; a fixed-term file counts until the moment it ends.
 func (l *LMC) Version(_ context.Context, part string) (int, error) {
-	return l.current().set.Version(part), nil
+	g := l.g.Load()
+	if g.timed {
+		g = l.currentSlow()
+	}
+	return g.set.Version(part), nil
 }
 
 // Checkout implements [Client]. It refuses with [ErrHostChanged] while the host reports another code

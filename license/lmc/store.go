@@ -256,7 +256,7 @@ func (l *LMC) rebuildLocked(now time.Time, why string) error {
 	// The seat book takes the new counts first, so a checkout that already sees the new grant is
 	// counted against them.
 	l.seats.setLimits(limitsOf(set), why)
-	l.g.Store(&grant{set: set, until: until, hostChanged: changed, code: cur, bound: bound, active: active})
+	l.g.Store(&grant{set: set, until: until, timed: !until.IsZero(), hostChanged: changed, code: cur, bound: bound, active: active})
 	if bound != l.bound {
 		l.bound = bound
 		return l.saveHostLocked()
