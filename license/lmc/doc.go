@@ -51,18 +51,22 @@
 // When a file is removed or a fixed-term file ends, the newest leases beyond the new count are
 // revoked and their holders learn it from [Lease.Renew] ([ErrLeaseRevoked]); after an LMC restart a
 // renewal says [ErrLeaseLost] and the application checks out again. The seats out never exceed the
-// licensed count, whatever the interleaving. [Client.Usage] says who holds what.
+// licensed count, whatever the interleaving. [Client.Usage] says who holds what. A checkout whose
+// answer no one receives (the caller gave up, or the server could not write the answer) is released
+// at once rather than left to its TTL.
 //
 // # Wire protocol
 //
 // Frames of a 4-byte big-endian length and a CBOR map with small integer keys (core deterministic
 // encoding; strict decoding: no duplicate or unknown keys, no indefinite lengths). The client's first
 // frame is a hello with the protocol version and, if required, the token; then requests carry an id
-// and many may be in flight on one connection. Requests are at most 1 KiB. The server reads each
-// connection in its own goroutine, waits for a request at most the idle timeout ([WithIdleTimeout]),
-// and gives each request the request timeout ([WithRequestTimeout]) to arrive whole, to be worked on
-// and for its answer to be written; a slow or hostile client loses only its own connection. Errors cross the socket as codes that map back to
-// the sentinels of this package.
+// and many may be in flight on one connection, whose callers take turns reading the answers.
+// Requests are at most 1 KiB. The server reads each connection in its own goroutine, waits for a
+// request at most the idle timeout ([WithIdleTimeout]), and gives each request the request timeout
+// ([WithRequestTimeout]) to arrive whole, to be worked on and for its answer to be written; a slow
+// or hostile client loses only its own connection, and one that connects and says nothing gives its
+// place up when the server is full. Errors cross the socket as codes that map back to the sentinels
+// of this package.
 //
 // # Security
 //
@@ -81,11 +85,11 @@
 //
 // # Performance
 //
-// Measured with go test -bench . -benchtime=1s on a shared 2-core AMD EPYC under heavy load from
-// other jobs (load average above 10), so the floors are given beside each figure from the same run:
-// Has takes about 12 ns and no allocation, the same as its floor (an atomic pointer load plus a
-// lookup in a 50-part map); an in-process checkout and release takes about 1.9 µs (about 500,000
-// pairs per second on 2 cores); over a unix socket 8 clients on their own connections complete 13,000
-// to 14,500 checkout+release pairs per second (26,000 to 29,000 round trips), beside a bare 40-byte
-// echo over the same kind of socket at 18,000 to 29,000 pairs per second.
+// Measured with go test -bench on a shared 2-core AMD EPYC with other jobs running, each beside its
+// floor from the same run (BENCHMARKS.md has the commands and the runs): Has takes 13 to 15 ns and no
+// allocation, about its floor (an atomic pointer load and a lookup in a 50-part map); an in-process
+// checkout and release takes about 1 µs (about 960,000 pairs per second on 2 cores); over a unix
+// socket, 8 applications on their own connections complete 27,000 to 30,000 checkout+release pairs
+// per second, that is 55,000 to 61,000 round trips, p99 4.2 to 4.3 ms per pair, beside a bare
+// 40-byte echo on the same kind of socket at 39,000 to 43,500 pairs per second (p99 4.1 ms).
 package lmc

@@ -129,3 +129,78 @@ func ExampleDial() {
 	// release: <nil>
 	// server: <nil>
 }
+
+// Serve answers until Shutdown, which lets the requests in progress finish; Serve then returns an
+// error matching ErrClosed. ServeContext does the same when its context is cancelled.
+func ExampleServer_Shutdown() {
+	ctx := context.Background()
+	vendor, kr := exampleVendor()
+	dir, _ := os.MkdirTemp("", "lmc-example")
+	defer os.RemoveAll(dir)
+	pbx := keycode.MustParse(keycode.SV8500, "22CC538207AFD058020640CD57xO")
+	l, _ := lmc.Open(ctx, lmc.Config{Dir: dir, Source: lmc.StaticSource(pbx), Keyring: kr, Clock: exampleClock})
+	l.Install(exampleFile(vendor, l.Code()))
+
+	ln, err := lmc.Listen("unix", filepath.Join(dir, "lmc.sock"))
+	if err != nil {
+		panic(err)
+	}
+	srv := lmc.NewServer(l, lmc.WithRequestTimeout(2*time.Second))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	app, err := lmc.Dial(ctx, "unix", filepath.Join(dir, "lmc.sock"))
+	if err != nil {
+		panic(err)
+	}
+	defer app.Close()
+	n, _ := app.Count(ctx, "USER")
+	fmt.Println("USER seats:", n)
+
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	fmt.Println("shutdown:", srv.Shutdown(sctx))
+	fmt.Println("Serve returned ErrClosed:", errors.Is(<-served, lmc.ErrClosed))
+	// Output:
+	// USER seats: 5
+	// shutdown: <nil>
+	// Serve returned ErrClosed: true
+}
+
+// movingSource is a Source whose code the example changes, as a PBX's does when its CPU is replaced.
+type movingSource struct{ code keycode.Code }
+
+// HostCode implements lmc.Source.
+func (s *movingSource) HostCode(context.Context) (keycode.Code, error) { return s.code, nil }
+
+// When the PBX reports another key code than the files are bound to, the LMC keeps answering feature
+// checks from the files it has but refuses new checkouts until files for the new code are installed.
+func Example_hostChanged() {
+	ctx := context.Background()
+	vendor, kr := exampleVendor()
+	dir, _ := os.MkdirTemp("", "lmc-example")
+	defer os.RemoveAll(dir)
+	src := &movingSource{code: keycode.MustParse(keycode.SV8500, "22CC538207AFD058020640CD57xO")}
+	l, _ := lmc.Open(ctx, lmc.Config{Dir: dir, Source: src, Keyring: kr, Clock: exampleClock})
+	l.Install(exampleFile(vendor, l.Code()))
+
+	src.code = keycode.MustParse(keycode.SV8500, "22E76E11299790CBCA0724859BI4") // the new CPU
+	l.Refresh(ctx)
+	st, _ := l.Status(ctx)
+	fmt.Println("host changed:", st.HostChanged, "- files bound to", st.Bound)
+	has, _ := l.Has(ctx, "390908")
+	fmt.Println("MA4000 still licensed:", has)
+	_, err := l.Checkout(ctx, "BCT", "USER", 1)
+	fmt.Println("checkout refused:", errors.Is(err, lmc.ErrHostChanged))
+
+	if _, err := l.Install(exampleFile(vendor, l.Code())); err != nil { // issued for the new code
+		panic(err)
+	}
+	_, err = l.Checkout(ctx, "BCT", "USER", 1)
+	fmt.Println("after installing files for", l.Code(), "checkout:", err)
+	// Output:
+	// host changed: true - files bound to LM22CC538207AFD058020640CD57xO
+	// MA4000 still licensed: true
+	// checkout refused: true
+	// after installing files for LM22E76E11299790CBCA0724859BI4 checkout: <nil>
+}
