@@ -101,8 +101,9 @@ type DeviceConfig struct {
 // system and code, so an edited, truncated or transplanted record fails to open; the marker keeps
 // the generation of the state saved with it, and is saved on every install and remove, so an older
 // copy of the state put back is recognised and can never bring back a removed file. A state the
-// device cannot trust is reported and replaced by what it can: the marker's trial start and clock
-// floor, no files. Writes go through State.Save, which [DirState] makes atomic; a failed save
+// device cannot trust is reported and replaced by what it can: the marker's trial start, no files,
+// and device time at the marker's clock floor plus the day by which the floor may lag (so wiping
+// the state never gains time; see [DirState]). Writes go through State.Save, which [DirState] makes atomic; a failed save
 // changes nothing in memory.
 //
 // Hardware replacement ("License Transfer in case of Hardware Replacement"): a new CPU has a new
@@ -248,7 +249,7 @@ func (d *Device) load() ([]Change, error) {
 		if sErr != nil {
 			what = detail(sErr)
 		}
-		problems = append(problems, what+"; installed files dropped, trial and clock floor restored from the trial marker")
+		problems = append(problems, what+"; installed files dropped, trial restored from the trial marker, device time moved to its clock floor plus the day it may lag by")
 	case sMissing && mMissing:
 		// A new device (or one whose whole state was deleted: indistinguishable).
 	default:
@@ -296,8 +297,17 @@ func (d *Device) load() ([]Change, error) {
 			d.gen = mr.Gen
 		}
 		d.markerFloor = fromNanos(mr.Floor)
-		if d.markerFloor.After(d.ck.hw) {
-			d.ck.hw = d.markerFloor
+		floor := d.markerFloor
+		if st == nil {
+			// The marker's floor can be up to a marker interval (plus a state interval) behind the
+			// highest time the device saw. Without the state to say how much, assume all of it:
+			// otherwise wiping the state and setting the clock back to the floor, again and again,
+			// would hold device time still. A clock that reads below this is a rollback until it
+			// passes it, at most a day later.
+			floor = floor.Add(markerInterval + persistInterval(d.ck.tol))
+		}
+		if floor.After(d.ck.hw) {
+			d.ck.hw = floor
 		}
 		if ts := fromNanos(mr.TrialStart); !ts.IsZero() && (d.trialStart.IsZero() || ts.Before(d.trialStart)) {
 			d.trialStart = ts

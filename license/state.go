@@ -66,9 +66,12 @@ const MaxStateSize = 8 << 20
 // What deleting or replacing files can and cannot do, with the trial and the clock:
 //   - Deleting, editing or truncating device.state, deleting the whole of dir, or putting back an
 //     older copy of device.state, loses the installed files (they must be installed again, which
-//     re-checks them against the clock) but restarts nothing: the trial start and the clock floor
-//     come back from the marker, and the event is reported. An older copy is recognised by a
-//     generation counter the marker keeps.
+//     re-checks them against the clock) but restarts nothing: the trial start comes back from the
+//     marker, and the event is reported. Device time moves on to the marker's clock floor plus the
+//     day (and one save interval) by which the floor may lag, the most that can have passed
+//     unrecorded, so the trial and fixed-term files wait, as after a rollback, until the clock
+//     reaches it: at most a day for an honest wipe, and wiping again and again only moves device
+//     time further on. An older copy is recognised by a generation counter the marker keeps.
 //   - Deleting or editing the marker alone changes nothing: the device rewrites it from
 //     device.state and reports it.
 //   - Editing both, or leaving one edited and the other deleted, is reported and treated as a

@@ -584,3 +584,75 @@ func TestOlderMarkerRewritten(t *testing.T) {
 		})
 	}
 }
+
+// TestRepeatedStateWipeDoesNotStretchTheTrial: the trial marker's clock floor is written at most
+// once a day, so a state restored from the marker alone cannot know how much of the day since
+// passed. A user who wipes the state every 23 hours and sets the clock back must not hold device
+// time still: the trial grants no more than its 60 days of real time, whether the clock is set back
+// to where the last wipe left it (a rollback) or just within the tolerance of what the device then
+// shows. A single honest wipe suspends the trial for at most a day and does not shorten it.
+func TestRepeatedStateWipeDoesNotStretchTheTrial(t *testing.T) {
+	tests := []struct {
+		name    string
+		setBack func(r *devRig, cycleStart time.Time) time.Time
+	}{
+		{"back to the cycle start", func(r *devRig, cycleStart time.Time) time.Time { return cycleStart }},
+		{"just within the tolerance", func(r *devRig, cycleStart time.Time) time.Time {
+			return r.dev.Grant().At().Add(-DefaultRollbackTolerance)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &memState{}
+			clock := newDevClock(devT0)
+			r := newRig(t, st, clock)
+			if err := r.dev.StartTrial(); err != nil {
+				t.Fatal(err)
+			}
+			var granted time.Duration
+			cycleStart := devT0
+			for real := devT0; real.Before(devT0.Add(70 * day)); {
+				for range 23 {
+					clock.Add(time.Hour)
+					real = real.Add(time.Hour)
+					r.dev.Tick()
+					if r.dev.Grant().Mode() == ModeTrial {
+						granted += time.Hour
+					}
+				}
+				st.mu.Lock()
+				st.state = nil // wiped
+				st.mu.Unlock()
+				r.reopen()
+				clock.Set(tt.setBack(r, cycleStart))
+				cycleStart = clock.Now()
+				r.tick()
+			}
+			if granted > 60*day {
+				t.Errorf("the trial granted %v of real time by wiping the state daily; want at most 60 days", granted)
+			}
+		})
+	}
+	t.Run("one honest wipe", func(t *testing.T) {
+		st := &memState{}
+		clock := newDevClock(devT0)
+		r := newRig(t, st, clock)
+		if err := r.dev.StartTrial(); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(devT0.Add(10*day + 7*time.Hour))
+		r.tick()
+		st.state = nil
+		r.reopen()
+		var modes []string
+		for _, at := range []time.Duration{10*day + 7*time.Hour, 11*day + 7*time.Hour + 10*time.Minute, 59 * day, 60 * day} {
+			clock.Set(devT0.Add(at))
+			r.tick()
+			modes = append(modes, r.dev.Grant().Mode().String())
+		}
+		want := []string{"unlicensed", "trial", "trial", "unlicensed"}
+		if diff := cmp.Diff(want, modes); diff != "" {
+			t.Errorf("modes just after the wipe, a day and ten minutes later, at day 59 and at day 60 (-want +got):\n%s", diff)
+		}
+	})
+}
