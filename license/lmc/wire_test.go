@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"io"
+	"net"
 	"testing"
 	"time"
 
@@ -192,5 +194,42 @@ func FuzzDecodeResponse(f *testing.F) {
 		_ = r.err()
 		_ = r.Usage.usage()
 		_ = r.Status.status()
+	})
+}
+
+// FuzzServerConn feeds a served connection arbitrary bytes after a good hello (or instead of one):
+// the server never panics, never stalls (the pipe's end is closed after the input), and the seat
+// book's invariant holds after whatever the bytes asked for.
+func FuzzServerConn(f *testing.F) {
+	hello := mustFrame(f, &request{Op: opHello, N: protocolVersion})
+	for _, q := range goodRequests {
+		if q.Op != opHello {
+			f.Add(append(bytes.Clone(hello), mustFrame(f, &q)...))
+		}
+	}
+	f.Add(append(bytes.Clone(hello), mustFrame(f, &request{ID: 1, Op: opCheckout, App: "A", Part: "P", N: 3})...))
+	f.Add(append(bytes.Clone(hello), 0, 0, 0, 9, 0xa1))
+	f.Add([]byte{0, 0, 0, 1, 0xa0})
+	f.Add(append(bytes.Clone(hello), hello...))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		sc := newSeatClient(newFakeClock(t0).Now, map[string]int{"P": 3, "BE114234": 4})
+		srv := NewServer(sc, WithRequestTimeout(time.Second))
+		a, b := net.Pipe()
+		if !srv.track(a) {
+			t.Fatal("server refused the connection")
+		}
+		go srv.serveConn(a)
+		drained := make(chan struct{})
+		go func() {
+			io.Copy(io.Discard, b)
+			close(drained)
+		}()
+		b.Write(in)
+		b.Close()
+		srv.wg.Wait()
+		<-drained
+		if err := sc.seats.checkInvariant(); err != nil {
+			t.Fatal(err)
+		}
 	})
 }
