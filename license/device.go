@@ -92,9 +92,12 @@ type DeviceConfig struct {
 // fixed-term file or starting the trial is refused. When the clock is corrected they grant again
 // for what is left of their term, measured by the mark, which moved on while the clock was wrong
 // only when the clock passed it. Setbacks within the tolerance add up (see the high-water rule in
-// device_clock.go): repeating them gains at most 1/64 of the time that passes. The mark is saved at
-// least every RollbackTolerance/2 of progress (between one minute and one hour), so a restart
-// loses at most that much of it.
+// device_clock.go): repeating them gains at most 1/64 of the time that passes. The mark is saved
+// every RollbackTolerance/2 of progress (between one minute and one hour), and a restart resumes
+// device time that interval ahead of the last saved reading, the most it can have reached: so
+// restarting just before each save with the clock set back cannot hold device time still, while a
+// restart with the clock right only makes device time wait for the clock for at most that
+// interval (restarts in a row do not add up).
 //
 // State: see [State] and [DirState]. The state record and the trial marker are sealed with
 // XChaCha20-Poly1305 under a key derived with HKDF-SHA256 from DeviceConfig.Secret and the host's
@@ -134,6 +137,7 @@ type Device struct {
 	trialVoid   bool
 	gen         uint64    // generation of the last state saved
 	savedHW     time.Time // high-water mark in the last state saved
+	savedSeen   time.Time // highest reading in the last state saved
 	markerFloor time.Time // floor in the last marker saved
 	stateDirty  bool      // the state must be saved at the next chance
 	markerDirty bool      // the marker must be saved at the next chance
@@ -272,8 +276,19 @@ func (d *Device) load() ([]Change, error) {
 	var changes []Change
 	if st != nil {
 		d.gen = st.Gen
-		d.ck.hw = fromNanos(st.HighWater)
-		d.savedHW = d.ck.hw
+		// Device time may have moved on by up to a save interval since the state was saved (the
+		// state is saved when it has): resume at the most it can have reached, so that restarting
+		// just before each save, with the clock set back, cannot hold device time still. The
+		// highest reading stays as saved, so a clock that is right is not behind, and restarting
+		// again and again does not add up.
+		d.savedHW, d.savedSeen = fromNanos(st.HighWater), fromNanos(st.Seen)
+		if st.Seen == 0 {
+			d.savedSeen = d.savedHW
+		}
+		d.ck.hw, d.ck.seen = d.savedHW, d.savedSeen
+		if lease := d.savedSeen.Add(persistInterval(d.ck.tol)); lease.After(d.ck.hw) {
+			d.ck.hw = lease
+		}
 		d.trialStart = fromNanos(st.TrialStart)
 		d.trialVoid = d.trialVoid || st.TrialVoid
 		for _, signed := range st.Files {
@@ -308,6 +323,9 @@ func (d *Device) load() ([]Change, error) {
 		}
 		if floor.After(d.ck.hw) {
 			d.ck.hw = floor
+		}
+		if d.markerFloor.After(d.ck.seen) {
+			d.ck.seen = d.markerFloor
 		}
 		if ts := fromNanos(mr.TrialStart); !ts.IsZero() && (d.trialStart.IsZero() || ts.Before(d.trialStart)) {
 			d.trialStart = ts
@@ -390,7 +408,7 @@ func (d *Device) Install(signed []byte) error {
 		}
 	}
 	if rolled && f.Term.FixedTerm() {
-		return fmt.Errorf("%w: cannot install %s file %q until the clock is corrected (it reads %s, the device has seen %s)",
+		return fmt.Errorf("%w: cannot install %s file %q until the clock is corrected (it reads %s, device time is %s)",
 			ErrRollback, f.Term, f.Serial, now.Format(time.RFC3339), eff.Format(time.RFC3339))
 	}
 	in := &installed{signed: bytes.Clone(signed), file: f}
@@ -496,6 +514,7 @@ func (d *Device) record(files []*installed, trialStart time.Time) *stateRecord {
 	r := &stateRecord{
 		Gen:        d.gen + 1,
 		HighWater:  nanos(d.ck.hw),
+		Seen:       nanos(d.ck.seen),
 		TrialStart: nanos(trialStart),
 		TrialVoid:  d.trialVoid,
 	}
@@ -520,16 +539,17 @@ func (d *Device) saveState(files []*installed, trialStart time.Time) error {
 		return fmt.Errorf("license: saving device state: %w", err)
 	}
 	d.gen = r.Gen
-	d.savedHW = d.ck.hw
+	d.savedHW, d.savedSeen = d.ck.hw, d.ck.seen
 	d.stateDirty = false
 	return nil
 }
 
-// saveMarker seals and saves the trial marker with the generation and mark of the last saved state.
+// saveMarker seals and saves the trial marker with the generation and the highest reading of the
+// last saved state.
 func (d *Device) saveMarker() error {
 	r := &markerRecord{
 		Gen:        d.gen,
-		Floor:      nanos(d.savedHW),
+		Floor:      nanos(d.savedSeen),
 		TrialStart: nanos(d.trialStart),
 		TrialVoid:  d.trialVoid,
 	}
@@ -540,7 +560,7 @@ func (d *Device) saveMarker() error {
 	if err := d.state.SaveMarker(b); err != nil {
 		return fmt.Errorf("license: saving trial marker: %w", err)
 	}
-	d.markerFloor = d.savedHW
+	d.markerFloor = d.savedSeen
 	d.markerDirty = false
 	return nil
 }
@@ -548,12 +568,19 @@ func (d *Device) saveMarker() error {
 // flush saves the state when it is dirty or the mark has moved on by the persist interval, then the
 // marker when it is dirty or its floor is a day behind.
 func (d *Device) flush() error {
-	if d.stateDirty || d.ck.hw.Sub(d.savedHW) >= persistInterval(d.ck.tol) {
+	// A restart resumes device time at max(savedHW, savedSeen + interval): save before device time
+	// can pass that, and only when there is a new reading to save (right after a restart device
+	// time may stand at that bound while the clock catches up with it).
+	lease := d.savedSeen.Add(persistInterval(d.ck.tol))
+	if d.savedHW.After(lease) {
+		lease = d.savedHW
+	}
+	if d.stateDirty || !d.ck.hw.Before(lease) && d.ck.seen.After(d.savedSeen) {
 		if err := d.saveState(d.files, d.trialStart); err != nil {
 			return err
 		}
 	}
-	if d.markerDirty || d.savedHW.Sub(d.markerFloor) >= markerInterval {
+	if d.markerDirty || d.savedSeen.Sub(d.markerFloor) >= markerInterval {
 		if err := d.saveMarker(); err != nil {
 			return err
 		}
@@ -569,7 +596,7 @@ func (d *Device) evaluate(now time.Time, initial bool) []Change {
 	var changes []Change
 	if rolled && (initial || !d.rollback) {
 		changes = append(changes, Change{Reason: ReasonRollback, At: now,
-			Err: fmt.Errorf("%w: the clock reads %s, %s below the highest time seen (%s); tolerance %s",
+			Err: fmt.Errorf("%w: the clock reads %s, %s below device time (%s); tolerance %s",
 				ErrRollback, now.Format(time.RFC3339), eff.Sub(now).Round(time.Second), eff.Format(time.RFC3339), d.ck.tol)})
 	} else if !rolled && d.rollback && !initial {
 		changes = append(changes, Change{Reason: ReasonClockRestored, At: now})

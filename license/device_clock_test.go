@@ -189,3 +189,69 @@ func TestDeviceStartTrialDuringRollback(t *testing.T) {
 		t.Error("a refused StartTrial changed the grant")
 	}
 }
+
+// TestRestartsBeforeTheSaveGainNothing: the highest time seen is saved every RollbackTolerance/2 of
+// progress, so a restart could forget up to that much. Restarting every four minutes and setting the
+// clock back four minutes (within the tolerance) must not hold device time still: after a restart
+// device time resumes where it can have got to at most (the saved mark plus the save interval).
+// Honest restarts in a row, with the clock right, cost nothing and are never taken for a rollback.
+func TestRestartsBeforeTheSaveGainNothing(t *testing.T) {
+	// Whatever the clock reads, device time must keep up with real time (less 1/64 and the
+	// tolerance) whenever the grant is not suspended for a rollback.
+	attacks := []struct {
+		name     string
+		afterRun func(r *devRig, clock *devClock) // after four minutes, before the restart
+		afterOn  func(r *devRig, clock *devClock) // after the restart
+	}{
+		{"back four minutes", func(r *devRig, c *devClock) { c.Add(-4 * time.Minute) }, func(*devRig, *devClock) {}},
+		{"just within the tolerance", func(*devRig, *devClock) {}, func(r *devRig, c *devClock) {
+			c.Set(r.dev.Grant().At().Add(-DefaultRollbackTolerance))
+		}},
+	}
+	for _, tt := range attacks {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newDevClock(devT0)
+			r := newRig(t, &memState{}, clock)
+			if err := r.dev.StartTrial(); err != nil {
+				t.Fatal(err)
+			}
+			var real time.Duration
+			for real < 2*day {
+				for range 4 {
+					clock.Add(time.Minute)
+					real += time.Minute
+					r.dev.Tick()
+					g := r.dev.Grant()
+					if low := devT0.Add(real - real/64 - DefaultRollbackTolerance); !g.Rollback() && g.At().Before(low) {
+						t.Fatalf("after %v of restarts every four minutes device time is %v and not suspended; want at least %v",
+							real, g.At().Sub(devT0), low.Sub(devT0))
+					}
+				}
+				tt.afterRun(r, clock)
+				r.reopen()
+				tt.afterOn(r, clock)
+			}
+		})
+	}
+	t.Run("honest", func(t *testing.T) {
+		clock := newDevClock(devT0)
+		r := newRig(t, &memState{}, clock)
+		if err := r.dev.StartTrial(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 200 {
+			clock.Add(time.Duration(i%7) * time.Minute)
+			r.reopen()
+			r.tick()
+			if g := r.dev.Grant(); g.Rollback() || g.Mode() != ModeTrial || g.At().After(clock.Now().Add(persistInterval(DefaultRollbackTolerance))) {
+				t.Fatalf("restart %d at %v: %v, device time %v", i, clock.Now().Sub(devT0), g, g.At().Sub(devT0))
+			}
+			if diff := cmp.Diff([]string(nil), r.take()); diff != "" {
+				t.Fatalf("restart %d: changes (-want +got):\n%s", i, diff)
+			}
+		}
+		if end := r.dev.Grant().TrialEnd(); !end.Equal(devT0.Add(60 * day)) {
+			t.Errorf("trial end %v, want %v", end, devT0.Add(60*day))
+		}
+	})
+}

@@ -178,6 +178,7 @@ type stateRecord struct {
 	TrialStart int64    `cbor:"3,keyasint,omitempty"` // trial start, Unix nanoseconds; 0: not started
 	TrialVoid  bool     `cbor:"4,keyasint,omitempty"` // the trial counts as used up (state was lost)
 	Files      [][]byte `cbor:"5,keyasint,omitempty"` // installed signed files, in install order
+	Seen       int64    `cbor:"6,keyasint,omitempty"` // highest clock reading seen, Unix ns; 0: HighWater
 }
 
 // markerRecord is the plaintext of the sealed trial marker.
@@ -242,7 +243,7 @@ func (s *sealer) openState(b []byte) (*stateRecord, error) {
 	if r.V != recordVersion {
 		return nil, &stateError{what: "device state", err: fmt.Errorf("record version %d", r.V)}
 	}
-	if r.HighWater < 0 || r.TrialStart < 0 || len(r.Files) > MaxInstalledFiles {
+	if r.HighWater < 0 || r.TrialStart < 0 || r.Seen < 0 || r.Seen > r.HighWater || len(r.Files) > MaxInstalledFiles {
 		return nil, &stateError{what: "device state", err: errors.New("values out of range")}
 	}
 	return &r, nil

@@ -34,13 +34,16 @@ func (d *Device) StartTrial() error {
 		}
 		return fmt.Errorf("%w: it ran from %s to %s", ErrTrialUsed, d.trialStart.Format(time.RFC3339), end.Format(time.RFC3339))
 	case rolled:
-		return fmt.Errorf("%w: cannot start the trial until the clock is corrected (it reads %s, the device has seen %s)",
+		return fmt.Errorf("%w: cannot start the trial until the clock is corrected (it reads %s, device time is %s)",
 			ErrRollback, now.Format(time.RFC3339), eff.Format(time.RFC3339))
 	}
-	if err := d.saveState(d.files, eff); err != nil {
+	// The trial starts at the highest clock reading, which device time can be ahead of for a few
+	// minutes after a restart (see clockState): the trial then still lasts its full length.
+	start := d.ck.seen
+	if err := d.saveState(d.files, start); err != nil {
 		return fmt.Errorf("license: start trial: %w", err)
 	}
-	d.trialStart = eff
+	d.trialStart = start
 	d.markerDirty = true
 	d.flush()
 	changes := []Change{{Reason: ReasonTrialStarted, At: now}}
