@@ -61,7 +61,9 @@ type DeviceConfig struct {
 	// days); negative is refused.
 	TrialLength time.Duration
 	// RollbackTolerance is how far the clock may read below the highest time seen before it counts
-	// as set back. Zero means DefaultRollbackTolerance (10 minutes); negative is refused.
+	// as set back. Zero means DefaultRollbackTolerance (10 minutes); negative is refused. Below one
+	// minute, a restart can suspend the trial and fixed-term files for up to a minute (device time
+	// resumes up to a minute ahead of the clock; see Device).
 	RollbackTolerance time.Duration
 	// OnChange, when not nil, is called for every change of the grant, in order, before the call
 	// that caused it returns (for changes seen at start-up, before OpenDevice returns). It runs
