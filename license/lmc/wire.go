@@ -180,6 +180,9 @@ var bufferEncMode = cborx.EncMode().(cbor.UserBufferEncMode)
 // appendFrameTo writes the frame holding v to buf, which it may grow; no allocation once buf is big
 // enough.
 func appendFrameTo(buf *bytes.Buffer, v any) error {
+	if fastFrame(buf, v) {
+		return nil
+	}
 	start := buf.Len()
 	buf.Write([]byte{0, 0, 0, 0})
 	if err := bufferEncMode.MarshalToBuffer(v, buf); err != nil {
@@ -227,9 +230,11 @@ func readFrame(r *bufio.Reader, buf []byte, max int) ([]byte, error) {
 // belongs, and no field the operation does not use. The error matches ErrBadRequest; the server
 // answers it and closes the connection. The values of the fields are checked by checkArgs.
 func decodeRequest(body []byte) (request, error) {
-	var q request
-	if err := reqDecMode.Unmarshal(body, &q); err != nil {
-		return request{}, fmt.Errorf("%w: frame does not decode: %v", ErrBadRequest, err)
+	q, ok := decodeRequestFast(body)
+	if !ok {
+		if err := reqDecMode.Unmarshal(body, &q); err != nil {
+			return request{}, fmt.Errorf("%w: frame does not decode: %v", ErrBadRequest, err)
+		}
 	}
 	if err := q.check(); err != nil {
 		return request{}, err
@@ -318,6 +323,9 @@ func (q *request) checkArgs() error {
 
 // decodeResponse decodes one response body. It is the client's decoder of what the server sends.
 func decodeResponse(body []byte) (response, error) {
+	if r, ok := decodeResponseFast(body); ok {
+		return r, nil
+	}
 	var r response
 	if err := respDecMode.Unmarshal(body, &r); err != nil {
 		return response{}, fmt.Errorf("%w: response does not decode: %v", ErrUnavailable, err)
