@@ -86,10 +86,11 @@
 // # Performance
 //
 // Measured with go test -bench on a shared 2-core AMD EPYC with other jobs running, each beside its
-// floor from the same run (BENCHMARKS.md has the commands and the runs): Has takes 13 to 15 ns and no
-// allocation, about its floor (an atomic pointer load and a lookup in a 50-part map); an in-process
-// checkout and release takes about 1 µs (about 960,000 pairs per second on 2 cores); over a unix
-// socket, 8 applications on their own connections complete 27,000 to 30,000 checkout+release pairs
-// per second, that is 55,000 to 61,000 round trips, p99 4.2 to 4.3 ms per pair, beside a bare
-// 40-byte echo on the same kind of socket at 39,000 to 43,500 pairs per second (p99 4.1 ms).
+// floor from the same runs (BENCHMARKS.md has the commands and the runs): Has takes 12 to 16 ns and
+// no allocation, about its floor (an atomic pointer load and a lookup in a 50-part map); an
+// in-process checkout and release takes about 0.9 µs (over a million pairs per second on 2 cores);
+// over a unix socket, 8 applications on their own connections complete 31,500 to 36,800
+// checkout+release pairs per second, that is 63,000 to 73,500 round trips, p99 4.1 to 4.3 ms per
+// pair, beside a bare 40-byte echo on the same kind of socket at 33,000 to 52,600 pairs per second
+// (p99 3.9 to 4.2 ms).
 package lmc
