@@ -60,7 +60,8 @@ const MaxStateSize = 8 << 20
 // trial marker beside dir, in the directory that holds it, at [DirStateMarker](dir) (for
 // /data/license that is /data/.license.trial.marker). Both are written with atomic replacement
 // (temporary file, fsync, rename, fsync of the directory) and permission 0600; dir is created (0700)
-// on the first save. The marker is outside dir so that wiping the license directory, the usual
+// on the first save; a relative dir is made absolute when DirState is called. The marker is outside
+// dir so that wiping the license directory, the usual
 // "reset the licenses" of a maintenance shell, does not restart the trial.
 //
 // What deleting or replacing files can and cannot do, with the trial and the clock:
@@ -127,6 +128,11 @@ type dirState struct {
 }
 
 func newDirState(dir string) *dirState {
+	// Both paths are fixed now, so that a later change of working directory cannot separate the
+	// state from its marker.
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	return &dirState{dir: dir, marker: DirStateMarker(dir)}
 }
 

@@ -656,3 +656,23 @@ func TestRepeatedStateWipeDoesNotStretchTheTrial(t *testing.T) {
 		}
 	})
 }
+
+// TestDirStateRelative: a relative directory is fixed when DirState is called, so changing the
+// working directory later does not separate the state from its marker.
+func TestDirStateRelative(t *testing.T) {
+	base := t.TempDir()
+	t.Chdir(base)
+	st := DirState("lic")
+	t.Chdir(t.TempDir())
+	if err := st.Save([]byte("state")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveMarker([]byte("marker")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(base, "lic", StateFileName), filepath.Join(base, ".lic."+MarkerFileName)} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
