@@ -17,8 +17,8 @@ import (
 
 // Sentinel errors of the device engine.
 var (
-	// ErrRollback: the clock reads more than the rollback tolerance below the highest time the
-	// device has seen. Fixed-term files and the trial are suspended, and installing a fixed-term
+	// ErrRollback: the clock reads more than the rollback tolerance below device time (see
+	// [Device]). Fixed-term files and the trial are suspended, and installing a fixed-term
 	// file or starting the trial is refused, until the clock is corrected.
 	ErrRollback = errors.New("license: clock set back")
 	// ErrStateInvalid: the device state or trial marker was missing, edited, truncated, made for
@@ -60,7 +60,7 @@ type DeviceConfig struct {
 	// TrialLength is how long the trial runs from StartTrial. Zero means DefaultTrialLength (60
 	// days); negative is refused.
 	TrialLength time.Duration
-	// RollbackTolerance is how far the clock may read below the highest time seen before it counts
+	// RollbackTolerance is how far the clock may read below device time before it counts
 	// as set back. Zero means DefaultRollbackTolerance (10 minutes); negative is refused. Below one
 	// minute, a restart can suspend the trial and fixed-term files for up to a minute (device time
 	// resumes up to a minute ahead of the clock; see Device).
@@ -87,8 +87,8 @@ type DeviceConfig struct {
 // never look at the clock. Demo, service and temporary files grant from Issued until NotAfter and
 // the grant then falls back to what the other files give.
 //
-// Time: every expiry is measured in device time, the highest clock reading seen (the high-water
-// mark, kept in the sealed state), so setting the clock back never makes anything last longer. A
+// Time: every expiry is measured in device time (the high-water mark, kept in the sealed state),
+// never below the highest clock reading seen, so setting the clock back never makes anything last longer. A
 // reading more than RollbackTolerance below the mark is a rollback: the trial and every demo,
 // service and temporary file stop granting at once, [ReasonRollback] is reported, and installing a
 // fixed-term file or starting the trial is refused. When the clock is corrected they grant again
@@ -374,7 +374,7 @@ func (d *Device) Files() []InstalledFile {
 }
 
 // Install verifies a signed license file against the keyring, checks that it is bound to this host
-// and within its term at device time (the highest clock reading seen), saves the new state
+// and within its term at device time (see [Device]), saves the new state
 // atomically, and publishes the new grant.
 //
 // A fixed-term file issued for later is accepted and starts granting at its Issued time (so two

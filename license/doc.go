@@ -45,7 +45,7 @@
 // the grant then falls back to the permanent files; the trial runs once per device lifetime.
 // Every change is reported to DeviceConfig.OnChange with its [Reason].
 //
-// Device time is the highest clock reading seen, so setting the clock back never makes anything
+// Device time is never below the highest clock reading seen, so setting the clock back never makes anything
 // last longer; a reading more than RollbackTolerance below it is a rollback, which stops the trial
 // and every fixed-term file at once (permanent files are unaffected) until the clock is corrected.
 //
@@ -62,7 +62,7 @@
 //
 // A device refuses a file that does not verify, is bound to another host, has expired, or is
 // fixed-term while the clock is set back; a refused Install changes nothing. Its state (installed
-// files, trial start, highest time seen) is sealed with XChaCha20-Poly1305 under a key derived with
+// files, trial start, device time) is sealed with XChaCha20-Poly1305 under a key derived with
 // HKDF-SHA256 from DeviceConfig.Secret and the host's system and code, so an edited, truncated or
 // transplanted state fails to open, is reported, and never grants more than the last good state.
 // A small sealed trial marker, kept apart from the state (with DirState, beside its directory;

@@ -100,7 +100,8 @@ func (g *Grant) Until() time.Time {
 	return g.until
 }
 
-// At returns the device time the grant was computed at: the highest clock reading seen.
+// At returns the device time the grant was computed at, never below the highest clock reading
+// seen (see [Device]).
 func (g *Grant) At() time.Time {
 	if g == nil {
 		return time.Time{}
@@ -208,11 +209,11 @@ const (
 	ReasonStarted
 	// ReasonTrialStarted: StartTrial started the trial.
 	ReasonTrialStarted
-	// ReasonRollback: the clock reads more than the tolerance below the highest time seen; the
+	// ReasonRollback: the clock reads more than the tolerance below device time; the
 	// trial and every fixed-term file are suspended. Change.Err matches [ErrRollback].
 	ReasonRollback
 	// ReasonClockRestored: the clock is back within the tolerance; what is still within its term
-	// grants again, measured by the highest time seen, so nothing outlives its real end.
+	// grants again, measured in device time, so nothing outlives its real end.
 	ReasonClockRestored
 	// ReasonStateInvalid: at start-up the state or the trial marker was missing, edited, truncated,
 	// made for another host or older than the other; Change.Err matches [ErrStateInvalid] and says

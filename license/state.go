@@ -18,7 +18,7 @@ import (
 // both sealed by the device (see "Device state" in the package documentation), so an implementation
 // only stores and returns them.
 //
-// The state record (Load, Save) holds the installed files, the trial start and the highest time seen.
+// The state record (Load, Save) holds the installed files, the trial start, device time and the highest clock reading.
 // It is rewritten when a file is installed or removed, when the trial starts, and each time the
 // clock has advanced by RollbackTolerance/2 (but no more often than once a minute of clock time and
 // at least once an hour of it).
@@ -180,7 +180,7 @@ const recordVersion = 1
 type stateRecord struct {
 	V          int      `cbor:"0,keyasint"`           // recordVersion
 	Gen        uint64   `cbor:"1,keyasint"`           // generation: +1 on every save
-	HighWater  int64    `cbor:"2,keyasint"`           // highest time seen, Unix nanoseconds
+	HighWater  int64    `cbor:"2,keyasint"`           // device time, Unix nanoseconds
 	TrialStart int64    `cbor:"3,keyasint,omitempty"` // trial start, Unix nanoseconds; 0: not started
 	TrialVoid  bool     `cbor:"4,keyasint,omitempty"` // the trial counts as used up (state was lost)
 	Files      [][]byte `cbor:"5,keyasint,omitempty"` // installed signed files, in install order
@@ -191,7 +191,7 @@ type stateRecord struct {
 type markerRecord struct {
 	V          int    `cbor:"0,keyasint"`
 	Gen        uint64 `cbor:"1,keyasint"`           // generation of the state record saved just before
-	Floor      int64  `cbor:"2,keyasint"`           // a lower bound of the highest time seen, Unix ns
+	Floor      int64  `cbor:"2,keyasint"`           // the highest reading in the state saved with it, Unix ns
 	TrialStart int64  `cbor:"3,keyasint,omitempty"` // as in stateRecord
 	TrialVoid  bool   `cbor:"4,keyasint,omitempty"`
 }
