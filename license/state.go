@@ -18,17 +18,18 @@ import (
 // both sealed by the device (see "Device state" in the package documentation), so an implementation
 // only stores and returns them.
 //
-// The state record (Load, Save) holds the installed files, the trial start, device time and the highest clock reading.
-// It is rewritten when a file is installed or removed, when the trial starts, and each time the
-// clock has advanced by RollbackTolerance/2 (but no more often than once a minute of clock time and
-// at least once an hour of it).
+// The state record (Load, Save) holds the installed files, the trial start, device time and the
+// highest clock reading. It is rewritten when a file is installed or removed, when the trial
+// starts, and each time the clock has advanced by RollbackTolerance/2 (but no more often than once
+// a minute of clock time and at least once an hour of it).
 //
-// The trial marker (LoadMarker, SaveMarker) holds the trial start and a floor under the highest time
-// seen. It is small (under 100 bytes) and written rarely: when the trial starts, when a file is
-// installed or removed, and otherwise at most once per 24 hours of clock time. A firmware that keeps
-// the marker somewhere a user cannot wipe together with the state (a second flash partition, an
-// EEPROM on the CPU board, a TPM NV index) makes the trial impossible to restart and the clock
-// impossible to roll back by deleting or restoring the state.
+// The trial marker (LoadMarker, SaveMarker) holds the trial start and a floor under the highest
+// clock reading. It is small (under 100 bytes) and written rarely: when the trial starts, when a
+// file is installed or removed, at start-up when it is missing, damaged or behind the state
+// record, and otherwise at most once per 24 hours of clock time. A firmware that keeps the marker
+// somewhere a user cannot wipe together with the state (a second flash partition, an EEPROM on the
+// CPU board, a TPM NV index) makes the trial impossible to restart and the clock impossible to roll
+// back by deleting or restoring the state.
 //
 // Implementations must be safe for use by one device at a time (the device serialises its calls).
 type State interface {
