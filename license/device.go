@@ -88,8 +88,8 @@ type DeviceConfig struct {
 // the grant then falls back to what the other files give.
 //
 // Time: every expiry is measured in device time (the high-water mark, kept in the sealed state),
-// never below the highest clock reading seen, so setting the clock back never makes anything last longer. A
-// reading more than RollbackTolerance below the mark is a rollback: the trial and every demo,
+// never below the highest clock reading seen, so setting the clock back never makes anything last
+// longer. A reading more than RollbackTolerance below the mark is a rollback: the trial and every demo,
 // service and temporary file stop granting at once, [ReasonRollback] is reported, and installing a
 // fixed-term file or starting the trial is refused. When the clock is corrected they grant again
 // for what is left of their term, measured by the mark, which moved on while the clock was wrong
@@ -108,8 +108,8 @@ type DeviceConfig struct {
 // copy of the state put back is recognised and can never bring back a removed file. A state the
 // device cannot trust is reported and replaced by what it can: the marker's trial start, no files,
 // and device time at the marker's clock floor plus the day by which the floor may lag (so wiping
-// the state never gains time; see [DirState]). Writes go through State.Save, which [DirState] makes atomic; a failed save
-// changes nothing in memory.
+// the state never gains time; see [DirState]). Writes go through State.Save, which [DirState]
+// makes atomic; a failed save changes nothing in memory.
 //
 // Hardware replacement ("License Transfer in case of Hardware Replacement"): a new CPU has a new
 // key code, so the old CPU's files and state do not apply to it. It starts with its own empty state;

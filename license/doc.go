@@ -45,8 +45,8 @@
 // the grant then falls back to the permanent files; the trial runs once per device lifetime.
 // Every change is reported to DeviceConfig.OnChange with its [Reason].
 //
-// Device time is never below the highest clock reading seen, so setting the clock back never makes anything
-// last longer; a reading more than RollbackTolerance below it is a rollback, which stops the trial
+// Device time is never below the highest clock reading seen, so setting the clock back never
+// makes anything last longer; a reading more than RollbackTolerance below it is a rollback, which stops the trial
 // and every fixed-term file at once (permanent files are unaffected) until the clock is corrected.
 //
 // # Security
