@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/lmskit/lmskit/keycode"
@@ -51,7 +52,7 @@ func runDevice(w io.Writer) error {
 		return license.OpenDevice(license.DeviceConfig{
 			Host:     host,
 			Keyring:  kr,
-			State:    license.DirState(dir),
+			State:    license.DirState(filepath.Join(dir, "license")), // the trial marker lands beside it, in dir
 			Secret:   secret,
 			Clock:    func() time.Time { return now },
 			TrialSet: trial,
