@@ -24,6 +24,8 @@ func (e *ConservationError) Unwrap() error { return ErrCorrupt }
 //   - Attached and Activated equal the sums of the attached and activated location lines taken
 //     from the line;
 //   - ReshippedOut equals what the lines reshipped from it still hold (their Shipped − Returned);
+//   - every line carried over by a migration names a migrated history line of the same part and
+//     quantity, and every history line was carried over exactly once;
 //   - the bin index lists exactly the lines with InBin > 0, and every location line's indexes and
 //     location exist.
 //
@@ -48,6 +50,13 @@ func CheckConservation(ctx context.Context, s Store) error {
 			return err
 		}
 		att, act, resh := map[uint64]int64{}, map[uint64]int64{}, map[uint64]int64{}
+		type carried struct {
+			to   []string
+			qty  int64
+			part string
+		}
+		migrated := map[string]*carried{} // history line → the lines carried over from it
+		history := map[string]Line{}
 		if err := tx.Scan(bSKC, "", func(kk string, v []byte) (bool, error) {
 			var ln Line
 			if err := dec(v, &ln); err != nil {
@@ -62,10 +71,24 @@ func CheckConservation(ctx context.Context, s Store) error {
 			switch ln.State {
 			case StateAttached:
 				att[ln.Source] += ln.Qty
-			case StateActivated:
+			case StateActivated, StateMigrated: // a migrated line stays activated, as history
 				act[ln.Source] += ln.Qty
+				if ln.State == StateMigrated {
+					history[ln.SKC] = ln
+				}
 			default:
 				addf("line %s in state %d", ln.SKC, ln.State)
+			}
+			if ln.MigratedFrom != "" {
+				c := migrated[ln.MigratedFrom]
+				if c == nil {
+					c = &carried{part: ln.Part}
+					migrated[ln.MigratedFrom] = c
+				}
+				c.to, c.qty = append(c.to, ln.SKC), c.qty+ln.Qty
+				if c.part != ln.Part {
+					addf("line %s carried over from %s changed part", ln.SKC, ln.MigratedFrom)
+				}
 			}
 			if _, ok := lines[ln.Source]; !ok {
 				addf("line %s comes from missing shipped line %d", ln.SKC, ln.Source)
@@ -83,6 +106,19 @@ func CheckConservation(ctx context.Context, s Store) error {
 			return true, nil
 		}); err != nil {
 			return err
+		}
+		for from, c := range migrated {
+			h, ok := history[from]
+			switch {
+			case !ok:
+				addf("lines %v carried over from %s, which is not a migrated history line", c.to, from)
+			case h.Qty != c.qty || h.Part != c.part:
+				addf("history line %s (%s × %d) carried over as %s × %d", from, h.Part, h.Qty, c.part, c.qty)
+			}
+			delete(history, from)
+		}
+		for skc := range history {
+			addf("migrated history line %s was carried over to no line", skc)
 		}
 		inBinIdx := map[uint64]bool{}
 		if err := tx.Scan(bBin, "", func(kk string, _ []byte) (bool, error) {

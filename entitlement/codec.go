@@ -38,12 +38,14 @@ const (
 	bReturnF   = "returnf"
 	bReturnT   = "returnt"
 	bAudit     = "audit"
+	bRetired   = "retired" // hardware key code → location id: codes replaced or migrated away
+	bExtFiles  = "extfile" // location id → external product file
 )
 
 // allBuckets lists every bucket, for snapshots.
 var allBuckets = []string{bMeta, bPartners, bUsers, bAllow, bLines, bBin, bPO, bSO, bOrders, bCustomers,
 	bCustByP, bLocs, bHWKC, bLocByP, bLocByC, bKids, bSKC, bLocLines, bRecent, bFiles, bDemos, bReship,
-	bReshipF, bReshipT, bReturn, bReturnF, bReturnT, bAudit}
+	bReshipF, bReshipT, bReturn, bReturnF, bReturnT, bAudit, bRetired, bExtFiles}
 
 // sep joins key parts; ids never contain it (checkID).
 const sep = "\x00"

@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/lmskit/lmskit/keycode"
 )
 
 // Clock tells the time; tests inject a fixed one.
@@ -31,6 +33,10 @@ type Config struct {
 	// Rules holds the per-system rules consulted on create-location, attach and activate, keyed
 	// by system name; systems without an entry follow only the general rules.
 	Rules map[string]Rules
+	// Deriver derives the virtual hardware key codes the server creates (SV9500 Standard Server
+	// and SE, iS3000 dongle-less, 3C); nil means operations that need one are refused with
+	// ErrState.
+	Deriver *keycode.Deriver
 	// Rand is the randomness for UUIDs and software key codes (keycode.NewSoftwareKeyCode); nil
 	// means crypto/rand.
 	Rand io.Reader

@@ -148,81 +148,116 @@ func (l *Ledger) CreateLocation(ctx context.Context, a Actor, loc Location) (Loc
 		if err := o.lmsUser("create locations"); err != nil {
 			return err
 		}
-		c, err := o.customer(loc.Customer)
-		if err != nil {
-			return err
-		}
-		sys, ok := l.cat.System(loc.System)
-		if !ok {
-			return wrapf(ErrInvalid, "unknown system type %q", loc.System)
-		}
-		if err := checkLocationText(loc); err != nil {
-			return err
-		}
-		if loc.Parent != "" {
-			p, err := o.location(loc.Parent)
-			if err != nil {
-				return fmt.Errorf("parent: %w", err)
-			}
-			if p.Customer != c.ID {
-				return wrapf(ErrInvalid, "parent location %s belongs to another customer", p.ID)
-			}
-		}
-		id, err := newUUID(l.rand)
-		if err != nil {
-			return err
-		}
-		loc.ID, loc.Partner, loc.Created, loc.DemosLeft, loc.FileSerial = id, c.Partner, o.now, l.cfg.Demos, 0
-		if r := l.cfg.Rules[sys.Name]; r != nil {
-			if err := ruleErr(r.CreateLocation(ruleView{o}, &loc)); err != nil {
-				return err
-			}
-			loc.ID, loc.Partner, loc.Customer, loc.System = id, c.Partner, c.ID, sys.Name
-		}
-		if loc.HWKC, err = l.hostID(sys.Name, loc.HWKC, "hardware key code"); err != nil {
-			return err
-		}
-		if loc.SecondaryHWKC != "" {
-			if loc.SecondaryHWKC, err = l.hostID(sys.Name, loc.SecondaryHWKC, "secondary hardware key code"); err != nil {
-				return err
-			}
-			if loc.SecondaryHWKC == loc.HWKC {
-				return wrapf(ErrInvalid, "secondary hardware key code equals the primary")
-			}
-		}
-		for _, code := range []string{loc.HWKC, loc.SecondaryHWKC} {
-			if code == "" {
-				continue
-			}
-			if _, ok, err := o.tx.Get(bHWKC, code); err != nil {
-				return err
-			} else if ok {
-				return wrapf(ErrExists, "a location for hardware key code %s", code)
-			}
-			if err := o.tx.Put(bHWKC, code, []byte(id)); err != nil {
-				return err
-			}
-		}
-		o.ref("location", id)
-		o.ref("hwkc", loc.HWKC)
-		if err := putRec(o.tx, bLocs, id, loc); err != nil {
-			return err
-		}
-		if err := o.tx.Put(bLocByP, k(loc.Partner, id), nil); err != nil {
-			return err
-		}
-		if err := o.tx.Put(bLocByC, k(loc.Customer, id), nil); err != nil {
-			return err
-		}
-		if loc.Parent != "" {
-			return o.tx.Put(bKids, k(loc.Parent, id), nil)
-		}
-		return nil
+		var err error
+		loc, err = o.createLocation(loc, 0)
+		return err
 	})
 	if err != nil {
 		return Location{}, err
 	}
 	return loc, nil
+}
+
+// createLocation creates one location and, where its rules ask for them, its child locations.
+func (o *op) createLocation(loc Location, depth int) (Location, error) {
+	l := o.l
+	c, err := o.customer(loc.Customer)
+	if err != nil {
+		return loc, err
+	}
+	sys, ok := l.cat.System(loc.System)
+	if !ok {
+		return loc, wrapf(ErrInvalid, "unknown system type %q", loc.System)
+	}
+	if err := checkLocationText(loc); err != nil {
+		return loc, err
+	}
+	if loc.Parent != "" {
+		p, err := o.location(loc.Parent)
+		if err != nil {
+			return loc, fmt.Errorf("parent: %w", err)
+		}
+		if p.Customer != c.ID {
+			return loc, wrapf(ErrInvalid, "parent location %s belongs to another customer", p.ID)
+		}
+	}
+	id, err := newUUID(l.rand)
+	if err != nil {
+		return loc, err
+	}
+	loc.ID, loc.Partner, loc.Created, loc.DemosLeft, loc.FileSerial = id, c.Partner, o.now, l.cfg.Demos, 0
+	loc.FormerHWKC, loc.Imported = nil, false
+	r := l.cfg.Rules[sys.Name]
+	if r != nil {
+		if err := ruleErr(r.CreateLocation(ruleView{o}, &loc)); err != nil {
+			return loc, err
+		}
+		loc.ID, loc.Partner, loc.Customer, loc.System = id, c.Partner, c.ID, sys.Name
+	}
+	if loc.HWKC, err = l.hostID(sys.Name, loc.HWKC, "hardware key code"); err != nil {
+		return loc, err
+	}
+	if loc.SecondaryHWKC != "" {
+		if loc.SecondaryHWKC, err = l.hostID(sys.Name, loc.SecondaryHWKC, "secondary hardware key code"); err != nil {
+			return loc, err
+		}
+		if loc.SecondaryHWKC == loc.HWKC {
+			return loc, wrapf(ErrInvalid, "secondary hardware key code equals the primary")
+		}
+	}
+	for _, code := range []string{loc.HWKC, loc.SecondaryHWKC} {
+		if code == "" {
+			continue
+		}
+		if err := o.claimHWKC(code, id); err != nil {
+			return loc, err
+		}
+	}
+	o.ref("location", id)
+	o.ref("hwkc", loc.HWKC)
+	if err := putRec(o.tx, bLocs, id, loc); err != nil {
+		return loc, err
+	}
+	if err := o.tx.Put(bLocByP, k(loc.Partner, id), nil); err != nil {
+		return loc, err
+	}
+	if err := o.tx.Put(bLocByC, k(loc.Customer, id), nil); err != nil {
+		return loc, err
+	}
+	if loc.Parent != "" {
+		if err := o.tx.Put(bKids, k(loc.Parent, id), nil); err != nil {
+			return loc, err
+		}
+	}
+	if cr, ok := r.(ChildRules); ok && depth < 2 {
+		kids, err := cr.Children(ruleView{o}, loc)
+		if err := ruleErr(err); err != nil {
+			return loc, err
+		}
+		for _, kid := range kids {
+			kid.Parent, kid.Customer = loc.ID, loc.Customer
+			if _, err := o.createLocation(kid, depth+1); err != nil {
+				return loc, fmt.Errorf("child location: %w", err)
+			}
+		}
+	}
+	return loc, nil
+}
+
+// claimHWKC indexes a hardware key code for a location; a code held by another location, or
+// retired by a hardware replacement or migration, is refused.
+func (o *op) claimHWKC(code, id string) error {
+	if _, ok, err := o.tx.Get(bHWKC, code); err != nil {
+		return err
+	} else if ok {
+		return wrapf(ErrExists, "a location for hardware key code %s", code)
+	}
+	if _, ok, err := o.tx.Get(bRetired, code); err != nil {
+		return err
+	} else if ok {
+		return wrapf(ErrState, "hardware key code %s was replaced and receives no new license files", code)
+	}
+	return o.tx.Put(bHWKC, code, []byte(id))
 }
 
 func (l *Ledger) hostID(system, code, what string) (string, error) {
@@ -287,8 +322,13 @@ type LocationView struct {
 	Location
 	Attached  []Line
 	Activated []Line
-	Children  []Location
-	File      *IssuedInfo // the latest issued file, nil before the first activation
+	// History holds the read-only lines kept from before a migration.
+	History  []Line
+	Children []Location
+	// ChildLines holds the attached and activated lines of the child locations (an SV8500
+	// page lists its SR-MGC children's lines), in child then SKC order.
+	ChildLines []Line
+	File       *IssuedInfo // the latest issued file, nil before the first activation
 }
 
 // IssuedInfo describes an issued file without its bytes.
@@ -320,14 +360,28 @@ func (o *op) locationView(id string) (LocationView, error) {
 		return v, err
 	}
 	for _, ln := range lines {
-		if ln.State == StateActivated {
+		switch ln.State {
+		case StateActivated:
 			v.Activated = append(v.Activated, ln)
-		} else {
+		case StateMigrated:
+			v.History = append(v.History, ln)
+		default:
 			v.Attached = append(v.Attached, ln)
 		}
 	}
 	if v.Children, err = o.children(id); err != nil {
 		return v, err
+	}
+	for _, kid := range v.Children {
+		kl, err := o.locLines(kid.ID)
+		if err != nil {
+			return v, err
+		}
+		for _, ln := range kl {
+			if ln.State != StateMigrated {
+				v.ChildLines = append(v.ChildLines, ln)
+			}
+		}
 	}
 	var f Issued
 	if ok, err := getRec(o.tx, bFiles, id, &f); err != nil {

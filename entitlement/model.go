@@ -116,6 +116,9 @@ type LineState uint8
 const (
 	StateAttached LineState = iota + 1
 	StateActivated
+	// StateMigrated is an activated line kept as read-only history after its location migrated
+	// (see [Ledger.MigrateSV9100]); it still counts as activated on its shipped line.
+	StateMigrated
 )
 
 // String returns "attached" or "activated".
@@ -125,6 +128,8 @@ func (s LineState) String() string {
 		return "attached"
 	case StateActivated:
 		return "activated"
+	case StateMigrated:
+		return "migrated"
 	}
 	return "invalid"
 }
@@ -143,6 +148,9 @@ type Line struct {
 	AttachedAt  time.Time `cbor:"10,keyasint"`
 	ActivatedAt time.Time `cbor:"11,keyasint,omitempty"`
 	Recent      uint64    `cbor:"12,keyasint"` // position in the recently attached/activated lists
+	// MigratedFrom is the software key code of the history line this line was carried over from
+	// by a migration; "" otherwise.
+	MigratedFrom string `cbor:"13,keyasint,omitempty"`
 }
 
 // Customer is an end customer of a partner.
@@ -174,6 +182,32 @@ type Location struct {
 	FileSerial    uint64    `cbor:"15,keyasint,omitempty"` // serial of the last issued file
 	Created       time.Time `cbor:"16,keyasint"`
 	Attrs         []Attr    `cbor:"17,keyasint,omitempty"` // bound attributes for system rules (IP, FCN, domain…)
+	// FormerHWKC lists the hardware key codes the location had before a hardware replacement,
+	// migration or re-created virtual code, oldest first; they never receive a file again.
+	FormerHWKC []string `cbor:"18,keyasint,omitempty"`
+	// Imported is set once a license file of an existing system was imported (DECT upload).
+	Imported bool `cbor:"19,keyasint,omitempty"`
+}
+
+// Attr returns the value of the named attribute and whether the location has it.
+func (l Location) Attr(name string) (string, bool) {
+	for _, a := range l.Attrs {
+		if a.Name == name {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// setAttr sets (or adds) the named attribute.
+func (l *Location) setAttr(name, value string) {
+	for i := range l.Attrs {
+		if l.Attrs[i].Name == name {
+			l.Attrs[i].Value = value
+			return
+		}
+	}
+	l.Attrs = append(l.Attrs, Attr{Name: name, Value: value})
 }
 
 // Attr is a named attribute of a location that per-system rules use (the LAN1 IP of an SV9500

@@ -1,5 +1,11 @@
 package entitlement
 
+import (
+	"time"
+
+	"github.com/lmskit/lmskit/keycode"
+)
+
 // Rules are one system type's own rules (DOMAIN.md §6 "Per system"), consulted inside the
 // operation's transaction, after the general checks pass and before anything is written. A rule
 // refuses by returning an error; the ledger wraps it with ErrRule unless it already wraps one of
@@ -28,6 +34,23 @@ type RuleView interface {
 	Children(location string) ([]Location, error)
 	// LocationByHWKC returns the location holding a hardware key code.
 	LocationByHWKC(code string) (Location, bool, error)
+	// Now is the operation's time.
+	Now() time.Time
+	// Deriver is Config.Deriver, the issuer's derivation of virtual key codes; nil when none is
+	// configured.
+	Deriver() *keycode.Deriver
+	// Next increments and returns the named ledger counter (the one write a rule may make; it is
+	// part of the operation's transaction and undone with it). Rules use it for the uniqueness
+	// input of derived codes.
+	Next(name string) (uint64, error)
+}
+
+// ChildRules is implemented by rules whose locations come with child locations (the LMC child of
+// an SV8300, SV8500, SV9300 or SV9500 location). CreateLocation calls Children after the location
+// is written, in the same transaction, and creates each returned location (Parent, Customer and
+// Partner are filled in) through its own system's checks and rules.
+type ChildRules interface {
+	Children(v RuleView, loc Location) ([]Location, error)
 }
 
 type ruleView struct{ o *op }
@@ -50,4 +73,15 @@ func (v ruleView) LocationByHWKC(code string) (Location, bool, error) {
 		return Location{}, false, err
 	}
 	return v.Location(string(id))
+}
+
+func (v ruleView) Now() time.Time { return v.o.now }
+
+func (v ruleView) Deriver() *keycode.Deriver { return v.o.l.cfg.Deriver }
+
+func (v ruleView) Next(name string) (uint64, error) {
+	if err := checkID("counter", name); err != nil {
+		return 0, err
+	}
+	return nextSeq(v.o.tx, "rule/"+name)
 }

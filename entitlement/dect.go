@@ -1,0 +1,168 @@
+package entitlement
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// DECTCode is one of the DECT license validation error codes of the guide.
+type DECTCode string
+
+// The guide's DECT error codes.
+const (
+	DECTUnknownError             DECTCode = "UNKNOWN_ERROR"
+	DECTNotApplicable            DECTCode = "NOT_APPLICABLE"
+	DECTInvalidHardwareKeycode   DECTCode = "INVALID_HARDWARE_KEYCODE"
+	DECTInvalidFeatureCodeString DECTCode = "INVALID_FEATURE_CODE_STRING"
+	DECTInvalidFeatureCode       DECTCode = "INVALID_FEATURE_CODE"
+	DECTInvalidFeatureQuantity   DECTCode = "INVALID_FEATURE_QUANTITY"
+	DECTInvalidFeatureTimestamp  DECTCode = "INVALID_FEATURE_TIMESTAMP"
+	DECTCannotWriteLicenseFile   DECTCode = "CANNOT_WRITE_LICENSE_FILE"
+)
+
+const contactAdmin = "Contact the LMS Administrator"
+
+// Advice is the guide's user action for the code.
+func (c DECTCode) Advice() string {
+	switch c {
+	case DECTInvalidHardwareKeycode:
+		return "Enter a valid Hardware Key Code, format 8 hex digits starting with 1 (e.g. 1009FFFE)"
+	case DECTInvalidFeatureCodeString:
+		return "Check if minimal 1 x IPDECT 1 AP Cap Lic (EU917062) is included."
+	case DECTInvalidFeatureQuantity:
+		return "1. Check if minimal 1 x IPDECT 1 AP Cap Lic (EU917062) is included. " +
+			"2. Check if number of DSWU (upgrade feature) licenses is equal to the number of DAP licenses. " +
+			"3. Check if the number of Messaging and/or Location licenses is equal or higher than the number of DAP licenses."
+	}
+	return contactAdmin
+}
+
+// DECTError is a DECT validation refusal: the guide's code, its advice, and what was wrong. It
+// matches [ErrRule] with errors.Is.
+type DECTError struct {
+	Code   DECTCode
+	Detail string
+}
+
+// Error reads "<CODE>: <detail> (user action: <advice>)".
+func (e *DECTError) Error() string {
+	return fmt.Sprintf("entitlement: DECT %s: %s (user action: %s)", e.Code, e.Detail, e.Code.Advice())
+}
+
+// Unwrap makes a DECTError match ErrRule.
+func (e *DECTError) Unwrap() error { return ErrRule }
+
+func dectErr(c DECTCode, format string, a ...any) error {
+	return &DECTError{Code: c, Detail: fmt.Sprintf(format, a...)}
+}
+
+// checkDECTQuantities applies the guide's quantity rules to the lines a file would hold: the
+// upgrade allowance equals the DAP count, messaging and location licenses are at least the DAP
+// count (each when present).
+func checkDECTQuantities(lines []Line) error {
+	dap := sumQty(lines, PartDECTAP) + sumQty(lines, PartDECTAPConv)
+	if up := sumQty(lines, PartDECTUpgrade); up != 0 && up != dap {
+		return dectErr(DECTInvalidFeatureQuantity, "upgrade allowance (%s) %d ≠ DAP licenses %d", PartDECTUpgrade, up, dap)
+	}
+	for _, p := range []string{PartDECTMessaging, PartDECTLocation} {
+		if n := sumQty(lines, p); n != 0 && n < dap {
+			return dectErr(DECTInvalidFeatureQuantity, "%s %d < DAP licenses %d", p, n, dap)
+		}
+	}
+	return nil
+}
+
+// ipDECT: a file needs at least one EU917062 selected or already activated, and the quantity rules.
+type ipDECT struct{ noRules }
+
+func (ipDECT) Activate(v RuleView, loc Location, activating []Line) error {
+	all, err := v.Lines(loc.ID)
+	if err != nil {
+		return err
+	}
+	var file []Line
+	for _, ln := range all {
+		if ln.State == StateActivated {
+			file = append(file, ln)
+		}
+	}
+	file = append(file, activating...)
+	if sumQty(file, PartDECTAP) == 0 {
+		return dectErr(DECTInvalidFeatureCodeString, "no IPDECT 1 AP Cap Lic (%s) selected or present", PartDECTAP)
+	}
+	return checkDECTQuantities(file)
+}
+
+// dectNS: exactly one part, 1 × EU910010, and no expansion.
+type dectNS struct{ noRules }
+
+func (dectNS) Attach(v RuleView, loc Location, adding []Line) error {
+	lines, err := v.Lines(loc.ID)
+	if err != nil {
+		return err
+	}
+	all := append(lines, adding...)
+	if len(all) != 1 || all[0].Part != PartDECTNS || all[0].Qty != 1 {
+		return dectErr(DECTInvalidFeatureQuantity, "DECT - NS takes exactly 1 × %s and nothing more", PartDECTNS)
+	}
+	return nil
+}
+
+func (r dectNS) Activate(v RuleView, loc Location, activating []Line) error {
+	return r.Attach(v, loc, nil)
+}
+
+// ParseDECTLicenseFile reads the part/quantity table of an existing DECT system's license data,
+// in the form the guide's "Verify License File details" page shows it. Each non-empty line not
+// starting with '#' is either tab-separated "<row>\t<part name>- <part number>\t<qty>" (the
+// guide's table, e.g. "1\tIPDECT 1 AP Cap Conv Lic- EU917017\t50") or "<part number> <qty>". A part
+// appears once; quantities are 1 to 1,000,000; at most 64 lines. Errors name the line.
+func ParseDECTLicenseFile(r io.Reader) ([]OrderLine, error) {
+	sc := bufio.NewScanner(io.LimitReader(r, 64<<10))
+	sc.Buffer(make([]byte, 4096), 4096)
+	var out []OrderLine
+	seen := map[string]bool{}
+	for n := 1; sc.Scan(); n++ {
+		t := strings.TrimSpace(sc.Text())
+		if t == "" || t[0] == '#' {
+			continue
+		}
+		var part, qty string
+		if f := strings.Split(t, "\t"); len(f) == 3 {
+			i := strings.LastIndex(f[1], "-")
+			if i < 0 {
+				return nil, dectErr(DECTInvalidFeatureCode, "line %d: %q has no part number after '-'", n, f[1])
+			}
+			part, qty = strings.TrimSpace(f[1][i+1:]), strings.TrimSpace(f[2])
+		} else if f := strings.Fields(t); len(f) == 2 {
+			part, qty = f[0], f[1]
+		} else {
+			return nil, dectErr(DECTInvalidFeatureCodeString, "line %d: want \"<row>\\t<name>- <part>\\t<qty>\" or \"<part> <qty>\"", n)
+		}
+		q, err := strconv.ParseInt(qty, 10, 64)
+		if err != nil || q < 1 || q > 1_000_000 {
+			return nil, dectErr(DECTInvalidFeatureQuantity, "line %d: quantity %q", n, qty)
+		}
+		if checkID("part number", part) != nil {
+			return nil, dectErr(DECTInvalidFeatureCode, "line %d: part number %q", n, part)
+		}
+		if seen[part] {
+			return nil, dectErr(DECTInvalidFeatureCode, "line %d: part %s listed twice", n, part)
+		}
+		seen[part] = true
+		if len(out) == 64 {
+			return nil, dectErr(DECTInvalidFeatureCodeString, "more than 64 lines")
+		}
+		out = append(out, OrderLine{Part: part, Qty: q})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, dectErr(DECTInvalidFeatureCodeString, "%v", err)
+	}
+	if len(out) == 0 {
+		return nil, dectErr(DECTInvalidFeatureCodeString, "no license lines")
+	}
+	return out, nil
+}
