@@ -247,10 +247,16 @@ func (l *Ledger) Activate(ctx context.Context, a Actor, location string, act Act
 				return err
 			}
 		}
-		if l.cfg.Issuer == nil {
+		external := l.external(loc.System)
+		if l.cfg.Issuer == nil && !external {
 			return wrapf(ErrState, "no issuer configured: cannot issue the license file")
 		}
 		o.ref("location", loc.ID)
+		if external {
+			// The file comes from outside (AttachExternalFile); until then it is pending.
+			out = Issued{Location: loc.ID, Pending: true}
+			return o.activateLines(lines)
+		}
 		for _, ln := range lines {
 			s, err := o.shipped(ln.Source)
 			if err != nil {
@@ -288,6 +294,9 @@ func (l *Ledger) Activate(ctx context.Context, a Actor, location string, act Act
 
 // issue builds, signs and stores the location's file from all its activated lines.
 func (o *op) issue(loc Location) (Issued, error) {
+	if o.l.external(loc.System) {
+		return Issued{}, wrapf(ErrState, "the license file of external product location %s comes from outside (pending until supplied)", loc.ID)
+	}
 	if o.l.cfg.Issuer == nil {
 		return Issued{}, wrapf(ErrState, "no issuer configured: cannot issue the license file")
 	}
@@ -351,7 +360,8 @@ func (l *Ledger) Download(ctx context.Context, a Actor, location string) (Issued
 		if err := o.lmsUser("download license files"); err != nil {
 			return err
 		}
-		if _, err := o.location(location); err != nil {
+		loc, err := o.location(location)
+		if err != nil {
 			return err
 		}
 		ok, err := getRec(o.tx, bFiles, location, &f)
@@ -359,6 +369,9 @@ func (l *Ledger) Download(ctx context.Context, a Actor, location string) (Issued
 			return err
 		}
 		if !ok {
+			if l.external(loc.System) {
+				return wrapf(ErrState, "the license file of location %s is pending: it is supplied from outside", location)
+			}
 			return wrapf(ErrState, "location %s has no license file yet", location)
 		}
 		return nil

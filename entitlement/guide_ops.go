@@ -81,6 +81,13 @@ func (o *op) reissue(loc Location) (Issued, error) {
 	if !slices.ContainsFunc(lines, func(ln Line) bool { return ln.State == StateActivated }) {
 		return Issued{}, putRec(o.tx, bLocs, loc.ID, loc)
 	}
+	if o.l.external(loc.System) {
+		// The outside file was bound to the old code: pending again until supplied.
+		if err := o.tx.Delete(bFiles, loc.ID); err != nil {
+			return Issued{}, err
+		}
+		return Issued{Location: loc.ID, Pending: true}, putRec(o.tx, bLocs, loc.ID, loc)
+	}
 	return o.issue(loc)
 }
 

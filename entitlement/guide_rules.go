@@ -40,6 +40,12 @@ func GuideRules() map[string]Rules {
 		"3C CAT2":                 threeC{sys: keycode.ThreeCCAT2},
 		"IP DECT":                 ipDECT{},
 		"DECT - NS":               dectNS{},
+		"RCC":                     externalProduct{system: "RCC"},
+		"UM4730":                  externalProduct{system: "UM4730"},
+		"Expense Management":      externalProduct{system: "Expense Management"},
+		"MobiCall Master":         externalProduct{system: "MobiCall Master"},
+		"MobiCall Supervisor":     externalProduct{system: "MobiCall Supervisor"},
+		"MobiBox":                 externalProduct{system: "MobiBox"},
 	}
 }
 

@@ -645,3 +645,91 @@ func TestGuide_Migration_SV9100CP10ToCP20(t *testing.T) {
 	g.refused(entitlement.ErrInvalid, func() error { _, err := g.l.MigrateSV9100(ctx, g.Dist, loc.ID, "441018029548"); return err })
 	conserved(t, g.l)
 }
+
+// externalCatalog holds external product parts; the guide names the products but no part
+// numbers, so these are test parts.
+func externalCatalog(t *testing.T) *entitlement.Catalog {
+	c, err := entitlement.ParseCatalog(strings.NewReader(`{"version":1,"systems":[
+ {"name":"RCC","skc":"RC","keycode":"RCC"},
+ {"name":"UM4730","skc":"UM","keycode":"UM4730"},
+ {"name":"MobiCall Master","skc":"MC","keycode":"Mobicall Master"},
+ {"name":"MobiCall Supervisor","skc":"MC","keycode":"Mobicall Supervisor"},
+ {"name":"MobiBox","skc":"MB","keycode":"MobiBox"}],
+ "parts":[{"part":"TESTRCC1","name":"RCC base","kind":"flag","systems":["RCC"]},
+ {"part":"TESTRCC2","name":"RCC seats","kind":"count","systems":["RCC"]},
+ {"part":"TESTUM1","name":"UM4730 ports","kind":"count","systems":["UM4730"]},
+ {"part":"TESTMC1","name":"MobiCall Master base","kind":"flag","systems":["MobiCall Master","MobiBox"]},
+ {"part":"TESTMC1-M","name":"MobiCall Supervisor base","kind":"flag","systems":["MobiCall Master","MobiCall Supervisor","MobiBox"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestGuide_External_POAttachesWhole(t *testing.T) {
+	g := newGuide(t, externalCatalog(t))
+	loc := g.loc(entitlement.Location{System: "RCC", HWKC: "aa0014SA2792123456AA"})
+	s := g.ship("RCC-PO1", ol("TESTRCC1", 1), ol("TESTRCC2", 10))
+	g.refused(entitlement.ErrRule, func() error { _, err := g.l.Attach(ctx, g.Dist, loc.ID, picksAll(s[:1])); return err })
+	g.refused(entitlement.ErrRule, func() error {
+		_, err := g.l.Attach(ctx, g.Dist, loc.ID, []entitlement.Pick{{Line: s[0].ID, Qty: 1}, {Line: s[1].ID, Qty: 9}})
+		return err
+	})
+	g.attach(loc.ID, s)
+}
+
+func TestGuide_External_FilePendingUntilSupplied(t *testing.T) {
+	var notes []entitlement.Notification
+	g := newGuide(t, externalCatalog(t))
+	l := entitlement.New(g.l.Store(), entitlement.Config{Issuer: storetest.Issuer{}, Clock: guideClock, Catalog: externalCatalog(t),
+		Rand: rand.NewChaCha8([32]byte{5}), Rules: entitlement.GuideRules(), Notify: func(n entitlement.Notification) { notes = append(notes, n) }})
+	g.l = l
+	loc := g.loc(entitlement.Location{System: "UM4730", HWKC: "11-10433345", DealerEmail: "dealer@example.com"})
+	g.attach(loc.ID, g.ship("UM-PO", ol("TESTUM1", 8)))
+	g.refused(entitlement.ErrState, func() error { _, err := l.AttachExternalFile(ctx, g.Admin, loc.ID, "um.lic", []byte("x")); return err })
+	f := g.activate(loc.ID)
+	if !f.Pending || f.Data != nil {
+		t.Fatalf("activation returned %+v, want a pending file", f)
+	}
+	if v := g.view(loc.ID); len(v.Activated) != 1 || v.File != nil {
+		t.Fatalf("after activation: %d activated, file %v", len(v.Activated), v.File)
+	}
+	if _, err := l.Download(ctx, g.Dist, loc.ID); !errors.Is(err, entitlement.ErrState) || !strings.Contains(err.Error(), "pending") {
+		t.Fatalf("download before the file: %v", err)
+	}
+	g.refused(entitlement.ErrState, func() error { _, err := l.Regenerate(ctx, g.Dist, loc.ID); return err })
+	g.refused(entitlement.ErrNotAllowed, func() error { _, err := l.AttachExternalFile(ctx, g.Dist, loc.ID, "um.lic", []byte("x")); return err })
+	g.refused(entitlement.ErrInvalid, func() error {
+		_, err := l.AttachExternalFile(ctx, g.Admin, loc.ID, "../um.lic", []byte("x"))
+		return err
+	})
+	if len(notes) != 0 {
+		t.Fatalf("notified before the file: %+v", notes)
+	}
+	must[entitlement.Issued](t)(l.AttachExternalFile(ctx, g.Admin, loc.ID, "UM4730-11-10433345.lic", []byte("license from outside")))
+	d := must[entitlement.Issued](t)(l.Download(ctx, g.Dist, loc.ID))
+	if string(d.Data) != "license from outside" || !d.External || d.Name != "UM4730-11-10433345.lic" {
+		t.Fatalf("download %+v", d)
+	}
+	want := []entitlement.Notification{{Location: loc.ID, Partner: g.DistP, HWKC: "11-10433345", Name: "UM4730-11-10433345.lic",
+		Serial: 1, SOs: []string{"UM-PO"}, DealerEmail: "dealer@example.com"}}
+	if diff := cmp.Diff(want, notes); diff != "" {
+		t.Fatalf("notifications (-want +got)\n%s", diff)
+	}
+	conserved(t, l)
+}
+
+func TestGuide_MobiCall_SupervisorTakesDashMParts(t *testing.T) {
+	g := newGuide(t, externalCatalog(t))
+	master := g.loc(entitlement.Location{System: "MobiCall Master", HWKC: "1234"})
+	sup := g.loc(entitlement.Location{System: "MobiCall Supervisor", HWKC: "1235"})
+	box := g.loc(entitlement.Location{System: "MobiBox", HWKC: "1236"})
+	m := g.ship("MC-PO", ol("TESTMC1", 1))
+	sm := g.ship("MC-PO-M", ol("TESTMC1-M", 1))
+	g.refused(entitlement.ErrRule, func() error { _, err := g.l.Attach(ctx, g.Dist, master.ID, picksAll(sm)); return err })
+	g.refused(entitlement.ErrRule, func() error { _, err := g.l.Attach(ctx, g.Dist, box.ID, picksAll(sm)); return err })
+	g.attach(sup.ID, sm)
+	g.attach(master.ID, m)
+	g.ship("MC-PO2", ol("TESTMC1", 1))
+	g.attach(box.ID, g.ship("MC-PO3", ol("TESTMC1", 1)))
+}

@@ -37,6 +37,10 @@ type Config struct {
 	// and SE, iS3000 dongle-less, 3C); nil means operations that need one are refused with
 	// ErrState.
 	Deriver *keycode.Deriver
+	// Notify, when set, is called after an external product's license file was attached to a
+	// location and the transaction committed ([Ledger.AttachExternalFile]): the service sends the
+	// "your License file … is available" e-mail. It runs on the caller's goroutine.
+	Notify func(Notification)
 	// Rand is the randomness for UUIDs and software key codes (keycode.NewSoftwareKeyCode); nil
 	// means crypto/rand.
 	Rand io.Reader

@@ -228,6 +228,11 @@ type Issued struct {
 	Data           []byte    `cbor:"7,keyasint"`           // the download (container) bytes
 	File           []byte    `cbor:"8,keyasint"`           // the signed license file inside it
 	ActivationCode string    `cbor:"9,keyasint,omitempty"`
+	// Pending is set on what activation returns for an external product: the lines are
+	// activated, the file will be supplied from outside ([Ledger.AttachExternalFile]).
+	Pending bool `cbor:"10,keyasint,omitempty"`
+	// External is set on a file supplied from outside rather than issued by the ledger.
+	External bool `cbor:"11,keyasint,omitempty"`
 }
 
 // Reshipment records a distributor's reshipment into a dealer's bin.

@@ -34,6 +34,9 @@ type RuleView interface {
 	Children(location string) ([]Location, error)
 	// LocationByHWKC returns the location holding a hardware key code.
 	LocationByHWKC(code string) (Location, bool, error)
+	// OrderLines returns a partner's shipped lines of one purchase order (with their current
+	// quantities), in shipment order.
+	OrderLines(partner, po string) ([]ShippedLine, error)
 	// Now is the operation's time.
 	Now() time.Time
 	// Deriver is Config.Deriver, the issuer's derivation of virtual key codes; nil when none is
@@ -43,6 +46,13 @@ type RuleView interface {
 	// part of the operation's transaction and undone with it). Rules use it for the uniqueness
 	// input of derived codes.
 	Next(name string) (uint64, error)
+}
+
+// ExternalRules is implemented by the rules of external products (RCC, UM4730, Expense
+// Management, MobiCall, MobiBox): when ExternalFile reports true, activation records the lines but
+// the ledger issues no file; the file is supplied from outside with [Ledger.AttachExternalFile].
+type ExternalRules interface {
+	ExternalFile() bool
 }
 
 // ChildRules is implemented by rules whose locations come with child locations (the LMC child of
@@ -84,4 +94,24 @@ func (v ruleView) Next(name string) (uint64, error) {
 		return 0, err
 	}
 	return nextSeq(v.o.tx, "rule/"+name)
+}
+
+func (v ruleView) OrderLines(partner, po string) ([]ShippedLine, error) {
+	if checkID("partner", partner) != nil || checkID("purchase order", po) != nil {
+		return nil, wrapf(ErrInvalid, "order %q of %q", po, partner)
+	}
+	var out []ShippedLine
+	err := v.o.tx.Scan(bPO, k(po, partner)+sep, func(kk string, _ []byte) (bool, error) {
+		id, ok := parseN16(kk[len(kk)-8:])
+		if !ok {
+			return false, wrapf(ErrCorrupt, "purchase order index key")
+		}
+		s, err := v.o.shipped(id)
+		if err != nil {
+			return false, err
+		}
+		out = append(out, s)
+		return true, nil
+	})
+	return out, err
 }
