@@ -317,6 +317,11 @@ func (o *op) issue(loc Location) (Issued, error) {
 	if len(req.Lines) == 0 {
 		return Issued{}, wrapf(ErrState, "location %s has no activated lines", loc.ID)
 	}
+	if sys.Keycode == keycode.BXOVOC {
+		if req.Pair, err = o.bxPrepare(&loc); err != nil {
+			return Issued{}, err
+		}
+	}
 	loc.FileSerial++
 	req.Location, req.Serial = loc, loc.FileSerial
 	f, err := o.l.cfg.Issuer.Issue(req)

@@ -1,10 +1,13 @@
 package entitlement_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"math/rand/v2"
 	"net/netip"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -732,4 +735,94 @@ func TestGuide_MobiCall_SupervisorTakesDashMParts(t *testing.T) {
 	g.attach(master.ID, m)
 	g.ship("MC-PO2", ol("TESTMC1", 1))
 	g.attach(box.ID, g.ship("MC-PO3", ol("TESTMC1", 1)))
+}
+
+// bxCatalog holds BX/OVOC test parts (the guide names no BX part numbers).
+func bxCatalog(t *testing.T) *entitlement.Catalog {
+	c, err := entitlement.ParseCatalog(strings.NewReader(`{"version":1,"systems":[
+ {"name":"BX/OVOC HW","skc":"BX","keycode":"BX/OVOC"},
+ {"name":"BX/OVOC SW","skc":"BX","keycode":"BX/OVOC"}],
+ "parts":[{"part":"TESTBX1","name":"BX sessions","kind":"count","systems":["BX/OVOC HW","BX/OVOC SW"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func newBXGuide(t *testing.T) *guide {
+	g := newGuide(t, bxCatalog(t))
+	g.l = entitlement.New(g.l.Store(), entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: issuerKey}, Clock: guideClock,
+		Catalog: bxCatalog(t), Rand: rand.NewChaCha8([32]byte{6}), Rules: entitlement.GuideRules()})
+	return g
+}
+
+func zipNames(t *testing.T, data []byte) []string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestGuide_BX_HardwareNeedsSerialAndProductKey(t *testing.T) {
+	g := newBXGuide(t)
+	g.refused(entitlement.ErrRule, func() error { return g.create(entitlement.Location{System: "BX/OVOC HW", HWKC: "9551484"}) })
+	g.refused(entitlement.ErrInvalid, func() error {
+		return g.create(entitlement.Location{System: "BX/OVOC HW", HWKC: "9551484", Attrs: []entitlement.Attr{{Name: entitlement.AttrProductKey, Value: "91FA4F6DBFF01B3"}}})
+	})
+	loc := g.loc(entitlement.Location{System: "BX/OVOC HW", HWKC: "9551484", Attrs: []entitlement.Attr{{Name: entitlement.AttrProductKey, Value: "dt2729220"}}})
+	g.attach(loc.ID, g.ship("BX-HW", ol("TESTBX1", 10)))
+	f := g.activate(loc.ID)
+	if f.Name != "AA_DT2729220_out.zip" {
+		t.Fatalf("file %q", f.Name)
+	}
+	if got := zipNames(t, f.Data); len(got) != 2 {
+		t.Fatalf("container holds %v, want one .lic and the .log", got)
+	}
+}
+
+func TestGuide_BX_SoftwareKeyAtFirstActivationRedundantPair(t *testing.T) {
+	g := newBXGuide(t)
+	g.refused(entitlement.ErrRule, func() error {
+		return g.create(entitlement.Location{System: "BX/OVOC SW", HWKC: "23345678901234", Attrs: []entitlement.Attr{{Name: entitlement.AttrProductKey, Value: "91FA4F6DBFF01B3"}}})
+	})
+	prim := g.loc(entitlement.Location{System: "BX/OVOC SW", HWKC: "23345678901234", Name: "3-BX9000-Redundant",
+		Attrs: []entitlement.Attr{{Name: entitlement.AttrRedundant, Value: "yes"}}})
+	s := g.ship("BX-SW", ol("TESTBX1", 10))
+	g.attach(prim.ID, s)
+	g.refused(entitlement.ErrRule, func() error {
+		_, err := g.l.Activate(ctx, g.Dist, prim.ID, entitlement.Activation{AcceptAgreement: true})
+		return err
+	})
+	sec := g.loc(entitlement.Location{System: "BX/OVOC SW", HWKC: "23345678901235", Parent: prim.ID, Name: "BX-OVOC-redundant"})
+	g.refused(entitlement.ErrRule, func() error {
+		return g.create(entitlement.Location{System: "BX/OVOC SW", HWKC: "23345678901236", Parent: prim.ID})
+	})
+	s2 := g.ship("BX-SW2", ol("TESTBX1", 1))
+	g.refused(entitlement.ErrRule, func() error { _, err := g.l.Attach(ctx, g.Dist, sec.ID, picksAll(s2)); return err })
+	f := g.activate(prim.ID)
+	v, vs := g.view(prim.ID), g.view(sec.ID)
+	pk, ok1 := v.Attr(entitlement.AttrProductKey)
+	spk, ok2 := vs.Attr(entitlement.AttrProductKey)
+	if !ok1 || !ok2 || pk == spk || len(pk) != 15 {
+		t.Fatalf("product keys %q %q, want two set at first activation", pk, spk)
+	}
+	if f.Name != "AA_"+pk+"_out.zip" {
+		t.Fatalf("file %q, want AA_%s_out.zip", f.Name, pk)
+	}
+	if got := zipNames(t, f.Data); len(got) != 3 {
+		t.Fatalf("container holds %v, want two .lic and the .log", got)
+	}
+	// Regenerating keeps the keys.
+	f2 := must[entitlement.Issued](t)(g.l.Regenerate(ctx, g.Dist, prim.ID))
+	if f2.Name != f.Name {
+		t.Fatalf("regenerated %q", f2.Name)
+	}
+	conserved(t, g.l)
 }

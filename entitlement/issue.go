@@ -24,6 +24,9 @@ type IssueRequest struct {
 	Issued   time.Time
 	NotAfter time.Time // zero for a permanent file; the end of a demo file
 	Demo     bool
+	// Pair is the secondary location of a redundant BX/OVOC pair (its own code and product key):
+	// the container holds one file per machine. Nil otherwise.
+	Pair *Location
 }
 
 // IssueLine is one line of a file to issue.

@@ -35,13 +35,30 @@ func (li LicenseIssuer) Issue(r IssueRequest) (Issued, error) {
 	if li.Key == nil {
 		return Issued{}, errors.New("entitlement: license issuer has no key")
 	}
-	if r.System.Keycode == keycode.BXOVOC {
-		return Issued{}, fmt.Errorf("entitlement: %s files need the product key container (per-system rules)", r.System.Name)
-	}
 	host, err := fileHost(r)
 	if err != nil {
 		return Issued{}, err
 	}
+	if r.System.Keycode == keycode.BXOVOC {
+		return li.issueBX(r, host)
+	}
+	f, err := li.file(r, host)
+	if err != nil {
+		return Issued{}, err
+	}
+	signed, err := f.Sign(li.Key)
+	if err != nil {
+		return Issued{}, err
+	}
+	name, data, err := license.SVIZip(signed)
+	if err != nil {
+		return Issued{}, err
+	}
+	return Issued{Name: name, Data: data, File: signed, ActivationCode: license.ActivationCode(signed)}, nil
+}
+
+// file builds the unsigned license file of a request for one host.
+func (li LicenseIssuer) file(r IssueRequest, host license.Host) (license.File, error) {
 	f := license.File{Version: license.FormatVersion, Serial: r.Location.ID + "." + strconv.FormatUint(r.Serial, 10),
 		Issued: r.Issued, Term: license.Permanent, Entitlement: li.Entitlement, Host: host}
 	if r.Demo {
@@ -57,23 +74,50 @@ func (li LicenseIssuer) Issue(r IssueRequest) (Issued, error) {
 		case PartFlag:
 			kind = license.Flag
 		default:
-			return Issued{}, fmt.Errorf("entitlement: line %s: part %s has no kind", ln.SKC, ln.Part)
+			return f, fmt.Errorf("entitlement: line %s: part %s has no kind", ln.SKC, ln.Part)
 		}
 		if ln.Qty > license.MaxQty {
-			return Issued{}, fmt.Errorf("entitlement: line %s: quantity %d over the file's limit", ln.SKC, ln.Qty)
+			return f, fmt.Errorf("entitlement: line %s: quantity %d over the file's limit", ln.SKC, ln.Qty)
 		}
 		f.Lines = append(f.Lines, license.Line{SKC: ln.SKC, Part: ln.Part, Name: ln.Name, Kind: kind, Qty: int(ln.Qty),
 			PO: ln.PO, SO: ln.SO, Activated: ln.Activated})
 	}
-	signed, err := f.Sign(li.Key)
+	return f, nil
+}
+
+// issueBX issues a BX/OVOC container: one signed file per machine (the primary and, for a
+// redundant pair, the secondary with its own code and product key) and the .log.
+func (li LicenseIssuer) issueBX(r IssueRequest, host license.Host) (Issued, error) {
+	f, err := li.file(r, host)
 	if err != nil {
 		return Issued{}, err
 	}
-	name, data, err := license.SVIZip(signed)
+	primary, err := f.Sign(li.Key)
 	if err != nil {
 		return Issued{}, err
 	}
-	return Issued{Name: name, Data: data, File: signed, ActivationCode: license.ActivationCode(signed)}, nil
+	var secondary []byte
+	if r.Pair != nil {
+		pr := r
+		pr.Location = *r.Pair
+		ph, err := fileHost(pr)
+		if err != nil {
+			return Issued{}, err
+		}
+		sf, err := li.file(pr, ph)
+		if err != nil {
+			return Issued{}, err
+		}
+		sf.Serial = r.Location.ID + "." + strconv.FormatUint(r.Serial, 10) + ".secondary"
+		if secondary, err = sf.Sign(li.Key); err != nil {
+			return Issued{}, err
+		}
+	}
+	name, data, err := license.BXZip(primary, secondary)
+	if err != nil {
+		return Issued{}, err
+	}
+	return Issued{Name: name, Data: data, File: primary, ActivationCode: license.ActivationCode(primary)}, nil
 }
 
 // fileHost builds the license host of a location: system, primary and secondary code, and the
@@ -103,6 +147,10 @@ func fileHost(r IssueRequest) (license.Host, error) {
 			h.ComputerName = a.Value
 		case AttrDomain:
 			h.Domain = a.Value
+		case AttrProductKey:
+			if h.ProductKey, err = keycode.ParseProductKey(a.Value); err != nil {
+				return h, err
+			}
 		}
 	}
 	return h, nil
