@@ -247,6 +247,32 @@ func (sv9500SE) CreateLocation(v RuleView, loc *Location) error {
 	return nil
 }
 
+// SEMaxPorts is the port capacity limit of an SV9500 SE location.
+const SEMaxPorts = 1536
+
+// capacityPart reports whether a part is a port capacity license (a count part named "… Capacity …").
+func capacityPart(c *Catalog, part string) bool {
+	p, ok := c.Part(part)
+	return ok && p.Kind == PartCount && strings.Contains(strings.ToLower(p.Name), "capacity")
+}
+
+func (sv9500SE) Attach(v RuleView, loc Location, adding []Line) error {
+	lines, err := v.Lines(loc.ID)
+	if err != nil {
+		return err
+	}
+	var ports int64
+	for _, ln := range append(lines, adding...) {
+		if ln.State != StateMigrated && capacityPart(v.Catalog(), ln.Part) {
+			ports += ln.Qty
+		}
+	}
+	if ports > SEMaxPorts {
+		return ruleRefuse("SV9500 SE %s: port capacity %d over the limit of %d", loc.ID, ports, SEMaxPorts)
+	}
+	return nil
+}
+
 // is3000: a dongle-less server gets its virtual code from the Full Computer Name (stored lower case).
 type is3000 struct{ noRules }
 

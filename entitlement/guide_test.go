@@ -826,3 +826,25 @@ func TestGuide_BX_SoftwareKeyAtFirstActivationRedundantPair(t *testing.T) {
 	}
 	conserved(t, g.l)
 }
+
+func TestGuide_SV9500_SEOnlySEPartsAndAtMost1536Ports(t *testing.T) {
+	cat, err := entitlement.ParseCatalog(strings.NewReader(`{"version":1,"systems":[
+ {"name":"SV9500 SE","skc":"35","pbx":true,"keycode":"SV9500"},
+ {"name":"SV9500 Standard Server","skc":"35","pbx":true,"keycode":"SV9500"},
+ {"name":"LMC","skc":"LM","keycode":"License Manager Client"}],
+ "parts":[{"part":"TESTSEP","name":"SV9500 SE Lic Sys Capacity 1 port","kind":"count","systems":["SV9500 SE"]},
+ {"part":"BE114234","name":"SV9500 Lic Virtualization Option","kind":"flag","systems":["SV9500 Standard Server"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGuide(t, cat)
+	loc := g.loc(entitlement.Location{System: "SV9500 SE", Attrs: []entitlement.Attr{{Name: entitlement.AttrMAC, Value: "6CE4DA01378C"}}})
+	s := g.ship("SE", ol("TESTSEP", 2000), ol("BE114234", 1))
+	g.refused(entitlement.ErrInvalid, func() error { _, err := g.l.Attach(ctx, g.Dist, loc.ID, picksAll(s[1:])); return err })
+	must[[]entitlement.Line](t)(g.l.Attach(ctx, g.Dist, loc.ID, []entitlement.Pick{{Line: s[0].ID, Qty: 1000}}))
+	g.refused(entitlement.ErrRule, func() error {
+		_, err := g.l.Attach(ctx, g.Dist, loc.ID, []entitlement.Pick{{Line: s[0].ID, Qty: 537}})
+		return err
+	})
+	must[[]entitlement.Line](t)(g.l.Attach(ctx, g.Dist, loc.ID, []entitlement.Pick{{Line: s[0].ID, Qty: 536}}))
+}

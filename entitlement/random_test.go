@@ -4,14 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
+	"github.com/lmskit/lmskit/keycode"
 )
 
 var sv8100Parts = []string{"BE107573", "BE107576", "BE107582", "BE107585"}
@@ -41,7 +45,11 @@ func randomOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner s
 		return v, err == nil
 	}
 	*seq++
-	switch n := r.IntN(100); {
+	n := r.IntN(125)
+	if n >= 100 {
+		return guideOp(r, f, a, partner, *seq, n-100, location)
+	}
+	switch {
 	case n < 10:
 		var lines []entitlement.OrderLine
 		for range r.IntN(3) + 1 {
@@ -113,7 +121,7 @@ func randomOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner s
 // expected reports whether err is a refusal a random sequence may legitimately meet.
 func expected(err error) bool {
 	for _, s := range []error{entitlement.ErrNotAllowed, entitlement.ErrNotFound, entitlement.ErrExists, entitlement.ErrInvalid,
-		entitlement.ErrQuantity, entitlement.ErrAgreement, entitlement.ErrNoDemo, entitlement.ErrState} {
+		entitlement.ErrQuantity, entitlement.ErrAgreement, entitlement.ErrNoDemo, entitlement.ErrState, entitlement.ErrRule} {
 		if errors.Is(err, s) {
 			return true
 		}
@@ -163,7 +171,7 @@ func TestRandomConcurrentConservation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
 			defer s.Close()
-			f := storetest.NewFixture(t, s, 11)
+			f := guideFixture(t, s, 11)
 			var wg sync.WaitGroup
 			counts := make([]map[string]int, len(actorsOf(f)))
 			for i, ac := range actorsOf(f) {
@@ -224,7 +232,8 @@ func TestRandomConcurrentConservation(t *testing.T) {
 	}
 	// The sequences must exercise every kind of change (over all stores: one store's short run
 	// may meet only refusals of some kind, for example reshipments while the allowance is off).
-	for _, op := range []string{"ship", "attach", "detach", "activate", "reship", "return"} {
+	for _, op := range []string{"ship", "attach", "detach", "activate", "reship", "return", "create location",
+		"replace hardware", "migrate", "import DECT", "set LAN1 IP"} {
 		if all[op] == 0 {
 			t.Errorf("no successful %s in any random run: %v", op, all)
 		}
@@ -236,7 +245,7 @@ func TestRandomConcurrentConservation(t *testing.T) {
 // snapshot before and after every refused operation.
 func TestRandomRefusalsChangeNothing(t *testing.T) {
 	s := entitlement.NewMemStore()
-	f := storetest.NewFixture(t, s, 5)
+	f := guideFixture(t, s, 5)
 	r := rand.New(rand.NewPCG(5, 5))
 	seq, refused := 0, 0
 	acts := actorsOf(f)
@@ -260,5 +269,140 @@ func TestRandomRefusalsChangeNothing(t *testing.T) {
 	}
 	if refused < 10 {
 		t.Fatalf("only %d refusals: the sequence does not exercise them", refused)
+	}
+}
+
+// guideFixture is the storetest fixture with the guide's per-system rules and a key code deriver,
+// so the random sequences reach the per-system operations too.
+func guideFixture(t *testing.T, s entitlement.Store, seed uint64) *storetest.Fixture {
+	f := storetest.NewFixture(t, s, seed)
+	d, err := keycode.NewDeriver([]byte("random test deriver secret 32 b!"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.L = entitlement.New(s, entitlement.Config{Clock: storetest.FixedClock{T: time.Date(2019, 7, 17, 10, 0, 0, 0, time.UTC)},
+		Issuer: storetest.Issuer{}, Rand: rand.NewChaCha8([32]byte{byte(seed), 1}), Rules: entitlement.GuideRules(), Deriver: d})
+	return f
+}
+
+// guideOp drives one random per-system operation: locations of SV9100 CP10, IP DECT and SV9500
+// Standard Server, their parts, hardware replacement, migration, DECT import and the LAN1 IP.
+func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner string, seq, n int,
+	location func() (entitlement.LocationView, bool)) (string, error) {
+	l := f.L
+	locOf := func(system string) (entitlement.LocationView, bool) {
+		locs, err := l.SearchLocations(ctx, a, "", 0)
+		if err != nil {
+			return entitlement.LocationView{}, false
+		}
+		var ids []string
+		for _, loc := range locs {
+			if loc.System == system {
+				ids = append(ids, loc.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return entitlement.LocationView{}, false
+		}
+		v, err := l.Location(ctx, a, ids[r.IntN(len(ids))])
+		return v, err == nil
+	}
+	// attachParts attaches bin lines of the parts (one each); refusals the sequence may meet pass.
+	attachParts := func(loc string, parts ...string) error {
+		bin, err := l.Bin(ctx, a)
+		if err != nil {
+			return err
+		}
+		var picks []entitlement.Pick
+		for _, s := range bin {
+			if slices.Contains(parts, s.Part) && len(picks) < len(parts) {
+				picks = append(picks, entitlement.Pick{Line: s.ID, Qty: 1})
+			}
+		}
+		if len(picks) == 0 {
+			return nil
+		}
+		if _, err := l.Attach(ctx, a, loc, picks); err != nil && !expected(err) {
+			return err
+		}
+		return nil
+	}
+	switch {
+	case n < 5:
+		cs, err := l.Customers(ctx, a, "")
+		if err != nil || len(cs) == 0 {
+			return "create customer (none)", err
+		}
+		loc := entitlement.Location{Customer: cs[0].ID, Name: "guide loc"}
+		switch r.IntN(3) {
+		case 0:
+			loc.System, loc.HWKC = "SV9100 CP10", fmt.Sprintf("34%010d", r.IntN(30))
+		case 1:
+			loc.System, loc.HWKC = "IP DECT", fmt.Sprintf("1FFFFF%02X", r.IntN(30))
+		default:
+			loc.System = "SV9500 Standard Server"
+		}
+		_, err = l.CreateLocation(ctx, a, loc)
+		return "create location", err
+	case n < 10:
+		lines := []entitlement.OrderLine{{Part: "BE114063", Qty: r.Int64N(9) + 1}, {Part: "BE114074", Qty: 1},
+			{Part: "EU917062", Qty: r.Int64N(3) + 1}, {Part: "EU917024", Qty: 1}, {Part: "BE114234", Qty: 1}, {Part: "BE114263", Qty: 5}}
+		i := r.IntN(3) * 2
+		_, err := l.Ship(ctx, f.Admin, entitlement.Order{Partner: partner, PO: fmt.Sprintf("G-%s-%d", a.User, seq), SO: "GSO",
+			Lines: lines[i : i+2]})
+		return "ship", err
+	case n < 14:
+		v, okLoc := locOf("SV9100 CP10")
+		if !okLoc {
+			return "migrate (no location)", nil
+		}
+		if err := attachParts(v.ID, "BE114063", "BE114074"); err != nil {
+			return "attach", err
+		}
+		_, err := l.Activate(ctx, a, v.ID, entitlement.Activation{AcceptAgreement: true})
+		if err != nil && !errors.Is(err, entitlement.ErrState) {
+			return "activate", err
+		}
+		_, err = l.MigrateSV9100(ctx, a, v.ID, fmt.Sprintf("44%010d", r.IntN(30)))
+		return "migrate", err
+	case n < 18:
+		v, okLoc := location()
+		if !okLoc {
+			return "replace hardware (no location)", nil
+		}
+		code := map[string]string{"SV8100": fmt.Sprintf("19%010d", 100+r.IntN(40)), "SV9100 CP10": fmt.Sprintf("34%010d", 100+r.IntN(30)),
+			"SV9100 CP20": fmt.Sprintf("44%010d", 100+r.IntN(30)), "IP DECT": fmt.Sprintf("1EEEEE%02X", r.IntN(30))}[v.System]
+		actor := f.Admin
+		if r.IntN(5) == 0 {
+			actor = a // refused: administrators only
+		}
+		_, err := l.ReplaceHardware(ctx, actor, v.ID, code)
+		return "replace hardware", err
+	case n < 21:
+		v, okLoc := locOf("IP DECT")
+		if !okLoc || r.IntN(2) == 0 { // a fresh location, where the upload may be the first action
+			cs, err := l.Customers(ctx, a, "")
+			if err != nil || len(cs) == 0 {
+				return "import DECT (no location)", err
+			}
+			loc, err := l.CreateLocation(ctx, a, entitlement.Location{Customer: cs[0].ID, Name: "dect", System: "IP DECT",
+				HWKC: fmt.Sprintf("1DDDDD%02X", r.IntN(60))})
+			if err != nil {
+				return "create location", err
+			}
+			v.Location = loc
+		}
+		_, err := l.ImportDECTLicenses(ctx, a, v.ID, strings.NewReader(dectUpload))
+		return "import DECT", err
+	default:
+		v, okLoc := locOf("SV9500 Standard Server")
+		if !okLoc {
+			return "set LAN1 IP (no location)", nil
+		}
+		if err := attachParts(v.ID, "BE114234"); err != nil {
+			return "attach", err
+		}
+		_, err := l.SetLAN1IP(ctx, a, v.ID, netip.AddrFrom4([4]byte{10, 0, byte(r.IntN(4)), byte(seq)}))
+		return "set LAN1 IP", err
 	}
 }
