@@ -22,5 +22,8 @@ func run(w io.Writer) error {
 	if err := runKeyCodes(w); err != nil {
 		return err
 	}
+	if err := runLedger(w); err != nil { // The server side: the guide's SV8100 example on the ledger (ledger.go).
+		return err
+	}
 	return runDevice(w) // The PBX side: a device starts its trial and installs a file (device.go).
 }
