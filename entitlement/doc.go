@@ -41,8 +41,62 @@
 //   - Hardware key codes are validated per system (Config.HostID) and belong to one location
 //     only; parts must fit the location's system per the [Catalog]; SWA units never go on a
 //     location; an order (partner, PO, SO) ships once.
-//   - Per-system rules (SR-MGC, SV9500 models, DECT, BX/OVOC, external products…) plug in as
-//     [Rules] per system name, consulted on create-location, attach and activate.
+//   - Per-system rules plug in as [Rules] per system name, consulted on create-location, attach
+//     and activate ([ChildRules] adds child locations, [ExternalRules] marks files that come
+//     from outside). [GuideRules] returns the LMS guide's; see "Per-system rules" below.
+//
+// # Per-system rules
+//
+// With Config.Rules = [GuideRules]() (and Config.Deriver for derived codes) the ledger follows the
+// guide's "LMS License handling instructions per System Type", "External Product License and SWA
+// handling", "Migrations" and "License Transfer in case of Hardware Replacement":
+//
+//   - SV9100: the system type matches the code's range (CP10 34…, CP20 44…).
+//   - SR-MGC: a child of an SV8500 location with a temp key (22-yyMMddHHmmss-NNN-TEMP-KEY); SR-MGC
+//     parts go on the child only (catalog), and the parent's page lists its children's lines
+//     ([LocationView].ChildLines); at most one "SV8500 ACD Agent option" license per SV8500
+//     system, counting parent and children.
+//   - LMC: SV8300, SV8500, SV9300 and SV9500 locations get their LMC child (LM + code) with them;
+//     other PBXs get one by hand (system LMC; iS3000 in the LMIS form); MA4000, MA4000 EM and CTI
+//     parts go on it (catalog).
+//   - SV9500 Standard Server: created without a code, it gets a temp key; the first attach is the
+//     Virtualization Option BE114234 alone and nothing else attaches or activates before
+//     [Ledger.SetLAN1IP] derives the virtual code from the LAN1 IP, binds the IP, activates
+//     BE114234 and issues the file (the LMC child follows); a second derivation is for
+//     administrators. Appliance: primary and secondary code, QR label form accepted. SE: the code
+//     is derived from the MAC (attribute "mac"), only SE parts (catalog), port capacity at most
+//     [SEMaxPorts].
+//   - iS3000: dongle, CPU3000 and CIE-2 codes; dongle-less from the Full Computer Name (attribute
+//     "computer-name", stored lower case); [Ledger.ChangeComputerName] keeps the code and re-issues
+//     the file; a virtual code is never hardware-replaced.
+//   - 3C and 3C CAT2: the domain name (attribute "domain") gives a unique generated code, also for
+//     a repeated domain.
+//   - IP DECT: a file needs at least one EU917062 selected or present; the upgrade allowance
+//     equals the DAP count and messaging/location counts are at least the DAP count. DECT - NS:
+//     exactly 1 × EU910010. Refusals are [*DECTError] values with the guide's [DECTCode] and its
+//     advice. [Ledger.ImportDECTLicenses] uploads an existing system's licenses
+//     ([ParseDECTLicenseFile] documents the format), once and only as the first action, as
+//     activated lines on an IMPORT_ order.
+//   - BX/OVOC: a hardware product needs its serial and product key (attribute "product-key",
+//     DT…); a software product gets its key at first activation; a redundant pair (attribute
+//     "redundant") needs its secondary child before any activation; attach and activate on the
+//     primary only; [LicenseIssuer] packs one .lic per machine and the .log (license.BXZip).
+//   - BCT: on a dongle (system BCT), on the PBX code (SV8100, SV9100, 3C) or through the LMC
+//     (catalog).
+//   - External products (RCC, UM4730, Expense Management, MobiCall Master/Supervisor, MobiBox): a
+//     purchase order attaches whole or not at all; activation records the lines and returns a
+//     pending file; [Ledger.AttachExternalFile] (administrator) stores the file from outside, which
+//     then downloads, and Config.Notify fires. MobiCall: -M parts go to the Supervisor, others to
+//     the Master; MobiBox takes Master parts only.
+//   - Hardware replacement ([Ledger.ReplaceHardware], administrator): every line moves to the new
+//     code in one transaction, a new file is issued, the old code is recorded (FormerHWKC) and
+//     refused for any new location or file.
+//   - Migration SV9100 CP10 → CP20 ([Ledger.MigrateSV9100]): new code and system; activated lines
+//     carried over with new software key codes on a MIGSU_<yyyyMMdd><n> order; the old lines stay
+//     as read-only history (StateMigrated, still counted as activated by [CheckConservation]).
+//
+// Each of these operations is authorised, one transaction with its audit record, and keeps
+// conservation; a refusal changes nothing.
 //
 // # Security
 //
