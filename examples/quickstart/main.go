@@ -25,5 +25,8 @@ func run(w io.Writer) error {
 	if err := runLedger(w); err != nil { // The server side: the guide's SV8100 example on the ledger (ledger.go).
 		return err
 	}
+	if err := runScenario(w); err != nil { // The SV9500 Standard Server's virtual HWKC (scenario.go).
+		return err
+	}
 	return runDevice(w) // The PBX side: a device starts its trial and installs a file (device.go).
 }
