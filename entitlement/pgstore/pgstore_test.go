@@ -98,6 +98,10 @@ var tables atomic.Int64
 func open(t *testing.T) entitlement.Store {
 	t.Helper()
 	if connString == "" {
+		if os.Getenv("LMSKIT_PG_REQUIRED") != "" {
+			// CI sets this: there the PostgreSQL store's suite must run, never skip.
+			t.Fatal("LMSKIT_PG_REQUIRED is set but no PostgreSQL could be started (initdb and pg_ctl on PATH, or LMSKIT_PG)")
+		}
 		t.Skip("no PostgreSQL (initdb and pg_ctl not found, or LMSKIT_PG unset)")
 	}
 	s, err := pgstoreOpen(fmt.Sprintf("lmskit_test_%d_%d", os.Getpid(), tables.Add(1)))
