@@ -39,13 +39,12 @@ const (
 	bReturnT   = "returnt"
 	bAudit     = "audit"
 	bRetired   = "retired" // hardware key code → location id: codes replaced or migrated away
-	bExtFiles  = "extfile" // location id → external product file
 )
 
 // allBuckets lists every bucket, for snapshots.
 var allBuckets = []string{bMeta, bPartners, bUsers, bAllow, bLines, bBin, bPO, bSO, bOrders, bCustomers,
 	bCustByP, bLocs, bHWKC, bLocByP, bLocByC, bKids, bSKC, bLocLines, bRecent, bFiles, bDemos, bReship,
-	bReshipF, bReshipT, bReturn, bReturnF, bReturnT, bAudit, bRetired, bExtFiles}
+	bReshipF, bReshipT, bReturn, bReturnF, bReturnT, bAudit, bRetired}
 
 // sep joins key parts; ids never contain it (checkID).
 const sep = "\x00"

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/lmskit/lmskit/keycode"
 )
 
 // DECTCode is one of the DECT license validation error codes of the guide.
@@ -75,6 +77,19 @@ func checkDECTQuantities(lines []Line) error {
 	return nil
 }
 
+// checkDECTCode refuses a DECT code outside the PARI grammar with INVALID_HARDWARE_KEYCODE.
+func checkDECTCode(v RuleView, loc *Location) error {
+	sys, _ := v.Catalog().System(loc.System)
+	if _, err := keycode.Parse(sys.Keycode, loc.HWKC); err != nil {
+		return &DECTError{Code: DECTInvalidHardwareKeycode, Detail: err.Error()}
+	}
+	return nil
+}
+
+func (ipDECT) CreateLocation(v RuleView, loc *Location) error { return checkDECTCode(v, loc) }
+
+func (dectNS) CreateLocation(v RuleView, loc *Location) error { return checkDECTCode(v, loc) }
+
 // ipDECT: a file needs at least one EU917062 selected or already activated, and the quantity rules.
 type ipDECT struct{ noRules }
 
@@ -97,7 +112,7 @@ func (ipDECT) Activate(v RuleView, loc Location, activating []Line) error {
 }
 
 // dectNS: exactly one part, 1 × EU910010, and no expansion.
-type dectNS struct{ noRules }
+type dectNS struct{}
 
 func (dectNS) Attach(v RuleView, loc Location, adding []Line) error {
 	lines, err := v.Lines(loc.ID)

@@ -358,6 +358,17 @@ func dectLoc(g *guide, code string) entitlement.Location {
 	return g.loc(entitlement.Location{System: "IP DECT", HWKC: code})
 }
 
+func TestGuide_DECT_InvalidHardwareKeycode(t *testing.T) {
+	g := newGuide(t, nil)
+	for _, sys := range []string{"IP DECT", "DECT - NS"} {
+		err := g.refused(entitlement.ErrRule, func() error { return g.create(entitlement.Location{System: sys, HWKC: "2FFFFFF9"}) })
+		var de *entitlement.DECTError
+		if !errors.As(err, &de) || de.Code != entitlement.DECTInvalidHardwareKeycode || !strings.Contains(err.Error(), "8 hex digits starting with 1") {
+			t.Fatalf("%s: %v, want INVALID_HARDWARE_KEYCODE with its advice", sys, err)
+		}
+	}
+}
+
 func TestGuide_DECT_NeedsAPLicense(t *testing.T) {
 	g := newGuide(t, nil)
 	loc := dectLoc(g, "1FFFFFF9")
