@@ -16,6 +16,7 @@ import (
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
 	"github.com/lmskit/lmskit/keycode"
+	"github.com/lmskit/lmskit/license"
 )
 
 // guide is a ledger with the guide's per-system rules on the storetest fixture's partners.
@@ -858,4 +859,49 @@ func TestGuide_SV9500_SEOnlySEPartsAndAtMost1536Ports(t *testing.T) {
 		return err
 	})
 	must[[]entitlement.Line](t)(g.l.Attach(ctx, g.Dist, loc.ID, []entitlement.Pick{{Line: s[0].ID, Qty: 536}}))
+}
+
+// licensedGuide is newGuide with the real LicenseIssuer, for tests that open the issued files.
+func licensedGuide(t *testing.T) *guide {
+	g := newGuide(t, nil)
+	d, err := keycode.NewDeriver([]byte("guide test deriver secret 32 b!!"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.l = entitlement.New(g.l.Store(), entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: issuerKey}, Clock: guideClock,
+		Rand: rand.NewChaCha8([32]byte{4}), Rules: entitlement.GuideRules(), Deriver: d})
+	return g
+}
+
+func openIssued(t *testing.T, f entitlement.Issued) *license.File {
+	t.Helper()
+	return must[*license.File](t)(license.Open(f.File, issuerKeyring(t)))
+}
+
+func TestGuide_SV9500_FileBoundToLAN1IP(t *testing.T) {
+	g := licensedGuide(t)
+	loc := g.loc(entitlement.Location{System: "SV9500 Standard Server"})
+	g.attach(loc.ID, g.ship("VO", ol("BE114234", 1)))
+	ip := netip.MustParseAddr("10.16.1.20")
+	lf := openIssued(t, must[entitlement.Issued](t)(g.l.SetLAN1IP(ctx, g.Dist, loc.ID, ip)))
+	v := g.view(loc.ID)
+	if lf.Host.IP != ip || lf.Host.Code.String() != v.HWKC || len(lf.Lines) != 1 || lf.Lines[0].Part != "BE114234" {
+		t.Fatalf("file host %+v lines %+v; want the virtual code bound to %s with BE114234", lf.Host, lf.Lines, ip)
+	}
+	if err := lf.Check(license.Host{System: keycode.SV9500, Code: lf.Host.Code, IP: netip.MustParseAddr("10.16.1.21")}, guideClock.T); err == nil {
+		t.Fatal("file opens on another LAN1 IP")
+	}
+}
+
+func TestGuide_IS3000_FileBindsCurrentFCN(t *testing.T) {
+	g := licensedGuide(t)
+	loc := g.loc(entitlement.Location{System: "iS3000", Attrs: []entitlement.Attr{{Name: entitlement.AttrComputerName, Value: "Old.PBX.local"}}})
+	g.attach(loc.ID, g.ship("IS", ol("EU920000", 1)))
+	if lf := openIssued(t, g.activate(loc.ID)); lf.Host.ComputerName != "old.pbx.local" {
+		t.Fatalf("first file binds %q", lf.Host.ComputerName)
+	}
+	lf := openIssued(t, must[entitlement.Issued](t)(g.l.ChangeComputerName(ctx, g.Dist, loc.ID, "New.PBX.local")))
+	if lf.Host.ComputerName != "new.pbx.local" || lf.Host.Code.String() != loc.HWKC {
+		t.Fatalf("re-issued file host %+v, want %s bound to new.pbx.local", lf.Host, loc.HWKC)
+	}
 }
