@@ -1,7 +1,6 @@
 package entitlement
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -52,12 +51,17 @@ func GuideRules() map[string]Rules {
 	}
 }
 
+// noRules is embedded by rule sets that leave some of the three hooks to the general rules.
 type noRules struct{}
 
 func (noRules) CreateLocation(RuleView, *Location) error  { return nil }
 func (noRules) Attach(RuleView, Location, []Line) error   { return nil }
 func (noRules) Activate(RuleView, Location, []Line) error { return nil }
-func ruleRefuse(format string, a ...any) error            { return wrapf(ErrRule, format, a...) }
+
+// ruleRefuse is a per-system rule's refusal (matches ErrRule).
+func ruleRefuse(format string, a ...any) error { return wrapf(ErrRule, format, a...) }
+
+// sumQty sums the quantity of one part over lines, history lines excluded.
 func sumQty(lines []Line, part string) (n int64) {
 	for _, ln := range lines {
 		if ln.Part == part && ln.State != StateMigrated {
@@ -162,8 +166,11 @@ func (srmgc) CreateLocation(v RuleView, loc *Location) error {
 
 func (srmgc) Attach(v RuleView, loc Location, adding []Line) error {
 	p, ok, err := v.Location(loc.Parent)
-	if err != nil || !ok {
-		return errors.Join(err, ruleRefuse("SR-MGC location %s has no parent", loc.ID))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ruleRefuse("SR-MGC location %s has no parent", loc.ID)
 	}
 	return checkACD(v, p, adding)
 }
