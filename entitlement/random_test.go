@@ -45,7 +45,7 @@ func randomOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner s
 		return v, err == nil
 	}
 	*seq++
-	n := r.IntN(125)
+	n := r.IntN(130)
 	if n >= 100 {
 		return guideOp(r, f, a, partner, *seq, n-100, location)
 	}
@@ -233,7 +233,7 @@ func TestRandomConcurrentConservation(t *testing.T) {
 	// The sequences must exercise every kind of change (over all stores: one store's short run
 	// may meet only refusals of some kind, for example reshipments while the allowance is off).
 	for _, op := range []string{"ship", "attach", "detach", "activate", "reship", "return", "create location",
-		"replace hardware", "migrate", "import DECT", "set LAN1 IP"} {
+		"replace hardware", "migrate", "import DECT", "set LAN1 IP", "change computer name"} {
 		if all[op] == 0 {
 			t.Errorf("no successful %s in any random run: %v", op, all)
 		}
@@ -286,7 +286,9 @@ func guideFixture(t *testing.T, s entitlement.Store, seed uint64) *storetest.Fix
 }
 
 // guideOp drives one random per-system operation: locations of SV9100 CP10, IP DECT and SV9500
-// Standard Server, their parts, hardware replacement, migration, DECT import and the LAN1 IP.
+// Standard Server and dongle-less iS3000, their parts, hardware replacement, migration, DECT
+// import, the LAN1 IP, the Full Computer Name, and (always refused here: the default catalog has no
+// external product parts) an external file.
 func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner string, seq, n int,
 	location func() (entitlement.LocationView, bool)) (string, error) {
 	l := f.L
@@ -334,7 +336,9 @@ func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner st
 			return "create customer (none)", err
 		}
 		loc := entitlement.Location{Customer: cs[0].ID, Name: "guide loc"}
-		switch r.IntN(3) {
+		switch r.IntN(4) {
+		case 3:
+			loc.System, loc.Attrs = "iS3000", []entitlement.Attr{{Name: entitlement.AttrComputerName, Value: fmt.Sprintf("PBX%d.example.local", r.IntN(5))}}
 		case 0:
 			loc.System, loc.HWKC = "SV9100 CP10", fmt.Sprintf("34%010d", r.IntN(30))
 		case 1:
@@ -394,6 +398,17 @@ func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner st
 		}
 		_, err := l.ImportDECTLicenses(ctx, a, v.ID, strings.NewReader(dectUpload))
 		return "import DECT", err
+	case n < 27:
+		v, okLoc := locOf("iS3000")
+		if !okLoc {
+			return "change computer name (no location)", nil
+		}
+		if r.IntN(4) == 0 { // an external file for a location that is no external product: refused
+			_, err := l.AttachExternalFile(ctx, f.Admin, v.ID, "x.lic", []byte("x"))
+			return "attach external file", err
+		}
+		_, err := l.ChangeComputerName(ctx, a, v.ID, fmt.Sprintf("pbx-%d.example.local", seq))
+		return "change computer name", err
 	default:
 		v, okLoc := locOf("SV9500 Standard Server")
 		if !okLoc {
