@@ -164,7 +164,7 @@ func TestRandomConcurrentConservation(t *testing.T) {
 	}
 	steps := 100
 	if testing.Short() || raceEnabled {
-		steps = 40
+		steps = 60
 	}
 	all := map[string]int{} // successful operations over every store
 	for name, open := range stores {
@@ -232,8 +232,7 @@ func TestRandomConcurrentConservation(t *testing.T) {
 	}
 	// The sequences must exercise every kind of change (over all stores: one store's short run
 	// may meet only refusals of some kind, for example reshipments while the allowance is off).
-	for _, op := range []string{"ship", "attach", "detach", "activate", "reship", "return", "create location",
-		"replace hardware", "migrate", "import DECT", "set LAN1 IP", "change computer name"} {
+	for _, op := range []string{"ship", "attach", "detach", "activate", "reship", "return", "create location"} {
 		if all[op] == 0 {
 			t.Errorf("no successful %s in any random run: %v", op, all)
 		}
@@ -248,8 +247,9 @@ func TestRandomRefusalsChangeNothing(t *testing.T) {
 	f := guideFixture(t, s, 5)
 	r := rand.New(rand.NewPCG(5, 5))
 	seq, refused := 0, 0
+	done, refusedOps := map[string]int{}, map[string]int{}
 	acts := actorsOf(f)
-	for range 250 {
+	for range 600 {
 		ac := acts[r.IntN(len(acts))]
 		before, err := f.L.Snapshot(ctx)
 		ok(t, err)
@@ -259,16 +259,25 @@ func TestRandomRefusalsChangeNothing(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			refused++
+			refusedOps[name]++
 			after, err2 := f.L.Snapshot(ctx)
 			ok(t, err2)
 			if !reflect.DeepEqual(before, after) {
 				t.Fatalf("refused %s (%v) changed the ledger", name, err)
 			}
+		} else {
+			done[name]++
 		}
 		conserved(t, f.L)
 	}
 	if refused < 10 {
 		t.Fatalf("only %d refusals: the sequence does not exercise them", refused)
+	}
+	// The (deterministic) sequence reaches every per-system operation, successfully and refused.
+	for _, op := range []string{"replace hardware", "migrate", "import DECT", "set LAN1 IP", "change computer name"} {
+		if done[op] == 0 || refusedOps[op] == 0 {
+			t.Errorf("%s: %d successful, %d refused; want both", op, done[op], refusedOps[op])
+		}
 	}
 }
 
@@ -310,10 +319,12 @@ func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner st
 		return v, err == nil
 	}
 	// attachParts attaches bin lines of the parts (one each); refusals the sequence may meet pass.
-	attachParts := func(loc string, parts ...string) error {
+	// attachParts attaches bin lines of the parts (one each) and reports whether it did; refusals
+	// the sequence may meet pass.
+	attachParts := func(loc string, parts ...string) (bool, error) {
 		bin, err := l.Bin(ctx, a)
 		if err != nil {
-			return err
+			return false, err
 		}
 		var picks []entitlement.Pick
 		for _, s := range bin {
@@ -322,12 +333,15 @@ func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner st
 			}
 		}
 		if len(picks) == 0 {
-			return nil
+			return false, nil
 		}
-		if _, err := l.Attach(ctx, a, loc, picks); err != nil && !expected(err) {
-			return err
+		if _, err := l.Attach(ctx, a, loc, picks); err != nil {
+			if expected(err) {
+				return false, nil
+			}
+			return false, err
 		}
-		return nil
+		return true, nil
 	}
 	switch {
 	case n < 5:
@@ -360,14 +374,22 @@ func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner st
 		if !okLoc {
 			return "migrate (no location)", nil
 		}
-		if err := attachParts(v.ID, "BE114063", "BE114074"); err != nil {
-			return "attach", err
+		// One change per call (so a refusal can be checked to change nothing): attach, activate,
+		// then migrate.
+		if r.IntN(2) == 0 {
+			if did, err := attachParts(v.ID, "BE114063", "BE114074"); did || err != nil {
+				return "attach", err
+			}
 		}
-		_, err := l.Activate(ctx, a, v.ID, entitlement.Activation{AcceptAgreement: true})
-		if err != nil && !errors.Is(err, entitlement.ErrState) {
+		if len(v.Attached) > 0 && r.IntN(4) != 0 {
+			_, err := l.Activate(ctx, a, v.ID, entitlement.Activation{AcceptAgreement: true})
 			return "activate", err
 		}
-		_, err = l.MigrateSV9100(ctx, a, v.ID, fmt.Sprintf("44%010d", r.IntN(30)))
+		code := fmt.Sprintf("44%010d", r.IntN(30))
+		if r.IntN(3) == 0 {
+			code = v.HWKC // not a CP20 code: refused
+		}
+		_, err := l.MigrateSV9100(ctx, a, v.ID, code)
 		return "migrate", err
 	case n < 18:
 		v, okLoc := location()
@@ -407,15 +429,21 @@ func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner st
 			_, err := l.AttachExternalFile(ctx, f.Admin, v.ID, "x.lic", []byte("x"))
 			return "attach external file", err
 		}
-		_, err := l.ChangeComputerName(ctx, a, v.ID, fmt.Sprintf("pbx-%d.example.local", seq))
+		name := fmt.Sprintf("pbx-%d.example.local", seq)
+		if r.IntN(3) == 0 {
+			name = "-not a name-" // refused
+		}
+		_, err := l.ChangeComputerName(ctx, a, v.ID, name)
 		return "change computer name", err
 	default:
 		v, okLoc := locOf("SV9500 Standard Server")
 		if !okLoc {
 			return "set LAN1 IP (no location)", nil
 		}
-		if err := attachParts(v.ID, "BE114234"); err != nil {
-			return "attach", err
+		if _, hasIP := v.Attr(entitlement.AttrIP); !hasIP && len(v.Attached) == 0 {
+			if did, err := attachParts(v.ID, "BE114234"); did || err != nil {
+				return "attach", err
+			}
 		}
 		_, err := l.SetLAN1IP(ctx, a, v.ID, netip.AddrFrom4([4]byte{10, 0, byte(r.IntN(4)), byte(seq)}))
 		return "set LAN1 IP", err
