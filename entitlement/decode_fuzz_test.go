@@ -18,6 +18,11 @@ func FuzzDecodeRecords(f *testing.F) {
 			Attrs: []Attr{{AttrIP, "123.0.0.105"}}, Verticals: []string{"x"}},
 		AuditRecord{Seq: 1, Time: now, User: "u", Op: "attach", Changes: []QtyChange{{Line: 1, Part: "x", After: Qty{Shipped: 1, InBin: 1}}}, Prev: []byte{}},
 		Issued{Location: "l", Serial: 1, Issued: now, Name: "n", Data: []byte{1}, File: []byte{2}},
+		Line{SKC: "UF44J2MPACHTX7VK5DFJ", Location: "l", Source: 2, Part: "BE114066", Qty: 4, State: StateActivated, PO: "MIGSU_2019071769",
+			AttachedAt: now, ActivatedAt: now, MigratedFrom: "4N346R8310HVR14PNDLL"},
+		Location{ID: "l", Customer: "c", Partner: "p", Name: "SV9100-4", System: "SV9100 CP20", HWKC: "441018029547", Created: now,
+			FormerHWKC: []string{"341006761783"}, Imported: true},
+		Issued{Location: "l", Serial: 2, Issued: now, Name: "um.lic", Data: []byte{1}, File: []byte{1}, External: true, Pending: true},
 		Reshipment{ID: 1, From: "d", To: "r", Lines: []ReshippedPart{{From: 1, To: 2, Part: "x", Qty: 1}}, Time: now},
 		User{ID: "u", Name: "n", Partner: "p", Roles: RoleLMSUser}, Partner{ID: "p", Name: "n", Kind: KindDealer},
 	} {
