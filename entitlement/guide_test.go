@@ -602,6 +602,9 @@ func TestGuide_HardwareReplacement_MovesEverythingAsAdmin(t *testing.T) {
 	if hv := must[entitlement.LocationView](t)(g.l.LookupHWKC(ctx, g.Dist, newCode)); hv.ID != loc.ID {
 		t.Fatal("new code does not find the location")
 	}
+	if hv := must[entitlement.LocationView](t)(g.l.LookupHWKC(ctx, g.Dist, "191000343919")); hv.ID != loc.ID || hv.HWKC != newCode {
+		t.Fatalf("the old code finds %s (%s), want the location under its new code", hv.ID, hv.HWKC)
+	}
 	// The old code refuses new files: no location may take it again.
 	g.refused(entitlement.ErrState, func() error {
 		return g.create(entitlement.Location{System: "SV8100", HWKC: "191000343919", Name: "reuse"})

@@ -6,7 +6,8 @@ import (
 )
 
 // LookupHWKC returns the location holding a hardware key code (primary or secondary), with its
-// lines. The code is matched exactly after trimming.
+// lines. The code is matched exactly after trimming. A code the location had before a hardware
+// replacement, migration or new virtual code finds the location too (its FormerHWKC lists it).
 func (l *Ledger) LookupHWKC(ctx context.Context, a Actor, code string) (LocationView, error) {
 	var v LocationView
 	err := l.view(ctx, a, "hardware key code lookup", func(o *op) error {
@@ -17,6 +18,11 @@ func (l *Ledger) LookupHWKC(ctx context.Context, a Actor, code string) (Location
 		id, ok, err := o.tx.Get(bHWKC, code)
 		if err != nil {
 			return err
+		}
+		if !ok {
+			if id, ok, err = o.tx.Get(bRetired, code); err != nil {
+				return err
+			}
 		}
 		if !ok {
 			return wrapf(ErrNotFound, "hardware key code %s", code)
