@@ -908,3 +908,14 @@ func TestGuide_IS3000_FileBindsCurrentFCN(t *testing.T) {
 		t.Fatalf("re-issued file host %+v, want %s bound to new.pbx.local", lf.Host, loc.HWKC)
 	}
 }
+
+func TestGuide_IS3000_DongleCPU3000AndCIE2Codes(t *testing.T) {
+	g := newGuide(t, nil)
+	for _, code := range []string{"aa0014SA2792882418AA", "aa0024IC960002104009xxx12345AA", "aa0024IA956215554211xxx12345AA"} {
+		loc := g.loc(entitlement.Location{System: "iS3000", HWKC: code, Name: code})
+		if loc.HWKC != code {
+			t.Fatalf("code %q stored as %q", code, loc.HWKC)
+		}
+	}
+	g.refused(entitlement.ErrInvalid, func() error { return g.create(entitlement.Location{System: "iS3000", HWKC: "aa0016HN242703562600"}) })
+}
