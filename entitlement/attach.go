@@ -48,6 +48,7 @@ func (o *op) newSKC(sys System) (string, error) {
 func (l *Ledger) Attach(ctx context.Context, a Actor, location string, picks []Pick) ([]Line, error) {
 	var out []Line
 	err := l.update(ctx, a, "attach", func(o *op) error {
+		out = nil // the store may run this function more than once: build the result afresh
 		if err := o.lmsUser("attach licenses"); err != nil {
 			return err
 		}
@@ -84,6 +85,7 @@ func (l *Ledger) Attach(ctx context.Context, a Actor, location string, picks []P
 			}
 		}
 		o.ref("location", loc.ID)
+		res := make([]Line, 0, len(lines))
 		for i, s := range lines {
 			before := s
 			s.InBin -= qty[i]
@@ -111,8 +113,9 @@ func (l *Ledger) Attach(ctx context.Context, a Actor, location string, picks []P
 			if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentAttached, ln.Recent), []byte(ln.SKC)); err != nil {
 				return err
 			}
-			out = append(out, ln)
+			res = append(res, ln)
 		}
+		out = res
 		return nil
 	})
 	if err != nil {

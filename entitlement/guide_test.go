@@ -31,7 +31,8 @@ var guideClock = storetest.FixedClock{T: time.Date(2019, 7, 17, 9, 30, 0, 0, tim
 
 func newGuide(t *testing.T, cat *entitlement.Catalog) *guide {
 	t.Helper()
-	s := entitlement.NewMemStore()
+	// Every update runs twice (first run rolled back), as a group commit or a PostgreSQL retry may.
+	s := storetest.Retrying(entitlement.NewMemStore())
 	t.Cleanup(func() { s.Close() })
 	f := storetest.NewFixture(t, s, 8)
 	d, err := keycode.NewDeriver([]byte("guide test deriver secret 32 b!!"))

@@ -239,6 +239,7 @@ func (o *op) ref(kind, id string) { o.rec.Refs = append(o.rec.Refs, kind+":"+id)
 // refused once any user exists.
 func (l *Ledger) Bootstrap(ctx context.Context, vendor Partner, admin User) error {
 	return l.store.Update(ctx, func(tx Tx) error {
+		vendor, admin := vendor, admin // the store may run this more than once: change copies
 		any := false
 		if err := tx.Scan(bUsers, "", func(string, []byte) (bool, error) { any = true; return false, nil }); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 
 // CreateCustomer creates a customer of the actor's partner and returns it with its UUID.
 func (l *Ledger) CreateCustomer(ctx context.Context, a Actor, c Customer) (Customer, error) {
+	var out Customer
 	err := l.update(ctx, a, "create customer", func(o *op) error {
 		if err := o.lmsUser("create customers"); err != nil {
 			return err
@@ -21,17 +22,18 @@ func (l *Ledger) CreateCustomer(ctx context.Context, a Actor, c Customer) (Custo
 		if err != nil {
 			return err
 		}
-		c.ID, c.Partner = id, o.partner.ID
+		out = c // a copy: the argument is never changed, whatever the number of runs
+		out.ID, out.Partner = id, o.partner.ID
 		o.ref("customer", id)
-		if err := putRec(o.tx, bCustomers, id, c); err != nil {
+		if err := putRec(o.tx, bCustomers, id, out); err != nil {
 			return err
 		}
-		return o.tx.Put(bCustByP, k(c.Partner, id), nil)
+		return o.tx.Put(bCustByP, k(out.Partner, id), nil)
 	})
 	if err != nil {
 		return Customer{}, err
 	}
-	return c, nil
+	return out, nil
 }
 
 func checkCustomer(c Customer) error {
@@ -144,18 +146,29 @@ func checkLocationText(loc Location) error {
 // belongs to a location is refused with ErrExists. The system's [Rules] are consulted first and
 // may derive the code. The location gets a UUID and its demo licenses.
 func (l *Ledger) CreateLocation(ctx context.Context, a Actor, loc Location) (Location, error) {
+	var out Location
 	err := l.update(ctx, a, "create location", func(o *op) error {
 		if err := o.lmsUser("create locations"); err != nil {
 			return err
 		}
+		// The store may run this function more than once: the argument stays as the caller gave
+		// it (rules fill in derived codes on a copy) and the result comes from the last run.
 		var err error
-		loc, err = o.createLocation(loc, 0)
+		out, err = o.createLocation(cloneLocation(loc), 0)
 		return err
 	})
 	if err != nil {
 		return Location{}, err
 	}
-	return loc, nil
+	return out, nil
+}
+
+// cloneLocation copies a location with its own slices, so rules may change the copy freely.
+func cloneLocation(loc Location) Location {
+	loc.Verticals = slices.Clone(loc.Verticals)
+	loc.Attrs = slices.Clone(loc.Attrs)
+	loc.FormerHWKC = slices.Clone(loc.FormerHWKC)
+	return loc
 }
 
 // createLocation creates one location and, where its rules ask for them, its child locations.
@@ -235,6 +248,7 @@ func (o *op) createLocation(loc Location, depth int) (Location, error) {
 			return loc, err
 		}
 		for _, kid := range kids {
+			kid = cloneLocation(kid)
 			kid.Parent, kid.Customer = loc.ID, loc.Customer
 			if _, err := o.createLocation(kid, depth+1); err != nil {
 				return loc, fmt.Errorf("child location: %w", err)

@@ -16,7 +16,8 @@ import (
 // it wrote is kept. Read-write transactions are serialisable (an implementation may simply run them
 // one at a time). A store may call fn more than once for one Update (to retry, or to take a failing
 // function out of a group commit): fn must derive everything from what it reads in the
-// transaction and keep no effect of an earlier call. View runs fn in a read-only transaction that sees one consistent state.
+// transaction and keep no effect of an earlier call (storetest.Retrying runs every update twice to
+// check this). View runs fn in a read-only transaction that sees one consistent state.
 type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(Tx) error) error

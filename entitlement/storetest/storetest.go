@@ -305,6 +305,9 @@ func Run(t *testing.T, o Opener) {
 		})
 	}
 	t.Run("Ledger", func(t *testing.T) { ledgerScenario(t, o.Open(t)) })
+	// The same scenario with every update run twice (the first run rolled back), as the Store
+	// contract allows: results must come from the run that commits.
+	t.Run("LedgerRetried", func(t *testing.T) { ledgerScenario(t, Retrying(o.Open(t))) })
 }
 
 func must(t *testing.T, err error) {
