@@ -26,9 +26,11 @@
 //
 // # Rules enforced
 //
-//   - Every operation takes an [Actor] and is refused with [ErrNotAllowed] when the user lacks the
-//     role (LMS user; administrator for shipping, partners, users and allowances) or the object
-//     belongs to another partner. Impersonation needs a distributor user and the shipping
+//   - Every operation, reads included, takes an [Actor] and is refused with [ErrNotAllowed] when
+//     the user lacks the role (LMS user; administrator for shipping, partners, users and
+//     allowances). To a partner's user another partner's customers, locations, lines and codes do
+//     not exist: they get exactly the [ErrNotFound] of an unknown one, and no message names
+//     another partner's ids. Impersonation needs a distributor user and the shipping
 //     allowance distributor→dealer, checked again on every operation; reshipment needs a
 //     distributor (so never while impersonating a dealer) and the allowance.
 //   - Conservation: for every shipped line, Shipped equals InBin plus Attached, Activated,

@@ -20,7 +20,7 @@ func TestCustomerAndLocationAdministration(t *testing.T) {
 	if d := cmp.Diff([]entitlement.Customer{c}, got); d != "" {
 		t.Fatalf("customer after edit (-want +got):\n%s", d)
 	}
-	if err := l.EditCustomer(ctx, f.Other, c); !errors.Is(err, entitlement.ErrNotAllowed) {
+	if err := l.EditCustomer(ctx, f.Other, c); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Fatalf("another partner edits the customer: %v", err)
 	}
 	parent := must[entitlement.Location](t)(l.CreateLocation(ctx, f.Dist, entitlement.Location{Customer: c.ID, Name: "Main SV8500",

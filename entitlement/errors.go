@@ -10,7 +10,8 @@ import (
 var (
 	// ErrNotAllowed: the acting user may not do this (role, partner scope, allowance).
 	ErrNotAllowed = errors.New("entitlement: not allowed")
-	// ErrNotFound: the named partner, user, customer, location, line or order does not exist.
+	// ErrNotFound: the named partner, user, customer, location, line or order does not exist,
+	// or (for a partner's user) belongs to another partner, which is told apart from nothing.
 	ErrNotFound = errors.New("entitlement: not found")
 	// ErrExists: the thing being created exists already (a location for the HWKC, an order, a user).
 	ErrExists = errors.New("entitlement: already exists")

@@ -623,7 +623,7 @@ func TestGuide_Migration_SV9100CP10ToCP20(t *testing.T) {
 	g.refused(entitlement.ErrState, func() error { _, err := g.l.MigrateSV9100(ctx, g.Dist, loc.ID, cp20Code); return err })
 	ok(t, g.l.Detach(ctx, g.Dist, loc.ID, []string{att[0].SKC}))
 	g.refused(entitlement.ErrInvalid, func() error { _, err := g.l.MigrateSV9100(ctx, g.Dist, loc.ID, "341006761784"); return err })
-	g.refused(entitlement.ErrNotAllowed, func() error { _, err := g.l.MigrateSV9100(ctx, g.Other, loc.ID, cp20Code); return err })
+	g.refused(entitlement.ErrNotFound, func() error { _, err := g.l.MigrateSV9100(ctx, g.Other, loc.ID, cp20Code); return err })
 	f := must[entitlement.Issued](t)(g.l.MigrateSV9100(ctx, g.Dist, loc.ID, cp20Code))
 	if f.Name != cp20Code+"-svi.zip" {
 		t.Fatalf("file %q", f.Name)

@@ -224,14 +224,10 @@ func (o *op) lmsUser(what string) error {
 	return notAllowed("%s may not %s (no LMS user role)", o.actor, what)
 }
 
-// own refuses unless the partner-owned object belongs to the actor's partner; administrators see
-// and change every partner's books.
-func (o *op) own(partner, what string) error {
-	if partner == o.partner.ID || o.admin() {
-		return nil
-	}
-	return notAllowed("%s may not access %s of another partner", o.actor, what)
-}
+// visible reports whether a partner-owned object is the actor's: its partner's, or any partner's
+// for an administrator. To everyone else another partner's object does not exist: the callers
+// answer exactly the not-found error of an unknown one, so neither its existence nor its ids leak.
+func (o *op) visible(partner string) bool { return partner == o.partner.ID || o.admin() }
 
 func (o *op) ref(kind, id string) { o.rec.Refs = append(o.rec.Refs, kind+":"+id) }
 

@@ -217,7 +217,7 @@ func TestRefusalsChangeNothing(t *testing.T) {
 			_, err := l.CreateCustomer(ctx, noRoles, entitlement.Customer{Name: "x"})
 			return err
 		}},
-		{"location on another partner's customer", "partners see only their own customers", entitlement.ErrNotAllowed, func() error {
+		{"location on another partner's customer", "partners see only their own customers (another partner's object looks unknown)", entitlement.ErrNotFound, func() error {
 			_, err := l.CreateLocation(ctx, f.Other, entitlement.Location{Customer: cust.ID, Name: "x", System: "SV8100", HWKC: "190400324499"})
 			return err
 		}},
@@ -261,11 +261,11 @@ func TestRefusalsChangeNothing(t *testing.T) {
 			_, err := l.Attach(ctx, f.Dist, loc.ID, []entitlement.Pick{{Line: shipped[3].ID, Qty: 0}})
 			return err
 		}},
-		{"attach from another partner's bin", "bins are private", entitlement.ErrNotAllowed, func() error {
+		{"attach from another partner's bin", "bins are private (another partner's object looks unknown)", entitlement.ErrNotFound, func() error {
 			_, err := l.Attach(ctx, f.Dist, loc.ID, []entitlement.Pick{{Line: otherShip[0].ID, Qty: 1}})
 			return err
 		}},
-		{"attach onto another partner's location", "locations are private", entitlement.ErrNotAllowed, func() error {
+		{"attach onto another partner's location", "locations are private (another partner's object looks unknown)", entitlement.ErrNotFound, func() error {
 			_, err := l.Attach(ctx, f.Dist, otherLoc.ID, []entitlement.Pick{{Line: shipped[3].ID, Qty: 1}})
 			return err
 		}},
@@ -288,11 +288,11 @@ func TestRefusalsChangeNothing(t *testing.T) {
 			_, err := l.Activate(ctx, f.Dist, loc.ID, entitlement.Activation{SKCs: []string{att[0].SKC, "NOSUCHCODE0000000000"}, AcceptAgreement: true})
 			return err
 		}},
-		{"activate another partner's location", "locations are private", entitlement.ErrNotAllowed, func() error {
+		{"activate another partner's location", "locations are private (another partner's object looks unknown)", entitlement.ErrNotFound, func() error {
 			_, err := l.Activate(ctx, f.Other, loc.ID, entitlement.Activation{AcceptAgreement: true})
 			return err
 		}},
-		{"detach another partner's line", "locations are private", entitlement.ErrNotAllowed, func() error {
+		{"detach another partner's line", "locations are private (another partner's object looks unknown)", entitlement.ErrNotFound, func() error {
 			return l.Detach(ctx, f.Other, loc.ID, []string{att[0].SKC})
 		}},
 		{"regenerate before activation", "no activated lines, no file", entitlement.ErrState, func() error {
@@ -332,15 +332,15 @@ func TestRefusalsChangeNothing(t *testing.T) {
 		{"bootstrap twice", "one bootstrap per ledger", entitlement.ErrExists, func() error {
 			return l.Bootstrap(ctx, entitlement.Partner{ID: "v2", Name: "V2"}, entitlement.User{ID: "a2", Name: "A2"})
 		}},
-		{"demo on another partner's location", "locations are private", entitlement.ErrNotAllowed, func() error {
+		{"demo on another partner's location", "locations are private (another partner's object looks unknown)", entitlement.ErrNotFound, func() error {
 			_, err := l.GenerateDemo(ctx, f.Dist, otherLoc.ID)
 			return err
 		}},
-		{"lookup another partner's HWKC", "lookups are scoped", entitlement.ErrNotAllowed, func() error {
+		{"lookup another partner's HWKC", "lookups are scoped (another partner's object looks unknown)", entitlement.ErrNotFound, func() error {
 			_, err := l.LookupHWKC(ctx, f.Dist, "190400324412")
 			return err
 		}},
-		{"lookup another partner's SKC", "lookups are scoped", entitlement.ErrNotAllowed, func() error {
+		{"lookup another partner's SKC", "lookups are scoped (another partner's object looks unknown)", entitlement.ErrNotFound, func() error {
 			_, _, err := l.LookupSKC(ctx, f.Other, att[0].SKC)
 			return err
 		}},
@@ -348,7 +348,7 @@ func TestRefusalsChangeNothing(t *testing.T) {
 			_, err := l.LookupOrder(ctx, f.Other, "PO1")
 			return err
 		}},
-		{"edit another partner's location", "locations are private", entitlement.ErrNotAllowed, func() error {
+		{"edit another partner's location", "locations are private (another partner's object looks unknown)", entitlement.ErrNotFound, func() error {
 			return l.EditLocation(ctx, f.Dist, otherLoc.ID, entitlement.LocationEdit{Name: "mine now"})
 		}},
 		{"return more than the bin", "no seat is created", entitlement.ErrQuantity, func() error {

@@ -68,7 +68,7 @@ func (l *Ledger) EditCustomer(ctx context.Context, a Actor, c Customer) error {
 	})
 }
 
-// customer loads a customer the actor may see.
+// customer loads a customer the actor may see; another partner's is not found, as an unknown one.
 func (o *op) customer(id string) (Customer, error) {
 	var c Customer
 	if id == "" {
@@ -78,13 +78,13 @@ func (o *op) customer(id string) (Customer, error) {
 	if err != nil {
 		return c, err
 	}
-	if !ok {
-		return c, wrapf(ErrNotFound, "customer %s", id)
+	if !ok || !o.visible(c.Partner) {
+		return Customer{}, wrapf(ErrNotFound, "customer %s", id)
 	}
-	return c, o.own(c.Partner, "customer "+id)
+	return c, nil
 }
 
-// location loads a location the actor may see.
+// location loads a location the actor may see; another partner's is not found, as an unknown one.
 func (o *op) location(id string) (Location, error) {
 	var loc Location
 	if id == "" {
@@ -94,24 +94,27 @@ func (o *op) location(id string) (Location, error) {
 	if err != nil {
 		return loc, err
 	}
-	if !ok {
-		return loc, wrapf(ErrNotFound, "location %s", id)
+	if !ok || !o.visible(loc.Partner) {
+		return Location{}, wrapf(ErrNotFound, "location %s", id)
 	}
-	return loc, o.own(loc.Partner, "location "+id)
+	return loc, nil
 }
 
 // Customers returns the actor's partner's customers whose name contains q (case-insensitive; ""
 // lists all), sorted by name. The cost is proportional to the partner's customers.
 func (l *Ledger) Customers(ctx context.Context, a Actor, q string) ([]Customer, error) {
 	var out []Customer
+	lq := strings.ToLower(q)
 	err := l.view(ctx, a, "customers", func(o *op) error {
-		q = strings.ToLower(q)
+		if err := o.lmsUser("list customers"); err != nil {
+			return err
+		}
 		return o.tx.Scan(bCustByP, o.partner.ID+sep, func(kk string, _ []byte) (bool, error) {
 			var c Customer
 			if _, err := getRec(o.tx, bCustomers, kk[len(o.partner.ID)+1:], &c); err != nil {
 				return false, err
 			}
-			if strings.Contains(strings.ToLower(c.Name), q) {
+			if strings.Contains(strings.ToLower(c.Name), lq) {
 				out = append(out, c)
 			}
 			return true, nil
@@ -356,6 +359,9 @@ type IssuedInfo struct {
 func (l *Ledger) Location(ctx context.Context, a Actor, id string) (LocationView, error) {
 	var v LocationView
 	err := l.view(ctx, a, "location", func(o *op) error {
+		if err := o.lmsUser("see locations"); err != nil {
+			return err
+		}
 		var err error
 		v, err = o.locationView(id)
 		return err
@@ -440,6 +446,9 @@ func (o *op) children(loc string) ([]Location, error) {
 func (l *Ledger) Locations(ctx context.Context, a Actor, customer string) ([]Location, error) {
 	var out []Location
 	err := l.view(ctx, a, "locations", func(o *op) error {
+		if err := o.lmsUser("list locations"); err != nil {
+			return err
+		}
 		if _, err := o.customer(customer); err != nil {
 			return err
 		}
@@ -465,6 +474,9 @@ func (l *Ledger) SearchLocations(ctx context.Context, a Actor, q string, limit i
 	}
 	var out []Location
 	err := l.view(ctx, a, "search locations", func(o *op) error {
+		if err := o.lmsUser("search locations"); err != nil {
+			return err
+		}
 		if o.admin() {
 			if q == "" {
 				return wrapf(ErrInvalid, "empty search")

@@ -10,8 +10,11 @@ import (
 // replacement, migration or new virtual code finds the location too (its FormerHWKC lists it).
 func (l *Ledger) LookupHWKC(ctx context.Context, a Actor, code string) (LocationView, error) {
 	var v LocationView
+	code = strings.TrimSpace(code)
 	err := l.view(ctx, a, "hardware key code lookup", func(o *op) error {
-		code = strings.TrimSpace(code)
+		if err := o.lmsUser("look up hardware key codes"); err != nil {
+			return err
+		}
 		if err := CheckKey("b", code); err != nil {
 			return wrapf(ErrInvalid, "hardware key code %q", code)
 		}
@@ -24,10 +27,17 @@ func (l *Ledger) LookupHWKC(ctx context.Context, a Actor, code string) (Location
 				return err
 			}
 		}
-		if !ok {
+		var loc Location
+		if ok {
+			if ok, err = getRec(o.tx, bLocs, string(id), &loc); err != nil {
+				return err
+			}
+		}
+		if !ok || !o.visible(loc.Partner) {
+			// Unknown, or another partner's: the same answer, with nothing of the other's.
 			return wrapf(ErrNotFound, "hardware key code %s", code)
 		}
-		v, err = o.locationView(string(id))
+		v, err = o.locationView(loc.ID)
 		return err
 	})
 	return v, err
@@ -37,8 +47,12 @@ func (l *Ledger) LookupHWKC(ctx context.Context, a Actor, code string) (Location
 func (l *Ledger) LookupSKC(ctx context.Context, a Actor, skc string) (Line, Location, error) {
 	var ln Line
 	var loc Location
+	skc = strings.ToUpper(strings.TrimSpace(skc))
 	err := l.view(ctx, a, "software key code lookup", func(o *op) error {
-		skc = strings.ToUpper(strings.TrimSpace(skc))
+		ln, loc = Line{}, Location{}
+		if err := o.lmsUser("look up software key codes"); err != nil {
+			return err
+		}
 		if err := CheckKey("b", skc); err != nil {
 			return wrapf(ErrInvalid, "software key code %q", skc)
 		}
@@ -46,13 +60,21 @@ func (l *Ledger) LookupSKC(ctx context.Context, a Actor, skc string) (Line, Loca
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if ok {
+			if ok, err = getRec(o.tx, bLocs, ln.Location, &loc); err != nil {
+				return err
+			}
+		}
+		if !ok || !o.visible(loc.Partner) {
+			// Unknown, or another partner's: the same answer, with nothing of the other's.
 			return wrapf(ErrNotFound, "software key code %s", skc)
 		}
-		loc, err = o.location(ln.Location)
-		return err
+		return nil
 	})
-	return ln, loc, err
+	if err != nil {
+		return Line{}, Location{}, err
+	}
+	return ln, loc, nil
 }
 
 // OrderDetails is what the purchase/sales order lookup shows: the partner's shipped lines of the
@@ -68,6 +90,9 @@ type OrderDetails struct {
 func (l *Ledger) LookupOrder(ctx context.Context, a Actor, number string) (OrderDetails, error) {
 	var d OrderDetails
 	err := l.view(ctx, a, "order lookup", func(o *op) error {
+		if err := o.lmsUser("look up orders"); err != nil {
+			return err
+		}
 		if err := checkID("order number", number); err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func TestGuide_Impersonate(t *testing.T) {
 		t.Fatalf("dealer sees %d attached lines", len(v.Attached))
 	}
 	// The distributor as itself does not.
-	if _, err := l.Location(ctx, f.Dist, loc.ID); !errors.Is(err, entitlement.ErrNotAllowed) {
+	if _, err := l.Location(ctx, f.Dist, loc.ID); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Fatalf("distributor reads dealer's location without impersonating: %v", err)
 	}
 	// While impersonating a dealer, reshipment (a distributor act) is refused.

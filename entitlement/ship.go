@@ -254,7 +254,8 @@ func (o *op) takePicks(picks []Pick, what string) (lines []ShippedLine, qty []in
 				return nil, nil, err
 			}
 			if s.Partner != o.partner.ID {
-				return nil, nil, notAllowed("%s may not %s line %d of another partner's bin", o.actor, what, p.Line)
+				// Another partner's line looks exactly like an unknown one (o.shipped's error).
+				return nil, nil, wrapf(ErrNotFound, "shipped line %d", p.Line)
 			}
 			j = len(lines)
 			idx[p.Line] = j
