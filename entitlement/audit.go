@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"hash"
+	"math"
 	"time"
 )
 
@@ -164,17 +165,32 @@ func (l *Ledger) AuditHead(ctx context.Context) (uint64, []byte, error) {
 	return head.Seq, head.Hash, err
 }
 
-// Audit returns up to limit audit records with Seq > after, oldest first (administrator only).
+// Audit page sizes: a limit of 0 or less means AuditPageDefault, more than AuditPageMax means
+// AuditPageMax.
+const (
+	AuditPageDefault = 100
+	AuditPageMax     = 1000
+)
+
+// Audit returns one page of the audit log (administrator only): the records with Seq > after,
+// oldest first, at most limit of them (limit <= 0 means [AuditPageDefault]; at most
+// [AuditPageMax]). Page on with after set to the last record's Seq; an empty page is the end.
+// The cost is the page's records, whatever the log's length: the scan seeks to after+1.
 func (l *Ledger) Audit(ctx context.Context, a Actor, after uint64, limit int) ([]AuditRecord, error) {
+	if limit <= 0 {
+		limit = AuditPageDefault
+	}
+	limit = min(limit, AuditPageMax)
 	var out []AuditRecord
 	err := l.view(ctx, a, "audit", func(o *op) error {
+		out = nil
 		if err := o.need(RoleAdmin, "read the audit log"); err != nil {
 			return err
 		}
-		return o.tx.Scan(bAudit, "", func(kk string, v []byte) (bool, error) {
-			if seq, _ := parseN16(kk); seq <= after {
-				return true, nil
-			}
+		if after == math.MaxUint64 {
+			return nil
+		}
+		return o.tx.ScanFrom(bAudit, "", n16(after+1), func(kk string, v []byte) (bool, error) {
 			var r AuditRecord
 			if err := dec(v, &r); err != nil {
 				return false, err

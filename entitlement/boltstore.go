@@ -143,6 +143,10 @@ func (t *boltTx) Delete(bucket, key string) error {
 }
 
 func (t *boltTx) Scan(bucket, prefix string, fn func(string, []byte) (bool, error)) error {
+	return t.ScanFrom(bucket, prefix, prefix, fn)
+}
+
+func (t *boltTx) ScanFrom(bucket, prefix, start string, fn func(string, []byte) (bool, error)) error {
 	if bucket == "" {
 		return CheckKey(bucket, "k")
 	}
@@ -157,7 +161,7 @@ func (t *boltTx) Scan(bucket, prefix string, fn func(string, []byte) (bool, erro
 	defer func() { t.scanning[bucket]-- }()
 	c := b.Cursor()
 	p := []byte(prefix)
-	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+	for k, v := c.Seek([]byte(max(prefix, start))); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
 		more, err := fn(string(k), v)
 		if err != nil || !more {
 			return err

@@ -47,6 +47,12 @@ type Part struct {
 	SWAUnits    bool     // SWA units, which go to the SWA units bin, never onto a location
 	Demo        int64    // quantity in the system's demo file; 0 means not part of the demo set
 	Successor   string   // part number that replaces it (upgrade successor), if any
+	// Ports is the number of ports one unit of the part licenses (a port capacity license), 0 for
+	// any other part. The SV9500 SE port limit ([SEMaxPorts]) adds up Qty × Ports.
+	Ports int64
+	// ACDAgentOption marks the "SV8500 ACD Agent option" license, of which an SV8500 system (parent
+	// and SR-MGC children) holds at most one.
+	ACDAgentOption bool
 }
 
 // FitsSystem reports whether the part may be attached to a location of the system.
@@ -102,12 +108,14 @@ type catalogFile struct {
 		SWAUnits    bool     `json:"swa_units"`
 		Demo        int64    `json:"demo"`
 		Successor   string   `json:"successor"`
+		Ports       int64    `json:"ports"`
+		ACDOption   bool     `json:"acd_agent_option"`
 	} `json:"parts"`
 }
 
 // ParseCatalog reads a catalog in the JSON form of data/catalog.json: {"version":1, "systems":[{name,
 // skc, pbx, keycode}], "parts":[{part, name, kind (count|version|flag), systems, application, swa, swa_units,
-// demo, successor}]}. Unknown fields, duplicate part numbers or systems, unknown system references
+// demo, successor, ports, acd_agent_option}]}. Unknown fields, duplicate part numbers or systems, unknown system references
 // and bad kinds are errors naming the entry.
 func ParseCatalog(r io.Reader) (*Catalog, error) {
 	d := json.NewDecoder(io.LimitReader(r, 8<<20))
@@ -168,8 +176,12 @@ func ParseCatalog(r io.Reader) (*Catalog, error) {
 		if p.Demo < 0 {
 			return nil, fmt.Errorf("entitlement: catalog: part %s: negative demo quantity", p.Part)
 		}
+		if p.Ports < 0 || (p.Ports > 0 && kind != PartCount) {
+			return nil, fmt.Errorf("entitlement: catalog: part %s: ports %d: only a count part has a port count, and it is not negative", p.Part, p.Ports)
+		}
 		c.parts[p.Part] = Part{Number: p.Part, Name: p.Name, Kind: kind, Systems: slices.Clone(p.Systems),
-			Application: p.Application, SWA: p.SWA, SWAUnits: p.SWAUnits, Demo: p.Demo, Successor: p.Successor}
+			Application: p.Application, SWA: p.SWA, SWAUnits: p.SWAUnits, Demo: p.Demo, Successor: p.Successor,
+			Ports: p.Ports, ACDAgentOption: p.ACDOption}
 		c.order = append(c.order, p.Part)
 	}
 	for _, p := range c.parts {

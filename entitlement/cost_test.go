@@ -32,6 +32,9 @@ func (s *countingStore) View(ctx context.Context, fn func(entitlement.Tx) error)
 func (t countingTx) Get(b, k string) ([]byte, bool, error) { t.s.n++; return t.Tx.Get(b, k) }
 func (t countingTx) Put(b, k string, v []byte) error       { t.s.n++; return t.Tx.Put(b, k, v) }
 func (t countingTx) Delete(b, k string) error              { t.s.n++; return t.Tx.Delete(b, k) }
+func (t countingTx) ScanFrom(b, p, s string, fn func(string, []byte) (bool, error)) error {
+	return t.Tx.ScanFrom(b, p, s, func(k string, v []byte) (bool, error) { t.s.n++; return fn(k, v) })
+}
 func (t countingTx) Scan(b, p string, fn func(string, []byte) (bool, error)) error {
 	return t.Tx.Scan(b, p, func(k string, v []byte) (bool, error) { t.s.n++; return fn(k, v) })
 }
@@ -85,6 +88,13 @@ func TestCostIndependentOfLedgerSize(t *testing.T) {
 		run("resold", func() { must[[]entitlement.Reshipment](t)(l.Resold(ctx, f.Dist, 1)) })
 		run("demo", func() { must[entitlement.Issued](t)(l.GenerateDemo(ctx, f.Dist, loc.ID)) })
 		run("recently activated", func() { must[[]entitlement.Line](t)(l.RecentlyActivated(ctx, f.Dist, 5)) })
+		run("audit page", func() {
+			head, _, err := l.AuditHead(ctx)
+			ok(t, err)
+			if got := must[[]entitlement.AuditRecord](t)(l.Audit(ctx, f.Admin, head-5, 3)); len(got) != 3 || got[0].Seq != head-4 {
+				t.Fatalf("audit page after %d: %d records from %d", head-5, len(got), got[0].Seq)
+			}
+		})
 		run("admin search by hwkc", func() { must[[]entitlement.Location](t)(l.SearchLocations(ctx, f.Admin, "1910003439", 0)) })
 		return cost
 	}

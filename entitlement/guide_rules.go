@@ -102,10 +102,11 @@ func (lmcChild) Children(v RuleView, loc Location) ([]Location, error) {
 	return []Location{{Name: loc.Name + " LMC", System: "LMC", HWKC: lm.String(), Address: loc.Address}}, nil
 }
 
-// acdOption reports whether a part is the "SV8500 ACD Agent option" license.
+// acdOption reports whether a part is the "SV8500 ACD Agent option" license (the catalog's
+// acd_agent_option field; the guide names the license but not its part number).
 func acdOption(c *Catalog, part string) bool {
 	p, ok := c.Part(part)
-	return ok && strings.Contains(strings.ToLower(p.Name), "acd agent option")
+	return ok && p.ACDAgentOption
 }
 
 // checkACD refuses a second SV8500 ACD Agent option license on one SV8500 system (the parent and
@@ -257,10 +258,10 @@ func (sv9500SE) CreateLocation(v RuleView, loc *Location) error {
 // SEMaxPorts is the port capacity limit of an SV9500 SE location.
 const SEMaxPorts = 1536
 
-// capacityPart reports whether a part is a port capacity license (a count part named "… Capacity …").
-func capacityPart(c *Catalog, part string) bool {
-	p, ok := c.Part(part)
-	return ok && p.Kind == PartCount && strings.Contains(strings.ToLower(p.Name), "capacity")
+// partPorts returns the ports one unit of a part licenses (the catalog's ports field).
+func partPorts(c *Catalog, part string) int64 {
+	p, _ := c.Part(part)
+	return p.Ports
 }
 
 func (sv9500SE) Attach(v RuleView, loc Location, adding []Line) error {
@@ -270,8 +271,8 @@ func (sv9500SE) Attach(v RuleView, loc Location, adding []Line) error {
 	}
 	var ports int64
 	for _, ln := range append(lines, adding...) {
-		if ln.State != StateMigrated && capacityPart(v.Catalog(), ln.Part) {
-			ports += ln.Qty
+		if ln.State != StateMigrated {
+			ports += ln.Qty * partPorts(v.Catalog(), ln.Part)
 		}
 	}
 	if ports > SEMaxPorts {

@@ -163,7 +163,7 @@ func acdCatalog(t *testing.T) *entitlement.Catalog {
  {"name":"SV8500","skc":"22","pbx":true,"keycode":"SV8500"},
  {"name":"SR-MGC","skc":"22","pbx":true,"keycode":"SR-MGC"},
  {"name":"LMC","skc":"LM","keycode":"License Manager Client"}],
- "parts":[{"part":"TESTACD1","name":"SV8500 ACD Agent option","kind":"flag","systems":["SV8500","SR-MGC"]},
+ "parts":[{"part":"TESTACD1","name":"SV8500 ACD Agent option","kind":"flag","systems":["SV8500","SR-MGC"],"acd_agent_option":true},
  {"part":"EU900050","name":"SR-MGC Lic Sys Capacity 1 port","kind":"count","systems":["SR-MGC"]}]}`))
 	if err != nil {
 		t.Fatal(err)
@@ -848,7 +848,7 @@ func TestGuide_SV9500_SEOnlySEPartsAndAtMost1536Ports(t *testing.T) {
  {"name":"SV9500 SE","skc":"35","pbx":true,"keycode":"SV9500"},
  {"name":"SV9500 Standard Server","skc":"35","pbx":true,"keycode":"SV9500"},
  {"name":"LMC","skc":"LM","keycode":"License Manager Client"}],
- "parts":[{"part":"TESTSEP","name":"SV9500 SE Lic Sys Capacity 1 port","kind":"count","systems":["SV9500 SE"]},
+ "parts":[{"part":"TESTSEP","name":"SV9500 SE Lic Sys Capacity 1 port","kind":"count","systems":["SV9500 SE"],"ports":1},
  {"part":"BE114234","name":"SV9500 Lic Virtualization Option","kind":"flag","systems":["SV9500 Standard Server"]}]}`))
 	if err != nil {
 		t.Fatal(err)

@@ -178,6 +178,10 @@ func (tx *memTx) Delete(bucket, key string) error {
 }
 
 func (tx *memTx) Scan(bucket, prefix string, fn func(string, []byte) (bool, error)) error {
+	return tx.ScanFrom(bucket, prefix, prefix, fn)
+}
+
+func (tx *memTx) ScanFrom(bucket, prefix, start string, fn func(string, []byte) (bool, error)) error {
 	if tx.done {
 		return fmt.Errorf("entitlement: transaction used after it ended")
 	}
@@ -193,7 +197,7 @@ func (tx *memTx) Scan(bucket, prefix string, fn func(string, []byte) (bool, erro
 	}
 	tx.scanning[bucket]++
 	defer func() { tx.scanning[bucket]-- }()
-	i, _ := slices.BinarySearch(b.keys, prefix)
+	i, _ := slices.BinarySearch(b.keys, max(prefix, start))
 	for ; i < len(b.keys); i++ {
 		k := b.keys[i]
 		if !strings.HasPrefix(k, prefix) {

@@ -41,6 +41,10 @@ type Tx interface {
 	// until fn returns false or an error (which Scan returns). Writes to the scanned bucket
 	// from inside fn are not allowed.
 	Scan(bucket, prefix string, fn func(key string, val []byte) (more bool, err error)) error
+	// ScanFrom is Scan starting at the first key that is at least start (a seek, not a filter:
+	// keys before start cost nothing), so a listing can page through a large bucket. A start
+	// before the prefix scans the whole prefix; one past it finds nothing.
+	ScanFrom(bucket, prefix, start string, fn func(key string, val []byte) (more bool, err error)) error
 }
 
 // ErrReadOnly is returned by Put and Delete inside View.

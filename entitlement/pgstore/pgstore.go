@@ -208,6 +208,12 @@ func (t *tx) Delete(bucket, key string) error {
 const scanBatch = 256
 
 func (t *tx) Scan(bucket, prefix string, fn func(string, []byte) (bool, error)) error {
+	return t.ScanFrom(bucket, prefix, prefix, fn)
+}
+
+// ScanFrom implements entitlement.Tx: the query starts at key >= max(prefix, start), so the
+// primary key index seeks there.
+func (t *tx) ScanFrom(bucket, prefix, start string, fn func(string, []byte) (bool, error)) error {
 	if t.done {
 		return errors.New("pgstore: transaction used after it ended")
 	}
@@ -220,9 +226,10 @@ func (t *tx) Scan(bucket, prefix string, fn func(string, []byte) (bool, error)) 
 	t.scanning[bucket]++
 	defer func() { t.scanning[bucket]-- }()
 	p := []byte(prefix)
+	from := []byte(max(prefix, start))
 	after := []byte{} // every key is greater than the empty key
 	for {
-		rows, err := t.tx.Query(t.ctx, t.s.qScan, bucket, p, after, scanBatch)
+		rows, err := t.tx.Query(t.ctx, t.s.qScan, bucket, from, after, scanBatch)
 		if err != nil {
 			return fmt.Errorf("pgstore: scan: %w", err)
 		}

@@ -124,6 +124,57 @@ func Run(t *testing.T, o Opener) {
 			})
 		}))
 	})
+	t.Run("ScanFrom", func(t *testing.T) {
+		s := o.Open(t)
+		keys := []string{"a", "p\x00a", "p\x00b", "p\x00d", "p\x00e", "q"}
+		must(t, s.Update(ctx, func(tx entitlement.Tx) error {
+			for _, k := range keys {
+				if err := tx.Put("f", k, []byte("v"+k)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		for _, c := range []struct {
+			name, prefix, start string
+			limit               int
+			want                []string
+		}{
+			{"start on a key", "p\x00", "p\x00b", 0, []string{"p\x00b", "p\x00d", "p\x00e"}},
+			{"start between keys", "p\x00", "p\x00c", 0, []string{"p\x00d", "p\x00e"}},
+			{"start before the prefix", "p\x00", "a", 0, []string{"p\x00a", "p\x00b", "p\x00d", "p\x00e"}},
+			{"start past the prefix", "p\x00", "p\x01", 0, nil},
+			{"start past every key", "", "z", 0, nil},
+			{"no prefix", "", "p\x00e", 0, []string{"p\x00e", "q"}},
+			{"stop early", "p\x00", "p\x00b", 2, []string{"p\x00b", "p\x00d"}},
+		} {
+			for _, view := range []bool{false, true} {
+				var got []string
+				run := s.Update
+				if view {
+					run = s.View
+				}
+				must(t, run(ctx, func(tx entitlement.Tx) error {
+					got = nil
+					return tx.ScanFrom("f", c.prefix, c.start, func(k string, v []byte) (bool, error) {
+						if string(v) != "v"+k {
+							return false, fmt.Errorf("value of %q is %q", k, v)
+						}
+						got = append(got, k)
+						return c.limit == 0 || len(got) < c.limit, nil
+					})
+				}))
+				if !slices.Equal(got, c.want) {
+					t.Fatalf("%s (view %v): ScanFrom(%q, %q) = %q, want %q", c.name, view, c.prefix, c.start, got, c.want)
+				}
+			}
+		}
+		must(t, s.View(ctx, func(tx entitlement.Tx) error {
+			return tx.ScanFrom("no-such-bucket", "", "a", func(string, []byte) (bool, error) {
+				return false, errors.New("a missing bucket holds nothing")
+			})
+		}))
+	})
 	t.Run("LargeScanWithReads", func(t *testing.T) {
 		// More keys than a store may fetch at once, with reads inside the callback (the ledger
 		// reads records while it scans an index).
