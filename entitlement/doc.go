@@ -57,17 +57,24 @@
 //   - SR-MGC: a child of an SV8500 location with a temp key (22-yyMMddHHmmss-NNN-TEMP-KEY); SR-MGC
 //     parts go on the child only (catalog), and the parent's page lists its children's lines
 //     ([LocationView].ChildLines); at most one "SV8500 ACD Agent option" license per SV8500
-//     system, counting parent and children.
+//     system, counting parent and children. The catalog marks that license with
+//     "acd_agent_option" ([Part].ACDAgentOption); the guide names no part number for it, so the
+//     shipped catalog marks none and a catalog that adds the part must mark it.
 //   - LMC: SV8300, SV8500, SV9300 and SV9500 locations get their LMC child (LM + code) with them;
 //     other PBXs get one by hand (system LMC; iS3000 in the LMIS form); MA4000, MA4000 EM and CTI
-//     parts go on it (catalog).
+//     parts go on it and nowhere else: the catalog fits the MA4000 parts (390908, 390924, 391950,
+//     391955, 391998) to system LMC only. The guide names no CTI part number ("CTI (LMC): similar
+//     to MA4000"), so the shipped catalog has no CTI part; a catalog that adds one fits it to LMC.
 //   - SV9500 Standard Server: created without a code, it gets a temp key; the first attach is the
 //     Virtualization Option BE114234 alone and nothing else attaches or activates before
 //     [Ledger.SetLAN1IP] derives the virtual code from the LAN1 IP, binds the IP, activates
 //     BE114234 and issues the file (the LMC child follows); a second derivation is for
 //     administrators. Appliance: primary and secondary code, QR label form accepted. SE: the code
 //     is derived from the MAC (attribute "mac"), only SE parts (catalog), port capacity at most
-//     [SEMaxPorts].
+//     [SEMaxPorts], counted as quantity × the part's "ports" field ([Part].Ports). The guide
+//     speaks of "a dedicated set of SV9500 SE (V7) licenses" but names none of their part
+//     numbers, so the shipped catalog fits no part to SV9500 SE (the generic SV9500 parts are
+//     refused there); a catalog with the SE parts lists them for "SV9500 SE" with their ports.
 //   - iS3000: dongle, CPU3000 and CIE-2 codes; dongle-less from the Full Computer Name (attribute
 //     "computer-name", stored lower case); [Ledger.ChangeComputerName] keeps the code and re-issues
 //     the file; a virtual code is never hardware-replaced.
