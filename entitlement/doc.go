@@ -78,8 +78,8 @@
 //   - iS3000: dongle, CPU3000 and CIE-2 codes; dongle-less from the Full Computer Name (attribute
 //     "computer-name", stored lower case); [Ledger.ChangeComputerName] keeps the code and re-issues
 //     the file; a virtual code is never hardware-replaced.
-//   - 3C and 3C CAT2: the domain name (attribute "domain") gives a unique generated code, also for
-//     a repeated domain.
+//   - 3C and 3C CAT2: the domain name (attribute "domain") is required and gives a unique
+//     generated code, also for a repeated domain; a typed-in code is refused.
 //   - IP DECT: a file needs at least one EU917062 selected or present; the upgrade allowance
 //     equals the DAP count and messaging/location counts are at least the DAP count. DECT - NS:
 //     exactly 1 × EU910010. Refusals are [*DECTError] values with the guide's [DECTCode] and its

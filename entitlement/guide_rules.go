@@ -322,7 +322,9 @@ type threeC struct {
 func (r threeC) CreateLocation(v RuleView, loc *Location) error {
 	dom, ok := loc.Attr(AttrDomain)
 	if !ok {
-		return nil
+		// The guide: "For 3C product licensing the "Domain name" is required"; the code "is
+		// automatically created by LMS", never typed in.
+		return ruleRefuse("a %s location needs its domain name (attribute %q); its hardware key code is generated from it", loc.System, AttrDomain)
 	}
 	if loc.HWKC != "" {
 		return ruleRefuse("a 3C location's code is generated from the domain name; leave the hardware key code empty")

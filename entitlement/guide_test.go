@@ -356,6 +356,20 @@ func TestGuide_3C_DomainGivesUniqueHWKC(t *testing.T) {
 	})
 }
 
+// The guide: "For 3C product licensing the "Domain name" is required" and the code "is
+// automatically created by LMS": a typed-in code without a domain is refused, as is no code at all.
+func TestGuide_3C_DomainRequired(t *testing.T) {
+	g := newGuide(t, nil)
+	for _, l := range []entitlement.Location{
+		{System: "3C", HWKC: "3C342CB25F2C"},
+		{System: "3C CAT2", HWKC: "3C342CB25F2C"},
+		{System: "3C"},
+		{System: "3C CAT2"},
+	} {
+		g.refused(entitlement.ErrRule, func() error { return g.create(l) })
+	}
+}
+
 func dectLoc(g *guide, code string) entitlement.Location {
 	return g.loc(entitlement.Location{System: "IP DECT", HWKC: code})
 }
@@ -568,7 +582,7 @@ func TestGuide_BCT_PlacementOnDongleHWKCOrLMC(t *testing.T) {
 		{entitlement.Location{System: "BCT", HWKC: "aa0014SA2792654321AA"}, true},
 		{entitlement.Location{System: "SV8100", HWKC: "191000343919"}, true},
 		{entitlement.Location{System: "SV9100 CP20", HWKC: cp20Code}, true},
-		{entitlement.Location{System: "3C", HWKC: "3C342CB25F2C"}, true},
+		{entitlement.Location{System: "3C", Attrs: []entitlement.Attr{{Name: entitlement.AttrDomain, Value: "bct.example.com"}}}, true},
 		{entitlement.Location{System: "LMC", HWKC: "LM3CB6CE81EECE"}, true},
 		{entitlement.Location{System: "SV8500", HWKC: sv8500Code}, false},
 		{entitlement.Location{System: "IP DECT", HWKC: "1FFFFFF9"}, false},
