@@ -2,6 +2,7 @@ package entitlement_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -20,7 +21,7 @@ const crashEnv = "LMSKIT_ENTITLEMENT_CRASH_CHILD"
 
 // TestCrashChild is the child half of TestCrash: it runs only when re-executed with crashEnv set.
 // It streams operations on the durable store (fsync on) and prints "ACK <kind> <round> <n> <id>"
-// after each one returns, so the parent knows what was acknowledged.
+// after each one returns, so the parent knows what was acknowledged (a JSON [crashAck]).
 func TestCrashChild(t *testing.T) {
 	spec := os.Getenv(crashEnv)
 	if spec == "" {
@@ -46,6 +47,17 @@ func TestCrashChild(t *testing.T) {
 		fmt.Println("ERR", err)
 		os.Exit(2)
 	}
+	var pending []string // attached since the last activation: the next Activate activates them
+	ack := func(a crashAck) {
+		a.Round = round
+		b, err := json.Marshal(a)
+		if err != nil {
+			fmt.Println("ERR", err)
+			os.Exit(2)
+		}
+		fmt.Fprintf(w, "ACK %s\n", b)
+		w.Flush()
+	}
 	for n := 0; ; n++ {
 		po := fmt.Sprintf("PO-%s-%d", round, n)
 		lines, err := l.Ship(ctx, f.Admin, entitlement.Order{Partner: f.DistP, PO: po, SO: "SO", Lines: []entitlement.OrderLine{{Part: "BE107585", Qty: 5}}})
@@ -53,24 +65,34 @@ func TestCrashChild(t *testing.T) {
 			fmt.Println("ERR", err)
 			os.Exit(2)
 		}
-		fmt.Fprintf(w, "ACK ship %s %d %s\n", round, n, po)
-		w.Flush()
+		ack(crashAck{Kind: "ship", PO: po, Part: "BE107585", Qty: lines[0].Shipped})
 		att, err := l.Attach(ctx, f.Dist, loc.ID, []entitlement.Pick{{Line: lines[0].ID, Qty: 3}})
 		if err != nil {
 			fmt.Println("ERR", err)
 			os.Exit(2)
 		}
-		fmt.Fprintf(w, "ACK attach %s %d %s\n", round, n, att[0].SKC)
-		w.Flush()
+		pending = append(pending, att[0].SKC)
+		ack(crashAck{Kind: "attach", Loc: loc.ID, SKCs: []string{att[0].SKC}, Qty: att[0].Qty})
 		if n%3 == 2 {
-			if _, err := l.Activate(ctx, f.Dist, loc.ID, entitlement.Activation{AcceptAgreement: true}); err != nil {
+			file, err := l.Activate(ctx, f.Dist, loc.ID, entitlement.Activation{AcceptAgreement: true})
+			if err != nil {
 				fmt.Println("ERR", err)
 				os.Exit(2)
 			}
-			fmt.Fprintf(w, "ACK activate %s %d %s\n", round, n, loc.ID)
-			w.Flush()
+			ack(crashAck{Kind: "activate", Loc: loc.ID, Serial: file.Serial, SKCs: pending})
+			pending = nil
 		}
 	}
+}
+
+// crashAck is what the crash child acknowledges after an operation returned: the order and its
+// quantity for a shipment, the line and its quantity for an attach, the file serial and every
+// line activated for an activation.
+type crashAck struct {
+	Kind, Round, PO, Part, Loc string
+	Qty                        int64
+	Serial                     uint64
+	SKCs                       []string
 }
 
 // TestCrash kills a child process that streams ledger operations on the durable store with
@@ -84,8 +106,7 @@ func TestCrash(t *testing.T) {
 	ok(t, err)
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	r := rand.New(rand.NewPCG(uint64(os.Getpid()), 1))
-	type ack struct{ kind, round, id string }
-	var acks []ack
+	var acks []crashAck
 	rounds := 3
 	for round := range rounds {
 		cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
@@ -94,7 +115,7 @@ func TestCrash(t *testing.T) {
 		ok(t, err)
 		cmd.Stderr = os.Stderr
 		ok(t, cmd.Start())
-		killAfter := 5 + r.IntN(40)
+		killAfter := 8 + r.IntN(40) // the 8th acknowledgement is the first activation
 		sc := bufio.NewScanner(out)
 		got := 0
 		for sc.Scan() {
@@ -105,10 +126,14 @@ func TestCrash(t *testing.T) {
 			if fields[0] == "ERR" {
 				t.Fatalf("child: %s", sc.Text())
 			}
-			if fields[0] != "ACK" || len(fields) != 5 {
+			if fields[0] != "ACK" || len(fields) != 2 {
 				continue // test framework chatter
 			}
-			acks = append(acks, ack{fields[1], fields[2], fields[4]})
+			var a crashAck
+			if err := json.Unmarshal([]byte(fields[1]), &a); err != nil {
+				t.Fatalf("child: %q: %v", sc.Text(), err)
+			}
+			acks = append(acks, a)
 			got++
 			if got == killAfter {
 				ok(t, cmd.Process.Signal(syscall.SIGKILL))
@@ -122,22 +147,7 @@ func TestCrash(t *testing.T) {
 		s, err := entitlement.OpenFile(path, nil)
 		ok(t, err)
 		f := storetest.NewFixture(t, s, 1)
-		for _, a := range acks {
-			switch a.kind {
-			case "ship":
-				if _, err := f.L.LookupOrder(ctx, f.Admin, a.id); err != nil {
-					t.Fatalf("round %d: acknowledged shipment %s lost: %v", round, a.id, err)
-				}
-			case "attach":
-				if _, _, err := f.L.LookupSKC(ctx, f.Admin, a.id); err != nil {
-					t.Fatalf("round %d: acknowledged attach %s lost: %v", round, a.id, err)
-				}
-			case "activate":
-				if _, err := f.L.Download(ctx, f.Admin, a.id); err != nil {
-					t.Fatalf("round %d: acknowledged activation lost: %v", round, err)
-				}
-			}
-		}
+		checkCrashAcks(t, f.L, f.Admin, round, acks)
 		if err := entitlement.CheckConservation(ctx, s); err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
@@ -147,4 +157,53 @@ func TestCrash(t *testing.T) {
 		ok(t, s.Close())
 	}
 	t.Logf("%d acknowledged operations survived %d kills", len(acks), rounds)
+}
+
+// checkCrashAcks checks every acknowledged operation against the reopened ledger: a shipment's
+// order with its quantity; an attached line on its location with its quantity, still attached or
+// activated (by an activation that may not have been acknowledged), and activated if an
+// acknowledged activation named it; an activation's file at least at the acknowledged serial.
+func checkCrashAcks(t *testing.T, l *entitlement.Ledger, admin entitlement.Actor, round int, acks []crashAck) {
+	t.Helper()
+	activations := 0
+	for _, a := range acks {
+		switch a.Kind {
+		case "ship":
+			d, err := l.LookupOrder(ctx, admin, a.PO)
+			if err != nil {
+				t.Fatalf("round %d: acknowledged shipment %s lost: %v", round, a.PO, err)
+			}
+			if len(d.Shipped) != 1 || d.Shipped[0].Part != a.Part || d.Shipped[0].Shipped != a.Qty || d.Shipped[0].PO != a.PO {
+				t.Fatalf("round %d: acknowledged shipment %s of %d × %s reads %+v", round, a.PO, a.Qty, a.Part, d.Shipped)
+			}
+		case "attach":
+			ln, loc, err := l.LookupSKC(ctx, admin, a.SKCs[0])
+			if err != nil {
+				t.Fatalf("round %d: acknowledged attach %s lost: %v", round, a.SKCs[0], err)
+			}
+			if loc.ID != a.Loc || ln.Qty != a.Qty || ln.State != entitlement.StateAttached && ln.State != entitlement.StateActivated {
+				t.Fatalf("round %d: acknowledged attach of %d on %s reads %+v on %s", round, a.Qty, a.Loc, ln, loc.ID)
+			}
+		case "activate":
+			activations++
+			file, err := l.Download(ctx, admin, a.Loc)
+			if err != nil {
+				t.Fatalf("round %d: acknowledged activation lost: %v", round, err)
+			}
+			if file.Serial < a.Serial {
+				t.Fatalf("round %d: file serial %d after an acknowledged activation issued serial %d", round, file.Serial, a.Serial)
+			}
+			for _, skc := range a.SKCs {
+				ln, _, err := l.LookupSKC(ctx, admin, skc)
+				if err != nil || ln.State != entitlement.StateActivated {
+					t.Fatalf("round %d: line %s acknowledged as activated reads %+v, %v", round, skc, ln, err)
+				}
+			}
+		default:
+			t.Fatalf("round %d: unknown acknowledgement %+v", round, a)
+		}
+	}
+	if activations <= round {
+		t.Fatalf("round %d: only %d activations acknowledged: every round must reach one", round, activations)
+	}
 }
