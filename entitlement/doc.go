@@ -99,7 +99,11 @@
 //     the Master; MobiBox takes Master parts only.
 //   - Hardware replacement ([Ledger.ReplaceHardware], administrator): every line moves to the new
 //     code in one transaction, a new file is issued, the old code is recorded (FormerHWKC) and
-//     refused for any new location or file.
+//     refused for any new location or file. A virtual code (temp key, derived or generated code,
+//     or a child of a location with one) is never replaced; an LMC child bound to its parent's
+//     code is never replaced on its own but follows its parent. ReplaceHardware replaces the
+//     primary code only; [Ledger.ReplaceSecondaryHardware] replaces the secondary code of an
+//     SV9500 Appliance pair.
 //   - Migration SV9100 CP10 → CP20 ([Ledger.MigrateSV9100]): new code and system; activated lines
 //     carried over with new software key codes on a MIGSU_<yyyyMMdd><n> order; the old lines stay
 //     as read-only history (StateMigrated, still counted as activated by [CheckConservation]).
