@@ -105,8 +105,11 @@
 //     primary code only; [Ledger.ReplaceSecondaryHardware] replaces the secondary code of an
 //     SV9500 Appliance pair.
 //   - Migration SV9100 CP10 → CP20 ([Ledger.MigrateSV9100]): new code and system; activated lines
-//     carried over with new software key codes on a MIGSU_<yyyyMMdd><n> order; the old lines stay
-//     as read-only history (StateMigrated, still counted as activated by [CheckConservation]).
+//     carried over with new software key codes on a MIGSU_<yyyyMMdd><n> order, keeping their
+//     original activation date; the old lines stay as read-only history (StateMigrated, still
+//     counted as activated by [CheckConservation]) with the original PO/SO, which
+//     [LocationView.MigratedOrigin] finds for a new line. The target code must be in the CP20
+//     range, checked by the migration itself whatever Config.HostID accepts.
 //
 // Each of these operations is authorised, one transaction with its audit record, and keeps
 // conservation; a refusal changes nothing.

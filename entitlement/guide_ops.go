@@ -375,8 +375,10 @@ func (l *Ledger) ReplaceSecondaryHardware(ctx context.Context, a Actor, location
 // MigrateSV9100 migrates an SV9100 CP10 location to a CP20 board with hardware key code code: the
 // location becomes "SV9100 CP20" with the new code; each activated line is carried over as a new
 // activated line with a new software key code on a migration order MIGSU_<yyyyMMdd><n> (PO and
-// SO), and the old lines stay on the location as read-only history (StateMigrated); the old code
-// is retired. Attached lines must be detached or activated first. One transaction, audited; the
+// SO), keeping its original activation date (the guide's "Activated" column), and the old lines
+// stay on the location as read-only history (StateMigrated) with their original PO and SO (the
+// guide's "NEC PO"/"NEC SO" columns: [LocationView.MigratedOrigin] finds a new line's history
+// line); the old code is retired. Attached lines must be detached or activated first. One transaction, audited; the
 // new file is issued.
 func (l *Ledger) MigrateSV9100(ctx context.Context, a Actor, location, code string) (Issued, error) {
 	var out Issued
@@ -472,7 +474,10 @@ func (o *op) shipActivated(loc Location, ord Order, from []Line) ([]Line, error)
 		ln := Line{Location: loc.ID, Source: s.ID, Part: s.Part, Qty: s.Shipped, State: StateActivated, PO: s.PO, SO: s.SO,
 			Partner: s.Partner, AttachedAt: o.now, ActivatedAt: o.now}
 		if from != nil {
+			// The guide's migrated page shows the original activation date beside the NEC PO/SO
+			// columns; the original PO and SO stay on the history line named by MigratedFrom.
 			ln.MigratedFrom = from[i].SKC
+			ln.AttachedAt, ln.ActivatedAt = from[i].AttachedAt, from[i].ActivatedAt
 		}
 		if ln.SKC, err = o.newSKC(sys); err != nil {
 			return nil, err
@@ -560,4 +565,18 @@ func (l *Ledger) ImportDECTLicenses(ctx context.Context, a Actor, location strin
 		return nil, err
 	}
 	return out, nil
+}
+
+// MigratedOrigin returns the history line a migrated line was carried over from (its original PO
+// and SO, the guide's "NEC PO" and "NEC SO" columns), and false for a line that was not migrated.
+func (v LocationView) MigratedOrigin(ln Line) (Line, bool) {
+	if ln.MigratedFrom == "" {
+		return Line{}, false
+	}
+	for _, h := range v.History {
+		if h.SKC == ln.MigratedFrom {
+			return h, true
+		}
+	}
+	return Line{}, false
 }

@@ -29,7 +29,10 @@ type guide struct {
 
 var guideClock = storetest.FixedClock{T: time.Date(2019, 7, 17, 9, 30, 0, 0, time.UTC)}
 
-func newGuide(t *testing.T, cat *entitlement.Catalog) *guide {
+func newGuide(t *testing.T, cat *entitlement.Catalog) *guide { return newGuideCfg(t, cat, nil) }
+
+// newGuideCfg is newGuide with edit, when not nil, changing the ledger's Config first.
+func newGuideCfg(t *testing.T, cat *entitlement.Catalog, edit func(*entitlement.Config)) *guide {
 	t.Helper()
 	// Every update runs twice (first run rolled back), as a group commit or a PostgreSQL retry may.
 	s := storetest.Retrying(entitlement.NewMemStore())
@@ -39,8 +42,12 @@ func newGuide(t *testing.T, cat *entitlement.Catalog) *guide {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := entitlement.New(s, entitlement.Config{Issuer: storetest.Issuer{}, Clock: guideClock, Catalog: cat,
-		Rand: rand.NewChaCha8([32]byte{8}), Rules: entitlement.GuideRules(), Deriver: d})
+	cfg := entitlement.Config{Issuer: storetest.Issuer{}, Clock: guideClock, Catalog: cat,
+		Rand: rand.NewChaCha8([32]byte{8}), Rules: entitlement.GuideRules(), Deriver: d}
+	if edit != nil {
+		edit(&cfg)
+	}
+	l := entitlement.New(s, cfg)
 	g := &guide{Fixture: f, l: l, t: t}
 	g.cust = must[entitlement.Customer](t)(l.CreateCustomer(ctx, f.Dist, entitlement.Customer{Name: "Ed's Business"}))
 	return g
