@@ -61,11 +61,17 @@ func dectErr(c DECTCode, format string, a ...any) error {
 	return &DECTError{Code: c, Detail: fmt.Sprintf(format, a...)}
 }
 
+// dapCount is the one DAP license count every DECT rule uses: IPDECT 1 AP Cap Lic (EU917062) plus
+// IPDECT 1 AP Cap Conv Lic (EU917017), the conversion form in which an uploaded pre-release-6
+// system holds its access points (the guide's upload example registers 50 × EU917017 beside
+// 50 × the upgrade allowance).
+func dapCount(lines []Line) int64 { return sumQty(lines, PartDECTAP) + sumQty(lines, PartDECTAPConv) }
+
 // checkDECTQuantities applies the guide's quantity rules to the lines a file would hold: the
 // upgrade allowance equals the DAP count, messaging and location licenses are at least the DAP
-// count (each when present).
+// count, each when the part is present (a new release-6 system holds no upgrade allowance).
 func checkDECTQuantities(lines []Line) error {
-	dap := sumQty(lines, PartDECTAP) + sumQty(lines, PartDECTAPConv)
+	dap := dapCount(lines)
 	if up := sumQty(lines, PartDECTUpgrade); up != 0 && up != dap {
 		return dectErr(DECTInvalidFeatureQuantity, "upgrade allowance (%s) %d ≠ DAP licenses %d", PartDECTUpgrade, up, dap)
 	}
@@ -90,7 +96,8 @@ func (ipDECT) CreateLocation(v RuleView, loc *Location) error { return checkDECT
 
 func (dectNS) CreateLocation(v RuleView, loc *Location) error { return checkDECTCode(v, loc) }
 
-// ipDECT: a file needs at least one EU917062 selected or already activated, and the quantity rules.
+// ipDECT: a file needs at least one DAP license ([dapCount]) selected or already activated, and
+// the quantity rules.
 type ipDECT struct{ noRules }
 
 func (ipDECT) Activate(v RuleView, loc Location, activating []Line) error {
@@ -105,8 +112,8 @@ func (ipDECT) Activate(v RuleView, loc Location, activating []Line) error {
 		}
 	}
 	file = append(file, activating...)
-	if sumQty(file, PartDECTAP) == 0 {
-		return dectErr(DECTInvalidFeatureCodeString, "no IPDECT 1 AP Cap Lic (%s) selected or present", PartDECTAP)
+	if dapCount(file) == 0 {
+		return dectErr(DECTInvalidFeatureCodeString, "no DAP license (%s or %s) selected or present", PartDECTAP, PartDECTAPConv)
 	}
 	return checkDECTQuantities(file)
 }

@@ -80,8 +80,15 @@
 //     the file; a virtual code is never hardware-replaced.
 //   - 3C and 3C CAT2: the domain name (attribute "domain") is required and gives a unique
 //     generated code, also for a repeated domain; a typed-in code is refused.
-//   - IP DECT: a file needs at least one EU917062 selected or present; the upgrade allowance
-//     equals the DAP count and messaging/location counts are at least the DAP count. DECT - NS:
+//   - IP DECT: a file needs at least one DAP license selected or present; the upgrade allowance
+//     equals the DAP count and messaging/location counts are at least the DAP count. The DAP
+//     count, used by activation and upload alike, is EU917062 (IPDECT 1 AP Cap Lic) plus EU917017
+//     (its conversion form, in which the guide's upload example holds an old system's access
+//     points), so an uploaded system expands without a new EU917062. The upgrade-allowance and
+//     messaging/location rules apply when the part is in the file: the guide's advice ("Check if
+//     number of DSWU (upgrade feature) licenses is equal to the number of DAP licenses") is read
+//     as a check on a file that holds them, since a new release-6 system has no upgrade allowance
+//     to match. DECT - NS:
 //     exactly 1 × EU910010. Refusals are [*DECTError] values with the guide's [DECTCode] and its
 //     advice. [Ledger.ImportDECTLicenses] uploads an existing system's licenses
 //     ([ParseDECTLicenseFile] documents the format), once and only as the first action, as

@@ -542,7 +542,7 @@ func (l *Ledger) ImportDECTLicenses(ctx context.Context, a Actor, location strin
 			}
 			probe[i] = Line{Part: p.Part, Qty: p.Qty, State: StateActivated}
 		}
-		if sumQty(probe, PartDECTAP)+sumQty(probe, PartDECTAPConv) == 0 {
+		if dapCount(probe) == 0 {
 			return dectErr(DECTInvalidFeatureCodeString, "no DAP license (%s or %s)", PartDECTAP, PartDECTAPConv)
 		}
 		if err := checkDECTQuantities(probe); err != nil {

@@ -395,7 +395,7 @@ func TestGuide_DECT_InvalidHardwareKeycode(t *testing.T) {
 func TestGuide_DECT_NeedsAPLicense(t *testing.T) {
 	g := newGuide(t, nil)
 	loc := dectLoc(g, "1FFFFFF9")
-	s := g.ship("DECT-1", ol("EU917017", 10), ol("EU917062", 1))
+	s := g.ship("DECT-1", ol("EU917024", 1), ol("EU917062", 1))
 	g.attach(loc.ID, s[:1])
 	err := g.refused(entitlement.ErrRule, func() error {
 		_, err := g.l.Activate(ctx, g.Dist, loc.ID, entitlement.Activation{AcceptAgreement: true})
@@ -419,6 +419,8 @@ func TestGuide_DECT_QuantityRules(t *testing.T) {
 		lines []entitlement.OrderLine
 		ok    bool
 	}{
+		{"no upgrade allowance (a new release-6 system)", []entitlement.OrderLine{ol("EU917062", 5), ol("EU917027", 5)}, true},
+		{"conversion APs count as DAP", []entitlement.OrderLine{ol("EU917062", 2), ol("EU917017", 3), ol("EU917029", 5)}, true},
 		{"upgrade equals DAP", []entitlement.OrderLine{ol("EU917062", 5), ol("EU917029", 5), ol("EU917027", 5), ol("EU917028", 6)}, true},
 		{"upgrade below DAP", []entitlement.OrderLine{ol("EU917062", 5), ol("EU917029", 4)}, false},
 		{"upgrade above DAP", []entitlement.OrderLine{ol("EU917062", 5), ol("EU917029", 6)}, false},
@@ -510,6 +512,15 @@ func TestGuide_DECT_UploadFirstActionOnly(t *testing.T) {
 	conserved(t, g.l)
 	g.refused(entitlement.ErrState, func() error {
 		_, err := g.l.ImportDECTLicenses(ctx, g.Dist, loc.ID, strings.NewReader(dectUpload))
+		return err
+	})
+	// The uploaded system expands: its 50 EU917017 are its DAP licenses, so an expansion needs
+	// no EU917062 of its own, and the quantity rules count them.
+	g.attach(loc.ID, g.ship("DECT-EXP", ol("EU917027", 10)))
+	g.activate(loc.ID)
+	g.attach(loc.ID, g.ship("DECT-EXP2", ol("EU917029", 1)))
+	g.refused(entitlement.ErrRule, func() error {
+		_, err := g.l.Activate(ctx, g.Dist, loc.ID, entitlement.Activation{AcceptAgreement: true})
 		return err
 	})
 	// Not the first action: a location with a line attached refuses the upload.
