@@ -10,6 +10,23 @@ import (
 	"github.com/lmskit/lmskit/keycode"
 )
 
+// The DECT license file upload ([Ledger.ImportDECTLicenses]) creates activated lines from data the
+// LMS user supplies, unchecked by NEC. The guide's Note 2 asks for a call to the NEC License Desk
+// to deactivate the PARI in the old license generator; the ledger records the upload under its
+// own audit operation and flags the location until the license desk confirms
+// ([Ledger.ConfirmPARIDeactivation]).
+const (
+	// OpDECTImport is the audit operation of a DECT license file upload.
+	OpDECTImport = "import DECT licenses (self-declared)"
+	// OpPARIDeactivation is the audit operation of the license desk's confirmation.
+	OpPARIDeactivation = "confirm PARI deactivation"
+	// AttrPARIDeactivation is the location attribute the upload sets: "requested" until the license
+	// desk confirms, then "confirmed". Only the ledger sets it; a location created with it is refused.
+	AttrPARIDeactivation = "pari-deactivation"
+	PARIRequested        = "requested" // value of AttrPARIDeactivation after an upload
+	PARIConfirmed        = "confirmed" // value of AttrPARIDeactivation after the license desk's call
+)
+
 // DECTCode is one of the DECT license validation error codes of the guide.
 type DECTCode string
 
@@ -92,7 +109,12 @@ func checkDECTCode(v RuleView, loc *Location) error {
 	return nil
 }
 
-func (ipDECT) CreateLocation(v RuleView, loc *Location) error { return checkDECTCode(v, loc) }
+func (ipDECT) CreateLocation(v RuleView, loc *Location) error {
+	if _, ok := loc.Attr(AttrPARIDeactivation); ok {
+		return ruleRefuse("attribute %q is set by the DECT license file upload, not at creation", AttrPARIDeactivation)
+	}
+	return checkDECTCode(v, loc)
+}
 
 func (dectNS) CreateLocation(v RuleView, loc *Location) error { return checkDECTCode(v, loc) }
 

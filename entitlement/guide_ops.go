@@ -510,10 +510,15 @@ func (o *op) shipActivated(loc Location, ord Order, from []Line) ([]Line, error)
 // used). The lines are booked on an import order IMPORT_<yyyyMMdd><n> (PO and SO) of the
 // location's partner. Every part must be an IP DECT part; at least one DAP license (EU917062 or
 // EU917017) and the guide's quantity rules apply. Refusals are [*DECTError] values.
+//
+// The licenses are the user's own declaration: the upload is audited as [OpDECTImport] and the
+// location is flagged for the license desk (attribute [AttrPARIDeactivation] = [PARIRequested])
+// until an administrator records the PARI deactivation with [Ledger.ConfirmPARIDeactivation],
+// the guide's Note 2.
 func (l *Ledger) ImportDECTLicenses(ctx context.Context, a Actor, location string, r io.Reader) ([]Line, error) {
 	parts, perr := ParseDECTLicenseFile(r)
 	var out []Line
-	err := l.update(ctx, a, "import DECT licenses", func(o *op) error {
+	err := l.update(ctx, a, OpDECTImport, func(o *op) error {
 		if err := o.lmsUser("import license files"); err != nil {
 			return err
 		}
@@ -558,6 +563,7 @@ func (l *Ledger) ImportDECTLicenses(ctx context.Context, a Actor, location strin
 			return err
 		}
 		loc.Imported = true
+		loc.setAttr(AttrPARIDeactivation, PARIRequested)
 		_, err = o.issue(loc)
 		return err
 	})
@@ -565,6 +571,28 @@ func (l *Ledger) ImportDECTLicenses(ctx context.Context, a Actor, location strin
 		return nil, err
 	}
 	return out, nil
+}
+
+// ConfirmPARIDeactivation is the license desk's record (administrator only) that the PARI of an
+// uploaded DECT system was deactivated in the old license generator: the location's
+// [AttrPARIDeactivation] goes from [PARIRequested] to [PARIConfirmed]. One audited transaction
+// ([OpPARIDeactivation]); a location without a pending upload is refused.
+func (l *Ledger) ConfirmPARIDeactivation(ctx context.Context, a Actor, location string) error {
+	return l.update(ctx, a, OpPARIDeactivation, func(o *op) error {
+		if err := o.need(RoleAdmin, "confirm a PARI deactivation"); err != nil {
+			return err
+		}
+		loc, err := o.location(location)
+		if err != nil {
+			return err
+		}
+		if v, _ := loc.Attr(AttrPARIDeactivation); v != PARIRequested {
+			return wrapf(ErrState, "location %s has no DECT upload waiting for the license desk", loc.ID)
+		}
+		loc.setAttr(AttrPARIDeactivation, PARIConfirmed)
+		o.ref("location", loc.ID)
+		return putRec(o.tx, bLocs, loc.ID, loc)
+	})
 }
 
 // MigratedOrigin returns the history line a migrated line was carried over from (its original PO

@@ -1,9 +1,12 @@
 package entitlement_test
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/lmskit/lmskit/entitlement"
@@ -156,15 +159,87 @@ func TestGuide_DemoLicense(t *testing.T) {
 	}
 }
 
-// TestAuditChainDetectsEdits edits, removes and reorders records behind the ledger's back.
+// TestAuditChainDetectsEdits tampers with the log behind the ledger's back: edits a record (its
+// user, a QtyChange.After quantity), removes records, swaps two (as stored and renumbered),
+// inserts a well-hashed forged record in the middle, appends one without moving the head, and
+// rewrites a keyed chain without the key. VerifyAudit must catch each.
 func TestAuditChainDetectsEdits(t *testing.T) {
 	for _, c := range []struct {
 		name, why string
 		key       []byte
 		tamper    func(tx entitlement.Tx) error
 	}{
-		{"edit a quantity", "an edited record must not verify", nil, func(tx entitlement.Tx) error {
+		{"edit the user", "an edited record must not verify", nil, func(tx entitlement.Tx) error {
 			return editRecord(tx, 10, func(r *entitlement.AuditRecord) { r.User = "someone-else" })
+		}},
+		{"edit a quantity", "an edited QtyChange.After must not verify", nil, func(tx entitlement.Tx) error {
+			keys, recs, err := readAudit(tx)
+			if err != nil {
+				return err
+			}
+			for i, r := range recs {
+				if len(r.Changes) > 0 {
+					return editRecord(tx, uint64(i+1), func(r *entitlement.AuditRecord) { r.Changes[0].After.InBin += 1 })
+				}
+			}
+			return fmt.Errorf("no record with quantity changes among %d", len(keys))
+		}},
+		{"swap two records", "reordering is caught", nil, func(tx entitlement.Tx) error {
+			a, _, _ := tx.Get("audit", auditKey(5))
+			b, _, _ := tx.Get("audit", auditKey(6))
+			a, b = bytes.Clone(a), bytes.Clone(b)
+			if err := tx.Put("audit", auditKey(5), b); err != nil {
+				return err
+			}
+			return tx.Put("audit", auditKey(6), a)
+		}},
+		{"swap two records and renumber them", "reordering is caught even with consistent sequence numbers", nil, func(tx entitlement.Tx) error {
+			_, recs, err := readAudit(tx)
+			if err != nil {
+				return err
+			}
+			a, b := recs[4], recs[5]
+			a.Seq, b.Seq = 6, 5
+			if err := putAudit(tx, b); err != nil {
+				return err
+			}
+			return putAudit(tx, a)
+		}},
+		{"insert a forged record in the middle", "an inserted record breaks the chain after it", nil, func(tx entitlement.Tx) error {
+			_, recs, err := readAudit(tx)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(plainHash(recs[4]), recs[4].Hash) {
+				return errors.New("plainHash does not reproduce the ledger's hash: the forgery would be caught for the wrong reason")
+			}
+			forged := entitlement.AuditRecord{Seq: 6, Time: recs[4].Time, User: "admin@vendor", Partner: "vendor", Op: "ship",
+				Refs: []string{"po:FORGED"}, Prev: recs[4].Hash}
+			forged.Hash = plainHash(forged)
+			out := append(append(slices.Clone(recs[:5]), forged), recs[5:]...)
+			for i := range out[6:] {
+				out[6+i].Seq = uint64(7 + i) // shifted up, hashes left as they were
+			}
+			for _, r := range out {
+				if err := putAudit(tx, r); err != nil {
+					return err
+				}
+			}
+			return putHead(tx, uint64(len(out)), out[len(out)-1].Hash)
+		}},
+		{"append without updating the head", "a well-chained appended record is caught by the head", nil, func(tx entitlement.Tx) error {
+			_, recs, err := readAudit(tx)
+			if err != nil {
+				return err
+			}
+			last := recs[len(recs)-1]
+			if !bytes.Equal(plainHash(last), last.Hash) {
+				return errors.New("plainHash does not reproduce the ledger's hash: the forgery would be caught for the wrong reason")
+			}
+			forged := entitlement.AuditRecord{Seq: last.Seq + 1, Time: last.Time, User: "admin@vendor", Partner: "vendor", Op: "ship",
+				Refs: []string{"po:FORGED"}, Prev: last.Hash}
+			forged.Hash = plainHash(forged)
+			return putAudit(tx, forged)
 		}},
 		{"drop the newest record", "truncation is caught by the head", nil, func(tx entitlement.Tx) error {
 			var last string
@@ -265,6 +340,58 @@ func rechain(tx entitlement.Tx) error {
 		Seq  uint64 `cbor:"1,keyasint"`
 		Hash []byte `cbor:"2,keyasint"`
 	}{uint64(len(recs)), prev})
+	if err != nil {
+		return err
+	}
+	return tx.Put("meta", "audit/head", head)
+}
+
+func auditKey(seq uint64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], seq)
+	return string(b[:])
+}
+
+// readAudit reads the whole audit log.
+func readAudit(tx entitlement.Tx) (keys []string, recs []entitlement.AuditRecord, err error) {
+	err = tx.Scan("audit", "", func(k string, v []byte) (bool, error) {
+		var r entitlement.AuditRecord
+		if err := cborUnmarshal(v, &r); err != nil {
+			return false, err
+		}
+		keys, recs = append(keys, k), append(recs, r)
+		return true, nil
+	})
+	return keys, recs, err
+}
+
+// plainHash is an unkeyed chain's hash of a record (what anyone who can write the store can
+// compute).
+func plainHash(r entitlement.AuditRecord) []byte {
+	r.Hash = nil
+	b, err := cborx.EncMode().Marshal(r)
+	if err != nil {
+		panic(err)
+	}
+	h := sha256.Sum256(append([]byte("lmskit audit v1\n"), b...))
+	return h[:]
+}
+
+// putAudit stores a record under its Seq.
+func putAudit(tx entitlement.Tx, r entitlement.AuditRecord) error {
+	b, err := cborx.EncMode().Marshal(r)
+	if err != nil {
+		return err
+	}
+	return tx.Put("audit", auditKey(r.Seq), b)
+}
+
+// putHead rewrites the stored audit head.
+func putHead(tx entitlement.Tx, seq uint64, hash []byte) error {
+	head, err := cborx.EncMode().Marshal(struct {
+		Seq  uint64 `cbor:"1,keyasint"`
+		Hash []byte `cbor:"2,keyasint"`
+	}{seq, hash})
 	if err != nil {
 		return err
 	}
