@@ -91,8 +91,11 @@
 //     to match. DECT - NS:
 //     exactly 1 × EU910010. Refusals are [*DECTError] values with the guide's [DECTCode] and its
 //     advice. [Ledger.ImportDECTLicenses] uploads an existing system's licenses
-//     ([ParseDECTLicenseFile] documents the format), once and only as the first action, as
-//     activated lines on an IMPORT_ order.
+//     ([ParseDECTLicenseFile] documents the format), once and only as the first action (no
+//     line, no demo file), as activated lines on an IMPORT_ order. Those licenses are the LMS
+//     user's own declaration: the upload has its own audit operation ([OpDECTImport]) and flags
+//     the location ([AttrPARIDeactivation] "requested") for the license desk's call of the
+//     guide's Note 2 until an administrator records it ([Ledger.ConfirmPARIDeactivation]).
 //   - BX/OVOC: a hardware product needs its serial and product key (attribute "product-key",
 //     DT…); a software product gets its key at first activation; a redundant pair (attribute
 //     "redundant") needs its secondary child before any activation; attach and activate on the

@@ -536,7 +536,15 @@ func (l *Ledger) ImportDECTLicenses(ctx context.Context, a Actor, location strin
 		if err != nil {
 			return err
 		}
-		if loc.Imported || len(lines) > 0 || loc.FileSerial > 0 || loc.DemosLeft != l.cfg.Demos {
+		// First action: nothing imported, no line (an activated line never leaves), and no demo
+		// file. An IP DECT file is issued only by an activation (its lines stay) or a demo, so
+		// these cover "no file" too. The demo check reads the demo files themselves, not
+		// DemosLeft, which a change of Config.Demos would make meaningless.
+		demo, err := o.demoUsed(loc.ID)
+		if err != nil {
+			return err
+		}
+		if loc.Imported || len(lines) > 0 || demo {
 			return wrapf(ErrState, "a license file upload is allowed once and only as the first action on location %s", loc.ID)
 		}
 		probe := make([]Line, len(parts))
@@ -571,6 +579,16 @@ func (l *Ledger) ImportDECTLicenses(ctx context.Context, a Actor, location strin
 		return nil, err
 	}
 	return out, nil
+}
+
+// demoUsed reports whether a demo file was issued for the location.
+func (o *op) demoUsed(location string) (bool, error) {
+	found := false
+	err := o.tx.Scan(bDemos, location+sep, func(string, []byte) (bool, error) {
+		found = true
+		return false, nil
+	})
+	return found, err
 }
 
 // ConfirmPARIDeactivation is the license desk's record (administrator only) that the PARI of an
