@@ -325,11 +325,8 @@ func (l *Ledger) AddUser(ctx context.Context, a Actor, u User) error {
 		} else if !ok {
 			return wrapf(ErrNotFound, "partner %q of user %q", u.Partner, u.ID)
 		}
-		if u.Roles.Has(RoleAdmin) && p.Kind != KindVendor {
-			return wrapf(ErrInvalid, "user %q: the administrator role is for vendor users only", u.ID)
-		}
-		if u.Roles.Has(RoleSWADistributor) && p.Kind != KindDistributor {
-			return wrapf(ErrInvalid, "user %q: SWA Distributor Admin is for distributor users only", u.ID)
+		if err := checkRoles(u, p); err != nil {
+			return err
 		}
 		if _, ok, err := o.tx.Get(bUsers, u.ID); err != nil {
 			return err
@@ -341,7 +338,25 @@ func (l *Ledger) AddUser(ctx context.Context, a Actor, u User) error {
 	})
 }
 
-// SetRoles replaces a user's roles (administrator only).
+// checkRoles checks a user's roles against its partner's kind (AddUser and SetRoles): the
+// administrator role is for vendor users only, SWA Distributor Admin for distributors' users only.
+func checkRoles(u User, p Partner) error {
+	if u.Roles&^roleAll != 0 {
+		return wrapf(ErrInvalid, "user %q: unknown role bits %#x", u.ID, u.Roles&^roleAll)
+	}
+	if u.Roles.Has(RoleAdmin) && p.Kind != KindVendor {
+		return wrapf(ErrInvalid, "user %q: the administrator role is for vendor users only", u.ID)
+	}
+	if u.Roles.Has(RoleSWADistributor) && p.Kind != KindDistributor {
+		return wrapf(ErrInvalid, "user %q: SWA Distributor Admin is for distributor users only", u.ID)
+	}
+	return nil
+}
+
+// SetRoles replaces a user's roles (administrator only) under the same checks as [Ledger.AddUser].
+// Taking the administrator role from the last administrator is refused with ErrState: the ledger
+// would have nobody left to manage it. (That check reads the users, an administrator's operation
+// proportional to the number of accounts, never to the books.)
 func (l *Ledger) SetRoles(ctx context.Context, a Actor, user string, roles Role) error {
 	return l.update(ctx, a, "set roles", func(o *op) error {
 		if err := o.need(RoleAdmin, "set roles"); err != nil {
@@ -354,15 +369,38 @@ func (l *Ledger) SetRoles(ctx context.Context, a Actor, user string, roles Role)
 			return wrapf(ErrNotFound, "user %q", user)
 		}
 		var p Partner
-		if _, err := getRec(o.tx, bPartners, u.Partner, &p); err != nil {
+		if ok, err := getRec(o.tx, bPartners, u.Partner, &p); err != nil {
 			return err
+		} else if !ok {
+			return wrapf(ErrCorrupt, "user %q: partner %q missing", u.ID, u.Partner)
 		}
-		if roles.Has(RoleAdmin) && p.Kind != KindVendor {
-			return wrapf(ErrInvalid, "user %q: the administrator role is for vendor users only", u.ID)
-		}
+		wasAdmin := u.Roles.Has(RoleAdmin)
 		u.Roles = roles
 		if err := checkUser(u); err != nil {
 			return err
+		}
+		if err := checkRoles(u, p); err != nil {
+			return err
+		}
+		if wasAdmin && !roles.Has(RoleAdmin) {
+			others := false
+			err := o.tx.Scan(bUsers, "", func(id string, v []byte) (bool, error) {
+				if id == u.ID {
+					return true, nil
+				}
+				var x User
+				if err := dec(v, &x); err != nil {
+					return false, err
+				}
+				others = x.Roles.Has(RoleAdmin)
+				return !others, nil
+			})
+			if err != nil {
+				return err
+			}
+			if !others {
+				return wrapf(ErrState, "user %q is the last administrator: add another before taking the role away", u.ID)
+			}
 		}
 		o.ref("user", u.ID)
 		return putRec(o.tx, bUsers, u.ID, u)
