@@ -46,15 +46,10 @@ func (bxOVOC) CreateLocation(v RuleView, loc *Location) error {
 				return ruleRefuse("redundant pair %s has its secondary %s already", p.ID, kid.ID)
 			}
 		}
-		if lines, err := v.Lines(p.ID); err != nil {
-			return err
-		} else if len(lines) > 0 && !bxHardware(loc.System) {
-			for _, ln := range lines {
-				if ln.State == StateActivated {
-					return ruleRefuse("the secondary must exist before any activation on %s", p.ID)
-				}
-			}
-		}
+		// "Secondary before any activation" needs no check here: Activate below refuses a
+		// redundant primary without its secondary, and the issuer refuses a pair without one
+		// (bxPrepare), so a primary that has activated lines already has its only secondary,
+		// which the loop above refuses to duplicate.
 	}
 	if r, ok := loc.Attr(AttrRedundant); ok && (r != "yes" || loc.Parent != "") {
 		return ruleRefuse("attribute %s is \"yes\" on a primary location", AttrRedundant)
@@ -120,7 +115,9 @@ func (o *op) bxPrepare(loc *Location) (*Location, error) {
 			return nil, err
 		}
 		if !ok {
-			return nil, wrapf(ErrRule, "redundant BX/OVOC %s has no secondary location", loc.ID)
+			// The Activate rule refuses this first (ErrRule); reaching it here means a ledger
+			// without the guide's rules, so it is a state error of the pair.
+			return nil, wrapf(ErrState, "redundant BX/OVOC %s has no secondary location", loc.ID)
 		}
 		pair = &sec
 	}
