@@ -179,6 +179,9 @@ func (l *Ledger) Detach(ctx context.Context, a Actor, location string, skcs []st
 		if err != nil {
 			return err
 		}
+		if err := o.partnerOnly(loc, "detach licenses from"); err != nil {
+			return err
+		}
 		if len(skcs) == 0 {
 			return wrapf(ErrInvalid, "nothing selected to detach")
 		}
@@ -236,6 +239,9 @@ func (l *Ledger) Activate(ctx context.Context, a Actor, location string, act Act
 		}
 		loc, err := o.location(location)
 		if err != nil {
+			return err
+		}
+		if err := o.partnerOnly(loc, "activate licenses on"); err != nil {
 			return err
 		}
 		lines, err := o.linesOf(loc, act.SKCs, StateAttached)
@@ -398,6 +404,9 @@ func (l *Ledger) GenerateDemo(ctx context.Context, a Actor, location string) (Is
 		}
 		loc, err := o.location(location)
 		if err != nil {
+			return err
+		}
+		if err := o.partnerOnly(loc, "generate a demo license for"); err != nil {
 			return err
 		}
 		if loc.DemosLeft <= 0 {

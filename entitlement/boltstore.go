@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,9 +29,25 @@ type FileOptions struct {
 	UnsafeNoSync bool
 }
 
+// syncDir fsyncs a directory, making a file created in it durable (a variable so a test can
+// watch it).
+var syncDir = func(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := d.Sync(); err != nil {
+		d.Close()
+		return err
+	}
+	return d.Close()
+}
+
 // OpenFile opens (creating if needed, mode 0600) the durable single-file ledger store at path.
 // Every committed Update is fsynced before it returns, so a crash at any point loses no committed
-// transaction. One process at a time may hold the file.
+// transaction; a newly created file also has its directory entry fsynced before OpenFile returns
+// (unless UnsafeNoSync), so the file itself survives a crash. One process at a time may hold the
+// file.
 func OpenFile(path string, opts *FileOptions) (Store, error) {
 	var o FileOptions
 	if opts != nil {
@@ -37,9 +56,17 @@ func OpenFile(path string, opts *FileOptions) (Store, error) {
 	if o.Timeout == 0 {
 		o.Timeout = 5 * time.Second
 	}
+	_, statErr := os.Stat(path)
+	created := errors.Is(statErr, fs.ErrNotExist)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, NoSync: o.UnsafeNoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, fmt.Errorf("entitlement: open %s: %w", path, err)
+	}
+	if created && !o.UnsafeNoSync {
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("entitlement: open %s: sync directory: %w", path, err)
+		}
 	}
 	if o.GroupCommit > 0 {
 		db.MaxBatchDelay = o.GroupCommit

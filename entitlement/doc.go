@@ -30,7 +30,14 @@
 //     the user lacks the role (LMS user; administrator for shipping, partners, users and
 //     allowances). To a partner's user another partner's customers, locations, lines and codes do
 //     not exist: they get exactly the [ErrNotFound] of an unknown one, and no message names
-//     another partner's ids. Impersonation needs a distributor user and the shipping
+//     another partner's ids. An administrator (the vendor's license desk) sees every partner's
+//     books (lookups, locations, downloads, the audit log) and performs the desk's actions on
+//     a partner's locations: shipping, Regenerate, ReplaceHardware and ReplaceSecondaryHardware,
+//     AttachExternalFile, SetLAN1IP (also a second time), the DECT deactivation confirmation,
+//     and edits, migration, FCN changes and DECT upload on the partner's behalf. It may not
+//     spend or return a partner's licenses: Attach (from its own bin only), Detach, Activate
+//     and GenerateDemo on another partner's location are refused with ErrNotAllowed; nor
+//     reship or return from another partner's bin. Impersonation needs a distributor user and the shipping
 //     allowance distributor→dealer, checked again on every operation; reshipment needs a
 //     distributor (so never while impersonating a dealer) and the allowance.
 //   - Conservation: for every shipped line, Shipped equals InBin plus Attached, Activated,

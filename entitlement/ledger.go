@@ -44,7 +44,8 @@ type Config struct {
 	// Rand is the randomness for UUIDs and software key codes (keycode.NewSoftwareKeyCode); nil
 	// means crypto/rand.
 	Rand io.Reader
-	// Demos is the number of demo licenses a new location starts with; 0 means 2 (the guide's).
+	// Demos is the number of demo licenses a new location starts with; 0 means 2 (the guide's)
+	// and a negative value means none (demo files are then refused with ErrNoDemo).
 	Demos int
 	// DemoTerm is how long a demo file runs; 0 means 30 days.
 	DemoTerm time.Duration
@@ -77,8 +78,11 @@ func New(store Store, cfg Config) *Ledger {
 	} else {
 		l.rand = &lockedReader{r: l.rand} // a caller's reader need not be safe for concurrent use
 	}
-	if l.cfg.Demos == 0 {
+	switch {
+	case l.cfg.Demos == 0:
 		l.cfg.Demos = 2
+	case l.cfg.Demos < 0:
+		l.cfg.Demos = 0
 	}
 	if l.cfg.DemoTerm == 0 {
 		l.cfg.DemoTerm = 30 * 24 * time.Hour
@@ -228,6 +232,17 @@ func (o *op) lmsUser(what string) error {
 // for an administrator. To everyone else another partner's object does not exist: the callers
 // answer exactly the not-found error of an unknown one, so neither its existence nor its ids leak.
 func (o *op) visible(partner string) bool { return partner == o.partner.ID || o.admin() }
+
+// partnerOnly refuses an administrator acting on another partner's location where the operation
+// spends or returns that partner's licenses (detach, activate, demo): those are the partner's
+// own decisions (activation needs the partner's acceptance of the license agreement). Partners'
+// users never reach it with another partner's object (they get not-found first).
+func (o *op) partnerOnly(loc Location, what string) error {
+	if loc.Partner == o.partner.ID {
+		return nil
+	}
+	return notAllowed("%s may not %s location %s of partner %s: only the partner's own users do", o.actor, what, loc.ID, loc.Partner)
+}
 
 func (o *op) ref(kind, id string) { o.rec.Refs = append(o.rec.Refs, kind+":"+id) }
 
