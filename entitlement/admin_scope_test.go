@@ -2,6 +2,7 @@ package entitlement_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,5 +69,52 @@ func TestConfig_NoDemos(t *testing.T) {
 	loc2 := must[entitlement.Location](t)(def.CreateLocation(ctx, f.Dist, entitlement.Location{Customer: c.ID, Name: "l2", System: "SV8100", HWKC: "190400324412"}))
 	if loc2.DemosLeft != 2 {
 		t.Fatalf("Demos 0: the location starts with %d demo licenses, want 2", loc2.DemosLeft)
+	}
+}
+
+// TestAdmin_SearchLocationsByName checks the administrator's search across partners by name
+// prefix (case-insensitive) as well as by code prefix, and that a rename moves the name index.
+func TestAdmin_SearchLocationsByName(t *testing.T) {
+	f := newFixture(t)
+	l := f.L
+	mk := func(a entitlement.Actor, name, hwkc string) entitlement.Location {
+		c := must[entitlement.Customer](t)(l.CreateCustomer(ctx, a, entitlement.Customer{Name: "c"}))
+		return must[entitlement.Location](t)(l.CreateLocation(ctx, a, entitlement.Location{Customer: c.ID, Name: name, System: "SV8100", HWKC: hwkc}))
+	}
+	a := mk(f.Dist, "Tons Business A", "191000343919")
+	b := mk(f.Other, "TONS warehouse", "190400324412")
+	mk(f.Dealer, "Other place", "191000343920")
+	ids := func(q string) []string {
+		var out []string
+		for _, loc := range must[[]entitlement.Location](t)(l.SearchLocations(ctx, f.Admin, q, 0)) {
+			out = append(out, loc.ID)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name, why, q string
+		want         []string
+	}{
+		{"name prefix", "names of every partner, case-insensitive", "tons", []string{a.ID, b.ID}},
+		{"longer prefix", "only the matching name", "Tons B", []string{a.ID}},
+		{"code prefix", "codes still work", "1904003", []string{b.ID}},
+		{"no match", "an infix is not a prefix", "business", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := ids(c.q)
+			slices.Sort(got)
+			want := slices.Clone(c.want)
+			slices.Sort(want)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Fatalf("%s: search %q (-want +got):\n%s", c.why, c.q, d)
+			}
+		})
+	}
+	ok(t, l.EditLocation(ctx, f.Dist, a.ID, entitlement.LocationEdit{Name: "Renamed"}))
+	if got := ids("tons b"); len(got) != 0 {
+		t.Fatalf("old name still found after the rename: %v", got)
+	}
+	if got := ids("renamed"); !slices.Equal(got, []string{a.ID}) {
+		t.Fatalf("new name: %v", got)
 	}
 }

@@ -166,6 +166,22 @@ func (l *Ledger) CreateLocation(ctx context.Context, a Actor, loc Location) (Loc
 	return out, nil
 }
 
+// bLocName indexes locations by lower-case name (nameKey(name) sep id) for the administrator's
+// search across partners.
+const bLocName = "locname"
+
+func init() { allBuckets = append(allBuckets, bLocName) }
+
+// nameKey is a name's index form: lower case, at most 900 bytes (so the key stays under
+// CheckKey's limit), cut on a character boundary.
+func nameKey(name string) string {
+	n := strings.ToLower(name)
+	if len(n) > 900 {
+		n = strings.ToValidUTF8(n[:900], "")
+	}
+	return n
+}
+
 // cloneLocation copies a location with its own slices, so rules may change the copy freely.
 func cloneLocation(loc Location) Location {
 	loc.Verticals = slices.Clone(loc.Verticals)
@@ -238,6 +254,9 @@ func (o *op) createLocation(loc Location, depth int) (Location, error) {
 		return loc, err
 	}
 	if err := o.tx.Put(bLocByC, k(loc.Customer, id), nil); err != nil {
+		return loc, err
+	}
+	if err := o.tx.Put(bLocName, k(nameKey(loc.Name), id), nil); err != nil {
 		return loc, err
 	}
 	if loc.Parent != "" {
@@ -324,12 +343,19 @@ func (l *Ledger) EditLocation(ctx context.Context, a Actor, id string, e Locatio
 		if err != nil {
 			return err
 		}
+		oldName := loc.Name
 		loc.Name, loc.Address, loc.Reference, loc.CustomerEmail, loc.DealerEmail = e.Name, e.Address, e.Reference, e.CustomerEmail, e.DealerEmail
 		loc.Verticals = slices.Clone(e.Verticals)
 		if err := checkLocationText(loc); err != nil {
 			return err
 		}
 		o.ref("location", id)
+		if err := o.tx.Delete(bLocName, k(nameKey(oldName), id)); err != nil {
+			return err
+		}
+		if err := o.tx.Put(bLocName, k(nameKey(loc.Name), id), nil); err != nil {
+			return err
+		}
 		return putRec(o.tx, bLocs, id, loc)
 	})
 }
@@ -466,8 +492,10 @@ func (l *Ledger) Locations(ctx context.Context, a Actor, customer string) ([]Loc
 
 // SearchLocations finds locations by name or hardware key code. A partner's user searches its own
 // locations: q matches case-insensitively anywhere in the name or the code (cost proportional to
-// the partner's locations). An administrator searches every partner by code prefix (cost
-// proportional to the matches). At most limit results (0 means 100).
+// the partner's locations). An administrator searches every partner by code prefix and then by
+// name prefix, case-insensitively (both through indexes: cost proportional to the matches). At
+// most limit results (0 means 100). Locations created before the name index existed (files
+// written by earlier versions) are found by code only.
 func (l *Ledger) SearchLocations(ctx context.Context, a Actor, q string, limit int) ([]Location, error) {
 	if limit <= 0 {
 		limit = 100
@@ -481,15 +509,24 @@ func (l *Ledger) SearchLocations(ctx context.Context, a Actor, q string, limit i
 			if q == "" {
 				return wrapf(ErrInvalid, "empty search")
 			}
-			return o.tx.Scan(bHWKC, strings.TrimSpace(q), func(_ string, id []byte) (bool, error) {
+			add := func(id string) (bool, error) {
 				var loc Location
-				if _, err := getRec(o.tx, bLocs, string(id), &loc); err != nil {
+				if _, err := getRec(o.tx, bLocs, id, &loc); err != nil {
 					return false, err
 				}
 				if !slices.ContainsFunc(out, func(x Location) bool { return x.ID == loc.ID }) {
 					out = append(out, loc)
 				}
 				return len(out) < limit, nil
+			}
+			tq := strings.TrimSpace(q)
+			err := o.tx.Scan(bHWKC, tq, func(_ string, id []byte) (bool, error) { return add(string(id)) })
+			if err != nil || len(out) >= limit {
+				return err
+			}
+			return o.tx.Scan(bLocName, nameKey(tq), func(kk string, _ []byte) (bool, error) {
+				i := strings.LastIndex(kk, sep)
+				return add(kk[i+1:])
 			})
 		}
 		lq := strings.ToLower(strings.TrimSpace(q))
