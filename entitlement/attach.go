@@ -266,31 +266,8 @@ func (l *Ledger) Activate(ctx context.Context, a Actor, location string, act Act
 			out = Issued{Location: loc.ID, Pending: true}
 			return o.activateLines(lines)
 		}
-		for _, ln := range lines {
-			s, err := o.shipped(ln.Source)
-			if err != nil {
-				return err
-			}
-			before := s
-			s.Attached -= ln.Qty
-			s.Activated += ln.Qty
-			if err := o.saveLine(&before, s); err != nil {
-				return err
-			}
-			if err := o.tx.Delete(bRecent, recentKey(ln.Partner, recentAttached, ln.Recent)); err != nil {
-				return err
-			}
-			ln.State, ln.ActivatedAt = StateActivated, o.now
-			if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
-				return err
-			}
-			if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), []byte(ln.SKC)); err != nil {
-				return err
-			}
-			o.ref("skc", ln.SKC)
-			if err := o.putLine(ln); err != nil {
-				return err
-			}
+		if err := o.activateLines(lines); err != nil {
+			return err
 		}
 		out, err = o.issue(loc)
 		return err
