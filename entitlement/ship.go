@@ -362,14 +362,9 @@ func (l *Ledger) Resold(ctx context.Context, a Actor, limit int) ([]Reshipment, 
 		if err := o.lmsUser("see resold orders"); err != nil {
 			return err
 		}
-		return listRecs(o.tx, bReshipF, bReship, o.partner.ID, limit, func(b []byte) error {
-			var r Reshipment
-			if err := dec(b, &r); err != nil {
-				return err
-			}
-			out = append(out, r)
-			return nil
-		})
+		var err error
+		out, err = listRecs[Reshipment](o.tx, bReshipF, bReship, o.partner.ID, limit)
+		return err
 	})
 	return out, err
 }
@@ -377,14 +372,14 @@ func (l *Ledger) Resold(ctx context.Context, a Actor, limit int) ([]Reshipment, 
 // newestFirst is an index key suffix that sorts the newest record first.
 func newestFirst(id uint64) string { return n16(math.MaxUint64 - id) }
 
-// listRecs lists records referenced by an index partner\x00newestFirst(id) → n16(id), newest
-// first, at most limit (0 means 100). The cost is proportional to limit.
-func listRecs(tx Tx, index, bucket, partner string, limit int, fn func([]byte) error) error {
+// listRecs decodes the records referenced by an index partner\x00newestFirst(id) → n16(id), newest
+// first, at most limit (0 means 100), into a new slice. The cost is proportional to limit.
+func listRecs[T any](tx Tx, index, bucket, partner string, limit int) ([]T, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	n := 0
-	return tx.Scan(index, partner+sep, func(_ string, id []byte) (bool, error) {
+	var out []T
+	err := tx.Scan(index, partner+sep, func(_ string, id []byte) (bool, error) {
 		b, ok, err := tx.Get(bucket, string(id))
 		if err != nil {
 			return false, err
@@ -392,12 +387,14 @@ func listRecs(tx Tx, index, bucket, partner string, limit int, fn func([]byte) e
 		if !ok {
 			return false, wrapf(ErrCorrupt, "%s index names a missing record", index)
 		}
-		if err := fn(b); err != nil {
+		var r T
+		if err := dec(b, &r); err != nil {
 			return false, err
 		}
-		n++
-		return n < limit, nil
+		out = append(out, r)
+		return len(out) < limit, nil
 	})
+	return out, err
 }
 
 // ReturnLines returns bin quantities to whoever shipped them: lines a dealer received by
@@ -484,14 +481,9 @@ func (l *Ledger) ReturnsReceived(ctx context.Context, a Actor, limit int) ([]Ret
 		if o.partner.Kind == KindVendor {
 			to = "\x01vendor"
 		}
-		return listRecs(o.tx, bReturnT, bReturn, to, limit, func(b []byte) error {
-			var r Return
-			if err := dec(b, &r); err != nil {
-				return err
-			}
-			out = append(out, r)
-			return nil
-		})
+		var err error
+		out, err = listRecs[Return](o.tx, bReturnT, bReturn, to, limit)
+		return err
 	})
 	return out, err
 }
@@ -503,14 +495,9 @@ func (l *Ledger) ReturnsSent(ctx context.Context, a Actor, limit int) ([]Return,
 		if err := o.lmsUser("see returns"); err != nil {
 			return err
 		}
-		return listRecs(o.tx, bReturnF, bReturn, o.partner.ID, limit, func(b []byte) error {
-			var r Return
-			if err := dec(b, &r); err != nil {
-				return err
-			}
-			out = append(out, r)
-			return nil
-		})
+		var err error
+		out, err = listRecs[Return](o.tx, bReturnF, bReturn, o.partner.ID, limit)
+		return err
 	})
 	return out, err
 }
