@@ -14,9 +14,9 @@ import (
 
 const day = 24 * time.Hour
 
-// TestDeviceTrialSixtyDaysToTheSecond: the SV8100 trial runs 60 days from 90-55-01 set to 1
+// TestGuide_Trial_SixtyDaysToTheSecond: the SV8100 trial runs 60 days from 90-55-01 set to 1
 // ("Trial period SV8100"): at 59d23h59m59s it still grants, at 60d only unlicensed features remain.
-func TestDeviceTrialSixtyDaysToTheSecond(t *testing.T) {
+func TestGuide_Trial_SixtyDaysToTheSecond(t *testing.T) {
 	clock := newDevClock(devT0)
 	r := newRig(t, &memState{}, clock)
 	if got := r.dev.Grant().Mode(); got != ModeUnlicensed {
@@ -95,9 +95,9 @@ func TestDeviceNoTrial(t *testing.T) {
 	}
 }
 
-// TestDeviceDemoExpiresMidRun: a demo file opens its lines until NotAfter, then the grant falls
+// TestGuide_Demo_ExpiresMidRun: a demo file opens its lines until NotAfter, then the grant falls
 // back to what the permanent file gives ("Demo license and Service license").
-func TestDeviceDemoExpiresMidRun(t *testing.T) {
+func TestGuide_Demo_ExpiresMidRun(t *testing.T) {
 	clock := newDevClock(devT0)
 	r := newRig(t, &memState{}, clock)
 	r.install(permanentFile(t, "PERM-1", devT0.Add(-day)))
@@ -135,9 +135,9 @@ func TestDeviceDemoExpiresMidRun(t *testing.T) {
 	}
 }
 
-// TestDeviceDemoBackToBack: the location's two demo licenses, the second issued to start when the
+// TestGuide_Demo_BackToBack ("Demo license and Service license"): the location's two demo licenses, the second issued to start when the
 // first ends; the device goes from one to the other without a gap.
-func TestDeviceDemoBackToBack(t *testing.T) {
+func TestGuide_Demo_BackToBack(t *testing.T) {
 	clock := newDevClock(devT0)
 	r := newRig(t, &memState{}, clock)
 	t1, t2 := devT0.Add(30*day), devT0.Add(60*day)
