@@ -48,80 +48,85 @@ func (o *op) newSKC(sys System) (string, error) {
 func (l *Ledger) Attach(ctx context.Context, a Actor, location string, picks []Pick) ([]Line, error) {
 	var out []Line
 	err := l.update(ctx, a, "attach", func(o *op) error {
-		out = nil // the store may run this function more than once: build the result afresh
-		if err := o.lmsUser("attach licenses"); err != nil {
-			return err
-		}
-		loc, err := o.location(location)
-		if err != nil {
-			return err
-		}
-		if loc.Partner != o.partner.ID {
-			return notAllowed("%s may not attach its bin to location %s of another partner", o.actor, loc.ID)
-		}
-		sys, _ := l.cat.System(loc.System)
-		lines, qty, err := o.takePicks(picks, "attach")
-		if err != nil {
-			return err
-		}
-		adding := make([]Line, len(lines))
-		for i, s := range lines {
-			part, ok := l.cat.Part(s.Part)
-			if !ok {
-				return wrapf(ErrInvalid, "line %d: part %s is not in the catalog", s.ID, s.Part)
-			}
-			if part.SWAUnits {
-				return wrapf(ErrInvalid, "line %d: %s is SWA units, not a license", s.ID, s.Part)
-			}
-			if !part.FitsSystem(loc.System) {
-				return wrapf(ErrInvalid, "line %d: part %s (%s) does not fit system %s", s.ID, s.Part, part.Name, loc.System)
-			}
-			adding[i] = Line{Location: loc.ID, Source: s.ID, Part: s.Part, Qty: qty[i], State: StateAttached,
-				PO: s.PO, SO: s.SO, Partner: s.Partner, AttachedAt: o.now}
-		}
-		if r := l.cfg.Rules[loc.System]; r != nil {
-			if err := ruleErr(r.Attach(ruleView{o}, loc, slices.Clone(adding))); err != nil {
-				return err
-			}
-		}
-		o.ref("location", loc.ID)
-		res := make([]Line, 0, len(lines))
-		for i, s := range lines {
-			before := s
-			s.InBin -= qty[i]
-			s.Attached += qty[i]
-			if err := o.saveLine(&before, s); err != nil {
-				return err
-			}
-			ln := adding[i]
-			if ln.SKC, err = o.newSKC(sys); err != nil {
-				return err
-			}
-			if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
-				return err
-			}
-			o.ref("skc", ln.SKC)
-			if err := o.putLine(ln); err != nil {
-				return err
-			}
-			if err := o.tx.Put(bLocLines, k(loc.ID, ln.SKC), nil); err != nil {
-				return err
-			}
-			if err := o.tx.Put(bSource, k(n16(s.ID), ln.SKC), nil); err != nil {
-				return err
-			}
-			if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentAttached, ln.Recent), []byte(ln.SKC)); err != nil {
-				return err
-			}
-			res = append(res, ln)
-		}
-		out = res
-		return nil
+		var err error
+		out, err = o.attach(location, picks) // built afresh on every run of the function
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+func (o *op) attach(location string, picks []Pick) ([]Line, error) {
+	l := o.l
+	if err := o.lmsUser("attach licenses"); err != nil {
+		return nil, err
+	}
+	loc, err := o.location(location)
+	if err != nil {
+		return nil, err
+	}
+	if loc.Partner != o.partner.ID {
+		return nil, notAllowed("%s may not attach its bin to location %s of another partner", o.actor, loc.ID)
+	}
+	sys, _ := l.cat.System(loc.System)
+	lines, qty, err := o.takePicks(picks, "attach")
+	if err != nil {
+		return nil, err
+	}
+	adding := make([]Line, len(lines))
+	for i, s := range lines {
+		part, ok := l.cat.Part(s.Part)
+		if !ok {
+			return nil, wrapf(ErrInvalid, "line %d: part %s is not in the catalog", s.ID, s.Part)
+		}
+		if part.SWAUnits {
+			return nil, wrapf(ErrInvalid, "line %d: %s is SWA units, not a license", s.ID, s.Part)
+		}
+		if !part.FitsSystem(loc.System) {
+			return nil, wrapf(ErrInvalid, "line %d: part %s (%s) does not fit system %s", s.ID, s.Part, part.Name, loc.System)
+		}
+		adding[i] = Line{Location: loc.ID, Source: s.ID, Part: s.Part, Qty: qty[i], State: StateAttached,
+			PO: s.PO, SO: s.SO, Partner: s.Partner, AttachedAt: o.now}
+	}
+	if r := l.cfg.Rules[loc.System]; r != nil {
+		if err := ruleErr(r.Attach(ruleView{o}, loc, slices.Clone(adding))); err != nil {
+			return nil, err
+		}
+	}
+	o.ref("location", loc.ID)
+	res := make([]Line, 0, len(lines))
+	for i, s := range lines {
+		before := s
+		s.InBin -= qty[i]
+		s.Attached += qty[i]
+		if err := o.saveLine(&before, s); err != nil {
+			return nil, err
+		}
+		ln := adding[i]
+		if ln.SKC, err = o.newSKC(sys); err != nil {
+			return nil, err
+		}
+		if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
+			return nil, err
+		}
+		o.ref("skc", ln.SKC)
+		if err := o.putLine(ln); err != nil {
+			return nil, err
+		}
+		if err := o.tx.Put(bLocLines, k(loc.ID, ln.SKC), nil); err != nil {
+			return nil, err
+		}
+		if err := o.tx.Put(bSource, k(n16(s.ID), ln.SKC), nil); err != nil {
+			return nil, err
+		}
+		if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentAttached, ln.Recent), []byte(ln.SKC)); err != nil {
+			return nil, err
+		}
+		res = append(res, ln)
+	}
+	return res, nil
 }
 
 // linesOf loads the named lines of a location; nil skcs means every line in state want.
@@ -228,54 +233,61 @@ type Activation struct {
 func (l *Ledger) Activate(ctx context.Context, a Actor, location string, act Activation) (Issued, error) {
 	var out Issued
 	err := l.update(ctx, a, "activate", func(o *op) error {
-		if err := o.lmsUser("activate licenses"); err != nil {
-			return err
-		}
-		if !act.AcceptAgreement {
-			return ErrAgreement
-		}
-		if act.SKCs != nil && len(act.SKCs) == 0 {
-			return wrapf(ErrInvalid, "nothing selected to activate")
-		}
-		loc, err := o.location(location)
-		if err != nil {
-			return err
-		}
-		if err := o.partnerOnly(loc, "activate licenses on"); err != nil {
-			return err
-		}
-		lines, err := o.linesOf(loc, act.SKCs, StateAttached)
-		if err != nil {
-			return err
-		}
-		if len(lines) == 0 {
-			return wrapf(ErrState, "location %s has no attached lines", loc.ID)
-		}
-		if r := l.cfg.Rules[loc.System]; r != nil {
-			if err := ruleErr(r.Activate(ruleView{o}, loc, slices.Clone(lines))); err != nil {
-				return err
-			}
-		}
-		external := l.external(loc.System)
-		if l.cfg.Issuer == nil && !external {
-			return wrapf(ErrState, "no issuer configured: cannot issue the license file")
-		}
-		o.ref("location", loc.ID)
-		if external {
-			// The file comes from outside (AttachExternalFile); until then it is pending.
-			out = Issued{Location: loc.ID, Pending: true}
-			return o.activateLines(lines)
-		}
-		if err := o.activateLines(lines); err != nil {
-			return err
-		}
-		out, err = o.issue(loc)
+		var err error
+		out, err = o.activate(location, act)
 		return err
 	})
 	if err != nil {
 		return Issued{}, err
 	}
 	return out, nil
+}
+
+func (o *op) activate(location string, act Activation) (Issued, error) {
+	l := o.l
+	if err := o.lmsUser("activate licenses"); err != nil {
+		return Issued{}, err
+	}
+	if !act.AcceptAgreement {
+		return Issued{}, ErrAgreement
+	}
+	if act.SKCs != nil && len(act.SKCs) == 0 {
+		return Issued{}, wrapf(ErrInvalid, "nothing selected to activate")
+	}
+	loc, err := o.location(location)
+	if err != nil {
+		return Issued{}, err
+	}
+	if err := o.partnerOnly(loc, "activate licenses on"); err != nil {
+		return Issued{}, err
+	}
+	lines, err := o.linesOf(loc, act.SKCs, StateAttached)
+	if err != nil {
+		return Issued{}, err
+	}
+	if len(lines) == 0 {
+		return Issued{}, wrapf(ErrState, "location %s has no attached lines", loc.ID)
+	}
+	if r := l.cfg.Rules[loc.System]; r != nil {
+		if err := ruleErr(r.Activate(ruleView{o}, loc, slices.Clone(lines))); err != nil {
+			return Issued{}, err
+		}
+	}
+	external := l.external(loc.System)
+	if l.cfg.Issuer == nil && !external {
+		return Issued{}, wrapf(ErrState, "no issuer configured: cannot issue the license file")
+	}
+	o.ref("location", loc.ID)
+	if err := o.activateLines(lines); err != nil {
+		return Issued{}, err
+	}
+	if external {
+		// The file comes from outside (AttachExternalFile); until then it is pending.
+		return Issued{Location: loc.ID, Pending: true, Warnings: o.warnings}, nil
+	}
+	f, err := o.issue(loc)
+	f.Warnings = o.warnings
+	return f, err
 }
 
 // issue builds, signs and stores the location's file from all its activated lines.
@@ -327,21 +339,26 @@ func (o *op) issue(loc Location) (Issued, error) {
 func (l *Ledger) Regenerate(ctx context.Context, a Actor, location string) (Issued, error) {
 	var out Issued
 	err := l.update(ctx, a, "regenerate", func(o *op) error {
-		if err := o.lmsUser("regenerate license files"); err != nil {
-			return err
-		}
-		loc, err := o.location(location)
-		if err != nil {
-			return err
-		}
-		o.ref("location", loc.ID)
-		out, err = o.issue(loc)
+		var err error
+		out, err = o.regenerate(location)
 		return err
 	})
 	if err != nil {
 		return Issued{}, err
 	}
 	return out, nil
+}
+
+func (o *op) regenerate(location string) (Issued, error) {
+	if err := o.lmsUser("regenerate license files"); err != nil {
+		return Issued{}, err
+	}
+	loc, err := o.location(location)
+	if err != nil {
+		return Issued{}, err
+	}
+	o.ref("location", loc.ID)
+	return o.issue(loc)
 }
 
 // Download returns the location's latest issued license file.

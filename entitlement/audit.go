@@ -25,6 +25,9 @@ type AuditRecord struct {
 	Changes []QtyChange `cbor:"8,keyasint,omitempty"` // before and after quantities of every shipped line touched
 	Prev    []byte      `cbor:"9,keyasint"`
 	Hash    []byte      `cbor:"10,keyasint,omitempty"`
+	// Notes are lines of detail an operation of a package built on the ledger recorded
+	// ([Op.Note]): the SWA units drawn from each shipment, a reason given for a push.
+	Notes []string `cbor:"11,keyasint,omitempty"`
 }
 
 // Identity is how the record shows who acted: the login, or IMP:<distributor user>/<dealer user>.

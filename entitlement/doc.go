@@ -112,7 +112,7 @@
 //   - External products (RCC, UM4730, Expense Management, MobiCall Master/Supervisor, MobiBox): a
 //     purchase order attaches whole or not at all; activation records the lines and returns a
 //     pending file; [Ledger.AttachExternalFile] (administrator) stores the file from outside, which
-//     then downloads, and Config.Notify fires. MobiCall: -M parts go to the Supervisor, others to
+//     then downloads, and Config.Events receives [EventExternalFile]. MobiCall: -M parts go to the Supervisor, others to
 //     the Master; MobiBox takes Master parts only.
 //   - Hardware replacement ([Ledger.ReplaceHardware], administrator): every line moves to the new
 //     code in one transaction, a new file is issued, the old code is recorded (FormerHWKC) and
@@ -130,6 +130,21 @@
 //
 // Each of these operations is authorised, one transaction with its audit record, and keeps
 // conservation; a refusal changes nothing.
+//
+// # Building on the ledger
+//
+// Packages above the core (Software Assurance in lmskit/swa, the per-system operations, the second
+// vendor's workflows) run their operations through one extension point, [Ledger.Update] and
+// [Ledger.View]: the function runs inside the ledger's own Store transaction with the actor
+// resolved and checked (impersonation included), the operation's time, and one audit record in
+// the same hash chain. Through [Op] it checks roles and scope (Need, NeedAny, LMSUser, Visible),
+// keeps its own records in buckets of its own (Get, Put, Delete, Scan: CBOR with the ledger's
+// strict decoder), reads the core's books with the core's scope rules (Location, Lines,
+// Customer, Shipped), calls the core's operations inside the same transaction (Ship, Attach,
+// Activate, Regenerate), adds references and notes to the audit record, and emits events
+// ([Event]) that Config.Events receives after the commit. A refusal anywhere undoes everything.
+// [Ledger.HandleUnits] routes the SWA unit lines of a shipped order to the Software Assurance
+// book in the shipment's transaction.
 //
 // # Security
 //

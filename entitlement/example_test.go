@@ -100,3 +100,46 @@ func ExampleLedger_Impersonate() {
 	// customer of: dealer-y
 	// audit: create customer by IMP:Ed Distributor X/Dealer Y
 }
+
+// A package built on the ledger runs its own operation in the ledger's transaction: the actor is
+// resolved and checked, the operation keeps a record of its own, and one audit record joins the
+// chain.
+func ExampleLedger_Update() {
+	ctx := context.Background()
+	l := entitlement.New(entitlement.NewMemStore(), entitlement.Config{
+		Clock: fixedClock{time.Date(2014, 12, 15, 10, 0, 0, 0, time.UTC)},
+		Events: func(e entitlement.Event) {
+			fmt.Println("event:", e.Kind, e.Ref)
+		},
+	})
+	admin := entitlement.Actor{User: "admin@vendor"}
+	if err := l.Bootstrap(ctx, entitlement.Partner{ID: "vendor", Name: "Vendor"}, entitlement.User{ID: "admin@vendor", Name: "Admin"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	type note struct {
+		Text string `cbor:"1,keyasint"`
+	}
+	err := l.Update(ctx, admin, "example.note", func(x *entitlement.Op) error {
+		if err := x.Need(entitlement.RoleAdmin, "write notes"); err != nil {
+			return err
+		}
+		x.Ref("note", "1")
+		x.Emit(entitlement.Event{Kind: "example.noted", Ref: "1"})
+		return x.Put("example.notes", "1", note{Text: "written " + x.Now().Format("2006-01-02")})
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var n note
+	_ = l.View(ctx, admin, "example.read", func(x *entitlement.Op) error {
+		_, err := x.Get("example.notes", "1", &n)
+		return err
+	})
+	records, _ := l.VerifyAudit(ctx)
+	fmt.Println(n.Text, "- audit records:", records)
+	// Output:
+	// event: example.noted 1
+	// written 2014-12-15 - audit records: 2
+}

@@ -6,19 +6,6 @@ import (
 	"strings"
 )
 
-// Notification tells the service that an external product's license file is available for
-// download (Config.Notify).
-type Notification struct {
-	Location      string
-	Partner       string
-	HWKC          string
-	Name          string // the file's download name
-	Serial        uint64
-	SOs           []string // the sales orders of the location's activated lines
-	CustomerEmail string
-	DealerEmail   string
-}
-
 // external reports whether the system's rules say its file comes from outside.
 func (l *Ledger) external(system string) bool {
 	er, ok := l.cfg.Rules[system].(ExternalRules)
@@ -69,10 +56,10 @@ func (r externalProduct) Attach(v RuleView, loc Location, adding []Line) error {
 // AttachExternalFile stores the license file of an external product location, supplied from
 // outside (administrator only, the license desk): name is the download name, data the file. The
 // location must have activated lines. The file becomes downloadable ([Ledger.Download]) with the
-// next serial; after the transaction commits, Config.Notify is called. One transaction, audited.
+// next serial; after the transaction commits, Config.Events receives [EventExternalFile]. One
+// transaction, audited.
 func (l *Ledger) AttachExternalFile(ctx context.Context, a Actor, location, name string, data []byte) (Issued, error) {
 	var out Issued
-	var note Notification
 	err := l.update(ctx, a, "attach external file", func(o *op) error {
 		if err := o.need(RoleAdmin, "attach external license files"); err != nil {
 			return err
@@ -94,8 +81,9 @@ func (l *Ledger) AttachExternalFile(ctx context.Context, a Actor, location, name
 		if err != nil {
 			return err
 		}
-		note = Notification{Location: loc.ID, Partner: loc.Partner, HWKC: loc.HWKC, Name: name,
-			CustomerEmail: loc.CustomerEmail, DealerEmail: loc.DealerEmail}
+		note := Event{Kind: EventExternalFile, Location: loc.ID, Customer: loc.Customer, Partner: loc.Partner,
+			HWKC: loc.HWKC, Ref: name, CustomerEmail: loc.CustomerEmail, DealerEmail: loc.DealerEmail,
+			Detail: "license file " + name + " is available"}
 		for _, ln := range lines {
 			if ln.State == StateActivated && !slices.Contains(note.SOs, ln.SO) {
 				note.SOs = append(note.SOs, ln.SO)
@@ -106,6 +94,7 @@ func (l *Ledger) AttachExternalFile(ctx context.Context, a Actor, location, name
 		}
 		loc.FileSerial++
 		note.Serial = loc.FileSerial
+		o.emit(note)
 		out = Issued{Location: loc.ID, Serial: loc.FileSerial, Issued: o.now, Name: name, Data: append([]byte(nil), data...),
 			File: append([]byte(nil), data...), External: true}
 		o.ref("location", loc.ID)
@@ -117,9 +106,6 @@ func (l *Ledger) AttachExternalFile(ctx context.Context, a Actor, location, name
 	})
 	if err != nil {
 		return Issued{}, err
-	}
-	if l.cfg.Notify != nil {
-		l.cfg.Notify(note)
 	}
 	return out, nil
 }

@@ -730,10 +730,14 @@ func TestGuide_External_POAttachesWhole(t *testing.T) {
 }
 
 func TestGuide_External_FilePendingUntilSupplied(t *testing.T) {
-	var notes []entitlement.Notification
+	var notes []entitlement.Event
 	g := newGuide(t, externalCatalog(t))
 	l := entitlement.New(g.l.Store(), entitlement.Config{Issuer: storetest.Issuer{}, Clock: guideClock, Catalog: externalCatalog(t),
-		Rand: rand.NewChaCha8([32]byte{5}), Rules: entitlement.GuideRules(), Notify: func(n entitlement.Notification) { notes = append(notes, n) }})
+		Rand: rand.NewChaCha8([32]byte{5}), Rules: entitlement.GuideRules(), Events: func(e entitlement.Event) {
+			if e.Kind == entitlement.EventExternalFile {
+				notes = append(notes, e)
+			}
+		}})
 	g.l = l
 	loc := g.loc(entitlement.Location{System: "UM4730", HWKC: "11-10433345", DealerEmail: "dealer@example.com"})
 	g.attach(loc.ID, g.ship("UM-PO", ol("TESTUM1", 8)))
@@ -762,8 +766,9 @@ func TestGuide_External_FilePendingUntilSupplied(t *testing.T) {
 	if string(d.Data) != "license from outside" || !d.External || d.Name != "UM4730-11-10433345.lic" {
 		t.Fatalf("download %+v", d)
 	}
-	want := []entitlement.Notification{{Location: loc.ID, Partner: g.DistP, HWKC: "11-10433345", Name: "UM4730-11-10433345.lic",
-		Serial: 1, SOs: []string{"UM-PO"}, DealerEmail: "dealer@example.com"}}
+	want := []entitlement.Event{{Kind: entitlement.EventExternalFile, Time: guideClock.Now().UTC().Truncate(time.Second),
+		Location: loc.ID, Customer: loc.Customer, Partner: g.DistP, HWKC: "11-10433345", Ref: "UM4730-11-10433345.lic",
+		Serial: 1, SOs: []string{"UM-PO"}, DealerEmail: "dealer@example.com", Detail: "license file UM4730-11-10433345.lic is available"}}
 	if diff := cmp.Diff(want, notes); diff != "" {
 		t.Fatalf("notifications (-want +got)\n%s", diff)
 	}

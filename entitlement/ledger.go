@@ -37,10 +37,13 @@ type Config struct {
 	// and SE, iS3000 dongle-less, 3C); nil means operations that need one are refused with
 	// ErrState.
 	Deriver *keycode.Deriver
-	// Notify, when set, is called after an external product's license file was attached to a
-	// location and the transaction committed ([Ledger.AttachExternalFile]): the service sends the
-	// "your License file … is available" e-mail. It runs on the caller's goroutine.
-	Notify func(Notification)
+	// Events, when set, receives the ledger's event stream ([Event]): license shipments, an
+	// external product's file becoming available ([Ledger.AttachExternalFile]: the service sends
+	// the "your License file … is available" e-mail), and the events of packages built on the
+	// ledger (SWA unit shipments, SWA activation, expiry warnings). Events are delivered after the
+	// operation's transaction commits, in order, on the caller's goroutine; a refused operation
+	// delivers none. Nil means events are dropped.
+	Events func(Event)
 	// Rand is the randomness for UUIDs and software key codes (keycode.NewSoftwareKeyCode); nil
 	// means crypto/rand.
 	Rand io.Reader
@@ -62,6 +65,7 @@ type Ledger struct {
 	cat   *Catalog
 	clock Clock
 	rand  io.Reader
+	ext   extHooks
 }
 
 // New returns a ledger on store.
@@ -123,6 +127,9 @@ type op struct {
 	user    User    // the effective user (the impersonated dealer user, or real)
 	partner Partner // the effective user's partner
 	rec     AuditRecord
+	events  []Event // delivered after commit
+	// warnings are what rules said without refusing, returned with an activation's file.
+	warnings []string
 }
 
 func (o *op) admin() bool { return o.user.Roles.Has(RoleAdmin) }
@@ -182,8 +189,12 @@ func (l *Ledger) checkImpersonation(tx Tx, dist, dealer User) error {
 }
 
 // update runs fn as one audited read-write operation.
+// Events fn emits are delivered after the commit; the store may run fn more than once, so only the
+// last run's events count.
 func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
-	return l.store.Update(ctx, func(tx Tx) error {
+	var events []Event
+	err := l.store.Update(ctx, func(tx Tx) error {
+		events = nil
 		real, eff, p, err := l.resolve(tx, a)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -193,8 +204,17 @@ func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op
 		if err := fn(o); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		return l.appendAudit(tx, &o.rec)
+		if err := l.appendAudit(tx, &o.rec); err != nil {
+			return err
+		}
+		events = o.events
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	l.deliver(events)
+	return nil
 }
 
 // view runs fn as a read-only operation with the actor resolved.

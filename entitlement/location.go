@@ -478,14 +478,23 @@ func (l *Ledger) Locations(ctx context.Context, a Actor, customer string) ([]Loc
 		if _, err := o.customer(customer); err != nil {
 			return err
 		}
-		return o.tx.Scan(bLocByC, customer+sep, func(kk string, _ []byte) (bool, error) {
-			var loc Location
-			if _, err := getRec(o.tx, bLocs, kk[len(customer)+1:], &loc); err != nil {
-				return false, err
-			}
-			out = append(out, loc)
-			return true, nil
-		})
+		var err error
+		out, err = o.customerLocations(customer)
+		return err
+	})
+	return out, err
+}
+
+// customerLocations returns a customer's locations (the caller checked the customer's scope).
+func (o *op) customerLocations(customer string) ([]Location, error) {
+	var out []Location
+	err := o.tx.Scan(bLocByC, customer+sep, func(kk string, _ []byte) (bool, error) {
+		var loc Location
+		if _, err := getRec(o.tx, bLocs, kk[len(customer)+1:], &loc); err != nil {
+			return false, err
+		}
+		out = append(out, loc)
+		return true, nil
 	})
 	return out, err
 }

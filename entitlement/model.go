@@ -77,6 +77,9 @@ type Order struct {
 	Partner string      // receiving partner
 	PO, SO  string      // purchase order and sales order numbers
 	Lines   []OrderLine // part numbers and quantities
+	// Expires is when the order's SWA units expire (the units bin lists each shipment with it);
+	// licenses ignore it.
+	Expires time.Time
 }
 
 // OrderLine is one part of an order.
@@ -233,6 +236,9 @@ type Issued struct {
 	Pending bool `cbor:"10,keyasint,omitempty"`
 	// External is set on a file supplied from outside rather than issued by the ledger.
 	External bool `cbor:"11,keyasint,omitempty"`
+	// Warnings are what the system's rules reported without refusing the activation that
+	// issued the file (see [RuleView].Warn); they are returned, not stored.
+	Warnings []string `cbor:"-"`
 }
 
 // Reshipment records a distributor's reshipment into a dealer's bin.

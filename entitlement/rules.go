@@ -1,6 +1,7 @@
 package entitlement
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/lmskit/lmskit/keycode"
@@ -46,6 +47,10 @@ type RuleView interface {
 	// part of the operation's transaction and undone with it). Rules use it for the uniqueness
 	// input of derived codes.
 	Next(name string) (uint64, error)
+	// Warn records a warning that does not refuse the operation (an iS3000/SIP@Net system
+	// activated without its upgrade allowance will not run): activation returns it in
+	// [Issued].Warnings and the audit record keeps it as a note.
+	Warn(format string, a ...any)
 }
 
 // ExternalRules is implemented by the rules of external products (RCC, UM4730, Expense
@@ -86,6 +91,12 @@ func (v ruleView) LocationByHWKC(code string) (Location, bool, error) {
 }
 
 func (v ruleView) Now() time.Time { return v.o.now }
+
+func (v ruleView) Warn(format string, a ...any) {
+	w := fmt.Sprintf(format, a...)
+	v.o.warnings = append(v.o.warnings, w)
+	v.o.rec.Notes = append(v.o.rec.Notes, "warning: "+w)
+}
 
 func (v ruleView) Deriver() *keycode.Deriver { return v.o.l.cfg.Deriver }
 

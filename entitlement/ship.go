@@ -88,12 +88,16 @@ func (l *Ledger) checkOrderLines(lines []OrderLine) error {
 	return nil
 }
 
-// Ship ships an order into a partner's license bin (administrator only: the vendor's order
-// processing). Each order line becomes a [ShippedLine]. An order (partner, PO, SO) ships once: a
-// repeat is refused with ErrExists, so a retried shipment cannot double the stock.
+// Ship ships an order into a partner's bins (administrator only: the vendor's order processing).
+// Each license line becomes a [ShippedLine] in the license bin. Lines whose part is SWA units go,
+// in the same transaction, to the handler installed with [Ledger.HandleUnits] (the Software
+// Assurance units bin, with the order's Expires date); without one such an order is refused. An
+// order may carry both kinds; the result lists the license lines. An order (partner, PO, SO)
+// ships once: a repeat is refused with ErrExists, so a retried shipment cannot double the stock.
 func (l *Ledger) Ship(ctx context.Context, a Actor, ord Order) ([]ShippedLine, error) {
 	var out []ShippedLine
 	err := l.update(ctx, a, "ship", func(o *op) error {
+		out = nil
 		if err := o.need(RoleAdmin, "ship orders"); err != nil {
 			return err
 		}
@@ -103,8 +107,38 @@ func (l *Ledger) Ship(ctx context.Context, a Actor, ord Order) ([]ShippedLine, e
 		} else if !ok || p.Kind == KindVendor {
 			return wrapf(ErrInvalid, "ship to %q: not a distributor or dealer", ord.Partner)
 		}
+		if err := l.checkOrderLines(ord.Lines); err != nil {
+			return err
+		}
+		lic, units := ord, []OrderLine(nil)
+		lic.Lines = nil
+		for _, ln := range ord.Lines {
+			if part, _ := l.cat.Part(ln.Part); part.SWAUnits {
+				units = append(units, ln)
+			} else {
+				lic.Lines = append(lic.Lines, ln)
+			}
+		}
+		if len(units) > 0 {
+			h := l.unitsHandler()
+			if h == nil {
+				return wrapf(ErrInvalid, "order line %s is SWA units: this ledger has no Software Assurance book to keep them (swa.New)", units[0].Part)
+			}
+			if len(lic.Lines) == 0 {
+				// Claim the order number here too, so a units-only order also ships once.
+				if err := o.claimOrder(ord); err != nil {
+					return err
+				}
+			}
+			if err := h(&Op{o}, ord, units); err != nil {
+				return err
+			}
+		}
+		if len(lic.Lines) == 0 {
+			return nil
+		}
 		var err error
-		out, err = o.ship(ord, nil)
+		out, err = o.ship(lic, nil)
 		return err
 	})
 	if err != nil {
@@ -115,26 +149,12 @@ func (l *Ledger) Ship(ctx context.Context, a Actor, ord Order) ([]ShippedLine, e
 
 // ship creates the lines of an order; parents (same length as ord.Lines) marks a reshipment.
 func (o *op) ship(ord Order, parents []uint64) ([]ShippedLine, error) {
-	if err := checkID("purchase order", ord.PO); err != nil {
-		return nil, err
-	}
-	if err := checkID("sales order", ord.SO); err != nil {
-		return nil, err
-	}
 	if err := o.l.checkOrderLines(ord.Lines); err != nil {
 		return nil, err
 	}
-	okey := k(ord.Partner, ord.PO, ord.SO)
-	if _, ok, err := o.tx.Get(bOrders, okey); err != nil {
-		return nil, err
-	} else if ok {
-		return nil, wrapf(ErrExists, "order PO %s / SO %s for %s", ord.PO, ord.SO, ord.Partner)
-	}
-	if err := o.tx.Put(bOrders, okey, nil); err != nil {
+	if err := o.claimOrder(ord); err != nil {
 		return nil, err
 	}
-	o.ref("po", ord.PO)
-	o.ref("so", ord.SO)
 	out := make([]ShippedLine, 0, len(ord.Lines))
 	for i, ln := range ord.Lines {
 		id, err := nextSeq(o.tx, "line")
@@ -151,7 +171,35 @@ func (o *op) ship(ord Order, parents []uint64) ([]ShippedLine, error) {
 		}
 		out = append(out, s)
 	}
+	e := Event{Kind: EventLicensesShipped, Partner: ord.Partner, PO: ord.PO, SO: ord.SO,
+		Lines: append([]OrderLine(nil), ord.Lines...), Detail: "licenses shipped"}
+	if parents != nil {
+		e.Detail = "licenses reshipped"
+	}
+	o.emit(e)
 	return out, nil
+}
+
+// claimOrder records that the order (partner, PO, SO) shipped, refusing a repeat with ErrExists.
+func (o *op) claimOrder(ord Order) error {
+	if err := checkID("purchase order", ord.PO); err != nil {
+		return err
+	}
+	if err := checkID("sales order", ord.SO); err != nil {
+		return err
+	}
+	okey := k(ord.Partner, ord.PO, ord.SO)
+	if _, ok, err := o.tx.Get(bOrders, okey); err != nil {
+		return err
+	} else if ok {
+		return wrapf(ErrExists, "order PO %s / SO %s for %s", ord.PO, ord.SO, ord.Partner)
+	}
+	if err := o.tx.Put(bOrders, okey, nil); err != nil {
+		return err
+	}
+	o.ref("po", ord.PO)
+	o.ref("so", ord.SO)
+	return nil
 }
 
 // Bin returns the actor's partner's available lines (quantity in the bin > 0), sorted by purchase
@@ -330,6 +378,7 @@ func (l *Ledger) Reship(ctx context.Context, a Actor, req ReshipRequest) (Reship
 		if err != nil {
 			return err
 		}
+		o.events[len(o.events)-1].User = du.ID
 		id, err := nextSeq(o.tx, "reship")
 		if err != nil {
 			return err
