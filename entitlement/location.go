@@ -197,10 +197,11 @@ func (o *op) createLocation(loc Location, depth int) (Location, error) {
 	if err != nil {
 		return loc, err
 	}
-	sys, ok := l.cat.System(loc.System)
-	if !ok {
-		return loc, wrapf(ErrInvalid, "unknown system type %q", loc.System)
+	sys, err := l.cat.ParseSystem(loc.System)
+	if err != nil {
+		return loc, err
 	}
+	loc.System = sys.Name
 	if err := checkLocationText(loc); err != nil {
 		return loc, err
 	}
@@ -219,6 +220,9 @@ func (o *op) createLocation(loc Location, depth int) (Location, error) {
 	}
 	loc.ID, loc.Partner, loc.Created, loc.DemosLeft, loc.FileSerial = id, c.Partner, o.now, l.cfg.Demos, 0
 	loc.FormerHWKC, loc.Imported = nil, false
+	if err := checkAttrs(loc.Attrs); err != nil {
+		return loc, err
+	}
 	r := l.cfg.Rules[sys.Name]
 	if r != nil {
 		if err := ruleErr(r.CreateLocation(ruleView{o}, &loc)); err != nil {
@@ -281,12 +285,14 @@ func (o *op) createLocation(loc Location, depth int) (Location, error) {
 }
 
 // claimHWKC indexes a hardware key code for a location; a code held by another location, or
-// retired by a hardware replacement or migration, is refused.
+// retired by a hardware replacement or migration, is refused. The refusal says that the code is
+// registered (the guide's rule: a code belongs to one location) and nothing else: not whose it is,
+// nor any id, so a partner learns only what uniqueness makes public.
 func (o *op) claimHWKC(code, id string) error {
 	if _, ok, err := o.tx.Get(bHWKC, code); err != nil {
 		return err
 	} else if ok {
-		return wrapf(ErrExists, "a location for hardware key code %s", code)
+		return wrapf(ErrExists, "hardware key code %s is registered already: a code belongs to one customer location only", code)
 	}
 	if _, ok, err := o.tx.Get(bRetired, code); err != nil {
 		return err
@@ -360,6 +366,27 @@ func (l *Ledger) EditLocation(ctx context.Context, a Actor, id string, e Locatio
 	})
 }
 
+// checkAttrs validates location attributes: names as identifiers, values as text, at most 32.
+func checkAttrs(attrs []Attr) error {
+	if len(attrs) > 32 {
+		return wrapf(ErrInvalid, "more than 32 location attributes")
+	}
+	for i, a := range attrs {
+		if err := checkID("attribute name", a.Name); err != nil {
+			return err
+		}
+		if err := checkText("attribute "+a.Name, a.Value, false); err != nil {
+			return err
+		}
+		for _, b := range attrs[:i] {
+			if b.Name == a.Name {
+				return wrapf(ErrInvalid, "attribute %s given twice", a.Name)
+			}
+		}
+	}
+	return nil
+}
+
 // LocationView is a location with its lines and children, as the location licenses page shows it.
 type LocationView struct {
 	Location
@@ -372,6 +399,20 @@ type LocationView struct {
 	// page lists its SR-MGC children's lines), in child then SKC order.
 	ChildLines []Line
 	File       *IssuedInfo // the latest issued file, nil before the first activation
+}
+
+// MigratedOrigin returns the history line a migrated line was carried over from (its original PO
+// and SO, the guide's "NEC PO" and "NEC SO" columns), and false for a line that was not migrated.
+func (v LocationView) MigratedOrigin(ln Line) (Line, bool) {
+	if ln.MigratedFrom == "" {
+		return Line{}, false
+	}
+	for _, h := range v.History {
+		if h.SKC == ln.MigratedFrom {
+			return h, true
+		}
+	}
+	return Line{}, false
 }
 
 // IssuedInfo describes an issued file without its bytes.

@@ -202,8 +202,10 @@ func (l Location) Attr(name string) (string, bool) {
 	return "", false
 }
 
-// setAttr sets (or adds) the named attribute.
-func (l *Location) setAttr(name, value string) {
+// SetAttr sets the named attribute, adding it when the location has none of that name. Rules use
+// it on the location they create ([Rules].CreateLocation); an operation keeps a changed location
+// with [Op.SaveLocation].
+func (l *Location) SetAttr(name, value string) {
 	for i := range l.Attrs {
 		if l.Attrs[i].Name == name {
 			l.Attrs[i].Value = value

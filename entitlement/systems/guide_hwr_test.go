@@ -1,10 +1,11 @@
-package entitlement_test
+package systems_test
 
 import (
 	"reflect"
 	"testing"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/systems"
 )
 
 // A temp key is virtual: an SR-MGC child (22-…-TEMP-KEY) is never hardware-replaced, not even by
@@ -17,7 +18,7 @@ func TestGuide_HardwareReplacement_SRMGCTempKeyRefused(t *testing.T) {
 	g.attach(child.ID, s)
 	g.activate(child.ID)
 	g.refused(entitlement.ErrRule, func() error {
-		_, err := g.l.ReplaceHardware(ctx, g.Admin, child.ID, "22-190716093000-002-TEMP-KEY")
+		_, err := systems.ReplaceHardware(ctx, g.l, g.Admin, child.ID, "22-190716093000-002-TEMP-KEY")
 		return err
 	})
 }
@@ -29,7 +30,7 @@ func TestGuide_HardwareReplacement_ChildOfVirtualRefused(t *testing.T) {
 	is := g.loc(entitlement.Location{System: "iS3000", Attrs: []entitlement.Attr{{Name: entitlement.AttrComputerName, Value: "pbx.example.local"}}})
 	lmc := g.loc(entitlement.Location{System: "LMC", HWKC: "LMIS0014SA2792882418", Parent: is.ID})
 	g.refused(entitlement.ErrRule, func() error {
-		_, err := g.l.ReplaceHardware(ctx, g.Admin, lmc.ID, "LMIS0014SA2792882419")
+		_, err := systems.ReplaceHardware(ctx, g.l, g.Admin, lmc.ID, "LMIS0014SA2792882419")
 		return err
 	})
 }
@@ -45,10 +46,10 @@ func TestGuide_HardwareReplacement_LMCChildFollowsParent(t *testing.T) {
 	g.attach(lmc.ID, s)
 	g.activate(lmc.ID)
 	g.refused(entitlement.ErrRule, func() error {
-		_, err := g.l.ReplaceHardware(ctx, g.Admin, lmc.ID, "LM"+newCode)
+		_, err := systems.ReplaceHardware(ctx, g.l, g.Admin, lmc.ID, "LM"+newCode)
 		return err
 	})
-	must[entitlement.Issued](t)(g.l.ReplaceHardware(ctx, g.Admin, pbx.ID, newCode))
+	must[entitlement.Issued](t)(systems.ReplaceHardware(ctx, g.l, g.Admin, pbx.ID, newCode))
 	v := g.view(lmc.ID)
 	if v.HWKC != "LM"+newCode || !reflect.DeepEqual(v.FormerHWKC, []string{"LM" + oldCode}) || len(v.Activated) != 1 {
 		t.Fatalf("LMC child after the parent's replacement: code %q former %v, %d activated; want LM%s, [LM%s], 1",
@@ -68,14 +69,14 @@ func TestGuide_HardwareReplacement_ApplianceSecondary(t *testing.T) {
 	loc := g.loc(entitlement.Location{System: "SV9500 Appliance Server", HWKC: prim, SecondaryHWKC: sec})
 	g.attach(loc.ID, g.ship("APP", ol("BE114263", 10)))
 	g.activate(loc.ID)
-	g.refused(entitlement.ErrNotAllowed, func() error { _, err := g.l.ReplaceSecondaryHardware(ctx, g.Dist, loc.ID, newSec); return err })
-	g.refused(entitlement.ErrInvalid, func() error { _, err := g.l.ReplaceSecondaryHardware(ctx, g.Admin, loc.ID, prim); return err })
+	g.refused(entitlement.ErrNotAllowed, func() error { _, err := systems.ReplaceSecondaryHardware(ctx, g.l, g.Dist, loc.ID, newSec); return err })
+	g.refused(entitlement.ErrInvalid, func() error { _, err := systems.ReplaceSecondaryHardware(ctx, g.l, g.Admin, loc.ID, prim); return err })
 	sv81 := g.loc(entitlement.Location{System: "SV8100", HWKC: "191000343919"})
 	g.refused(entitlement.ErrInvalid, func() error {
-		_, err := g.l.ReplaceSecondaryHardware(ctx, g.Admin, sv81.ID, "191000343920")
+		_, err := systems.ReplaceSecondaryHardware(ctx, g.l, g.Admin, sv81.ID, "191000343920")
 		return err
 	})
-	f := must[entitlement.Issued](t)(g.l.ReplaceSecondaryHardware(ctx, g.Admin, loc.ID, newSec))
+	f := must[entitlement.Issued](t)(systems.ReplaceSecondaryHardware(ctx, g.l, g.Admin, loc.ID, newSec))
 	v := g.view(loc.ID)
 	if v.HWKC != prim || v.SecondaryHWKC != newSec || !reflect.DeepEqual(v.FormerHWKC, []string{sec}) || f.Serial != 2 {
 		t.Fatalf("after secondary replacement: %q / %q, former %v, file serial %d", v.HWKC, v.SecondaryHWKC, v.FormerHWKC, f.Serial)
