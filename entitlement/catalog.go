@@ -305,19 +305,21 @@ func (c *Catalog) ParseSystem(name string) (System, error) {
 			return c.systems[e.Candidates[0]], nil
 		}
 		e.Ambiguous = len(e.Candidates) > 1
-	} else if ke := (*keycode.SystemError)(nil); errors.As(kerr, &ke) {
-		for _, k := range ke.Candidates {
-			e.Candidates = append(e.Candidates, c.mapped(k)...)
-		}
-		e.Ambiguous = ke.Ambiguous && len(e.Candidates) > 1
 	}
-	if f := foldSystem(in); len(e.Candidates) == 0 && len(f) >= 2 {
+	if f := foldSystem(in); kerr != nil && len(f) >= 2 {
+		// The start of catalog names ("SV9500 Standard"), else what keycode finds near.
 		for spelling, n := range c.folded {
 			if strings.HasPrefix(spelling, f) && !slices.Contains(e.Candidates, n) {
 				e.Candidates = append(e.Candidates, n)
 			}
 		}
 		e.Ambiguous = len(e.Candidates) > 1
+		if ke := (*keycode.SystemError)(nil); len(e.Candidates) == 0 && errors.As(kerr, &ke) {
+			for _, k := range ke.Candidates {
+				e.Candidates = append(e.Candidates, c.mapped(k)...)
+			}
+			e.Ambiguous = ke.Ambiguous && len(e.Candidates) > 1
+		}
 	}
 	slices.Sort(e.Candidates)
 	e.Candidates = slices.Compact(e.Candidates)

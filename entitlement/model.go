@@ -26,10 +26,24 @@ func (k PartnerKind) String() string {
 	return "invalid"
 }
 
-// Role is a set of user roles.
+// Role is a set of user roles. The roles, who may hold each, whether it includes the LMS user
+// role (whether a user holding only it passes every check for the LMS user role), and what it
+// allows:
+//
+//	role                held by              includes LMS user  allows
+//	RoleLMSUser         any partner's user   (is it)            the partner's own books: bin, customers, locations, attach, activate, files, lookups, reship, return
+//	RoleSWADistributor  distributors' users  no                 Software Assurance as SWA Distributor Admin: reship SWA units
+//	RoleSWADealer       any partner's user   no                 Software Assurance as SWA Dealer Admin: assign, renew, claim free-of-charge licenses
+//	RoleAdmin           the vendor's users   yes                ship orders, partners, users, roles, allowances, the audit log, the license desk's actions on every partner's books
+//
+// An administrator passes the LMS user checks on every partner's books, within the limits the
+// package documentation lists (it does not spend or return a partner's licenses). Reshipment,
+// returns and impersonation need the LMS user role itself, on a distributor's or dealer's user;
+// the vendor has no bin to reship from. [Ledger.Bootstrap] gives the first administrator both
+// roles.
 type Role uint8
 
-// Roles a user may hold.
+// Roles a user may hold; the [Role] type's documentation says what each allows.
 const (
 	RoleLMSUser        Role = 1 << iota // may use the ledger for its partner
 	RoleSWADistributor                  // SWA Distributor Admin

@@ -964,3 +964,32 @@ func TestGuide_IS3000_DongleCPU3000AndCIE2Codes(t *testing.T) {
 	}
 	g.refused(entitlement.ErrInvalid, func() error { return g.create(entitlement.Location{System: "iS3000", HWKC: "aa0016HN242703562600"}) })
 }
+
+// The guide's "iS3000 and SIP@Net Server in case SWA is applicable": "Lic-073 (or Lic-078) is
+// absolutely required to make the iS3000/ SIP@Net Server System operational", and with SWA on the
+// order Lic-073 is not shipped. An activation without either succeeds and warns.
+func TestGuide_IS3000_WarnsWithoutUpgradeAllowance(t *testing.T) {
+	g := newGuide(t, nil)
+	loc := g.loc(entitlement.Location{System: "iS3000 / SIP@Net Server", HWKC: "aa0014SA2792883507AA"})
+	g.attach(loc.ID, g.ship("IS-NO-073", ol("EU920000", 1)))
+	f := g.activate(loc.ID)
+	if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0], "will not run until Lic-078 is attached free of charge") ||
+		!strings.Contains(f.Warnings[0], "EU92067151") || !strings.Contains(f.Warnings[0], "960026473134") {
+		t.Fatalf("warnings %q", f.Warnings)
+	}
+	recs := must[[]entitlement.AuditRecord](t)(g.l.Audit(ctx, g.Admin, 0, 10000))
+	if last := recs[len(recs)-1]; last.Op != "activate" || len(last.Notes) != 1 || !strings.HasPrefix(last.Notes[0], "warning: ") {
+		t.Fatalf("audit record %s notes %q", last.Op, last.Notes)
+	}
+	// With Lic-078 (free of charge with SWA) or Lic-073 in the file, no warning.
+	g.attach(loc.ID, g.ship("IS-078", ol("960026473134", 1)))
+	if f := g.activate(loc.ID); len(f.Warnings) != 0 {
+		t.Fatalf("warnings with Lic-078: %q", f.Warnings)
+	}
+	other := g.loc(entitlement.Location{System: "iS3000", HWKC: "aa0014SA2792883508AA", Name: "with 073"})
+	g.attach(other.ID, g.ship("IS-073", ol("EU920000", 1), ol("EU92067151", 1)))
+	if f := g.activate(other.ID); len(f.Warnings) != 0 {
+		t.Fatalf("warnings with Lic-073: %q", f.Warnings)
+	}
+	conserved(t, g.l)
+}
