@@ -488,4 +488,6 @@ func TestLicenseIssuer_UnknownContainer(t *testing.T) {
 	}
 }
 
-func ol(part string, qty int64) entitlement.OrderLine { return entitlement.OrderLine{Part: part, Qty: qty} }
+func ol(part string, qty int64) entitlement.OrderLine {
+	return entitlement.OrderLine{Part: part, Qty: qty}
+}
