@@ -108,9 +108,7 @@ func (x *Op) Ref(kind, id string) { x.o.ref(kind, id) }
 
 // Note adds a line of detail to the audit record (for example the units drawn from each SWA
 // shipment). Notes are covered by the record's hash like every other field.
-func (x *Op) Note(format string, a ...any) {
-	x.o.rec.Notes = append(x.o.rec.Notes, fmt.Sprintf(format, a...))
-}
+func (x *Op) Note(format string, a ...any) { x.o.note(fmt.Sprintf(format, a...)) }
 
 // Emit queues an event for Config.Events; it is delivered only if the operation commits.
 func (x *Op) Emit(e Event) { x.o.emit(e) }

@@ -3,6 +3,7 @@ package entitlement
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/lmskit/lmskit/keycode"
@@ -155,9 +156,9 @@ func (v ruleView) LocationByHWKC(code string) (Location, bool, error) {
 func (v ruleView) Now() time.Time { return v.o.now }
 
 func (v ruleView) Warn(format string, a ...any) {
-	w := fmt.Sprintf(format, a...)
+	w := strings.ToValidUTF8(fmt.Sprintf(format, a...), "\uFFFD")
 	v.o.warnings = append(v.o.warnings, w)
-	v.o.rec.Notes = append(v.o.rec.Notes, "warning: "+w)
+	v.o.note("warning: " + w)
 }
 
 func (v ruleView) Deriver() *keycode.Deriver { return v.o.l.cfg.Deriver }

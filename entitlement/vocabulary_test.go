@@ -283,3 +283,36 @@ func TestRoles_TableMatchesBehaviour(t *testing.T) {
 		t.Error("the Role table has no includes column")
 	}
 }
+
+// TestInvalidUTF8_CannotCorruptTheLedger is the attack of a distributor's user reshipping under a
+// purchase order number that is not UTF-8 (and an administrator shipping one): stored, it would
+// make every strict decode of the line and of the audit record fail, bricking the bin and the
+// audit chain's verification. It is refused, and a reference or note an extension adds is made
+// valid.
+func TestInvalidUTF8_CannotCorruptTheLedger(t *testing.T) {
+	f := newFixture(t)
+	l := f.L
+	s := shipSV8100(t, f, f.DistP, "PO-UTF8")
+	before := must[entitlement.Snapshot](t)(l.Snapshot(ctx))
+	if _, err := l.Reship(ctx, f.Dist, entitlement.ReshipRequest{DealerUser: "dealer@y", PO: "PO\xff", SO: "SO", Picks: []entitlement.Pick{{Line: s[0].ID, Qty: 1}}}); !errors.Is(err, entitlement.ErrInvalid) {
+		t.Fatalf("reship under an invalid PO: %v", err)
+	}
+	if _, err := l.Ship(ctx, f.Admin, entitlement.Order{Partner: f.DistP, PO: "P", SO: "S\xfe", Lines: []entitlement.OrderLine{{Part: "BE107573", Qty: 1}}}); !errors.Is(err, entitlement.ErrInvalid) {
+		t.Fatalf("ship under an invalid SO: %v", err)
+	}
+	if err := l.AddPartner(ctx, f.Admin, entitlement.Partner{ID: "bad\xff", Name: "Bad", Kind: entitlement.KindDealer}); !errors.Is(err, entitlement.ErrInvalid) {
+		t.Fatalf("partner id: %v", err)
+	}
+	if d := cmp.Diff(before, must[entitlement.Snapshot](t)(l.Snapshot(ctx))); d != "" {
+		t.Fatalf("refusals changed the ledger:\n%s", d)
+	}
+	ok(t, l.Update(ctx, f.Dist, "test.note", func(x *entitlement.Op) error {
+		x.Ref("agreement", "A\xff")
+		x.Note("units from %s", "B\xfe")
+		return nil
+	}))
+	must[[]entitlement.ShippedLine](t)(l.Bin(ctx, f.Dist))
+	if _, err := l.VerifyAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
