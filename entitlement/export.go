@@ -161,7 +161,9 @@ func Export(ctx context.Context, s Store, w io.Writer) (int, error) {
 // Backup writes a consistent copy of the whole ledger to w while the ledger runs: [Export] of the
 // ledger's store, in one read transaction. Restore it with [Import] into an empty store. It
 // returns the number of records written.
-func (l *Ledger) Backup(ctx context.Context, w io.Writer) (int, error) { return Export(ctx, l.store, w) }
+func (l *Ledger) Backup(ctx context.Context, w io.Writer) (int, error) {
+	return Export(ctx, l.store, w)
+}
 
 // exportRecord decodes one stored record for the export and checks that its key is the one its
 // content gives.
