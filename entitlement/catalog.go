@@ -49,7 +49,7 @@ type Part struct {
 	Demo        int64    // quantity in the system's demo file; 0 means not part of the demo set
 	Successor   string   // part number that replaces it (upgrade successor), if any
 	// Ports is the number of ports one unit of the part licenses (a port capacity license), 0 for
-	// any other part. The SV9500 SE port limit ([SEMaxPorts]) adds up Qty × Ports.
+	// any other part. The SV9500 SE port limit (entitlement/systems) adds up Qty × Ports.
 	Ports int64
 	// ACDAgentOption marks the "SV8500 ACD Agent option" license, of which an SV8500 system (parent
 	// and SR-MGC children) holds at most one.

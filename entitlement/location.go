@@ -544,8 +544,9 @@ func (o *op) customerLocations(customer string) ([]Location, error) {
 // locations: q matches case-insensitively anywhere in the name or the code (cost proportional to
 // the partner's locations). An administrator searches every partner by code prefix and then by
 // name prefix, case-insensitively (both through indexes: cost proportional to the matches). At
-// most limit results (0 means 100). Locations created before the name index existed (files
-// written by earlier versions) are found by code only.
+// most limit results (0 means 100). A location the name index does not list (a ledger file
+// written without it) is found by code only; an export and import ([Export], [Import]) rebuilds
+// the index.
 func (l *Ledger) SearchLocations(ctx context.Context, a Actor, q string, limit int) ([]Location, error) {
 	if limit <= 0 {
 		limit = 100

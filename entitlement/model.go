@@ -1,6 +1,10 @@
 package entitlement
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // PartnerKind says what a business partner may do. Only a distributor reships and impersonates.
 type PartnerKind uint8
@@ -256,6 +260,34 @@ type Issued struct {
 	// issued the file (see [RuleView].Warn); they are returned, not stored.
 	Warnings []string `cbor:"-" json:"-"`
 }
+
+// String describes the file without its bytes (the download and the signed file are summarised
+// by their lengths): "file 191000343919-svi.zip serial 2 of location <id>, 1234 bytes (file 456)".
+func (f Issued) String() string {
+	var b strings.Builder
+	switch {
+	case f.Pending:
+		fmt.Fprintf(&b, "pending file of location %s (supplied from outside)", f.Location)
+	default:
+		kind := "file"
+		if f.Demo {
+			kind = "demo file"
+		} else if f.External {
+			kind = "external file"
+		}
+		fmt.Fprintf(&b, "%s %s serial %d of location %s, %d bytes (file %d)", kind, f.Name, f.Serial, f.Location, len(f.Data), len(f.File))
+		if f.ActivationCode != "" {
+			fmt.Fprintf(&b, ", activation code %s", f.ActivationCode)
+		}
+	}
+	if len(f.Warnings) > 0 {
+		fmt.Fprintf(&b, "; %d warnings", len(f.Warnings))
+	}
+	return b.String()
+}
+
+// GoString is String, so %#v prints no bytes either.
+func (f Issued) GoString() string { return "entitlement.Issued{" + f.String() + "}" }
 
 // Reshipment records a distributor's reshipment into a dealer's bin.
 type Reshipment struct {

@@ -2,14 +2,17 @@ package entitlement_test
 
 import (
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/doc"
 	"go/parser"
 	"go/token"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lmskit/lmskit/entitlement"
@@ -314,5 +317,29 @@ func TestInvalidUTF8_CannotCorruptTheLedger(t *testing.T) {
 	must[[]entitlement.ShippedLine](t)(l.Bin(ctx, f.Dist))
 	if _, err := l.VerifyAudit(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenFile_LockedByAnotherSays: a second open of a held ledger file waits its timeout and says
+// that another process holds the file.
+func TestOpenFile_LockedByAnotherSays(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	s, err := entitlement.OpenFile(path, nil)
+	ok(t, err)
+	defer s.Close()
+	_, err = entitlement.OpenFile(path, &entitlement.FileOptions{Timeout: 50 * time.Millisecond})
+	if !errors.Is(err, entitlement.ErrLocked) || !strings.Contains(err.Error(), "another process holds the ledger file") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("second open: %v", err)
+	}
+}
+
+// TestIssued_PrintsNoBytes: an issued file prints a summary, never its bytes, in every verb.
+func TestIssued_PrintsNoBytes(t *testing.T) {
+	f := entitlement.Issued{Location: "loc", Serial: 2, Name: "191000343919-svi.zip", Data: []byte("SECRETBYTES-data"), File: []byte("SECRETBYTES-file")}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(verb, f)
+		if strings.Contains(out, "SECRETBYTES") || strings.Contains(out, "83 69 67") || !strings.Contains(out, "191000343919-svi.zip") {
+			t.Errorf("%s prints %q", verb, out)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
@@ -38,14 +39,7 @@ func guideLedger(ctx context.Context, now time.Time) (*entitlement.Ledger, entit
 		Rand:    rand.NewChaCha8([32]byte{2}),
 	})
 	admin, ed := entitlement.Actor{User: "admin@vendor"}, entitlement.Actor{User: "ed@distx"}
-	if err := l.Bootstrap(ctx, entitlement.Partner{ID: "vendor", Name: "Vendor"}, entitlement.User{ID: admin.User, Name: "Admin"}); err != nil {
-		return nil, admin, ed, err
-	}
-	if err := l.AddPartner(ctx, admin, entitlement.Partner{ID: "distx", Name: "Distributor X", Kind: entitlement.KindDistributor}); err != nil {
-		return nil, admin, ed, err
-	}
-	err = l.AddUser(ctx, admin, entitlement.User{ID: ed.User, Name: "Ed", Partner: "distx", Roles: entitlement.RoleLMSUser})
-	return l, admin, ed, err
+	return l, admin, ed, partnerX(ctx, l, admin, ed)
 }
 
 // The package documentation's example: an SV9500 Standard Server gets a temp key and its LMC
@@ -56,14 +50,25 @@ func Example() {
 		fmt.Println(err)
 	}
 	// Output:
-	// created with a temp key: true; LMC child: LM35-190717093000-001-TEMP-KEY
+	// created with a temp key: true; LMC child LM + the temp key: true
 	// virtual code 35V…, file serial 1, Virtualization Option activated: true, LMC child follows: true
 }
 
 func sv9500() error {
 	ctx := context.Background()
-	l, admin, user, err := guideLedger(ctx, time.Date(2019, 7, 17, 9, 30, 0, 0, time.UTC))
+	key, err := signing.NewKeyFromSeed([]byte("example issuer key, not secret!!"))
 	if err != nil {
+		return err
+	}
+	deriver, err := keycode.NewDeriver([]byte("example deriver secret, not real"))
+	if err != nil {
+		return err
+	}
+	store, issuer := entitlement.NewMemStore(), entitlement.LicenseIssuer{Key: key}
+	admin, user := entitlement.Actor{User: "admin@vendor"}, entitlement.Actor{User: "ed@distx"}
+
+	l := entitlement.New(store, entitlement.Config{Rules: systems.GuideRules(), Deriver: deriver, Issuer: issuer})
+	if err := partnerX(ctx, l, admin, user); err != nil {
 		return err
 	}
 	cust, err := l.CreateCustomer(ctx, user, entitlement.Customer{Name: "Tons Business"})
@@ -71,7 +76,7 @@ func sv9500() error {
 		return err
 	}
 	loc, err := l.CreateLocation(ctx, user, entitlement.Location{Customer: cust.ID, Name: "Virtual SV9500",
-		System: "SV9500 Standard Server"})
+		System: "SV9500 Standard Server"}) // a temp key and the LMC child
 	if err != nil {
 		return err
 	}
@@ -79,7 +84,8 @@ func sv9500() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("created with a temp key: %v; LMC child: %s\n", len(loc.HWKC) == 28, v.Children[0].HWKC)
+	fmt.Printf("created with a temp key: %v; LMC child LM + the temp key: %v\n",
+		strings.HasSuffix(loc.HWKC, "-TEMP-KEY"), v.Children[0].HWKC == "LM"+loc.HWKC)
 	shipped, err := l.Ship(ctx, admin, entitlement.Order{Partner: "distx", PO: "PO9500", SO: "SO9500",
 		Lines: []entitlement.OrderLine{{Part: systems.PartVirtualizationOption, Qty: 1}}})
 	if err != nil {
@@ -98,6 +104,17 @@ func sv9500() error {
 	fmt.Printf("virtual code %s…, file serial %d, Virtualization Option activated: %v, LMC child follows: %v\n",
 		v.HWKC[:3], file.Serial, len(v.Activated) == 1, v.Children[0].HWKC == "LM"+v.HWKC)
 	return nil
+}
+
+// partnerX bootstraps the vendor and adds Distributor X with its LMS user.
+func partnerX(ctx context.Context, l *entitlement.Ledger, admin, user entitlement.Actor) error {
+	if err := l.Bootstrap(ctx, entitlement.Partner{ID: "vendor", Name: "Vendor"}, entitlement.User{ID: admin.User, Name: "Admin"}); err != nil {
+		return err
+	}
+	if err := l.AddPartner(ctx, admin, entitlement.Partner{ID: "distx", Name: "Distributor X", Kind: entitlement.KindDistributor}); err != nil {
+		return err
+	}
+	return l.AddUser(ctx, admin, entitlement.User{ID: user.User, Name: "Ed", Partner: "distx", Roles: entitlement.RoleLMSUser})
 }
 
 // The guide's SV9100 CP10 → CP20 migration: the location keeps its id, takes the CP20 code and
