@@ -104,18 +104,8 @@ func (o *op) attach(location string, picks []Pick) ([]Line, error) {
 		if err := o.saveLine(&before, s); err != nil {
 			return nil, err
 		}
-		ln := adding[i]
-		if ln.SKC, err = o.newSKC(sys); err != nil {
-			return nil, err
-		}
-		if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
-			return nil, err
-		}
-		o.ref("skc", ln.SKC)
-		if err := o.putLine(ln); err != nil {
-			return nil, err
-		}
-		if err := o.indexLine(ln); err != nil {
+		ln, err := o.addLine(sys, adding[i])
+		if err != nil {
 			return nil, err
 		}
 		res = append(res, ln)

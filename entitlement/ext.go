@@ -27,7 +27,8 @@ func init() { allBuckets = append(allBuckets, bExt) }
 //
 // The actor has been resolved (impersonation checked again) before the function runs; role and
 // scope checks are the operation's own (Need, LMSUser, Visible). Everything the function writes,
-// through Op or the core operations it calls (Ship, Attach, Activate, Issue), is one transaction:
+// through Op or the core operations it calls (Ship, Attach, Activate, Regenerate, Rekey,
+// Reissue, …), is one transaction:
 // if the function returns an error nothing is kept, no audit record is appended and no event is
 // delivered. The store may run the function more than once (see [Store]): build results afresh
 // on every run and keep no effect outside the transaction.

@@ -58,16 +58,7 @@ func (x *Op) SaveLocation(loc Location) error {
 	if err := checkAttrs(loc.Attrs); err != nil {
 		return err
 	}
-	loc = cloneLocation(loc)
-	if loc.Name != old.Name {
-		if err := o.tx.Delete(bLocName, k(nameKey(old.Name), loc.ID)); err != nil {
-			return err
-		}
-		if err := o.tx.Put(bLocName, k(nameKey(loc.Name), loc.ID), nil); err != nil {
-			return err
-		}
-	}
-	return putRec(o.tx, bLocs, loc.ID, loc)
+	return o.saveLocation(old, cloneLocation(loc))
 }
 
 // Rekey moves a visible location to a new primary hardware key code and returns it as saved. code
@@ -308,22 +299,29 @@ func (o *op) shipActivated(loc Location, ord Order, from []Line) ([]Line, error)
 			ln.MigratedFrom = from[i].SKC
 			ln.AttachedAt, ln.ActivatedAt = from[i].AttachedAt, from[i].ActivatedAt
 		}
-		if ln.SKC, err = o.newSKC(sys); err != nil {
-			return nil, err
-		}
-		if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
-			return nil, err
-		}
-		o.ref("skc", ln.SKC)
-		if err := o.indexLine(ln); err != nil {
-			return nil, err
-		}
-		if err := o.putLine(ln); err != nil {
+		if ln, err = o.addLine(sys, ln); err != nil {
 			return nil, err
 		}
 		out = append(out, ln)
 	}
 	return out, nil
+}
+
+// addLine gives a new location line its software key code and its place in the recent lists, and
+// writes it with its indexes.
+func (o *op) addLine(sys System, ln Line) (Line, error) {
+	var err error
+	if ln.SKC, err = o.newSKC(sys); err != nil {
+		return ln, err
+	}
+	if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
+		return ln, err
+	}
+	o.ref("skc", ln.SKC)
+	if err := o.putLine(ln); err != nil {
+		return ln, err
+	}
+	return ln, o.indexLine(ln)
 }
 
 // indexLine writes the indexes of a location line: the location's lines, the shipped line's lines

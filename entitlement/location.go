@@ -143,11 +143,14 @@ func checkLocationText(loc Location) error {
 }
 
 // CreateLocation creates a customer location: loc.Customer (of the actor's partner), Name, System
-// (a catalog system type) and HWKC are required; SecondaryHWKC, Parent (a location of the same
-// customer), Address, Reference, e-mails and Verticals are optional. The hardware key codes are
-// validated for the system (Config.HostID) and stored in canonical form; a code that already
-// belongs to a location is refused with ErrExists. The system's [Rules] are consulted first and
-// may derive the code. The location gets a UUID and its demo licenses.
+// and HWKC are required; SecondaryHWKC, Parent (a location of the same customer), Address,
+// Reference, e-mails, Verticals and Attrs are optional. System is any spelling of a system type
+// that [Catalog.ParseSystem] accepts; the location keeps the catalog's name. The hardware key codes
+// are validated for the system (Config.HostID) and stored in canonical form. A code that belongs
+// to a location already (the guide: a code belongs to one location) is refused with ErrExists,
+// saying that the code is registered and nothing about whose it is; a code retired by a hardware
+// replacement or migration with ErrState. The system's [Rules] are consulted first and may derive
+// the code. The location gets a UUID and its demo licenses.
 func (l *Ledger) CreateLocation(ctx context.Context, a Actor, loc Location) (Location, error) {
 	var out Location
 	err := l.update(ctx, a, "create location", func(o *op) error {
@@ -349,21 +352,28 @@ func (l *Ledger) EditLocation(ctx context.Context, a Actor, id string, e Locatio
 		if err != nil {
 			return err
 		}
-		oldName := loc.Name
+		old := loc
 		loc.Name, loc.Address, loc.Reference, loc.CustomerEmail, loc.DealerEmail = e.Name, e.Address, e.Reference, e.CustomerEmail, e.DealerEmail
 		loc.Verticals = slices.Clone(e.Verticals)
 		if err := checkLocationText(loc); err != nil {
 			return err
 		}
 		o.ref("location", id)
-		if err := o.tx.Delete(bLocName, k(nameKey(oldName), id)); err != nil {
-			return err
-		}
-		if err := o.tx.Put(bLocName, k(nameKey(loc.Name), id), nil); err != nil {
-			return err
-		}
-		return putRec(o.tx, bLocs, id, loc)
+		return o.saveLocation(old, loc)
 	})
+}
+
+// saveLocation writes a changed location, keeping the name index.
+func (o *op) saveLocation(old, loc Location) error {
+	if loc.Name != old.Name {
+		if err := o.tx.Delete(bLocName, k(nameKey(old.Name), loc.ID)); err != nil {
+			return err
+		}
+		if err := o.tx.Put(bLocName, k(nameKey(loc.Name), loc.ID), nil); err != nil {
+			return err
+		}
+	}
+	return putRec(o.tx, bLocs, loc.ID, loc)
 }
 
 // checkAttrs validates location attributes: names as identifiers, values as text, at most 32.

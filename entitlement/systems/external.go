@@ -61,22 +61,21 @@ func (r externalProduct) Attach(v entitlement.RuleView, _ entitlement.Location, 
 // e-mails (the service's "your License file … is available"). One audited transaction ("attach
 // external file").
 func AttachExternalFile(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, location, name string, data []byte) (entitlement.Issued, error) {
-	var out entitlement.Issued
-	err := l.Update(ctx, a, "attach external file", func(x *entitlement.Op) error {
+	return updateIssued(ctx, l, a, "attach external file", func(x *entitlement.Op) (entitlement.Issued, error) {
 		if err := x.Need(entitlement.RoleAdmin, "attach external license files"); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		loc, err := x.Location(location)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		f, err := x.PutExternalFile(loc.ID, name, data)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		lines, err := x.Lines(loc.ID)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		e := entitlement.Event{Kind: entitlement.EventExternalFile, Location: loc.ID, Customer: loc.Customer, Partner: loc.Partner,
 			HWKC: loc.HWKC, Ref: name, Serial: f.Serial, CustomerEmail: loc.CustomerEmail, DealerEmail: loc.DealerEmail,
@@ -87,11 +86,6 @@ func AttachExternalFile(ctx context.Context, l *entitlement.Ledger, a entitlemen
 			}
 		}
 		x.Emit(e)
-		out = f
-		return nil
+		return f, nil
 	})
-	if err != nil {
-		return entitlement.Issued{}, err
-	}
-	return out, nil
 }

@@ -72,29 +72,23 @@ func replaceable(x *entitlement.Op, loc entitlement.Location) error {
 // transaction ("replace hardware"); the result is the new file (zero when the location has no
 // activated lines, Pending for an external product).
 func ReplaceHardware(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, location, code string) (entitlement.Issued, error) {
-	var out entitlement.Issued
-	err := l.Update(ctx, a, "replace hardware", func(x *entitlement.Op) error {
+	return updateIssued(ctx, l, a, "replace hardware", func(x *entitlement.Op) (entitlement.Issued, error) {
 		if err := x.Need(entitlement.RoleAdmin, "replace hardware"); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		loc, err := x.Location(location)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		if err := replaceable(x, loc); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		x.Ref("location", loc.ID)
 		if _, err := rekey(x, loc, "", code); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
-		out, err = x.Reissue(loc.ID)
-		return err
+		return x.Reissue(loc.ID)
 	})
-	if err != nil {
-		return entitlement.Issued{}, err
-	}
-	return out, nil
 }
 
 // ReplaceSecondaryHardware replaces the secondary hardware key code of a redundant pair (an SV9500
@@ -103,30 +97,24 @@ func ReplaceHardware(ctx context.Context, l *entitlement.Ledger, a entitlement.A
 // refused for any new location or file, and a new file is issued for the pair when the location
 // has activated lines.
 func ReplaceSecondaryHardware(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, location, code string) (entitlement.Issued, error) {
-	var out entitlement.Issued
-	err := l.Update(ctx, a, "replace secondary hardware", func(x *entitlement.Op) error {
+	return updateIssued(ctx, l, a, "replace secondary hardware", func(x *entitlement.Op) (entitlement.Issued, error) {
 		if err := x.Need(entitlement.RoleAdmin, "replace hardware"); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		loc, err := x.Location(location)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		if loc.SecondaryHWKC == "" {
-			return wrapf(entitlement.ErrInvalid, "location %s has no secondary hardware key code", loc.ID)
+			return entitlement.Issued{}, wrapf(entitlement.ErrInvalid, "location %s has no secondary hardware key code", loc.ID)
 		}
 		if err := replaceable(x, loc); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		x.Ref("location", loc.ID)
 		if _, err := x.RekeySecondary(loc.ID, code); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
-		out, err = x.Reissue(loc.ID)
-		return err
+		return x.Reissue(loc.ID)
 	})
-	if err != nil {
-		return entitlement.Issued{}, err
-	}
-	return out, nil
 }

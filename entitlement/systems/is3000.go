@@ -72,32 +72,26 @@ func (is3000) Activate(v entitlement.RuleView, loc entitlement.Location, activat
 // (when the location has activated lines). An LMS user's operation, one audited transaction
 // ("change computer name").
 func ChangeComputerName(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, location, fcn string) (entitlement.Issued, error) {
-	var out entitlement.Issued
-	err := l.Update(ctx, a, "change computer name", func(x *entitlement.Op) error {
+	return updateIssued(ctx, l, a, "change computer name", func(x *entitlement.Op) (entitlement.Issued, error) {
 		if err := x.LMSUser("change the full computer name"); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		loc, err := x.Location(location)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		if _, ok := loc.Attr(entitlement.AttrComputerName); !ok || loc.System != "iS3000" {
-			return wrapf(entitlement.ErrInvalid, "location %s is not a dongle-less iS3000", loc.ID)
+			return entitlement.Issued{}, wrapf(entitlement.ErrInvalid, "location %s is not a dongle-less iS3000", loc.ID)
 		}
 		norm, err := keycode.NormalizeComputerName(fcn)
 		if err != nil {
-			return wrapf(entitlement.ErrInvalid, "full computer name: %v", err)
+			return entitlement.Issued{}, wrapf(entitlement.ErrInvalid, "full computer name: %v", err)
 		}
 		loc.SetAttr(entitlement.AttrComputerName, norm)
 		x.Ref("location", loc.ID)
 		if err := x.SaveLocation(loc); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
-		out, err = x.Reissue(loc.ID)
-		return err
+		return x.Reissue(loc.ID)
 	})
-	if err != nil {
-		return entitlement.Issued{}, err
-	}
-	return out, nil
 }

@@ -1,6 +1,7 @@
 package systems
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/lmskit/lmskit/entitlement"
@@ -97,4 +98,20 @@ func tempKey(v entitlement.RuleView, loc *entitlement.Location, sys keycode.Syst
 	}
 	loc.HWKC = c.String()
 	return nil
+}
+
+// updateIssued runs fn as one audited operation of the ledger named name and returns the file it
+// issued (the zero Issued on a refusal, which changes nothing).
+func updateIssued(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, name string,
+	fn func(x *entitlement.Op) (entitlement.Issued, error)) (entitlement.Issued, error) {
+	var out entitlement.Issued
+	err := l.Update(ctx, a, name, func(x *entitlement.Op) error {
+		var err error
+		out, err = fn(x)
+		return err
+	})
+	if err != nil {
+		return entitlement.Issued{}, err
+	}
+	return out, nil
 }

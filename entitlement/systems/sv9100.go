@@ -40,59 +40,53 @@ func (r sv9100) CreateLocation(_ entitlement.RuleView, loc *entitlement.Location
 // Config.HostID accepts. Attached lines must be detached or activated first. An LMS user's
 // operation, one audited transaction ("migrate"); the new file is issued and returned.
 func MigrateSV9100(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, location, code string) (entitlement.Issued, error) {
-	var out entitlement.Issued
-	err := l.Update(ctx, a, "migrate", func(x *entitlement.Op) error {
+	return updateIssued(ctx, l, a, "migrate", func(x *entitlement.Op) (entitlement.Issued, error) {
 		if err := x.LMSUser("migrate systems"); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		loc, err := x.Location(location)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		if loc.System != "SV9100 CP10" {
-			return wrapf(entitlement.ErrInvalid, "location %s is %s; only SV9100 CP10 migrates to CP20", loc.ID, loc.System)
+			return entitlement.Issued{}, wrapf(entitlement.ErrInvalid, "location %s is %s; only SV9100 CP10 migrates to CP20", loc.ID, loc.System)
 		}
 		nc, err := x.HostID("SV9100 CP20", code)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		if err := sv9100CP20.CreateLocation(nil, &entitlement.Location{System: "SV9100 CP20", HWKC: nc}); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		lines, err := x.Lines(loc.ID)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		activated := 0
 		for _, ln := range lines {
 			switch ln.State {
 			case entitlement.StateAttached:
-				return wrapf(entitlement.ErrState, "location %s has attached line %s: detach or activate it before migrating", loc.ID, ln.SKC)
+				return entitlement.Issued{}, wrapf(entitlement.ErrState, "location %s has attached line %s: detach or activate it before migrating", loc.ID, ln.SKC)
 			case entitlement.StateActivated:
 				activated++
 			}
 		}
 		if activated == 0 {
-			return wrapf(entitlement.ErrState, "location %s has no activated lines to migrate", loc.ID)
+			return entitlement.Issued{}, wrapf(entitlement.ErrState, "location %s has no activated lines to migrate", loc.ID)
 		}
 		order, err := orderNumber(x, loc.Partner, "MIGSU_", "systems.migration")
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		x.Ref("location", loc.ID)
 		if _, err := rekey(x, loc, "SV9100 CP20", nc); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		if _, err := x.CarryOver(loc.ID, order); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
-		out, err = x.Reissue(loc.ID)
-		return err
+		return x.Reissue(loc.ID)
 	})
-	if err != nil {
-		return entitlement.Issued{}, err
-	}
-	return out, nil
 }
 
 // orderNumber returns a new number <prefix><yyyyMMdd><n> for an order the operation books itself

@@ -61,33 +61,32 @@ func (sv9500Standard) Activate(_ entitlement.RuleView, loc entitlement.Location,
 // administrators only ("You can't regenerate Virtual HKC later without LMS Administrators help");
 // the previous code is retired. One audited transaction ("set LAN1 IP").
 func SetLAN1IP(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, location string, ip netip.Addr) (entitlement.Issued, error) {
-	var out entitlement.Issued
-	err := l.Update(ctx, a, "set LAN1 IP", func(x *entitlement.Op) error {
+	return updateIssued(ctx, l, a, "set LAN1 IP", func(x *entitlement.Op) (entitlement.Issued, error) {
 		if err := x.LMSUser("set the LAN1 IP"); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		loc, err := x.Location(location)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		if loc.System != "SV9500 Standard Server" {
-			return wrapf(entitlement.ErrInvalid, "location %s is %s, not an SV9500 Standard Server", loc.ID, loc.System)
+			return entitlement.Issued{}, wrapf(entitlement.ErrInvalid, "location %s is %s, not an SV9500 Standard Server", loc.ID, loc.System)
 		}
 		if !ip.IsValid() || ip.IsUnspecified() || ip.IsMulticast() {
-			return wrapf(entitlement.ErrInvalid, "LAN1 IP %v", ip)
+			return entitlement.Issued{}, wrapf(entitlement.ErrInvalid, "LAN1 IP %v", ip)
 		}
 		_, again := loc.Attr(entitlement.AttrIP)
 		if again && !x.Admin() {
-			return wrapf(entitlement.ErrNotAllowed, "%s may not create the virtual hardware key code of %s a second time (administrator only)", x.Actor(), loc.ID)
+			return entitlement.Issued{}, wrapf(entitlement.ErrNotAllowed, "%s may not create the virtual hardware key code of %s a second time (administrator only)", x.Actor(), loc.ID)
 		}
 		v := x.RuleView()
 		d := v.Deriver()
 		if d == nil {
-			return noDeriver()
+			return entitlement.Issued{}, noDeriver()
 		}
 		lines, err := x.Lines(loc.ID)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		var vo []string
 		for _, ln := range lines {
@@ -96,36 +95,31 @@ func SetLAN1IP(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, 
 			}
 		}
 		if !again && len(vo) == 0 {
-			return refuse("attach the Virtualization Option (%s) before giving the LAN1 IP", PartVirtualizationOption)
+			return entitlement.Issued{}, refuse("attach the Virtualization Option (%s) before giving the LAN1 IP", PartVirtualizationOption)
 		}
 		n, err := v.Next("sv9500")
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		c, err := d.SV9500StandardServer(ip.Unmap(), n)
 		if err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		x.Ref("location", loc.ID)
 		if loc, err = rekey(x, loc, "", c.String()); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		loc.SetAttr(entitlement.AttrIP, ip.Unmap().String())
 		if err := x.SaveLocation(loc); err != nil {
-			return err
+			return entitlement.Issued{}, err
 		}
 		if len(vo) > 0 {
 			if _, err := x.ActivateLines(loc.ID, vo); err != nil {
-				return err
+				return entitlement.Issued{}, err
 			}
 		}
-		out, err = x.Reissue(loc.ID)
-		return err
+		return x.Reissue(loc.ID)
 	})
-	if err != nil {
-		return entitlement.Issued{}, err
-	}
-	return out, nil
 }
 
 // sv9500SE: the hardware key code is derived from the MAC address.
