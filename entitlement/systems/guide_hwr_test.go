@@ -1,6 +1,7 @@
 package systems_test
 
 import (
+	"net/netip"
 	"reflect"
 	"testing"
 
@@ -85,4 +86,38 @@ func TestGuide_HardwareReplacement_ApplianceSecondary(t *testing.T) {
 		return g.create(entitlement.Location{System: "SV9500 Appliance Server", HWKC: sec, Name: "reuse"})
 	})
 	conserved(t, g.l)
+}
+
+// The operations keep the audit operation names they had as methods of the ledger, so the audit
+// records of existing ledgers read the same.
+func TestAuditOperationNamesUnchanged(t *testing.T) {
+	g := newGuide(t, nil)
+	sv := g.loc(entitlement.Location{System: "SV9500 Standard Server"})
+	g.attach(sv.ID, g.ship("VO", ol("BE114234", 1)))
+	must[entitlement.Issued](t)(systems.SetLAN1IP(ctx, g.l, g.Dist, sv.ID, netip.MustParseAddr("10.1.1.1")))
+	if op := lastOp(t, g); op != "set LAN1 IP" {
+		t.Errorf("SetLAN1IP audited as %q", op)
+	}
+	is := g.loc(entitlement.Location{System: "iS3000", Attrs: []entitlement.Attr{{Name: entitlement.AttrComputerName, Value: "a.example"}}})
+	must[entitlement.Issued](t)(systems.ChangeComputerName(ctx, g.l, g.Dist, is.ID, "b.example"))
+	if op := lastOp(t, g); op != "change computer name" {
+		t.Errorf("ChangeComputerName audited as %q", op)
+	}
+	const prim, sec = "3565A9C3084267EF2E44A4736DI2", "3565ACE34C8C5745F64708D363FK"
+	app := g.loc(entitlement.Location{System: "SV9500 Appliance Server", HWKC: prim, SecondaryHWKC: sec})
+	must[entitlement.Issued](t)(systems.ReplaceSecondaryHardware(ctx, g.l, g.Admin, app.ID, "35G00N470108E0S0A8832EF2d3Po"))
+	if op := lastOp(t, g); op != "replace secondary hardware" {
+		t.Errorf("ReplaceSecondaryHardware audited as %q", op)
+	}
+	cp := g.loc(entitlement.Location{System: "SV9100 CP10", HWKC: cp10Code})
+	must[entitlement.Issued](t)(systems.ReplaceHardware(ctx, g.l, g.Admin, cp.ID, "341006761784"))
+	if op := lastOp(t, g); op != "replace hardware" {
+		t.Errorf("ReplaceHardware audited as %q", op)
+	}
+	g.attach(cp.ID, g.ship("CP", ol("BE114063", 1)))
+	g.activate(cp.ID)
+	must[entitlement.Issued](t)(systems.MigrateSV9100(ctx, g.l, g.Dist, cp.ID, cp20Code))
+	if op := lastOp(t, g); op != "migrate" {
+		t.Errorf("MigrateSV9100 audited as %q", op)
+	}
 }
