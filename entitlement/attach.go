@@ -104,24 +104,8 @@ func (o *op) attach(location string, picks []Pick) ([]Line, error) {
 		if err := o.saveLine(&before, s); err != nil {
 			return nil, err
 		}
-		ln := adding[i]
-		if ln.SKC, err = o.newSKC(sys); err != nil {
-			return nil, err
-		}
-		if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
-			return nil, err
-		}
-		o.ref("skc", ln.SKC)
-		if err := o.putLine(ln); err != nil {
-			return nil, err
-		}
-		if err := o.tx.Put(bLocLines, k(loc.ID, ln.SKC), nil); err != nil {
-			return nil, err
-		}
-		if err := o.tx.Put(bSource, k(n16(s.ID), ln.SKC), nil); err != nil {
-			return nil, err
-		}
-		if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentAttached, ln.Recent), []byte(ln.SKC)); err != nil {
+		ln, err := o.addLine(sys, adding[i])
+		if err != nil {
 			return nil, err
 		}
 		res = append(res, ln)
@@ -290,7 +274,41 @@ func (o *op) activate(location string, act Activation) (Issued, error) {
 	return f, err
 }
 
-// issue builds, signs and stores the location's file from all its activated lines.
+// activateLines activates attached lines: their quantities move from attached to activated on
+// the shipped lines, and each line moves from the recently attached list to the recently activated
+// one.
+func (o *op) activateLines(lines []Line) error {
+	for _, ln := range lines {
+		s, err := o.shipped(ln.Source)
+		if err != nil {
+			return err
+		}
+		before := s
+		s.Attached -= ln.Qty
+		s.Activated += ln.Qty
+		if err := o.saveLine(&before, s); err != nil {
+			return err
+		}
+		if err := o.tx.Delete(bRecent, recentKey(ln.Partner, recentAttached, ln.Recent)); err != nil {
+			return err
+		}
+		ln.State, ln.ActivatedAt = StateActivated, o.now
+		if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
+			return err
+		}
+		if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), []byte(ln.SKC)); err != nil {
+			return err
+		}
+		o.ref("skc", ln.SKC)
+		if err := o.putLine(ln); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// issue builds, signs and stores the location's file from all its activated lines. The system's
+// [IssueRules], if any, choose the container and prepare the request.
 func (o *op) issue(loc Location) (Issued, error) {
 	if o.l.external(loc.System) {
 		return Issued{}, wrapf(ErrState, "the license file of external product location %s comes from outside (pending until supplied)", loc.ID)
@@ -303,7 +321,7 @@ func (o *op) issue(loc Location) (Issued, error) {
 		return Issued{}, err
 	}
 	sys, _ := o.l.cat.System(loc.System)
-	req := IssueRequest{System: sys, Issued: o.now}
+	req := IssueRequest{System: sys, Issued: o.now, Container: o.l.container(loc.System)}
 	for _, ln := range all {
 		if ln.State != StateActivated {
 			continue
@@ -315,8 +333,8 @@ func (o *op) issue(loc Location) (Issued, error) {
 	if len(req.Lines) == 0 {
 		return Issued{}, wrapf(ErrState, "location %s has no activated lines", loc.ID)
 	}
-	if sys.Keycode == keycode.BXOVOC {
-		if req.Pair, err = o.bxPrepare(&loc); err != nil {
+	if ir, ok := o.l.cfg.Rules[loc.System].(IssueRules); ok {
+		if loc, req.Pair, err = o.prepareIssue(ir, loc, req); err != nil {
 			return Issued{}, err
 		}
 	}
@@ -332,6 +350,34 @@ func (o *op) issue(loc Location) (Issued, error) {
 	}
 	o.ref("file", f.Name)
 	return f, putRec(o.tx, bFiles, loc.ID, f)
+}
+
+// prepareIssue runs the system's PrepareIssue hook on a copy of the request and keeps what the hook
+// may change: the attributes of the location and of the pair it names (a child of the location,
+// saved here).
+func (o *op) prepareIssue(ir IssueRules, loc Location, req IssueRequest) (Location, *Location, error) {
+	req.Location = cloneLocation(loc)
+	req.Pair = nil
+	if err := ruleErr(ir.PrepareIssue(ruleView{o}, &req)); err != nil {
+		return loc, nil, err
+	}
+	loc.Attrs = slices.Clone(req.Location.Attrs)
+	if req.Pair == nil {
+		return loc, nil, nil
+	}
+	var pair Location
+	if ok, err := getRec(o.tx, bLocs, req.Pair.ID, &pair); err != nil {
+		return loc, nil, err
+	} else if !ok || pair.Parent != loc.ID {
+		return loc, nil, wrapf(ErrRule, "the rules of %s named pair %q, which is not a child location of %s", loc.System, req.Pair.ID, loc.ID)
+	}
+	if !slices.Equal(pair.Attrs, req.Pair.Attrs) {
+		pair.Attrs = slices.Clone(req.Pair.Attrs)
+		if err := putRec(o.tx, bLocs, pair.ID, pair); err != nil {
+			return loc, nil, err
+		}
+	}
+	return loc, &pair, nil
 }
 
 // Regenerate re-issues a location's license file from all its activated lines, with the next
@@ -408,7 +454,8 @@ func (l *Ledger) GenerateDemo(ctx context.Context, a Actor, location string) (Is
 		}
 		parts := l.cat.DemoParts(loc.System)
 		if len(parts) == 0 {
-			return wrapf(ErrNoDemo, "system %s has no demo license", loc.System)
+			return wrapf(ErrNoDemo, "the catalog has no demo set for system %s: an operator's catalog adds one by giving "+
+				"parts of the system a \"demo\" quantity (ParseCatalog, Config.Catalog)", loc.System)
 		}
 		if l.cfg.Issuer == nil {
 			return wrapf(ErrState, "no issuer configured: cannot issue the demo file")
@@ -416,7 +463,8 @@ func (l *Ledger) GenerateDemo(ctx context.Context, a Actor, location string) (Is
 		sys, _ := l.cat.System(loc.System)
 		loc.DemosLeft--
 		loc.FileSerial++
-		req := IssueRequest{Location: loc, System: sys, Serial: loc.FileSerial, Issued: o.now, NotAfter: o.now.Add(l.cfg.DemoTerm), Demo: true}
+		req := IssueRequest{Location: loc, System: sys, Serial: loc.FileSerial, Issued: o.now, NotAfter: o.now.Add(l.cfg.DemoTerm), Demo: true,
+			Container: l.container(loc.System)}
 		for _, p := range parts {
 			code, err := o.newSKC(sys)
 			if err != nil {

@@ -15,19 +15,19 @@ import (
 // one, in the same transaction as the change. Records are chained: Hash covers Prev and every other
 // field, so editing, removing or reordering a record breaks [VerifyAudit].
 type AuditRecord struct {
-	Seq     uint64      `cbor:"1,keyasint"`
-	Time    time.Time   `cbor:"2,keyasint"`
-	User    string      `cbor:"3,keyasint"`           // the authenticated user
-	As      string      `cbor:"4,keyasint,omitempty"` // the impersonated dealer user, if any
-	Partner string      `cbor:"5,keyasint"`           // the effective partner
-	Op      string      `cbor:"6,keyasint"`
-	Refs    []string    `cbor:"7,keyasint,omitempty"` // ids touched: "location:<uuid>", "skc:<code>", "po:<n>"…
-	Changes []QtyChange `cbor:"8,keyasint,omitempty"` // before and after quantities of every shipped line touched
-	Prev    []byte      `cbor:"9,keyasint"`
-	Hash    []byte      `cbor:"10,keyasint,omitempty"`
+	Seq     uint64      `cbor:"1,keyasint" json:"seq"`
+	Time    time.Time   `cbor:"2,keyasint" json:"time"`
+	User    string      `cbor:"3,keyasint" json:"user"`                   // the authenticated user
+	As      string      `cbor:"4,keyasint,omitempty" json:"as,omitempty"` // the impersonated dealer user, if any
+	Partner string      `cbor:"5,keyasint" json:"partner"`                // the effective partner
+	Op      string      `cbor:"6,keyasint" json:"op"`
+	Refs    []string    `cbor:"7,keyasint,omitempty" json:"refs,omitempty"`    // ids touched: "location:<uuid>", "skc:<code>", "po:<n>"…
+	Changes []QtyChange `cbor:"8,keyasint,omitempty" json:"changes,omitempty"` // before and after quantities of every shipped line touched
+	Prev    []byte      `cbor:"9,keyasint" json:"prev"`
+	Hash    []byte      `cbor:"10,keyasint,omitempty" json:"hash,omitempty"`
 	// Notes are lines of detail an operation of a package built on the ledger recorded
 	// ([Op.Note]): the SWA units drawn from each shipment, a reason given for a push.
-	Notes []string `cbor:"11,keyasint,omitempty"`
+	Notes []string `cbor:"11,keyasint,omitempty" json:"notes,omitempty"`
 }
 
 // Identity is how the record shows who acted: the login, or IMP:<distributor user>/<dealer user>.
@@ -35,20 +35,20 @@ func (r AuditRecord) Identity() string { return Actor{User: r.User, As: r.As}.St
 
 // Qty is the quantity state of a shipped line.
 type Qty struct {
-	Shipped      int64 `cbor:"1,keyasint"`
-	InBin        int64 `cbor:"2,keyasint"`
-	Attached     int64 `cbor:"3,keyasint"`
-	Activated    int64 `cbor:"4,keyasint"`
-	ReshippedOut int64 `cbor:"5,keyasint"`
-	Returned     int64 `cbor:"6,keyasint"`
+	Shipped      int64 `cbor:"1,keyasint" json:"shipped"`
+	InBin        int64 `cbor:"2,keyasint" json:"in_bin"`
+	Attached     int64 `cbor:"3,keyasint" json:"attached"`
+	Activated    int64 `cbor:"4,keyasint" json:"activated"`
+	ReshippedOut int64 `cbor:"5,keyasint" json:"reshipped_out"`
+	Returned     int64 `cbor:"6,keyasint" json:"returned"`
 }
 
 // QtyChange records a shipped line's quantities before and after an operation.
 type QtyChange struct {
-	Line   uint64 `cbor:"1,keyasint"`
-	Part   string `cbor:"2,keyasint"`
-	Before Qty    `cbor:"3,keyasint"`
-	After  Qty    `cbor:"4,keyasint"`
+	Line   uint64 `cbor:"1,keyasint" json:"line"`
+	Part   string `cbor:"2,keyasint" json:"part"`
+	Before Qty    `cbor:"3,keyasint" json:"before"`
+	After  Qty    `cbor:"4,keyasint" json:"after"`
 }
 
 func qtyOf(s ShippedLine) Qty {
@@ -56,8 +56,8 @@ func qtyOf(s ShippedLine) Qty {
 }
 
 type auditHead struct {
-	Seq  uint64 `cbor:"1,keyasint"`
-	Hash []byte `cbor:"2,keyasint"`
+	Seq  uint64 `cbor:"1,keyasint" json:"seq"`
+	Hash []byte `cbor:"2,keyasint" json:"hash"`
 }
 
 const keyAuditHead = "audit/head"
@@ -114,6 +114,20 @@ func (l *Ledger) VerifyAudit(ctx context.Context) (int, error) {
 func VerifyAudit(ctx context.Context, s Store, key []byte) (int, error) {
 	n := 0
 	err := s.View(ctx, func(tx Tx) error {
+		var err error
+		n, err = verifyAudit(tx, key)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("verify audit: %w", err)
+	}
+	return n, nil
+}
+
+// verifyAudit is VerifyAudit inside a transaction.
+func verifyAudit(tx Tx, key []byte) (int, error) {
+	n := 0
+	err := func() error {
 		prev := []byte{}
 		var last uint64
 		err := tx.Scan(bAudit, "", func(kk string, v []byte) (bool, error) {
@@ -150,11 +164,8 @@ func VerifyAudit(ctx context.Context, s Store, key []byte) (int, error) {
 			return wrapf(ErrCorrupt, "audit head %d does not match last record %d (records removed)", head.Seq, last)
 		}
 		return nil
-	})
-	if err != nil {
-		return n, fmt.Errorf("verify audit: %w", err)
-	}
-	return n, nil
+	}()
+	return n, err
 }
 
 // AuditHead returns the sequence number and hash of the newest audit record, for anchoring

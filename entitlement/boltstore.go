@@ -47,7 +47,8 @@ var syncDir = func(dir string) error {
 // Every committed Update is fsynced before it returns, so a crash at any point loses no committed
 // transaction; a newly created file also has its directory entry fsynced before OpenFile returns
 // (unless UnsafeNoSync), so the file itself survives a crash. One process at a time may hold the
-// file.
+// file: while another holds it, OpenFile waits up to FileOptions.Timeout and then fails with
+// [ErrLocked].
 func OpenFile(path string, opts *FileOptions) (Store, error) {
 	var o FileOptions
 	if opts != nil {
@@ -59,6 +60,10 @@ func OpenFile(path string, opts *FileOptions) (Store, error) {
 	_, statErr := os.Stat(path)
 	created := errors.Is(statErr, fs.ErrNotExist)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, NoSync: o.UnsafeNoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if errors.Is(err, bolterr.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s: another process holds the ledger file (waited %v for its lock; stop the other server, or take an online backup through it)",
+			ErrLocked, path, o.Timeout)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("entitlement: open %s: %w", path, err)
 	}

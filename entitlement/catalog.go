@@ -3,6 +3,7 @@ package entitlement
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -48,7 +49,7 @@ type Part struct {
 	Demo        int64    // quantity in the system's demo file; 0 means not part of the demo set
 	Successor   string   // part number that replaces it (upgrade successor), if any
 	// Ports is the number of ports one unit of the part licenses (a port capacity license), 0 for
-	// any other part. The SV9500 SE port limit ([SEMaxPorts]) adds up Qty × Ports.
+	// any other part. The SV9500 SE port limit (entitlement/systems) adds up Qty × Ports.
 	Ports int64
 	// ACDAgentOption marks the "SV8500 ACD Agent option" license, of which an SV8500 system (parent
 	// and SR-MGC children) holds at most one.
@@ -58,14 +59,52 @@ type Part struct {
 // FitsSystem reports whether the part may be attached to a location of the system.
 func (p Part) FitsSystem(system string) bool { return slices.Contains(p.Systems, system) }
 
-// System is one LMS system type.
+// System is one LMS system type of the catalog. The catalog's system types are the ledger's
+// vocabulary, finer than package keycode's (which knows one SV9500 where the catalog has its three
+// models): each names the keycode system whose grammar its codes follow, and that is the one
+// mapping between the two vocabularies. [Catalog.ParseSystem] reads a name in either.
+//
+// The shipped catalog ([DefaultCatalog]), name, keycode system and other spellings:
+//
+//	SL1000                   SL1000/SL1100
+//	SL2100                   SL2100
+//	SV8100                   SV8100
+//	SV9100 CP10              SV9100 CP10
+//	SV9100 CP20              SV9100 CP20
+//	SV8300                   SV8300
+//	SV9300                   SV9300
+//	SV8500                   SV8500
+//	SR-MGC                   SR-MGC
+//	SV9500 Standard Server   SV9500
+//	SV9500 Appliance Server  SV9500
+//	SV9500 SE                SV9500
+//	iS3000                   iS3000 / SIP@Net Server
+//	3C                       3C
+//	3C CAT2                  3C CAT2
+//	IP DECT                  IP DECT
+//	DECT - NS                DECT - NS
+//	LMC                      License Manager Client   also "License Manager Client"
+//	BCT                      BCT
+//	UIP                      License Manager Client
+//	BX/OVOC HW               BX/OVOC
+//	BX/OVOC SW               BX/OVOC
+//	OVOC                     BX/OVOC
+//	RCC                      RCC
+//	UM4730                   UM4730
+//	Expense Management       ExpenseManagement
+//	MobiCall Master          Mobicall Master
+//	MobiCall Supervisor      Mobicall Supervisor
+//	MobiBox                  MobiBox
 type System struct {
 	Name string // LMS name, e.g. SV8100, "SV9100 CP20", "IP DECT"
-	SKC  string // the two characters a software key code carries for this system (DOMAIN.md §3)
-	PBX  bool   // a PBX (its license file is a <HWKC>-svi.zip) rather than an application or external product
+	SKC  string // the two characters a software key code carries for this system
+	PBX  bool   // a PBX rather than an application or external product
 	// Keycode is the keycode package's system whose grammar the location's hardware key code
 	// follows (several LMS system types share one: the three SV9500 models, BX/OVOC products).
 	Keycode keycode.System
+	// Aliases are other spellings of the system type that name it alone (the guide's "License
+	// Manager Client" for LMC, where the keycode system also covers UIP).
+	Aliases []string
 }
 
 // Catalog is the read-only part and system catalog. It is safe for concurrent use.
@@ -74,6 +113,8 @@ type Catalog struct {
 	systems map[string]System
 	order   []string
 	demo    map[string][]Part
+	// folded maps the folded form of every system name and alias to its system's name.
+	folded map[string]string
 }
 
 //go:embed data/catalog.json
@@ -93,10 +134,11 @@ type catalogFile struct {
 	Version int    `json:"version"`
 	Source  string `json:"source"`
 	Systems []struct {
-		Name    string `json:"name"`
-		SKC     string `json:"skc"`
-		PBX     bool   `json:"pbx"`
-		Keycode string `json:"keycode"`
+		Name    string   `json:"name"`
+		SKC     string   `json:"skc"`
+		PBX     bool     `json:"pbx"`
+		Keycode string   `json:"keycode"`
+		Aliases []string `json:"aliases"`
 	} `json:"systems"`
 	Parts []struct {
 		Part        string   `json:"part"`
@@ -114,9 +156,12 @@ type catalogFile struct {
 }
 
 // ParseCatalog reads a catalog in the JSON form of data/catalog.json: {"version":1, "systems":[{name,
-// skc, pbx, keycode}], "parts":[{part, name, kind (count|version|flag), systems, application, swa, swa_units,
-// demo, successor, ports, acd_agent_option}]}. Unknown fields, duplicate part numbers or systems, unknown system references
-// and bad kinds are errors naming the entry.
+// skc, pbx, keycode, aliases}], "parts":[{part, name, kind (count|version|flag), systems,
+// application, swa, swa_units, demo, successor, ports, acd_agent_option}]}. A system's keycode is
+// the keycode system its codes follow; its aliases are other spellings that name it alone. A part's
+// demo quantity puts it in its systems' demo set ([Ledger.GenerateDemo]). Unknown fields, duplicate
+// part numbers, systems or spellings (compared ignoring case and spaces), unknown system
+// references and bad kinds are errors naming the entry.
 func ParseCatalog(r io.Reader) (*Catalog, error) {
 	d := json.NewDecoder(io.LimitReader(r, 8<<20))
 	d.DisallowUnknownFields()
@@ -127,7 +172,7 @@ func ParseCatalog(r io.Reader) (*Catalog, error) {
 	if f.Version != 1 {
 		return nil, fmt.Errorf("entitlement: catalog: version %d, want 1", f.Version)
 	}
-	c := &Catalog{parts: map[string]Part{}, systems: map[string]System{}, demo: map[string][]Part{}}
+	c := &Catalog{parts: map[string]Part{}, systems: map[string]System{}, demo: map[string][]Part{}, folded: map[string]string{}}
 	for i, s := range f.Systems {
 		if err := checkID("system name", s.Name); err != nil {
 			return nil, fmt.Errorf("entitlement: catalog: system %d: %w", i, err)
@@ -145,7 +190,17 @@ func ParseCatalog(r io.Reader) (*Catalog, error) {
 		if want, ok := keycode.SKCSystemCode(kc); ok && want != s.SKC {
 			return nil, fmt.Errorf("entitlement: catalog: system %q: skc code %q, keycode says %q", s.Name, s.SKC, want)
 		}
-		c.systems[s.Name] = System{Name: s.Name, SKC: s.SKC, PBX: s.PBX, Keycode: kc}
+		for _, name := range append([]string{s.Name}, s.Aliases...) {
+			if err := checkID("system name", name); err != nil {
+				return nil, fmt.Errorf("entitlement: catalog: system %q: %w", s.Name, err)
+			}
+			f := foldSystem(name)
+			if other, dup := c.folded[f]; dup {
+				return nil, fmt.Errorf("entitlement: catalog: system %q: spelling %q names system %q already", s.Name, name, other)
+			}
+			c.folded[f] = s.Name
+		}
+		c.systems[s.Name] = System{Name: s.Name, SKC: s.SKC, PBX: s.PBX, Keycode: kc, Aliases: slices.Clone(s.Aliases)}
 	}
 	for i, p := range f.Parts {
 		if err := checkID("part number", p.Part); err != nil {
@@ -218,10 +273,118 @@ func (c *Catalog) Parts() []Part {
 	return out
 }
 
-// System returns the system type of that name.
+// System returns the system type of exactly that name ([Catalog.ParseSystem] reads other
+// spellings).
 func (c *Catalog) System(name string) (System, bool) {
 	s, ok := c.systems[name]
 	return s, ok
+}
+
+// ParseSystem returns the catalog's system type named name, in either vocabulary: a catalog name or
+// alias (ignoring case and spaces: "sv9100cp10", "License Manager Client"), or a spelling of a
+// keycode system (keycode.ParseSystem: "iS3000 / SIP@Net Server", "SIP@Net Server", "DECT") that
+// exactly one catalog system maps to. Anything else is refused with a [*SystemError] matching
+// [ErrInvalid]: an ambiguous name ("SV9500": three models; "SV9100": CP10 or CP20) names its
+// candidates; a mistyped one the names it is near; and every refusal lists the valid names.
+func (c *Catalog) ParseSystem(name string) (System, error) {
+	if s, ok := c.systems[name]; ok {
+		return s, nil
+	}
+	in := name
+	if len(in) > 64 {
+		in = in[:64]
+	}
+	if n, ok := c.folded[foldSystem(in)]; ok && len(name) <= 64 {
+		return c.systems[n], nil
+	}
+	e := &SystemError{Input: in}
+	k, kerr := keycode.ParseSystem(name)
+	if kerr == nil {
+		e.Candidates = c.mapped(k)
+		if len(e.Candidates) == 1 {
+			return c.systems[e.Candidates[0]], nil
+		}
+		e.Ambiguous = len(e.Candidates) > 1
+	}
+	if f := foldSystem(in); kerr != nil && len(f) >= 2 {
+		// The start of catalog names ("SV9500 Standard"), else what keycode finds near.
+		for spelling, n := range c.folded {
+			if strings.HasPrefix(spelling, f) && !slices.Contains(e.Candidates, n) {
+				e.Candidates = append(e.Candidates, n)
+			}
+		}
+		e.Ambiguous = len(e.Candidates) > 1
+		if ke := (*keycode.SystemError)(nil); len(e.Candidates) == 0 && errors.As(kerr, &ke) {
+			for _, k := range ke.Candidates {
+				e.Candidates = append(e.Candidates, c.mapped(k)...)
+			}
+			e.Ambiguous = ke.Ambiguous && len(e.Candidates) > 1
+		}
+	}
+	slices.Sort(e.Candidates)
+	e.Candidates = slices.Compact(e.Candidates)
+	for _, s := range c.Systems() {
+		e.Valid = append(e.Valid, s.Name)
+	}
+	return System{}, e
+}
+
+// mapped returns the names of the catalog systems whose codes follow keycode system k, sorted.
+func (c *Catalog) mapped(k keycode.System) []string {
+	var out []string
+	for _, s := range c.systems {
+		if s.Keycode == k {
+			out = append(out, s.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// foldSystem is a system name's comparison form: lower case, without spaces.
+func foldSystem(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), ""))
+}
+
+// SystemError reports a system type name the catalog does not know ([Catalog.ParseSystem]), with
+// the names that would have been accepted. It matches [ErrInvalid].
+type SystemError struct {
+	// Input is the name as given (cut to 64 bytes).
+	Input string
+	// Ambiguous is set when the name fits several system types (the keycode system SV9500 is three
+	// catalog systems): one of Candidates must be chosen.
+	Ambiguous bool
+	// Candidates are the catalog system names the input may have meant, sorted; empty when none is
+	// near.
+	Candidates []string
+	// Valid lists every system name of the catalog, sorted.
+	Valid []string
+}
+
+// Error names the candidates and the valid names.
+func (e *SystemError) Error() string {
+	var b strings.Builder
+	if e.Ambiguous {
+		fmt.Fprintf(&b, "%v: system type %q is ambiguous: choose %s", ErrInvalid, e.Input, orList(e.Candidates))
+	} else {
+		fmt.Fprintf(&b, "%v: unknown system type %q", ErrInvalid, e.Input)
+		if len(e.Candidates) > 0 {
+			fmt.Fprintf(&b, " (did you mean %s?)", orList(e.Candidates))
+		}
+	}
+	fmt.Fprintf(&b, "; the system types are %s", strings.Join(e.Valid, ", "))
+	return b.String()
+}
+
+// Unwrap makes a SystemError match ErrInvalid.
+func (e *SystemError) Unwrap() error { return ErrInvalid }
+
+// orList joins names as "a, b or c".
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 // Systems returns every system type, sorted by name.

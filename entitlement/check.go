@@ -31,9 +31,14 @@ func (e *ConservationError) Unwrap() error { return ErrCorrupt }
 //
 // It reads the whole ledger: it is a test and audit tool, not an operation.
 func CheckConservation(ctx context.Context, s Store) error {
+	return s.View(ctx, checkConservation)
+}
+
+// checkConservation is CheckConservation inside a transaction.
+func checkConservation(tx Tx) error {
 	var probs []string
 	addf := func(f string, a ...any) { probs = append(probs, fmt.Sprintf(f, a...)) }
-	err := s.View(ctx, func(tx Tx) error {
+	err := func() error {
 		lines := map[uint64]ShippedLine{}
 		if err := tx.Scan(bLines, "", func(kk string, v []byte) (bool, error) {
 			var sl ShippedLine
@@ -167,7 +172,7 @@ func CheckConservation(ctx context.Context, s Store) error {
 			addf("bin index names missing line %d", id)
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		return err
 	}
@@ -177,11 +182,12 @@ func CheckConservation(ctx context.Context, s Store) error {
 	return nil
 }
 
-// Snapshot is every key and value of the ledger, bucket by bucket, for comparing states in tests
-// ("a refused operation changes nothing") and for export.
+// Snapshot is every key and value of the ledger's store, bucket by bucket, as raw stored bytes: a
+// test tool for comparing states ("a refused operation changes nothing", "an import reproduces
+// the ledger"). It is no backup and no export format: use [Ledger.Backup], [Export] and [Import].
 type Snapshot map[string]map[string]string
 
-// Snapshot reads the whole ledger in one transaction.
+// Snapshot reads the whole store in one transaction (a test tool: see [Snapshot]).
 func (l *Ledger) Snapshot(ctx context.Context) (Snapshot, error) {
 	snap := Snapshot{}
 	err := l.store.View(ctx, func(tx Tx) error {

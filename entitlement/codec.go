@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lmskit/lmskit/internal/cborx"
 )
@@ -131,6 +132,11 @@ func checkID(what, s string) error {
 	for i, r := range s {
 		if r < 0x20 || r == 0x7f {
 			return wrapf(ErrInvalid, "%s has a control character at byte %d", what, i)
+		}
+		if r == utf8.RuneError {
+			// Invalid UTF-8 would be stored, and then refused by every strict decode of the
+			// record (the audit chain included).
+			return wrapf(ErrInvalid, "%s is not valid UTF-8 at byte %d", what, i)
 		}
 	}
 	if strings.TrimSpace(s) != s {

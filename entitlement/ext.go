@@ -27,7 +27,8 @@ func init() { allBuckets = append(allBuckets, bExt) }
 //
 // The actor has been resolved (impersonation checked again) before the function runs; role and
 // scope checks are the operation's own (Need, LMSUser, Visible). Everything the function writes,
-// through Op or the core operations it calls (Ship, Attach, Activate, Issue), is one transaction:
+// through Op or the core operations it calls (Ship, Attach, Activate, Regenerate, Rekey,
+// Reissue, …), is one transaction:
 // if the function returns an error nothing is kept, no audit record is appended and no event is
 // delivered. The store may run the function more than once (see [Store]): build results afresh
 // on every run and keep no effect outside the transaction.
@@ -108,9 +109,7 @@ func (x *Op) Ref(kind, id string) { x.o.ref(kind, id) }
 
 // Note adds a line of detail to the audit record (for example the units drawn from each SWA
 // shipment). Notes are covered by the record's hash like every other field.
-func (x *Op) Note(format string, a ...any) {
-	x.o.rec.Notes = append(x.o.rec.Notes, fmt.Sprintf(format, a...))
-}
+func (x *Op) Note(format string, a ...any) { x.o.note(fmt.Sprintf(format, a...)) }
 
 // Emit queues an event for Config.Events; it is delivered only if the operation commits.
 func (x *Op) Emit(e Event) { x.o.emit(e) }

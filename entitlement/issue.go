@@ -24,9 +24,13 @@ type IssueRequest struct {
 	Issued   time.Time
 	NotAfter time.Time // zero for a permanent file; the end of a demo file
 	Demo     bool
-	// Pair is the secondary location of a redundant BX/OVOC pair (its own code and product key):
-	// the container holds one file per machine. Nil otherwise.
+	// Pair is the secondary location of a redundant pair (a BX9000/OVOC secondary, with its own
+	// code and product key), named by the system's [IssueRules]: the container holds one file per
+	// machine. Nil otherwise.
 	Pair *Location
+	// Container is the download form the file is packed in, from the system's [IssueRules];
+	// [ContainerSVI] for systems without them.
+	Container Container
 }
 
 // IssueLine is one line of a file to issue.
@@ -41,12 +45,13 @@ type IssueLine struct {
 }
 
 // KeycodeHostID validates code as a hardware key code of the catalog system's keycode grammar
-// (keycode.Parse) and returns its canonical form. It is the ledger's default Config.HostID.
+// (keycode.Parse) and returns its canonical form. system is any spelling [Catalog.ParseSystem]
+// accepts. It is the ledger's default Config.HostID.
 func KeycodeHostID(cat *Catalog) func(system, code string) (string, error) {
 	return func(system, code string) (string, error) {
-		sys, ok := cat.System(system)
-		if !ok {
-			return "", wrapf(ErrInvalid, "unknown system type %q", system)
+		sys, err := cat.ParseSystem(system)
+		if err != nil {
+			return "", err
 		}
 		c, err := keycode.Parse(sys.Keycode, code)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -264,7 +265,14 @@ func (o *op) partnerOnly(loc Location, what string) error {
 	return notAllowed("%s may not %s location %s of partner %s: only the partner's own users do", o.actor, what, loc.ID, loc.Partner)
 }
 
-func (o *op) ref(kind, id string) { o.rec.Refs = append(o.rec.Refs, kind+":"+id) }
+// ref adds a reference to the audit record; invalid UTF-8 is replaced, so that no reference can
+// make the record undecodable.
+func (o *op) ref(kind, id string) {
+	o.rec.Refs = append(o.rec.Refs, strings.ToValidUTF8(kind+":"+id, "\uFFFD"))
+}
+
+// note adds a line of detail to the audit record, invalid UTF-8 replaced.
+func (o *op) note(s string) { o.rec.Notes = append(o.rec.Notes, strings.ToValidUTF8(s, "\uFFFD")) }
 
 // Bootstrap creates the vendor partner and its first administrator on an empty ledger. It is
 // refused once any user exists.

@@ -12,17 +12,21 @@ import (
 )
 
 // Location attribute names the [LicenseIssuer] binds into the file's host when present (set by the
-// per-system rules that derive virtual codes).
+// per-system rules that derive virtual codes, and by the BX/OVOC rules).
 const (
 	AttrIP           = "ip"            // SV9500 Standard Server LAN1 address
 	AttrMAC          = "mac"           // SV9500 SE MAC address
 	AttrComputerName = "computer-name" // iS3000 dongle-less Full Computer Name
 	AttrDomain       = "domain"        // 3C domain name
+	// AttrProductKey is a BX/OVOC location's product key: entered at creation for a hardware
+	// product (the delivery serial DT…), generated at the first file for a software product.
+	AttrProductKey = "product-key"
 )
 
 // LicenseIssuer issues lmskit license files (package license) signed with the vendor's issuer key:
-// permanent files for activated lines, demo-term files for demo licenses, packed in the
-// <HWKC>-svi.zip container, with the activation code of the signed bytes.
+// permanent files for activated lines, demo-term files for demo licenses, packed in the request's
+// container (<HWKC>-svi.zip, or the BX/OVOC zip with one file per machine), with the activation
+// code of the signed bytes.
 type LicenseIssuer struct {
 	// Key is the issuer's signing key. Real keys never live in source.
 	Key *signing.PrivateKey
@@ -39,8 +43,12 @@ func (li LicenseIssuer) Issue(r IssueRequest) (Issued, error) {
 	if err != nil {
 		return Issued{}, err
 	}
-	if r.System.Keycode == keycode.BXOVOC {
+	switch r.Container {
+	case ContainerSVI:
+	case ContainerBX:
 		return li.issueBX(r, host)
+	default:
+		return Issued{}, fmt.Errorf("entitlement: license issuer: container %d unknown", r.Container)
 	}
 	f, err := li.file(r, host)
 	if err != nil {

@@ -143,11 +143,14 @@ func checkLocationText(loc Location) error {
 }
 
 // CreateLocation creates a customer location: loc.Customer (of the actor's partner), Name, System
-// (a catalog system type) and HWKC are required; SecondaryHWKC, Parent (a location of the same
-// customer), Address, Reference, e-mails and Verticals are optional. The hardware key codes are
-// validated for the system (Config.HostID) and stored in canonical form; a code that already
-// belongs to a location is refused with ErrExists. The system's [Rules] are consulted first and
-// may derive the code. The location gets a UUID and its demo licenses.
+// and HWKC are required; SecondaryHWKC, Parent (a location of the same customer), Address,
+// Reference, e-mails, Verticals and Attrs are optional. System is any spelling of a system type
+// that [Catalog.ParseSystem] accepts; the location keeps the catalog's name. The hardware key codes
+// are validated for the system (Config.HostID) and stored in canonical form. A code that belongs
+// to a location already (the guide: a code belongs to one location) is refused with ErrExists,
+// saying that the code is registered and nothing about whose it is; a code retired by a hardware
+// replacement or migration with ErrState. The system's [Rules] are consulted first and may derive
+// the code. The location gets a UUID and its demo licenses.
 func (l *Ledger) CreateLocation(ctx context.Context, a Actor, loc Location) (Location, error) {
 	var out Location
 	err := l.update(ctx, a, "create location", func(o *op) error {
@@ -197,10 +200,11 @@ func (o *op) createLocation(loc Location, depth int) (Location, error) {
 	if err != nil {
 		return loc, err
 	}
-	sys, ok := l.cat.System(loc.System)
-	if !ok {
-		return loc, wrapf(ErrInvalid, "unknown system type %q", loc.System)
+	sys, err := l.cat.ParseSystem(loc.System)
+	if err != nil {
+		return loc, err
 	}
+	loc.System = sys.Name
 	if err := checkLocationText(loc); err != nil {
 		return loc, err
 	}
@@ -219,6 +223,9 @@ func (o *op) createLocation(loc Location, depth int) (Location, error) {
 	}
 	loc.ID, loc.Partner, loc.Created, loc.DemosLeft, loc.FileSerial = id, c.Partner, o.now, l.cfg.Demos, 0
 	loc.FormerHWKC, loc.Imported = nil, false
+	if err := checkAttrs(loc.Attrs); err != nil {
+		return loc, err
+	}
 	r := l.cfg.Rules[sys.Name]
 	if r != nil {
 		if err := ruleErr(r.CreateLocation(ruleView{o}, &loc)); err != nil {
@@ -281,12 +288,14 @@ func (o *op) createLocation(loc Location, depth int) (Location, error) {
 }
 
 // claimHWKC indexes a hardware key code for a location; a code held by another location, or
-// retired by a hardware replacement or migration, is refused.
+// retired by a hardware replacement or migration, is refused. The refusal says that the code is
+// registered (the guide's rule: a code belongs to one location) and nothing else: not whose it is,
+// nor any id, so a partner learns only what uniqueness makes public.
 func (o *op) claimHWKC(code, id string) error {
 	if _, ok, err := o.tx.Get(bHWKC, code); err != nil {
 		return err
 	} else if ok {
-		return wrapf(ErrExists, "a location for hardware key code %s", code)
+		return wrapf(ErrExists, "hardware key code %s is registered already: a code belongs to one customer location only", code)
 	}
 	if _, ok, err := o.tx.Get(bRetired, code); err != nil {
 		return err
@@ -343,21 +352,49 @@ func (l *Ledger) EditLocation(ctx context.Context, a Actor, id string, e Locatio
 		if err != nil {
 			return err
 		}
-		oldName := loc.Name
+		old := loc
 		loc.Name, loc.Address, loc.Reference, loc.CustomerEmail, loc.DealerEmail = e.Name, e.Address, e.Reference, e.CustomerEmail, e.DealerEmail
 		loc.Verticals = slices.Clone(e.Verticals)
 		if err := checkLocationText(loc); err != nil {
 			return err
 		}
 		o.ref("location", id)
-		if err := o.tx.Delete(bLocName, k(nameKey(oldName), id)); err != nil {
-			return err
-		}
-		if err := o.tx.Put(bLocName, k(nameKey(loc.Name), id), nil); err != nil {
-			return err
-		}
-		return putRec(o.tx, bLocs, id, loc)
+		return o.saveLocation(old, loc)
 	})
+}
+
+// saveLocation writes a changed location, keeping the name index.
+func (o *op) saveLocation(old, loc Location) error {
+	if loc.Name != old.Name {
+		if err := o.tx.Delete(bLocName, k(nameKey(old.Name), loc.ID)); err != nil {
+			return err
+		}
+		if err := o.tx.Put(bLocName, k(nameKey(loc.Name), loc.ID), nil); err != nil {
+			return err
+		}
+	}
+	return putRec(o.tx, bLocs, loc.ID, loc)
+}
+
+// checkAttrs validates location attributes: names as identifiers, values as text, at most 32.
+func checkAttrs(attrs []Attr) error {
+	if len(attrs) > 32 {
+		return wrapf(ErrInvalid, "more than 32 location attributes")
+	}
+	for i, a := range attrs {
+		if err := checkID("attribute name", a.Name); err != nil {
+			return err
+		}
+		if err := checkText("attribute "+a.Name, a.Value, false); err != nil {
+			return err
+		}
+		for _, b := range attrs[:i] {
+			if b.Name == a.Name {
+				return wrapf(ErrInvalid, "attribute %s given twice", a.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // LocationView is a location with its lines and children, as the location licenses page shows it.
@@ -372,6 +409,20 @@ type LocationView struct {
 	// page lists its SR-MGC children's lines), in child then SKC order.
 	ChildLines []Line
 	File       *IssuedInfo // the latest issued file, nil before the first activation
+}
+
+// MigratedOrigin returns the history line a migrated line was carried over from (its original PO
+// and SO, the guide's "NEC PO" and "NEC SO" columns), and false for a line that was not migrated.
+func (v LocationView) MigratedOrigin(ln Line) (Line, bool) {
+	if ln.MigratedFrom == "" {
+		return Line{}, false
+	}
+	for _, h := range v.History {
+		if h.SKC == ln.MigratedFrom {
+			return h, true
+		}
+	}
+	return Line{}, false
 }
 
 // IssuedInfo describes an issued file without its bytes.
@@ -503,8 +554,9 @@ func (o *op) customerLocations(customer string) ([]Location, error) {
 // locations: q matches case-insensitively anywhere in the name or the code (cost proportional to
 // the partner's locations). An administrator searches every partner by code prefix and then by
 // name prefix, case-insensitively (both through indexes: cost proportional to the matches). At
-// most limit results (0 means 100). Locations created before the name index existed (files
-// written by earlier versions) are found by code only.
+// most limit results (0 means 100). A location the name index does not list (a ledger file
+// written without it) is found by code only; an export and import ([Export], [Import]) rebuilds
+// the index.
 func (l *Ledger) SearchLocations(ctx context.Context, a Actor, q string, limit int) ([]Location, error) {
 	if limit <= 0 {
 		limit = 100

@@ -24,7 +24,7 @@ func (migIssuer) Issue(r IssueRequest) (Issued, error) {
 func TestCheckConservation_MigrationHistory(t *testing.T) {
 	ctx := context.Background()
 	setup := func(t *testing.T) (*Ledger, LocationView) {
-		l := New(NewMemStore(), Config{Issuer: migIssuer{}, Clock: migClock{}, Rand: rand.NewChaCha8([32]byte{3}), Rules: GuideRules()})
+		l := New(NewMemStore(), Config{Issuer: migIssuer{}, Clock: migClock{}, Rand: rand.NewChaCha8([32]byte{3})})
 		admin, ed := Actor{User: "admin@vendor"}, Actor{User: "ed@distx"}
 		chk := func(err error) {
 			t.Helper()
@@ -45,8 +45,17 @@ func TestCheckConservation_MigrationHistory(t *testing.T) {
 		chk(err)
 		_, err = l.Activate(ctx, ed, loc.ID, Activation{AcceptAgreement: true})
 		chk(err)
-		_, err = l.MigrateSV9100(ctx, ed, loc.ID, "441018029547")
-		chk(err)
+		// A migration as entitlement/systems runs it: a new code and system, the lines carried over.
+		chk(l.Update(ctx, ed, "migrate", func(x *Op) error {
+			if _, err := x.Rekey(loc.ID, "SV9100 CP20", "441018029547"); err != nil {
+				return err
+			}
+			if _, err := x.CarryOver(loc.ID, "MIGSU_201907171"); err != nil {
+				return err
+			}
+			_, err := x.Reissue(loc.ID)
+			return err
+		}))
 		chk(CheckConservation(ctx, l.Store()))
 		v, err := l.Location(ctx, ed, loc.ID)
 		chk(err)

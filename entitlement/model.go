@@ -1,6 +1,10 @@
 package entitlement
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // PartnerKind says what a business partner may do. Only a distributor reships and impersonates.
 type PartnerKind uint8
@@ -26,10 +30,24 @@ func (k PartnerKind) String() string {
 	return "invalid"
 }
 
-// Role is a set of user roles.
+// Role is a set of user roles. The roles, who may hold each, whether it includes the LMS user
+// role (whether a user holding only it passes every check for the LMS user role), and what it
+// allows:
+//
+//	role                held by              includes LMS user  allows
+//	RoleLMSUser         any partner's user   (is it)            the partner's own books: bin, customers, locations, attach, activate, files, lookups, reship, return
+//	RoleSWADistributor  distributors' users  no                 Software Assurance as SWA Distributor Admin: reship SWA units
+//	RoleSWADealer       any partner's user   no                 Software Assurance as SWA Dealer Admin: assign, renew, claim free-of-charge licenses
+//	RoleAdmin           the vendor's users   yes                ship orders, partners, users, roles, allowances, the audit log, the license desk's actions on every partner's books
+//
+// An administrator passes the LMS user checks on every partner's books, within the limits the
+// package documentation lists (it does not spend or return a partner's licenses). Reshipment,
+// returns and impersonation need the LMS user role itself, on a distributor's or dealer's user;
+// the vendor has no bin to reship from. [Ledger.Bootstrap] gives the first administrator both
+// roles.
 type Role uint8
 
-// Roles a user may hold.
+// Roles a user may hold; the [Role] type's documentation says what each allows.
 const (
 	RoleLMSUser        Role = 1 << iota // may use the ledger for its partner
 	RoleSWADistributor                  // SWA Distributor Admin
@@ -43,17 +61,17 @@ func (r Role) Has(want Role) bool { return r&want == want }
 
 // Partner is a business partner: a distributor, a dealer/reseller, or the vendor.
 type Partner struct {
-	ID   string      `cbor:"1,keyasint"`
-	Name string      `cbor:"2,keyasint"`
-	Kind PartnerKind `cbor:"3,keyasint"`
+	ID   string      `cbor:"1,keyasint" json:"id"`
+	Name string      `cbor:"2,keyasint" json:"name"`
+	Kind PartnerKind `cbor:"3,keyasint" json:"kind"`
 }
 
 // User is an LMS user account. ID is the login (normally the e-mail address).
 type User struct {
-	ID      string `cbor:"1,keyasint"`
-	Name    string `cbor:"2,keyasint"`
-	Partner string `cbor:"3,keyasint"`
-	Roles   Role   `cbor:"4,keyasint"`
+	ID      string `cbor:"1,keyasint" json:"id"`
+	Name    string `cbor:"2,keyasint" json:"name"`
+	Partner string `cbor:"3,keyasint" json:"partner"`
+	Roles   Role   `cbor:"4,keyasint" json:"roles"`
 }
 
 // Actor is who performs an operation: the authenticated user and, while impersonating, the dealer
@@ -91,19 +109,19 @@ type OrderLine struct {
 // ShippedLine is one part of one order in one partner's bin. Its quantities always satisfy
 // Shipped = InBin + Attached + Activated + ReshippedOut + Returned (see [CheckConservation]).
 type ShippedLine struct {
-	ID           uint64    `cbor:"1,keyasint"`
-	Partner      string    `cbor:"2,keyasint"`
-	PO           string    `cbor:"3,keyasint"`
-	SO           string    `cbor:"4,keyasint"`
-	Part         string    `cbor:"5,keyasint"`
-	Shipped      int64     `cbor:"6,keyasint"`
-	InBin        int64     `cbor:"7,keyasint"`
-	Attached     int64     `cbor:"8,keyasint"`
-	Activated    int64     `cbor:"9,keyasint"`
-	ReshippedOut int64     `cbor:"10,keyasint"`
-	Returned     int64     `cbor:"11,keyasint"`
-	Parent       uint64    `cbor:"12,keyasint,omitempty"` // the distributor's line this was reshipped from; 0 for a vendor shipment
-	ShippedAt    time.Time `cbor:"13,keyasint"`
+	ID           uint64    `cbor:"1,keyasint" json:"id"`
+	Partner      string    `cbor:"2,keyasint" json:"partner"`
+	PO           string    `cbor:"3,keyasint" json:"po"`
+	SO           string    `cbor:"4,keyasint" json:"so"`
+	Part         string    `cbor:"5,keyasint" json:"part"`
+	Shipped      int64     `cbor:"6,keyasint" json:"shipped"`
+	InBin        int64     `cbor:"7,keyasint" json:"in_bin"`
+	Attached     int64     `cbor:"8,keyasint" json:"attached"`
+	Activated    int64     `cbor:"9,keyasint" json:"activated"`
+	ReshippedOut int64     `cbor:"10,keyasint" json:"reshipped_out"`
+	Returned     int64     `cbor:"11,keyasint" json:"returned"`
+	Parent       uint64    `cbor:"12,keyasint,omitempty" json:"parent,omitempty"` // the distributor's line this was reshipped from; 0 for a vendor shipment
+	ShippedAt    time.Time `cbor:"13,keyasint" json:"shipped_at"`
 }
 
 // Pick selects a quantity of a shipped line for attach, reship or return. Qty 0 skips the line.
@@ -139,57 +157,57 @@ func (s LineState) String() string {
 
 // Line is a quantity of one part on one location, identified by its software key code.
 type Line struct {
-	SKC         string    `cbor:"1,keyasint"`
-	Location    string    `cbor:"2,keyasint"`
-	Source      uint64    `cbor:"3,keyasint"` // the shipped line it came from
-	Part        string    `cbor:"4,keyasint"`
-	Qty         int64     `cbor:"5,keyasint"`
-	State       LineState `cbor:"6,keyasint"`
-	PO          string    `cbor:"7,keyasint"`
-	SO          string    `cbor:"8,keyasint"`
-	Partner     string    `cbor:"9,keyasint"`
-	AttachedAt  time.Time `cbor:"10,keyasint"`
-	ActivatedAt time.Time `cbor:"11,keyasint,omitempty"`
-	Recent      uint64    `cbor:"12,keyasint"` // position in the recently attached/activated lists
+	SKC         string    `cbor:"1,keyasint" json:"skc"`
+	Location    string    `cbor:"2,keyasint" json:"location"`
+	Source      uint64    `cbor:"3,keyasint" json:"source"` // the shipped line it came from
+	Part        string    `cbor:"4,keyasint" json:"part"`
+	Qty         int64     `cbor:"5,keyasint" json:"qty"`
+	State       LineState `cbor:"6,keyasint" json:"state"`
+	PO          string    `cbor:"7,keyasint" json:"po"`
+	SO          string    `cbor:"8,keyasint" json:"so"`
+	Partner     string    `cbor:"9,keyasint" json:"partner"`
+	AttachedAt  time.Time `cbor:"10,keyasint" json:"attached_at"`
+	ActivatedAt time.Time `cbor:"11,keyasint,omitempty" json:"activated_at,omitzero"`
+	Recent      uint64    `cbor:"12,keyasint" json:"recent"` // position in the recently attached/activated lists
 	// MigratedFrom is the software key code of the history line this line was carried over from
 	// by a migration; "" otherwise.
-	MigratedFrom string `cbor:"13,keyasint,omitempty"`
+	MigratedFrom string `cbor:"13,keyasint,omitempty" json:"migrated_from,omitempty"`
 }
 
 // Customer is an end customer of a partner.
 type Customer struct {
-	ID        string `cbor:"1,keyasint"` // UUID, assigned on create
-	Partner   string `cbor:"2,keyasint"` // assigned on create
-	Name      string `cbor:"3,keyasint"`
-	Address   string `cbor:"4,keyasint,omitempty"`
-	Reference string `cbor:"5,keyasint,omitempty"` // reference note (customer number)
-	Email     string `cbor:"6,keyasint,omitempty"`
+	ID        string `cbor:"1,keyasint" json:"id"`      // UUID, assigned on create
+	Partner   string `cbor:"2,keyasint" json:"partner"` // assigned on create
+	Name      string `cbor:"3,keyasint" json:"name"`
+	Address   string `cbor:"4,keyasint,omitempty" json:"address,omitempty"`
+	Reference string `cbor:"5,keyasint,omitempty" json:"reference,omitempty"` // reference note (customer number)
+	Email     string `cbor:"6,keyasint,omitempty" json:"email,omitempty"`
 }
 
 // Location is a customer location: one installed system with its host id.
 type Location struct {
-	ID            string    `cbor:"1,keyasint"` // UUID, assigned on create
-	Customer      string    `cbor:"2,keyasint"`
-	Partner       string    `cbor:"3,keyasint"` // assigned on create: the customer's partner
-	Parent        string    `cbor:"4,keyasint,omitempty"`
-	Name          string    `cbor:"5,keyasint"`
-	Address       string    `cbor:"6,keyasint,omitempty"`
-	System        string    `cbor:"7,keyasint"`            // LMS system type name, see [Catalog.Systems]
-	HWKC          string    `cbor:"8,keyasint"`            // primary hardware key code, canonical form
-	SecondaryHWKC string    `cbor:"9,keyasint,omitempty"`  // secondary (redundant) code
-	Reference     string    `cbor:"10,keyasint,omitempty"` // reference note
-	CustomerEmail string    `cbor:"11,keyasint,omitempty"` // customer e-mail
-	DealerEmail   string    `cbor:"12,keyasint,omitempty"` // dealer e-mail
-	Verticals     []string  `cbor:"13,keyasint,omitempty"` // market verticals
-	DemosLeft     int       `cbor:"14,keyasint"`           // demo licenses left (starts at 2)
-	FileSerial    uint64    `cbor:"15,keyasint,omitempty"` // serial of the last issued file
-	Created       time.Time `cbor:"16,keyasint"`
-	Attrs         []Attr    `cbor:"17,keyasint,omitempty"` // bound attributes for system rules (IP, FCN, domain…)
+	ID            string    `cbor:"1,keyasint" json:"id"` // UUID, assigned on create
+	Customer      string    `cbor:"2,keyasint" json:"customer"`
+	Partner       string    `cbor:"3,keyasint" json:"partner"` // assigned on create: the customer's partner
+	Parent        string    `cbor:"4,keyasint,omitempty" json:"parent,omitempty"`
+	Name          string    `cbor:"5,keyasint" json:"name"`
+	Address       string    `cbor:"6,keyasint,omitempty" json:"address,omitempty"`
+	System        string    `cbor:"7,keyasint" json:"system"`                              // LMS system type name, see [Catalog.Systems]
+	HWKC          string    `cbor:"8,keyasint" json:"hwkc"`                                // primary hardware key code, canonical form
+	SecondaryHWKC string    `cbor:"9,keyasint,omitempty" json:"secondary_hwkc,omitempty"`  // secondary (redundant) code
+	Reference     string    `cbor:"10,keyasint,omitempty" json:"reference,omitempty"`      // reference note
+	CustomerEmail string    `cbor:"11,keyasint,omitempty" json:"customer_email,omitempty"` // customer e-mail
+	DealerEmail   string    `cbor:"12,keyasint,omitempty" json:"dealer_email,omitempty"`   // dealer e-mail
+	Verticals     []string  `cbor:"13,keyasint,omitempty" json:"verticals,omitempty"`      // market verticals
+	DemosLeft     int       `cbor:"14,keyasint" json:"demos_left"`                         // demo licenses left (starts at 2)
+	FileSerial    uint64    `cbor:"15,keyasint,omitempty" json:"file_serial,omitempty"`    // serial of the last issued file
+	Created       time.Time `cbor:"16,keyasint" json:"created"`
+	Attrs         []Attr    `cbor:"17,keyasint,omitempty" json:"attrs,omitempty"` // bound attributes for system rules (IP, FCN, domain…)
 	// FormerHWKC lists the hardware key codes the location had before a hardware replacement,
 	// migration or re-created virtual code, oldest first; they never receive a file again.
-	FormerHWKC []string `cbor:"18,keyasint,omitempty"`
+	FormerHWKC []string `cbor:"18,keyasint,omitempty" json:"former_hwkc,omitempty"`
 	// Imported is set once a license file of an existing system was imported (DECT upload).
-	Imported bool `cbor:"19,keyasint,omitempty"`
+	Imported bool `cbor:"19,keyasint,omitempty" json:"imported,omitempty"`
 }
 
 // Attr returns the value of the named attribute and whether the location has it.
@@ -202,8 +220,10 @@ func (l Location) Attr(name string) (string, bool) {
 	return "", false
 }
 
-// setAttr sets (or adds) the named attribute.
-func (l *Location) setAttr(name, value string) {
+// SetAttr sets the named attribute, adding it when the location has none of that name. Rules use
+// it on the location they create ([Rules].CreateLocation); an operation keeps a changed location
+// with [Op.SaveLocation].
+func (l *Location) SetAttr(name, value string) {
 	for i := range l.Attrs {
 		if l.Attrs[i].Name == name {
 			l.Attrs[i].Value = value
@@ -216,60 +236,88 @@ func (l *Location) setAttr(name, value string) {
 // Attr is a named attribute of a location that per-system rules use (the LAN1 IP of an SV9500
 // Standard Server, the Full Computer Name of a dongle-less iS3000, a 3C domain name).
 type Attr struct {
-	Name  string `cbor:"1,keyasint"`
-	Value string `cbor:"2,keyasint"`
+	Name  string `cbor:"1,keyasint" json:"name"`
+	Value string `cbor:"2,keyasint" json:"value"`
 }
 
 // Issued is a license file the ledger issued for a location.
 type Issued struct {
-	Location       string    `cbor:"1,keyasint"`
-	Serial         uint64    `cbor:"2,keyasint"`
-	Issued         time.Time `cbor:"3,keyasint"`
-	Demo           bool      `cbor:"4,keyasint,omitempty"`
-	NotAfter       time.Time `cbor:"5,keyasint,omitempty"` // end of a demo file
-	Name           string    `cbor:"6,keyasint"`           // download name, e.g. 191000343919-svi.zip
-	Data           []byte    `cbor:"7,keyasint"`           // the download (container) bytes
-	File           []byte    `cbor:"8,keyasint"`           // the signed license file inside it
-	ActivationCode string    `cbor:"9,keyasint,omitempty"`
+	Location       string    `cbor:"1,keyasint" json:"location"`
+	Serial         uint64    `cbor:"2,keyasint" json:"serial"`
+	Issued         time.Time `cbor:"3,keyasint" json:"issued"`
+	Demo           bool      `cbor:"4,keyasint,omitempty" json:"demo,omitempty"`
+	NotAfter       time.Time `cbor:"5,keyasint,omitempty" json:"not_after,omitzero"` // end of a demo file
+	Name           string    `cbor:"6,keyasint" json:"name"`                         // download name, e.g. 191000343919-svi.zip
+	Data           []byte    `cbor:"7,keyasint" json:"data"`                         // the download (container) bytes
+	File           []byte    `cbor:"8,keyasint" json:"file"`                         // the signed license file inside it
+	ActivationCode string    `cbor:"9,keyasint,omitempty" json:"activation_code,omitempty"`
 	// Pending is set on what activation returns for an external product: the lines are
 	// activated, the file will be supplied from outside ([Ledger.AttachExternalFile]).
-	Pending bool `cbor:"10,keyasint,omitempty"`
+	Pending bool `cbor:"10,keyasint,omitempty" json:"pending,omitempty"`
 	// External is set on a file supplied from outside rather than issued by the ledger.
-	External bool `cbor:"11,keyasint,omitempty"`
+	External bool `cbor:"11,keyasint,omitempty" json:"external,omitempty"`
 	// Warnings are what the system's rules reported without refusing the activation that
 	// issued the file (see [RuleView].Warn); they are returned, not stored.
-	Warnings []string `cbor:"-"`
+	Warnings []string `cbor:"-" json:"-"`
 }
+
+// String describes the file without its bytes (the download and the signed file are summarised
+// by their lengths): "file 191000343919-svi.zip serial 2 of location <id>, 1234 bytes (file 456)".
+func (f Issued) String() string {
+	var b strings.Builder
+	switch {
+	case f.Pending:
+		fmt.Fprintf(&b, "pending file of location %s (supplied from outside)", f.Location)
+	default:
+		kind := "file"
+		if f.Demo {
+			kind = "demo file"
+		} else if f.External {
+			kind = "external file"
+		}
+		fmt.Fprintf(&b, "%s %s serial %d of location %s, %d bytes (file %d)", kind, f.Name, f.Serial, f.Location, len(f.Data), len(f.File))
+		if f.ActivationCode != "" {
+			fmt.Fprintf(&b, ", activation code %s", f.ActivationCode)
+		}
+	}
+	if len(f.Warnings) > 0 {
+		fmt.Fprintf(&b, "; %d warnings", len(f.Warnings))
+	}
+	return b.String()
+}
+
+// GoString is String, so %#v prints no bytes either.
+func (f Issued) GoString() string { return "entitlement.Issued{" + f.String() + "}" }
 
 // Reshipment records a distributor's reshipment into a dealer's bin.
 type Reshipment struct {
-	ID     uint64          `cbor:"1,keyasint"`
-	From   string          `cbor:"2,keyasint"` // distributor partner
-	To     string          `cbor:"3,keyasint"` // dealer partner
-	ToUser string          `cbor:"4,keyasint"` // the dealer user addressed
-	PO     string          `cbor:"5,keyasint"`
-	SO     string          `cbor:"6,keyasint"`
-	Lines  []ReshippedPart `cbor:"7,keyasint"`
-	Time   time.Time       `cbor:"8,keyasint"`
-	By     string          `cbor:"9,keyasint"` // actor identity
+	ID     uint64          `cbor:"1,keyasint" json:"id"`
+	From   string          `cbor:"2,keyasint" json:"from"`    // distributor partner
+	To     string          `cbor:"3,keyasint" json:"to"`      // dealer partner
+	ToUser string          `cbor:"4,keyasint" json:"to_user"` // the dealer user addressed
+	PO     string          `cbor:"5,keyasint" json:"po"`
+	SO     string          `cbor:"6,keyasint" json:"so"`
+	Lines  []ReshippedPart `cbor:"7,keyasint" json:"lines"`
+	Time   time.Time       `cbor:"8,keyasint" json:"time"`
+	By     string          `cbor:"9,keyasint" json:"by"` // actor identity
 }
 
 // ReshippedPart is one part of a [Reshipment] or a [Return].
 type ReshippedPart struct {
-	From uint64 `cbor:"1,keyasint"` // the sender's shipped line
-	To   uint64 `cbor:"2,keyasint"` // the receiver's shipped line (0 for a return to the vendor)
-	Part string `cbor:"3,keyasint"`
-	Qty  int64  `cbor:"4,keyasint"`
+	From uint64 `cbor:"1,keyasint" json:"from"` // the sender's shipped line
+	To   uint64 `cbor:"2,keyasint" json:"to"`   // the receiver's shipped line (0 for a return to the vendor)
+	Part string `cbor:"3,keyasint" json:"part"`
+	Qty  int64  `cbor:"4,keyasint" json:"qty"`
 }
 
 // Return records bin lines a partner returned to whoever shipped them: a dealer returns reshipped
 // lines to its distributor, a partner returns vendor shipments to the vendor.
 type Return struct {
-	ID     uint64          `cbor:"1,keyasint"`
-	From   string          `cbor:"2,keyasint"`
-	To     string          `cbor:"3,keyasint"` // receiving partner, "" for the vendor
-	Lines  []ReshippedPart `cbor:"4,keyasint"`
-	Reason string          `cbor:"5,keyasint,omitempty"`
-	Time   time.Time       `cbor:"6,keyasint"`
-	By     string          `cbor:"7,keyasint"`
+	ID     uint64          `cbor:"1,keyasint" json:"id"`
+	From   string          `cbor:"2,keyasint" json:"from"`
+	To     string          `cbor:"3,keyasint" json:"to"` // receiving partner, "" for the vendor
+	Lines  []ReshippedPart `cbor:"4,keyasint" json:"lines"`
+	Reason string          `cbor:"5,keyasint,omitempty" json:"reason,omitempty"`
+	Time   time.Time       `cbor:"6,keyasint" json:"time"`
+	By     string          `cbor:"7,keyasint" json:"by"`
 }

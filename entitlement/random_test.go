@@ -15,6 +15,7 @@ import (
 
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
+	"github.com/lmskit/lmskit/entitlement/systems"
 	"github.com/lmskit/lmskit/keycode"
 )
 
@@ -336,7 +337,7 @@ func guideFixture(t *testing.T, s entitlement.Store, seed uint64) *storetest.Fix
 		t.Fatal(err)
 	}
 	f.L = entitlement.New(s, entitlement.Config{Clock: storetest.FixedClock{T: time.Date(2019, 7, 17, 10, 0, 0, 0, time.UTC)},
-		Issuer: storetest.Issuer{}, Rand: rand.NewChaCha8([32]byte{byte(seed), 1}), Rules: entitlement.GuideRules(), Deriver: d})
+		Issuer: storetest.Issuer{}, Rand: rand.NewChaCha8([32]byte{byte(seed), 1}), Rules: systems.GuideRules(), Deriver: d})
 	return f
 }
 
@@ -435,7 +436,7 @@ func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner st
 		if r.IntN(3) == 0 {
 			code = v.HWKC // not a CP20 code: refused
 		}
-		_, err := l.MigrateSV9100(ctx, a, v.ID, code)
+		_, err := systems.MigrateSV9100(ctx, l, a, v.ID, code)
 		return "migrate", err
 	case n < 18:
 		v, okLoc := location()
@@ -448,7 +449,7 @@ func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner st
 		if r.IntN(5) == 0 {
 			actor = a // refused: administrators only
 		}
-		_, err := l.ReplaceHardware(ctx, actor, v.ID, code)
+		_, err := systems.ReplaceHardware(ctx, l, actor, v.ID, code)
 		return "replace hardware", err
 	case n < 21:
 		v, okLoc := locOf("IP DECT")
@@ -464,7 +465,7 @@ func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner st
 			}
 			v.Location = loc
 		}
-		_, err := l.ImportDECTLicenses(ctx, a, v.ID, strings.NewReader(dectUpload))
+		_, err := systems.ImportDECTLicenses(ctx, l, a, v.ID, strings.NewReader(dectUpload))
 		return "import DECT", err
 	case n < 27:
 		v, okLoc := locOf("iS3000")
@@ -472,14 +473,14 @@ func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner st
 			return "change computer name (no location)", nil
 		}
 		if r.IntN(4) == 0 { // an external file for a location that is no external product: refused
-			_, err := l.AttachExternalFile(ctx, f.Admin, v.ID, "x.lic", []byte("x"))
+			_, err := systems.AttachExternalFile(ctx, l, f.Admin, v.ID, "x.lic", []byte("x"))
 			return "attach external file", err
 		}
 		name := fmt.Sprintf("pbx-%d.example.local", seq)
 		if r.IntN(3) == 0 {
 			name = "-not a name-" // refused
 		}
-		_, err := l.ChangeComputerName(ctx, a, v.ID, name)
+		_, err := systems.ChangeComputerName(ctx, l, a, v.ID, name)
 		return "change computer name", err
 	default:
 		v, okLoc := locOf("SV9500 Standard Server")
@@ -491,7 +492,14 @@ func guideOp(r *rand.Rand, f *storetest.Fixture, a entitlement.Actor, partner st
 				return "attach", err
 			}
 		}
-		_, err := l.SetLAN1IP(ctx, a, v.ID, netip.AddrFrom4([4]byte{10, 0, byte(r.IntN(4)), byte(seq)}))
+		_, err := systems.SetLAN1IP(ctx, l, a, v.ID, netip.AddrFrom4([4]byte{10, 0, byte(r.IntN(4)), byte(seq)}))
 		return "set LAN1 IP", err
 	}
 }
+
+// dectUpload is the guide's "Verify License File details" table (the systems package's tests hold
+// the same table).
+const dectUpload = "1\tIPDECT 1 AP Cap Conv Lic- EU917017\t50\n2\tIPDECT Messaging 1 AP Lic- EU917027\t50\n" +
+	"3\tIPDECT Location 1 AP Lic- EU917028\t50\n4\tIPDECT Redundancy Lic- EU917005\t1\n5\tIPDECT Branch Survivab. Lic- EU917006\t1\n" +
+	"6\tIPDECT Cruise Lic- EU917024\t1\n7\tIPDECT Large Configuration Lic- EU917023\t1\n8\tIPDECT I755x Lic- EU917012\t1\n" +
+	"9\tIPDECT Reflection Cancelling Lic- EU917022\t1\n10\tIPDECT Upgrade Allowance 1 AP Lic- EU917029\t50\n"

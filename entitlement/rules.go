@@ -2,16 +2,24 @@ package entitlement
 
 import (
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/lmskit/lmskit/keycode"
 )
 
-// Rules are one system type's own rules (DOMAIN.md §6 "Per system"), consulted inside the
-// operation's transaction, after the general checks pass and before anything is written. A rule
-// refuses by returning an error; the ledger wraps it with ErrRule unless it already wraps one of
-// the package's sentinels, and nothing is changed. Register rules per system name in
-// [Config.Rules]. Methods may not keep the [RuleView] after they return.
+// Rules are one system type's own rules (the guide's "LMS License handling instructions per System
+// Type"), consulted inside the operation's transaction, after the general checks pass and before
+// anything is written. A rule refuses by returning an error; the ledger wraps it with ErrRule unless
+// it already wraps one of the package's sentinels, and nothing is changed. Register rules per
+// system name in [Config.Rules]; package entitlement/systems holds the guide's. Methods may not keep
+// the [RuleView] after they return.
+//
+// The hooks, and where the core consults them: Rules on create-location, attach and activate;
+// [ChildRules] after a location is created; [ExternalRules] wherever a file would be issued;
+// [IssueRules] when a file is built. The core never branches on a system's name: what differs per
+// system is in its rules.
 type Rules interface {
 	// CreateLocation sees the location about to be created (its parent, if any, is readable
 	// through v). It may fill in what the system derives itself (a temp key or virtual HWKC in
@@ -51,6 +59,11 @@ type RuleView interface {
 	// activated without its upgrade allowance will not run): activation returns it in
 	// [Issued].Warnings and the audit record keeps it as a note.
 	Warn(format string, a ...any)
+	// Ref adds a reference ("kind:id") to the operation's audit record, for what a rule created
+	// (a product key generated at the first file).
+	Ref(kind, id string)
+	// Rand is the ledger's randomness (Config.Rand), for what a rule generates.
+	Rand() io.Reader
 }
 
 // ExternalRules is implemented by the rules of external products (RCC, UM4730, Expense
@@ -66,6 +79,56 @@ type ExternalRules interface {
 // Partner are filled in) through its own system's checks and rules.
 type ChildRules interface {
 	Children(v RuleView, loc Location) ([]Location, error)
+}
+
+// Container is the download form of a license file: what [LicenseIssuer] packs the signed file in.
+type Container uint8
+
+// Containers.
+const (
+	// ContainerSVI is <HWKC>-svi.zip holding the one signed file (license.SVIZip), the default.
+	ContainerSVI Container = iota
+	// ContainerBX is AA_<product key>_out.zip holding one .lic per machine and the .log
+	// (license.BXZip): BX/OVOC products.
+	ContainerBX
+)
+
+// String returns "svi" or "bx".
+func (c Container) String() string {
+	switch c {
+	case ContainerSVI:
+		return "svi"
+	case ContainerBX:
+		return "bx"
+	}
+	return "invalid"
+}
+
+// IssueRules is implemented by rules that take part in building a location's file (BX/OVOC: the
+// BX container, a software product's key generated at its first file, the secondary of a redundant
+// pair in the same container).
+type IssueRules interface {
+	// Container is the container of the system's files, demo files included.
+	Container() Container
+	// PrepareIssue sees the request of a file of activated lines (not a demo file) before the
+	// [Issuer] does. It may add or change attributes of req.Location, which the ledger keeps with
+	// the location, and name req.Pair, a child location of req.Location whose attributes it may
+	// change likewise; every other change to either location is ignored.
+	PrepareIssue(v RuleView, req *IssueRequest) error
+}
+
+// external reports whether the system's rules say its file comes from outside.
+func (l *Ledger) external(system string) bool {
+	er, ok := l.cfg.Rules[system].(ExternalRules)
+	return ok && er.ExternalFile()
+}
+
+// container is the system's file container (ContainerSVI unless its rules say otherwise).
+func (l *Ledger) container(system string) Container {
+	if ir, ok := l.cfg.Rules[system].(IssueRules); ok {
+		return ir.Container()
+	}
+	return ContainerSVI
 }
 
 type ruleView struct{ o *op }
@@ -93,12 +156,16 @@ func (v ruleView) LocationByHWKC(code string) (Location, bool, error) {
 func (v ruleView) Now() time.Time { return v.o.now }
 
 func (v ruleView) Warn(format string, a ...any) {
-	w := fmt.Sprintf(format, a...)
+	w := strings.ToValidUTF8(fmt.Sprintf(format, a...), "\uFFFD")
 	v.o.warnings = append(v.o.warnings, w)
-	v.o.rec.Notes = append(v.o.rec.Notes, "warning: "+w)
+	v.o.note("warning: " + w)
 }
 
 func (v ruleView) Deriver() *keycode.Deriver { return v.o.l.cfg.Deriver }
+
+func (v ruleView) Ref(kind, id string) { v.o.ref(kind, id) }
+
+func (v ruleView) Rand() io.Reader { return v.o.l.rand }
 
 func (v ruleView) Next(name string) (uint64, error) {
 	if err := checkID("counter", name); err != nil {

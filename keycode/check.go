@@ -87,7 +87,7 @@ func (ck checker) valid(s string) bool {
 	return r == 1
 }
 
-// The check schemes of the codes lmskit derives, one per system (DOMAIN.md §3; doc.go).
+// The check schemes of the codes lmskit derives, one per system (the package documentation's "Check characters").
 var (
 	checkIS3000  = newChecker("iS3000 dongle-less", 10, 97, 2)
 	check3C      = newChecker("3C", 16, 251, 2)

@@ -73,3 +73,51 @@ func (e *ParseError) Error() string {
 	}
 	return b.String()
 }
+
+// SystemError reports a system name [ParseSystem] does not know, with the systems the name may have
+// meant. It matches [ErrUnknownSystem].
+type SystemError struct {
+	// Input is the name as given (cut to 64 bytes).
+	Input string
+	// Ambiguous is set when the name starts several systems' names ("SV9100"): one of Candidates
+	// must be chosen.
+	Ambiguous bool
+	// Candidates are the systems the name may have meant, in the order of [Systems]: the systems
+	// it starts, or else those within a typing error or two. Empty when nothing is near.
+	Candidates []System
+}
+
+// Error names the candidates, or every system when there are none.
+func (e *SystemError) Error() string {
+	var b strings.Builder
+	if e.Ambiguous {
+		fmt.Fprintf(&b, "keycode: system %q is ambiguous: %s", e.Input, orList(e.Candidates))
+		return b.String()
+	}
+	fmt.Fprintf(&b, "keycode: unknown system %q", e.Input)
+	if len(e.Candidates) > 0 {
+		fmt.Fprintf(&b, " (did you mean %s?)", orList(e.Candidates))
+		return b.String()
+	}
+	fmt.Fprintf(&b, "; the systems are %s", orList(Systems()))
+	return b.String()
+}
+
+// Unwrap makes a SystemError match ErrUnknownSystem.
+func (e *SystemError) Unwrap() error { return ErrUnknownSystem }
+
+// orList joins names as "a, b or c".
+func orList(s []System) string {
+	var b strings.Builder
+	for i, x := range s {
+		switch {
+		case i == 0:
+		case i == len(s)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(string(x))
+	}
+	return b.String()
+}

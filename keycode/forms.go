@@ -4,7 +4,7 @@ package keycode
 // The zero Form belongs to the zero Code.
 type Form uint8
 
-// The forms of key codes (DOMAIN.md §2). One system may accept several forms, and one form may
+// The forms of key codes (the guide's "Products supported and Hardware Key Code formats"). One system may accept several forms, and one form may
 // serve several systems (the USB dongle code serves iS3000, BCT and RCC).
 const (
 	FormSL1000           Form = iota + 1 // "28" + 10 decimal digits

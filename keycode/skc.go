@@ -15,7 +15,7 @@ const SKCLen = 20
 
 // SoftwareKeyCode (SKC) identifies one attached or activated license line: 2 random characters, the
 // 2-character system code of the location ("19" SV8100, "IS" iS3000, ...), then 16 random characters
-// (DOMAIN.md §3). It is a small comparable value; the zero value is invalid.
+// (as the guide's software key codes read). It is a small comparable value; the zero value is invalid.
 type SoftwareKeyCode struct {
 	s string
 }

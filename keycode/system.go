@@ -1,12 +1,47 @@
 package keycode
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // System is an LMS system type. Its value is the name LMS shows for it, so a System prints as the
-// guide spells it. The zero System is not a system.
+// guide spells it. The zero System is not a system. [ParseSystem] and [LookupSystem] read the
+// other spellings of the guide.
+//
+// The systems, in the order [Systems] lists them (constant, value, key code format):
+//
+//	SL1000              "SL1000/SL1100"            "28" + 10 D
+//	SL2100              "SL2100"                   "38" + 10 H
+//	SV8100              "SV8100"                   "19" + 10 D
+//	SV9100CP10          "SV9100 CP10"              "34" + 10 H
+//	SV9100CP20          "SV9100 CP20"              "44" + 10 H
+//	SV8300              "SV8300"                   "18" + 26 X
+//	SV9300              "SV9300"                   "36" + 26 X
+//	SV8500              "SV8500"                   "22" + 26 X
+//	SRMGC               "SR-MGC"                   temp key "22-…-TEMP-KEY"
+//	SV9500              "SV9500"                   "35" + 26 X (all three models)
+//	IS3000              "iS3000 / SIP@Net Server"  "aa…AA": dongle, CPU3000, CIE-2, dongle-less
+//	ThreeC              "3C"                       "3C" + 10 H
+//	ThreeCCAT2          "3C CAT2"                  "3C" + 10 H
+//	IPDECT              "IP DECT"                  "1" + 7 H (the PARI)
+//	DECTNS              "DECT - NS"                "1" + 7 H (the PARI)
+//	LMC                 "License Manager Client"   "LM" + a PBX code, "LMIS…", UIP
+//	BCT                 "BCT"                      the dongle form
+//	BXOVOC              "BX/OVOC"                  serial or machine id
+//	RCC                 "RCC"                      the dongle form
+//	UM4730              "UM4730"                   2 D + "-" + 8 D, or 13 D
+//	ExpenseManagement   "ExpenseManagement"        8 D
+//	MobiCallMaster      "Mobicall Master"          4 H
+//	MobiCallSupervisor  "Mobicall Supervisor"      4 H
+//	MobiBox             "MobiBox"                  4 H
+//	UMobility           "uMobility"                12 H
+//
+// The package documentation gives each grammar in full.
 type System string
 
-// The system types LMS administers (DOMAIN.md §2), in the order [Systems] lists them.
+// The system types LMS administers (the guide's "Products supported and Hardware Key Code
+// formats"), in the order [Systems] lists them; the [System] type's documentation lists them all.
 const (
 	SL1000             System = "SL1000/SL1100"
 	SL2100             System = "SL2100"
@@ -173,7 +208,7 @@ var aliases = map[string]System{
 	"umobility":                        UMobility,
 }
 
-// maxSystemName caps the input LookupSystem folds, so a huge string costs nothing.
+// maxSystemName caps the input LookupSystem and ParseSystem fold, so a huge string costs nothing.
 const maxSystemName = 64
 
 // LookupSystem returns the system named name. It accepts each System value exactly and, ignoring
@@ -220,4 +255,76 @@ func foldName(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// ParseSystem returns the system named name, accepting exactly what [LookupSystem] accepts. Any
+// other name is refused with a [*SystemError] that names the candidates: every system whose name
+// or spelling starts with name ("SV9100" names SV9100 CP10 and SV9100 CP20, "MobiCall" the MobiCall
+// systems: the name is ambiguous), or else the systems whose spelling is within a typing error or
+// two of it ("SV8200" names SV8100, SV8300 and SV8500). The error matches [ErrUnknownSystem].
+func ParseSystem(name string) (System, error) {
+	if s, ok := LookupSystem(name); ok {
+		return s, nil
+	}
+	in := name
+	if len(in) > maxSystemName {
+		in = in[:maxSystemName]
+	}
+	e := &SystemError{Input: in}
+	f := foldName(in)
+	if len(f) >= 2 {
+		e.Candidates = systemsWhere(func(spelling string) bool { return strings.HasPrefix(spelling, f) })
+		e.Ambiguous = len(e.Candidates) > 1
+		if len(e.Candidates) == 0 {
+			e.Candidates = systemsWhere(func(spelling string) bool { return near(f, spelling) })
+		}
+	}
+	return "", e
+}
+
+// systemsWhere returns, in the order of Systems, every system with a folded name or spelling
+// that match accepts.
+func systemsWhere(match func(spelling string) bool) []System {
+	var out []System
+	for _, s := range systems[1:] {
+		if match(foldName(string(s))) {
+			out = append(out, s)
+		}
+	}
+	for spelling, s := range aliases {
+		if match(spelling) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b System) int { return int(a.index()) - int(b.index()) })
+	return out
+}
+
+// near reports whether two folded names are within a typing error (one for names shorter than 8
+// bytes, two for longer ones) of each other: the Levenshtein distance.
+func near(a, b string) bool {
+	limit := 1
+	if len(a) >= 8 {
+		limit = 2
+	}
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return false
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)] <= limit
 }

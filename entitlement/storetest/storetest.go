@@ -1,6 +1,6 @@
 // Package storetest is the conformance suite every entitlement.Store implementation must pass:
-// the in-memory store, the bbolt file store and any later one (PostgreSQL). Call [Run] from the
-// implementation's tests with a function that opens a fresh, empty store.
+// the in-memory store, the bbolt file store, entitlement/pgstore and any other. Call [Run] from
+// the implementation's tests with a function that opens a fresh, empty store.
 package storetest
 
 import (

@@ -15,6 +15,7 @@ import (
 	mrand "math/rand/v2"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/systems"
 	"github.com/lmskit/lmskit/keycode"
 	"github.com/lmskit/lmskit/license"
 	"github.com/lmskit/lmskit/signing"
@@ -60,7 +61,7 @@ func runScenario(w io.Writer) error {
 	l := entitlement.New(store, entitlement.Config{
 		Clock:   sv9500Clock{time.Date(2015, 6, 1, 3, 58, 32, 0, time.UTC)},
 		Issuer:  entitlement.LicenseIssuer{Key: key},
-		Rules:   entitlement.GuideRules(),
+		Rules:   systems.GuideRules(),
 		Deriver: deriver,
 		Rand:    mrand.NewChaCha8([32]byte{95}), // deterministic ids and SKCs for the printout
 	})
@@ -113,7 +114,7 @@ func runScenario(w io.Writer) error {
 	fmt.Fprintln(w, "attached BE114234 (SV9500 Lic Virtualization Option) alone")
 
 	ip := netip.MustParseAddr("192.168.10.20")
-	f, err := l.SetLAN1IP(ctx, ed, loc.ID, ip)
+	f, err := systems.SetLAN1IP(ctx, l, ed, loc.ID, ip)
 	if err != nil {
 		return err
 	}
@@ -133,7 +134,7 @@ func runScenario(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := l.SetLAN1IP(ctx, ed, loc.ID, netip.MustParseAddr("192.168.10.21")); !errors.Is(err, entitlement.ErrNotAllowed) {
+	if _, err := systems.SetLAN1IP(ctx, l, ed, loc.ID, netip.MustParseAddr("192.168.10.21")); !errors.Is(err, entitlement.ErrNotAllowed) {
 		return fmt.Errorf("a second virtual HWKC by a partner's user: %v, want ErrNotAllowed", err)
 	}
 	fmt.Fprintln(w, "a second virtual HWKC by the distributor's user: refused (administrator only)")

@@ -26,17 +26,20 @@ func TestImportDirection(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command on PATH")
 	}
-	lmskit := []string{"keycode", "signing", "license", "license/lmc", "entitlement", "swa"}
+	lmskit := []string{"keycode", "signing", "license", "license/lmc", "entitlement", "entitlement/systems", "entitlement/pgstore",
+		"entitlement/storetest", "swa"}
 	tests := []struct {
 		pkg     string
 		allowed []string // lmskit packages (besides internal/...) it may depend on
 		why     string
 	}{
-		{"keycode", nil, "keycode is a leaf (DESIGN.md)"},
-		{"signing", nil, "signing is a leaf (DESIGN.md)"},
+		{"keycode", nil, "keycode is a leaf"},
+		{"signing", nil, "signing is a leaf"},
 		{"license", []string{"keycode", "signing"}, "license imports keycode and signing only"},
 		{"license/lmc", []string{"keycode", "signing", "license"}, "license/lmc imports license and what it stands on"},
-		{"entitlement", []string{"keycode", "signing", "license"}, "entitlement imports keycode, signing and license"},
+		{"entitlement", []string{"keycode", "signing", "license"}, "entitlement imports keycode, signing and license, none of the packages built on it"},
+		{"entitlement/systems", []string{"keycode", "signing", "license", "entitlement"},
+			"the per-system rules build on the ledger's extension point and on nothing above it"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pkg, func(t *testing.T) {
@@ -62,7 +65,7 @@ func TestPBXImageStaysSmall(t *testing.T) {
 		for _, d := range deps(t, pkg) {
 			for _, f := range forbidden {
 				if d == f || strings.HasPrefix(d, f+"/") {
-					t.Errorf("%s pulls in %s; a PBX image linking keycode, signing and license must not (DESIGN.md)", pkg, d)
+					t.Errorf("%s pulls in %s; a PBX image linking keycode, signing and license must not", pkg, d)
 				}
 			}
 		}
@@ -71,5 +74,27 @@ func TestPBXImageStaysSmall(t *testing.T) {
 		if d != mod+"/keycode" && strings.Contains(strings.SplitN(d, "/", 2)[0], ".") {
 			t.Errorf("keycode depends on %s; it uses the standard library only", d)
 		}
+	}
+}
+
+// TestEntitlementCoreImportsNoSubPackage: the packages under entitlement (the per-system rules,
+// the stores, the HTTP handler) and swa import the core; the core imports none of them, so a
+// package built on the ledger extends it without the core knowing it.
+func TestEntitlementCoreImportsNoSubPackage(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+	for _, d := range deps(t, "entitlement") {
+		rel, ok := strings.CutPrefix(d, mod+"/")
+		if !ok {
+			continue
+		}
+		if strings.HasPrefix(rel, "entitlement/") || rel == "swa" || strings.HasPrefix(rel, "swa/") {
+			t.Errorf("entitlement depends on %s, a package built on it", rel)
+		}
+	}
+	// The sub-package imports the core (it is built on the extension point, not beside it).
+	if !slices.Contains(deps(t, "entitlement/systems"), mod+"/entitlement") {
+		t.Error("entitlement/systems does not import entitlement")
 	}
 }

@@ -1,10 +1,11 @@
-package entitlement_test
+package systems_test
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/systems"
 )
 
 // lastOp returns the audit operation of the newest audit record.
@@ -20,27 +21,27 @@ func lastOp(t *testing.T, g *guide) string {
 func TestGuide_DECT_UploadFlaggedForLicenseDesk(t *testing.T) {
 	g := newGuide(t, nil)
 	loc := dectLoc(g, "1FFFFFF9")
-	g.refused(entitlement.ErrState, func() error { return g.l.ConfirmPARIDeactivation(ctx, g.Admin, loc.ID) })
-	must[[]entitlement.Line](t)(g.l.ImportDECTLicenses(ctx, g.Dist, loc.ID, strings.NewReader(dectUpload)))
-	if op := lastOp(t, g); op != entitlement.OpDECTImport {
-		t.Fatalf("audit operation %q, want %q", op, entitlement.OpDECTImport)
+	g.refused(entitlement.ErrState, func() error { return systems.ConfirmPARIDeactivation(ctx, g.l, g.Admin, loc.ID) })
+	must[[]entitlement.Line](t)(systems.ImportDECTLicenses(ctx, g.l, g.Dist, loc.ID, strings.NewReader(dectUpload)))
+	if op := lastOp(t, g); op != systems.OpDECTImport {
+		t.Fatalf("audit operation %q, want %q", op, systems.OpDECTImport)
 	}
-	if v, _ := g.view(loc.ID).Attr(entitlement.AttrPARIDeactivation); v != entitlement.PARIRequested {
-		t.Fatalf("flag %q after the upload, want %q", v, entitlement.PARIRequested)
+	if v, _ := g.view(loc.ID).Attr(systems.AttrPARIDeactivation); v != systems.PARIRequested {
+		t.Fatalf("flag %q after the upload, want %q", v, systems.PARIRequested)
 	}
-	g.refused(entitlement.ErrNotAllowed, func() error { return g.l.ConfirmPARIDeactivation(ctx, g.Dist, loc.ID) })
-	ok(t, g.l.ConfirmPARIDeactivation(ctx, g.Admin, loc.ID))
-	if v, _ := g.view(loc.ID).Attr(entitlement.AttrPARIDeactivation); v != entitlement.PARIConfirmed {
-		t.Fatalf("flag %q after the license desk, want %q", v, entitlement.PARIConfirmed)
+	g.refused(entitlement.ErrNotAllowed, func() error { return systems.ConfirmPARIDeactivation(ctx, g.l, g.Dist, loc.ID) })
+	ok(t, systems.ConfirmPARIDeactivation(ctx, g.l, g.Admin, loc.ID))
+	if v, _ := g.view(loc.ID).Attr(systems.AttrPARIDeactivation); v != systems.PARIConfirmed {
+		t.Fatalf("flag %q after the license desk, want %q", v, systems.PARIConfirmed)
 	}
-	if op := lastOp(t, g); op != entitlement.OpPARIDeactivation {
+	if op := lastOp(t, g); op != systems.OpPARIDeactivation {
 		t.Fatalf("audit operation %q", op)
 	}
-	g.refused(entitlement.ErrState, func() error { return g.l.ConfirmPARIDeactivation(ctx, g.Admin, loc.ID) })
+	g.refused(entitlement.ErrState, func() error { return systems.ConfirmPARIDeactivation(ctx, g.l, g.Admin, loc.ID) })
 	// Only the ledger sets the flag.
 	g.refused(entitlement.ErrRule, func() error {
 		return g.create(entitlement.Location{System: "IP DECT", HWKC: "1FFFFFF5",
-			Attrs: []entitlement.Attr{{Name: entitlement.AttrPARIDeactivation, Value: entitlement.PARIConfirmed}}})
+			Attrs: []entitlement.Attr{{Name: systems.AttrPARIDeactivation, Value: systems.PARIConfirmed}}})
 	})
 }
 
@@ -63,7 +64,7 @@ func TestGuide_DECT_UploadRefusedAfterDemo(t *testing.T) {
 	loc := dectLoc(g, "1FFFFFF9")
 	must[entitlement.Issued](t)(g.l.GenerateDemo(ctx, g.Dist, loc.ID))
 	g.refused(entitlement.ErrState, func() error {
-		_, err := g.l.ImportDECTLicenses(ctx, g.Dist, loc.ID, strings.NewReader(dectUpload))
+		_, err := systems.ImportDECTLicenses(ctx, g.l, g.Dist, loc.ID, strings.NewReader(dectUpload))
 		return err
 	})
 }

@@ -1,4 +1,4 @@
-package entitlement_test
+package systems_test
 
 import (
 	"archive/zip"
@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
+	"github.com/lmskit/lmskit/entitlement/systems"
 	"github.com/lmskit/lmskit/keycode"
 	"github.com/lmskit/lmskit/license"
 )
@@ -43,7 +44,7 @@ func newGuideCfg(t *testing.T, cat *entitlement.Catalog, edit func(*entitlement.
 		t.Fatal(err)
 	}
 	cfg := entitlement.Config{Issuer: storetest.Issuer{}, Clock: guideClock, Catalog: cat,
-		Rand: rand.NewChaCha8([32]byte{8}), Rules: entitlement.GuideRules(), Deriver: d}
+		Rand: rand.NewChaCha8([32]byte{8}), Rules: systems.GuideRules(), Deriver: d}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -247,9 +248,9 @@ func TestGuide_SV9500_LAN1IPCreatesVirtualHWKC(t *testing.T) {
 	loc := g.loc(entitlement.Location{System: "SV9500 Standard Server"})
 	s := g.ship("SV9500-PO", ol("BE114234", 1), ol("BE114511", 1), ol("BE114263", 50))
 	ip := netip.MustParseAddr("10.16.1.20")
-	g.refused(entitlement.ErrRule, func() error { _, err := g.l.SetLAN1IP(ctx, g.Dist, loc.ID, ip); return err })
+	g.refused(entitlement.ErrRule, func() error { _, err := systems.SetLAN1IP(ctx, g.l, g.Dist, loc.ID, ip); return err })
 	g.attach(loc.ID, s[:1])
-	f := must[entitlement.Issued](t)(g.l.SetLAN1IP(ctx, g.Dist, loc.ID, ip))
+	f := must[entitlement.Issued](t)(systems.SetLAN1IP(ctx, g.l, g.Dist, loc.ID, ip))
 	v := g.view(loc.ID)
 	if !strings.HasPrefix(v.HWKC, "35V") || f.Name != v.HWKC+"-svi.zip" {
 		t.Fatalf("code %q, file %q: want the derived 35V… code and its file", v.HWKC, f.Name)
@@ -272,8 +273,8 @@ func TestGuide_SV9500_LAN1IPCreatesVirtualHWKC(t *testing.T) {
 	conserved(t, g.l)
 	// A second creation needs the administrator.
 	ip2 := netip.MustParseAddr("10.16.1.21")
-	g.refused(entitlement.ErrNotAllowed, func() error { _, err := g.l.SetLAN1IP(ctx, g.Dist, loc.ID, ip2); return err })
-	f2 := must[entitlement.Issued](t)(g.l.SetLAN1IP(ctx, g.Admin, loc.ID, ip2))
+	g.refused(entitlement.ErrNotAllowed, func() error { _, err := systems.SetLAN1IP(ctx, g.l, g.Dist, loc.ID, ip2); return err })
+	f2 := must[entitlement.Issued](t)(systems.SetLAN1IP(ctx, g.l, g.Admin, loc.ID, ip2))
 	if v2 := g.view(loc.ID); v2.HWKC == v.HWKC || f2.Name != v2.HWKC+"-svi.zip" || len(v2.Activated) != 3 {
 		t.Fatalf("second creation: code %q (was %q), file %q, %d lines", v2.HWKC, v.HWKC, f2.Name, len(v2.Activated))
 	}
@@ -326,8 +327,8 @@ func TestGuide_IS3000_DongleLessFromFCN(t *testing.T) {
 	s := g.ship("IS-PO", ol("EU920000", 1))
 	g.attach(loc.ID, s)
 	f1 := g.activate(loc.ID)
-	g.refused(entitlement.ErrInvalid, func() error { _, err := g.l.ChangeComputerName(ctx, g.Dist, loc.ID, "bad name!"); return err })
-	f2 := must[entitlement.Issued](t)(g.l.ChangeComputerName(ctx, g.Dist, loc.ID, "NEWPBX.example.local"))
+	g.refused(entitlement.ErrInvalid, func() error { _, err := systems.ChangeComputerName(ctx, g.l, g.Dist, loc.ID, "bad name!"); return err })
+	f2 := must[entitlement.Issued](t)(systems.ChangeComputerName(ctx, g.l, g.Dist, loc.ID, "NEWPBX.example.local"))
 	v := g.view(loc.ID)
 	if v.HWKC != loc.HWKC || f2.Serial != f1.Serial+1 {
 		t.Fatalf("after the FCN change: code %q (was %q), serial %d (was %d)", v.HWKC, loc.HWKC, f2.Serial, f1.Serial)
@@ -341,7 +342,7 @@ func TestGuide_IS3000_VirtualHWKCNeverReplaced(t *testing.T) {
 	g := newGuide(t, nil)
 	loc := g.loc(entitlement.Location{System: "iS3000", Attrs: []entitlement.Attr{{Name: entitlement.AttrComputerName, Value: "pbx.local"}}})
 	g.refused(entitlement.ErrRule, func() error {
-		_, err := g.l.ReplaceHardware(ctx, g.Admin, loc.ID, "aa0014SA2792882418AA")
+		_, err := systems.ReplaceHardware(ctx, g.l, g.Admin, loc.ID, "aa0014SA2792882418AA")
 		return err
 	})
 }
@@ -385,8 +386,8 @@ func TestGuide_DECT_InvalidHardwareKeycode(t *testing.T) {
 	g := newGuide(t, nil)
 	for _, sys := range []string{"IP DECT", "DECT - NS"} {
 		err := g.refused(entitlement.ErrRule, func() error { return g.create(entitlement.Location{System: sys, HWKC: "2FFFFFF9"}) })
-		var de *entitlement.DECTError
-		if !errors.As(err, &de) || de.Code != entitlement.DECTInvalidHardwareKeycode || !strings.Contains(err.Error(), "8 hex digits starting with 1") {
+		var de *systems.DECTError
+		if !errors.As(err, &de) || de.Code != systems.DECTInvalidHardwareKeycode || !strings.Contains(err.Error(), "8 hex digits starting with 1") {
 			t.Fatalf("%s: %v, want INVALID_HARDWARE_KEYCODE with its advice", sys, err)
 		}
 	}
@@ -401,8 +402,8 @@ func TestGuide_DECT_NeedsAPLicense(t *testing.T) {
 		_, err := g.l.Activate(ctx, g.Dist, loc.ID, entitlement.Activation{AcceptAgreement: true})
 		return err
 	})
-	var de *entitlement.DECTError
-	if !errors.As(err, &de) || de.Code != entitlement.DECTInvalidFeatureCodeString {
+	var de *systems.DECTError
+	if !errors.As(err, &de) || de.Code != systems.DECTInvalidFeatureCodeString {
 		t.Fatalf("error %v, want INVALID_FEATURE_CODE_STRING", err)
 	}
 	g.attach(loc.ID, s[1:])
@@ -432,8 +433,8 @@ func TestGuide_DECT_QuantityRules(t *testing.T) {
 			loc := dectLoc(g, "1FFFFFF9")
 			g.attach(loc.ID, g.ship("Q", tc.lines...))
 			_, err := g.l.Activate(ctx, g.Dist, loc.ID, entitlement.Activation{AcceptAgreement: true})
-			var de *entitlement.DECTError
-			if tc.ok != (err == nil) || !tc.ok && (!errors.As(err, &de) || de.Code != entitlement.DECTInvalidFeatureQuantity) {
+			var de *systems.DECTError
+			if tc.ok != (err == nil) || !tc.ok && (!errors.As(err, &de) || de.Code != systems.DECTInvalidFeatureQuantity) {
 				t.Fatalf("activate: %v, want ok=%v or INVALID_FEATURE_QUANTITY", err, tc.ok)
 			}
 		})
@@ -457,27 +458,27 @@ func TestGuide_DECT_NSExactlyOneEU910010(t *testing.T) {
 }
 
 func TestGuide_DECT_ErrorCodesWithAdvice(t *testing.T) {
-	want := map[entitlement.DECTCode]string{
-		entitlement.DECTUnknownError:             "Contact the LMS Administrator",
-		entitlement.DECTNotApplicable:            "Contact the LMS Administrator",
-		entitlement.DECTInvalidHardwareKeycode:   "Enter a valid Hardware Key Code, format 8 hex digits starting with 1 (e.g. 1009FFFE)",
-		entitlement.DECTInvalidFeatureCodeString: "Check if minimal 1 x IPDECT 1 AP Cap Lic (EU917062) is included.",
-		entitlement.DECTInvalidFeatureCode:       "Contact the LMS Administrator",
-		entitlement.DECTInvalidFeatureTimestamp:  "Contact the LMS Administrator",
-		entitlement.DECTCannotWriteLicenseFile:   "Contact the LMS Administrator",
+	want := map[systems.DECTCode]string{
+		systems.DECTUnknownError:             "Contact the LMS Administrator",
+		systems.DECTNotApplicable:            "Contact the LMS Administrator",
+		systems.DECTInvalidHardwareKeycode:   "Enter a valid Hardware Key Code, format 8 hex digits starting with 1 (e.g. 1009FFFE)",
+		systems.DECTInvalidFeatureCodeString: "Check if minimal 1 x IPDECT 1 AP Cap Lic (EU917062) is included.",
+		systems.DECTInvalidFeatureCode:       "Contact the LMS Administrator",
+		systems.DECTInvalidFeatureTimestamp:  "Contact the LMS Administrator",
+		systems.DECTCannotWriteLicenseFile:   "Contact the LMS Administrator",
 	}
 	for c, adv := range want {
 		if c.Advice() != adv {
 			t.Errorf("%s advice %q, want %q", c, c.Advice(), adv)
 		}
 	}
-	q := entitlement.DECTInvalidFeatureQuantity.Advice()
+	q := systems.DECTInvalidFeatureQuantity.Advice()
 	for _, s := range []string{"EU917062", "DSWU (upgrade feature) licenses is equal to the number of DAP", "Messaging and/or Location licenses is equal or higher"} {
 		if !strings.Contains(q, s) {
 			t.Errorf("INVALID_FEATURE_QUANTITY advice %q lacks %q", q, s)
 		}
 	}
-	err := error(&entitlement.DECTError{Code: entitlement.DECTInvalidHardwareKeycode, Detail: "x"})
+	err := error(&systems.DECTError{Code: systems.DECTInvalidHardwareKeycode, Detail: "x"})
 	if !errors.Is(err, entitlement.ErrRule) || !strings.Contains(err.Error(), "INVALID_HARDWARE_KEYCODE") {
 		t.Fatalf("DECTError %v", err)
 	}
@@ -493,10 +494,10 @@ func TestGuide_DECT_UploadFirstActionOnly(t *testing.T) {
 	g := newGuide(t, nil)
 	loc := dectLoc(g, "1FFFFFF9")
 	g.refused(entitlement.ErrRule, func() error {
-		_, err := g.l.ImportDECTLicenses(ctx, g.Dist, loc.ID, strings.NewReader("EU917017 50\nEU917029 49\n"))
+		_, err := systems.ImportDECTLicenses(ctx, g.l, g.Dist, loc.ID, strings.NewReader("EU917017 50\nEU917029 49\n"))
 		return err
 	})
-	lines := must[[]entitlement.Line](t)(g.l.ImportDECTLicenses(ctx, g.Dist, loc.ID, strings.NewReader(dectUpload)))
+	lines := must[[]entitlement.Line](t)(systems.ImportDECTLicenses(ctx, g.l, g.Dist, loc.ID, strings.NewReader(dectUpload)))
 	if len(lines) != 10 {
 		t.Fatalf("imported %d lines", len(lines))
 	}
@@ -511,7 +512,7 @@ func TestGuide_DECT_UploadFirstActionOnly(t *testing.T) {
 	}
 	conserved(t, g.l)
 	g.refused(entitlement.ErrState, func() error {
-		_, err := g.l.ImportDECTLicenses(ctx, g.Dist, loc.ID, strings.NewReader(dectUpload))
+		_, err := systems.ImportDECTLicenses(ctx, g.l, g.Dist, loc.ID, strings.NewReader(dectUpload))
 		return err
 	})
 	// The uploaded system expands: its 50 EU917017 are its DAP licenses, so an expansion needs
@@ -527,7 +528,7 @@ func TestGuide_DECT_UploadFirstActionOnly(t *testing.T) {
 	other := dectLoc(g, "1FFFFFF5")
 	g.attach(other.ID, g.ship("D", ol("EU917062", 1)))
 	g.refused(entitlement.ErrState, func() error {
-		_, err := g.l.ImportDECTLicenses(ctx, g.Dist, other.ID, strings.NewReader(dectUpload))
+		_, err := systems.ImportDECTLicenses(ctx, g.l, g.Dist, other.ID, strings.NewReader(dectUpload))
 		return err
 	})
 }
@@ -536,20 +537,20 @@ func TestParseDECTLicenseFile(t *testing.T) {
 	for _, tc := range []struct {
 		name, in string
 		want     []entitlement.OrderLine
-		code     entitlement.DECTCode
+		code     systems.DECTCode
 	}{
 		{"guide table", "1\tIPDECT Cruise Lic- EU917024\t1\n", []entitlement.OrderLine{ol("EU917024", 1)}, ""},
 		{"short form with comment", "# exported\nEU917017 50\n\nEU917029 50\n", []entitlement.OrderLine{ol("EU917017", 50), ol("EU917029", 50)}, ""},
-		{"empty", "\n# nothing\n", nil, entitlement.DECTInvalidFeatureCodeString},
-		{"zero quantity", "EU917017 0\n", nil, entitlement.DECTInvalidFeatureQuantity},
-		{"bad quantity", "EU917017 five\n", nil, entitlement.DECTInvalidFeatureQuantity},
-		{"duplicate part", "EU917017 1\nEU917017 2\n", nil, entitlement.DECTInvalidFeatureCode},
-		{"no part number in table", "1\tIPDECT Cruise Lic\t1\n", nil, entitlement.DECTInvalidFeatureCode},
-		{"three words", "EU917017 50 extra\n", nil, entitlement.DECTInvalidFeatureCodeString},
+		{"empty", "\n# nothing\n", nil, systems.DECTInvalidFeatureCodeString},
+		{"zero quantity", "EU917017 0\n", nil, systems.DECTInvalidFeatureQuantity},
+		{"bad quantity", "EU917017 five\n", nil, systems.DECTInvalidFeatureQuantity},
+		{"duplicate part", "EU917017 1\nEU917017 2\n", nil, systems.DECTInvalidFeatureCode},
+		{"no part number in table", "1\tIPDECT Cruise Lic\t1\n", nil, systems.DECTInvalidFeatureCode},
+		{"three words", "EU917017 50 extra\n", nil, systems.DECTInvalidFeatureCodeString},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := entitlement.ParseDECTLicenseFile(strings.NewReader(tc.in))
-			var de *entitlement.DECTError
+			got, err := systems.ParseDECTLicenseFile(strings.NewReader(tc.in))
+			var de *systems.DECTError
 			if tc.code != "" {
 				if !errors.As(err, &de) || de.Code != tc.code {
 					t.Fatalf("error %v, want %s", err, tc.code)
@@ -571,9 +572,9 @@ func FuzzParseDECTLicenseFile(f *testing.F) {
 	f.Add("EU917017 50\n")
 	f.Add("1\t- \t0\n")
 	f.Fuzz(func(t *testing.T, in string) {
-		lines, err := entitlement.ParseDECTLicenseFile(strings.NewReader(in))
+		lines, err := systems.ParseDECTLicenseFile(strings.NewReader(in))
 		if err != nil {
-			var de *entitlement.DECTError
+			var de *systems.DECTError
 			if !errors.As(err, &de) {
 				t.Fatalf("untyped error %v", err)
 			}
@@ -622,9 +623,9 @@ func TestGuide_HardwareReplacement_MovesEverythingAsAdmin(t *testing.T) {
 	lines := g.attach(loc.ID, s)
 	must[entitlement.Issued](t)(g.l.Activate(ctx, g.Dist, loc.ID, entitlement.Activation{AcceptAgreement: true, SKCs: []string{lines[0].SKC}}))
 	const newCode = "191000343920"
-	g.refused(entitlement.ErrNotAllowed, func() error { _, err := g.l.ReplaceHardware(ctx, g.Dist, loc.ID, newCode); return err })
-	g.refused(entitlement.ErrInvalid, func() error { _, err := g.l.ReplaceHardware(ctx, g.Admin, loc.ID, "341006761783"); return err })
-	f := must[entitlement.Issued](t)(g.l.ReplaceHardware(ctx, g.Admin, loc.ID, newCode))
+	g.refused(entitlement.ErrNotAllowed, func() error { _, err := systems.ReplaceHardware(ctx, g.l, g.Dist, loc.ID, newCode); return err })
+	g.refused(entitlement.ErrInvalid, func() error { _, err := systems.ReplaceHardware(ctx, g.l, g.Admin, loc.ID, "341006761783"); return err })
+	f := must[entitlement.Issued](t)(systems.ReplaceHardware(ctx, g.l, g.Admin, loc.ID, newCode))
 	if f.Name != newCode+"-svi.zip" || f.Serial != 2 {
 		t.Fatalf("new file %q serial %d", f.Name, f.Serial)
 	}
@@ -652,11 +653,11 @@ func TestGuide_Migration_SV9100CP10ToCP20(t *testing.T) {
 	old := g.attach(loc.ID, s[:2])
 	g.activate(loc.ID)
 	att := g.attach(loc.ID, s[2:])
-	g.refused(entitlement.ErrState, func() error { _, err := g.l.MigrateSV9100(ctx, g.Dist, loc.ID, cp20Code); return err })
+	g.refused(entitlement.ErrState, func() error { _, err := systems.MigrateSV9100(ctx, g.l, g.Dist, loc.ID, cp20Code); return err })
 	ok(t, g.l.Detach(ctx, g.Dist, loc.ID, []string{att[0].SKC}))
-	g.refused(entitlement.ErrInvalid, func() error { _, err := g.l.MigrateSV9100(ctx, g.Dist, loc.ID, "341006761784"); return err })
-	g.refused(entitlement.ErrNotFound, func() error { _, err := g.l.MigrateSV9100(ctx, g.Other, loc.ID, cp20Code); return err })
-	f := must[entitlement.Issued](t)(g.l.MigrateSV9100(ctx, g.Dist, loc.ID, cp20Code))
+	g.refused(entitlement.ErrInvalid, func() error { _, err := systems.MigrateSV9100(ctx, g.l, g.Dist, loc.ID, "341006761784"); return err })
+	g.refused(entitlement.ErrNotFound, func() error { _, err := systems.MigrateSV9100(ctx, g.l, g.Other, loc.ID, cp20Code); return err })
+	f := must[entitlement.Issued](t)(systems.MigrateSV9100(ctx, g.l, g.Dist, loc.ID, cp20Code))
 	if f.Name != cp20Code+"-svi.zip" {
 		t.Fatalf("file %q", f.Name)
 	}
@@ -693,7 +694,7 @@ func TestGuide_Migration_SV9100CP10ToCP20(t *testing.T) {
 	if strings.Contains(string(f.File), old[0].SKC) || !strings.Contains(string(f.File), v.Activated[0].SKC) {
 		t.Fatalf("file lines:\n%s", f.File)
 	}
-	g.refused(entitlement.ErrInvalid, func() error { _, err := g.l.MigrateSV9100(ctx, g.Dist, loc.ID, "441018029548"); return err })
+	g.refused(entitlement.ErrInvalid, func() error { _, err := systems.MigrateSV9100(ctx, g.l, g.Dist, loc.ID, "441018029548"); return err })
 	conserved(t, g.l)
 }
 
@@ -733,7 +734,7 @@ func TestGuide_External_FilePendingUntilSupplied(t *testing.T) {
 	var notes []entitlement.Event
 	g := newGuide(t, externalCatalog(t))
 	l := entitlement.New(g.l.Store(), entitlement.Config{Issuer: storetest.Issuer{}, Clock: guideClock, Catalog: externalCatalog(t),
-		Rand: rand.NewChaCha8([32]byte{5}), Rules: entitlement.GuideRules(), Events: func(e entitlement.Event) {
+		Rand: rand.NewChaCha8([32]byte{5}), Rules: systems.GuideRules(), Events: func(e entitlement.Event) {
 			if e.Kind == entitlement.EventExternalFile {
 				notes = append(notes, e)
 			}
@@ -741,7 +742,10 @@ func TestGuide_External_FilePendingUntilSupplied(t *testing.T) {
 	g.l = l
 	loc := g.loc(entitlement.Location{System: "UM4730", HWKC: "11-10433345", DealerEmail: "dealer@example.com"})
 	g.attach(loc.ID, g.ship("UM-PO", ol("TESTUM1", 8)))
-	g.refused(entitlement.ErrState, func() error { _, err := l.AttachExternalFile(ctx, g.Admin, loc.ID, "um.lic", []byte("x")); return err })
+	g.refused(entitlement.ErrState, func() error {
+		_, err := systems.AttachExternalFile(ctx, l, g.Admin, loc.ID, "um.lic", []byte("x"))
+		return err
+	})
 	f := g.activate(loc.ID)
 	if !f.Pending || f.Data != nil {
 		t.Fatalf("activation returned %+v, want a pending file", f)
@@ -753,15 +757,18 @@ func TestGuide_External_FilePendingUntilSupplied(t *testing.T) {
 		t.Fatalf("download before the file: %v", err)
 	}
 	g.refused(entitlement.ErrState, func() error { _, err := l.Regenerate(ctx, g.Dist, loc.ID); return err })
-	g.refused(entitlement.ErrNotAllowed, func() error { _, err := l.AttachExternalFile(ctx, g.Dist, loc.ID, "um.lic", []byte("x")); return err })
+	g.refused(entitlement.ErrNotAllowed, func() error {
+		_, err := systems.AttachExternalFile(ctx, l, g.Dist, loc.ID, "um.lic", []byte("x"))
+		return err
+	})
 	g.refused(entitlement.ErrInvalid, func() error {
-		_, err := l.AttachExternalFile(ctx, g.Admin, loc.ID, "../um.lic", []byte("x"))
+		_, err := systems.AttachExternalFile(ctx, l, g.Admin, loc.ID, "../um.lic", []byte("x"))
 		return err
 	})
 	if len(notes) != 0 {
 		t.Fatalf("notified before the file: %+v", notes)
 	}
-	must[entitlement.Issued](t)(l.AttachExternalFile(ctx, g.Admin, loc.ID, "UM4730-11-10433345.lic", []byte("license from outside")))
+	must[entitlement.Issued](t)(systems.AttachExternalFile(ctx, l, g.Admin, loc.ID, "UM4730-11-10433345.lic", []byte("license from outside")))
 	d := must[entitlement.Issued](t)(l.Download(ctx, g.Dist, loc.ID))
 	if string(d.Data) != "license from outside" || !d.External || d.Name != "UM4730-11-10433345.lic" {
 		t.Fatalf("download %+v", d)
@@ -805,7 +812,7 @@ func bxCatalog(t *testing.T) *entitlement.Catalog {
 func newBXGuide(t *testing.T) *guide {
 	g := newGuide(t, bxCatalog(t))
 	g.l = entitlement.New(g.l.Store(), entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: issuerKey}, Clock: guideClock,
-		Catalog: bxCatalog(t), Rand: rand.NewChaCha8([32]byte{6}), Rules: entitlement.GuideRules()})
+		Catalog: bxCatalog(t), Rand: rand.NewChaCha8([32]byte{6}), Rules: systems.GuideRules()})
 	return g
 }
 
@@ -846,7 +853,7 @@ func TestGuide_BX_SoftwareKeyAtFirstActivationRedundantPair(t *testing.T) {
 		return g.create(entitlement.Location{System: "BX/OVOC SW", HWKC: "23345678901234", Attrs: []entitlement.Attr{{Name: entitlement.AttrProductKey, Value: "91FA4F6DBFF01B3"}}})
 	})
 	prim := g.loc(entitlement.Location{System: "BX/OVOC SW", HWKC: "23345678901234", Name: "3-BX9000-Redundant",
-		Attrs: []entitlement.Attr{{Name: entitlement.AttrRedundant, Value: "yes"}}})
+		Attrs: []entitlement.Attr{{Name: systems.AttrRedundant, Value: "yes"}}})
 	s := g.ship("BX-SW", ol("TESTBX1", 10))
 	g.attach(prim.ID, s)
 	g.refused(entitlement.ErrRule, func() error {
@@ -910,7 +917,7 @@ func licensedGuide(t *testing.T) *guide {
 		t.Fatal(err)
 	}
 	g.l = entitlement.New(g.l.Store(), entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: issuerKey}, Clock: guideClock,
-		Rand: rand.NewChaCha8([32]byte{4}), Rules: entitlement.GuideRules(), Deriver: d})
+		Rand: rand.NewChaCha8([32]byte{4}), Rules: systems.GuideRules(), Deriver: d})
 	return g
 }
 
@@ -924,7 +931,7 @@ func TestGuide_SV9500_FileBoundToLAN1IP(t *testing.T) {
 	loc := g.loc(entitlement.Location{System: "SV9500 Standard Server"})
 	g.attach(loc.ID, g.ship("VO", ol("BE114234", 1)))
 	ip := netip.MustParseAddr("10.16.1.20")
-	lf := openIssued(t, must[entitlement.Issued](t)(g.l.SetLAN1IP(ctx, g.Dist, loc.ID, ip)))
+	lf := openIssued(t, must[entitlement.Issued](t)(systems.SetLAN1IP(ctx, g.l, g.Dist, loc.ID, ip)))
 	v := g.view(loc.ID)
 	if lf.Host.IP != ip || lf.Host.Code.String() != v.HWKC || len(lf.Lines) != 1 || lf.Lines[0].Part != "BE114234" {
 		t.Fatalf("file host %+v lines %+v; want the virtual code bound to %s with BE114234", lf.Host, lf.Lines, ip)
@@ -941,7 +948,7 @@ func TestGuide_IS3000_FileBindsCurrentFCN(t *testing.T) {
 	if lf := openIssued(t, g.activate(loc.ID)); lf.Host.ComputerName != "old.pbx.local" {
 		t.Fatalf("first file binds %q", lf.Host.ComputerName)
 	}
-	lf := openIssued(t, must[entitlement.Issued](t)(g.l.ChangeComputerName(ctx, g.Dist, loc.ID, "New.PBX.local")))
+	lf := openIssued(t, must[entitlement.Issued](t)(systems.ChangeComputerName(ctx, g.l, g.Dist, loc.ID, "New.PBX.local")))
 	if lf.Host.ComputerName != "new.pbx.local" || lf.Host.Code.String() != loc.HWKC {
 		t.Fatalf("re-issued file host %+v, want %s bound to new.pbx.local", lf.Host, loc.HWKC)
 	}
@@ -956,4 +963,33 @@ func TestGuide_IS3000_DongleCPU3000AndCIE2Codes(t *testing.T) {
 		}
 	}
 	g.refused(entitlement.ErrInvalid, func() error { return g.create(entitlement.Location{System: "iS3000", HWKC: "aa0016HN242703562600"}) })
+}
+
+// The guide's "iS3000 and SIP@Net Server in case SWA is applicable": "Lic-073 (or Lic-078) is
+// absolutely required to make the iS3000/ SIP@Net Server System operational", and with SWA on the
+// order Lic-073 is not shipped. An activation without either succeeds and warns.
+func TestGuide_IS3000_WarnsWithoutUpgradeAllowance(t *testing.T) {
+	g := newGuide(t, nil)
+	loc := g.loc(entitlement.Location{System: "iS3000 / SIP@Net Server", HWKC: "aa0014SA2792883507AA"})
+	g.attach(loc.ID, g.ship("IS-NO-073", ol("EU920000", 1)))
+	f := g.activate(loc.ID)
+	if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0], "will not run until Lic-078 is attached free of charge") ||
+		!strings.Contains(f.Warnings[0], "EU92067151") || !strings.Contains(f.Warnings[0], "960026473134") {
+		t.Fatalf("warnings %q", f.Warnings)
+	}
+	recs := must[[]entitlement.AuditRecord](t)(g.l.Audit(ctx, g.Admin, 0, 10000))
+	if last := recs[len(recs)-1]; last.Op != "activate" || len(last.Notes) != 1 || !strings.HasPrefix(last.Notes[0], "warning: ") {
+		t.Fatalf("audit record %s notes %q", last.Op, last.Notes)
+	}
+	// With Lic-078 (free of charge with SWA) or Lic-073 in the file, no warning.
+	g.attach(loc.ID, g.ship("IS-078", ol("960026473134", 1)))
+	if f := g.activate(loc.ID); len(f.Warnings) != 0 {
+		t.Fatalf("warnings with Lic-078: %q", f.Warnings)
+	}
+	other := g.loc(entitlement.Location{System: "iS3000", HWKC: "aa0014SA2792883508AA", Name: "with 073"})
+	g.attach(other.ID, g.ship("IS-073", ol("EU920000", 1), ol("EU92067151", 1)))
+	if f := g.activate(other.ID); len(f.Warnings) != 0 {
+		t.Fatalf("warnings with Lic-073: %q", f.Warnings)
+	}
+	conserved(t, g.l)
 }

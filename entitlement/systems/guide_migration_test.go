@@ -1,10 +1,11 @@
-package entitlement_test
+package systems_test
 
 import (
 	"testing"
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/systems"
 )
 
 // movingClock is a clock a test moves forward.
@@ -24,7 +25,7 @@ func TestGuide_Migration_KeepsOriginalDatesAndPO(t *testing.T) {
 	g.attach(loc.ID, g.ship("ChKr add lics", ol("BE114066", 4)))
 	g.activate(loc.ID)
 	now = time.Date(2019, 7, 17, 9, 30, 0, 0, time.UTC)
-	must[entitlement.Issued](t)(g.l.MigrateSV9100(ctx, g.Dist, loc.ID, cp20Code))
+	must[entitlement.Issued](t)(systems.MigrateSV9100(ctx, g.l, g.Dist, loc.ID, cp20Code))
 	v := g.view(loc.ID)
 	type row struct{ Part, PO, NECPO, Activated string }
 	var got []row
@@ -62,6 +63,6 @@ func TestGuide_Migration_CP20RangeCheck(t *testing.T) {
 	loc := g.loc(entitlement.Location{System: "SV9100 CP10", HWKC: cp10Code})
 	g.attach(loc.ID, g.ship("MIG", ol("BE114063", 2)))
 	g.activate(loc.ID)
-	g.refused(entitlement.ErrRule, func() error { _, err := g.l.MigrateSV9100(ctx, g.Dist, loc.ID, "341006761784"); return err })
-	must[entitlement.Issued](t)(g.l.MigrateSV9100(ctx, g.Dist, loc.ID, cp20Code))
+	g.refused(entitlement.ErrRule, func() error { _, err := systems.MigrateSV9100(ctx, g.l, g.Dist, loc.ID, "341006761784"); return err })
+	must[entitlement.Issued](t)(systems.MigrateSV9100(ctx, g.l, g.Dist, loc.ID, cp20Code))
 }

@@ -1,4 +1,4 @@
-package entitlement_test
+package systems_test
 
 import (
 	"testing"
