@@ -7,6 +7,13 @@
 // retried on serialization failures and deadlocks, which the Store contract allows (a function may
 // run more than once); read-only transactions run at REPEATABLE READ, READ ONLY, and see one
 // snapshot.
+//
+// Every ledger operation appends to one audit chain, so any two read-write transactions of one
+// ledger conflict: run side by side they would mostly fail serialization and retry. Writers of one
+// table therefore queue on a PostgreSQL advisory lock (taken on the connection before the
+// transaction begins, so the transaction's snapshot is taken after the previous writer committed),
+// from every process and machine that uses the table; read-only transactions never wait for it.
+// Retries remain for what the lock cannot rule out, with a short randomised back-off.
 package pgstore
 
 import (
@@ -14,8 +21,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
 	"regexp"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -59,7 +69,9 @@ func Open(ctx context.Context, conn string, opts *Options) (entitlement.Store, e
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: create table %s: %w", o.Table, err)
 	}
-	s := &store{pool: pool, opts: o}
+	h := fnv.New64a()
+	h.Write([]byte("lmskit ledger writers " + o.Table))
+	s := &store{pool: pool, opts: o, lockKey: int64(h.Sum64())}
 	s.qGet = `SELECT val FROM ` + o.Table + ` WHERE bucket = $1 AND key = $2`
 	s.qPut = `INSERT INTO ` + o.Table + ` (bucket, key, val) VALUES ($1, $2, $3) ON CONFLICT (bucket, key) DO UPDATE SET val = EXCLUDED.val`
 	s.qDel = `DELETE FROM ` + o.Table + ` WHERE bucket = $1 AND key = $2`
@@ -72,6 +84,7 @@ type store struct {
 	opts                    Options
 	closed                  atomic.Bool
 	qGet, qPut, qDel, qScan string
+	lockKey                 int64 // the advisory lock writers of the table queue on
 }
 
 // retryable reports a failure that a fresh attempt of the whole transaction may not meet.
@@ -85,16 +98,50 @@ func (s *store) Update(ctx context.Context, fn func(entitlement.Tx) error) error
 		return entitlement.ErrClosed
 	}
 	var err error
-	for range s.opts.MaxRetries {
+	for i := range s.opts.MaxRetries {
+		if i > 0 {
+			// Back off up to 1 ms, doubling to 64 ms, randomised, before the next attempt.
+			d := 1 + time.Duration(rand.Int64N(int64(time.Millisecond<<min(i-1, 6))))
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(d):
+			}
+		}
 		if err = ctx.Err(); err != nil {
 			return err
 		}
-		err = s.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, true, fn)
+		err = s.write(ctx, fn)
 		if !retryable(err) {
 			return err
 		}
 	}
 	return fmt.Errorf("pgstore: gave up after %d serialization failures: %w", s.opts.MaxRetries, err)
+}
+
+// write runs one attempt of a read-write transaction while holding the table's writer lock on its
+// connection. The lock is a session lock taken before BEGIN: a lock taken inside the transaction
+// would come after its snapshot and so not order it after the previous writer.
+func (s *store) write(ctx context.Context, fn func(entitlement.Tx) error) error {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		if s.closed.Load() {
+			return entitlement.ErrClosed
+		}
+		return fmt.Errorf("pgstore: acquire a connection: %w", err)
+	}
+	defer c.Release()
+	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1)", s.lockKey); err != nil {
+		return fmt.Errorf("pgstore: writer lock: %w", err)
+	}
+	defer func() {
+		if _, err := c.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", s.lockKey); err != nil {
+			// A connection that may still hold the lock must not go back to the pool: closing it
+			// ends the session, and with it the lock.
+			_ = c.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
+	return s.runOn(ctx, c.Conn(), pgx.TxOptions{IsoLevel: pgx.Serializable}, true, fn)
 }
 
 func (s *store) View(ctx context.Context, fn func(entitlement.Tx) error) error {
@@ -109,6 +156,15 @@ func (s *store) View(ctx context.Context, fn func(entitlement.Tx) error) error {
 
 func (s *store) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(entitlement.Tx) error) (err error) {
 	ptx, err := s.pool.BeginTx(ctx, o)
+	return s.runTx(ctx, ptx, err, writable, fn)
+}
+
+func (s *store) runOn(ctx context.Context, c *pgx.Conn, o pgx.TxOptions, writable bool, fn func(entitlement.Tx) error) error {
+	ptx, err := c.BeginTx(ctx, o)
+	return s.runTx(ctx, ptx, err, writable, fn)
+}
+
+func (s *store) runTx(ctx context.Context, ptx pgx.Tx, err error, writable bool, fn func(entitlement.Tx) error) error {
 	if err != nil {
 		if s.closed.Load() {
 			return entitlement.ErrClosed
