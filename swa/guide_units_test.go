@@ -217,11 +217,14 @@ func TestGuide_SWA_OperationsNeedAnSWARole(t *testing.T) {
 	asg, err := f.B.Assign(ctx, f.Dist, loc.ID, swa.AssignRequest{Choices: []swa.Choice{{Months: 12}}, AuthorizeUnits: true})
 	must(t, err)
 	ops := map[string]func(a entitlement.Actor) error{
-		"bin":          func(a entitlement.Actor) error { _, err := f.B.Bin(ctx, a); return err },
-		"status":       func(a entitlement.Actor) error { _, err := f.B.Status(ctx, a, loc.ID); return err },
-		"quote":        func(a entitlement.Actor) error { _, err := f.B.Quote(ctx, a, loc.ID); return err },
-		"prospective":  func(a entitlement.Actor) error { _, err := f.B.Prospective(ctx, a); return err },
-		"assign":       func(a entitlement.Actor) error { _, err := f.B.Assign(ctx, a, loc.ID, swa.AssignRequest{Choices: []swa.Choice{{Months: 12}}, AuthorizeUnits: true}); return err },
+		"bin":         func(a entitlement.Actor) error { _, err := f.B.Bin(ctx, a); return err },
+		"status":      func(a entitlement.Actor) error { _, err := f.B.Status(ctx, a, loc.ID); return err },
+		"quote":       func(a entitlement.Actor) error { _, err := f.B.Quote(ctx, a, loc.ID); return err },
+		"prospective": func(a entitlement.Actor) error { _, err := f.B.Prospective(ctx, a); return err },
+		"assign": func(a entitlement.Actor) error {
+			_, err := f.B.Assign(ctx, a, loc.ID, swa.AssignRequest{Choices: []swa.Choice{{Months: 12}}, AuthorizeUnits: true})
+			return err
+		},
 		"cancel":       func(a entitlement.Actor) error { _, err := f.B.Cancel(ctx, a, asg.ID, ""); return err },
 		"push":         func(a entitlement.Actor) error { _, err := f.B.Push(ctx, a, asg.ID, "now"); return err },
 		"reservations": func(a entitlement.Actor) error { _, err := f.B.Reservations(ctx, a); return err },
