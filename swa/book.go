@@ -84,6 +84,7 @@ const (
 	bOrder  = "swa.order"  // partner ⁝ PO ⁝ SO: unit orders received (vendor shipments, reshipments)
 	bResold = "swa.resold" // distributor ⁝ hex(newest first): Reshipment
 	bExp    = "swa.exp"    // hex(when) ⁝ location ⁝ product: expEntry
+	bOrdNum = "swa.ordnum" // partner ⁝ PO or SO number ⁝ hex(id): every shipment, by its order numbers
 	ksep    = "\x01"
 )
 

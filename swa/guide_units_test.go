@@ -57,6 +57,15 @@ func TestGuide_SWA_UnitsShipIntoTheUnitsBin(t *testing.T) {
 	if diff := cmp.Diff(want, bin); diff != "" {
 		t.Fatalf("bin (-want +got):\n%s", diff)
 	}
+	for _, num := range []string{"PO-SWAUnits-08012013", "SO-SWAUnits-08012013"} {
+		got, err := f.B.LookupOrder(ctx, f.Dist, num)
+		if err != nil || len(got) != 1 || !cmp.Equal(got[0], want.Shipments[0]) {
+			t.Fatalf("lookup %s: %+v %v", num, got, err)
+		}
+		if other, err := f.B.LookupOrder(ctx, f.Other, num); err != nil || len(other) != 0 {
+			t.Fatalf("another partner's lookup %s: %+v %v", num, other, err)
+		}
+	}
 	var kinds []entitlement.EventKind
 	for _, e := range f.events() {
 		kinds = append(kinds, e.Kind)

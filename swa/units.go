@@ -58,7 +58,51 @@ func (r *run) newShipment(partner, so, po, part string, qty int64, expires time.
 	s := Shipment{ID: id, Partner: partner, SO: so, PO: po, Part: part, Shipped: qty, Available: qty, Expires: expires,
 		ShippedAt: r.now, Parent: parent}
 	r.x.Ref("swa-shipment", fmt.Sprint(id))
+	for _, num := range []string{po, so} {
+		if err := r.x.Put(bOrdNum, key(partner, num, hexID(id)), empty{}); err != nil {
+			return Shipment{}, err
+		}
+	}
 	return s, r.putShipment(s)
+}
+
+// LookupOrder returns the actor's partner's SWA unit shipments whose purchase order or sales order
+// is number, expired and used-up ones included, in shipment order (the purchase/sales order lookup
+// for SWA units). An SWA role is needed. The cost is proportional to the shipments found.
+func (b *Book) LookupOrder(ctx context.Context, a entitlement.Actor, number string) ([]Shipment, error) {
+	var out []Shipment
+	err := b.read(ctx, a, "swa.lookup-order", func(r *run) error {
+		out = nil
+		if err := r.needSWA("look up SWA unit orders"); err != nil {
+			return err
+		}
+		if err := checkOrderNumber("order number", number); err != nil {
+			return err
+		}
+		var ids []uint64
+		err := r.x.Scan(bOrdNum, key(r.x.Partner().ID, number, ""), func(k string, _ func(any) error) (bool, error) {
+			var id uint64
+			if _, err := fmt.Sscanf(k[len(k)-16:], "%016x", &id); err != nil {
+				return false, wrapf(entitlement.ErrCorrupt, "SWA order index key")
+			}
+			if len(ids) == 0 || ids[len(ids)-1] != id { // a PO equal to its SO is indexed once
+				ids = append(ids, id)
+			}
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			s, err := r.shipment(id)
+			if err != nil {
+				return err
+			}
+			out = append(out, s)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Bin is a partner's SWA units bin as the Software Assurance page shows it: "SWA Unit Orders: All
