@@ -173,6 +173,7 @@ func (r *run) shipment(id uint64) (Shipment, error) {
 	} else if !ok {
 		return s, wrapf(entitlement.ErrNotFound, "SWA units shipment %d", id)
 	}
+	s.utc()
 	return s, nil
 }
 
@@ -310,6 +311,7 @@ func (r *run) loadLoc(loc entitlement.Location) (locRec, error) {
 	if !ok {
 		lr = locRec{Location: loc.ID}
 	}
+	lr.utc()
 	lr.Partner, lr.Customer = loc.Partner, loc.Customer
 	return lr, nil
 }
@@ -324,6 +326,7 @@ func (r *run) assignment(id uint64) (Assignment, error) {
 	} else if !ok {
 		return a, wrapf(entitlement.ErrCorrupt, "SWA assignment %d missing", id)
 	}
+	a.utc()
 	return a, nil
 }
 

@@ -110,7 +110,7 @@ func CheckConservation(ctx context.Context, l *entitlement.Ledger, admin entitle
 				resh[s.Parent] += s.Shipped
 				if p, ok := ships[s.Parent]; !ok {
 					addf("shipment %d reshipped from missing shipment %d", id, s.Parent)
-				} else if p.Expires != s.Expires {
+				} else if !p.Expires.Equal(s.Expires) {
 					addf("shipment %d expires %v, the shipment it came from %v", id, s.Expires, p.Expires)
 				}
 			}

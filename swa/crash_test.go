@@ -89,7 +89,7 @@ func TestCrashChild(t *testing.T) {
 			fail(err)
 		}
 		act, err := f.B.Activate(ctx, f.Dist, loc.ID, entitlement.Activation{AcceptAgreement: true},
-			&swa.AssignRequest{Choices: []swa.Choice{{Months: 12 * (1 + n%5)}}, AuthorizeUnits: true})
+			&swa.AssignRequest{Choices: []swa.Choice{{Months: 12 * (1 + n%3)}}, AuthorizeUnits: true})
 		if err != nil {
 			fail(err)
 		}

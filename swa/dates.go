@@ -34,6 +34,7 @@ func ReinstatementUnits(rate12, lapsedMonths int) int {
 // addMonths moves a day by months, keeping its day of the month where that month has it and the
 // month's last day otherwise (2015-01-31 + 1 month = 2015-02-28).
 func addMonths(d time.Time, months int) time.Time {
+	d = d.UTC()
 	first := time.Date(d.Year(), d.Month()+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
 	last := time.Date(first.Year(), first.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
 	return time.Date(first.Year(), first.Month(), min(d.Day(), last), 0, 0, 0, 0, time.UTC)
@@ -51,6 +52,7 @@ func monthsBegun(from, to time.Time) int {
 	if to.Before(from) {
 		return 0
 	}
+	from, to = from.UTC(), to.UTC()
 	n := (to.Year()-from.Year())*12 + int(to.Month()) - int(from.Month()) + 1
 	for n > 0 && addMonths(from, n-1).After(to) {
 		n--
@@ -60,6 +62,7 @@ func monthsBegun(from, to time.Time) int {
 
 // endOfMonth is the last day of d's month.
 func endOfMonth(d time.Time) time.Time {
+	d = d.UTC()
 	return time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, time.UTC)
 }
 

@@ -96,6 +96,7 @@ func (r *run) reservation(id uint64, act int, what string) (Assignment, error) {
 	if err != nil {
 		return a, err
 	}
+	a.utc()
 	may := false
 	if ok {
 		if may, err = r.mayAct(a, actView); err != nil {
@@ -382,6 +383,7 @@ func (r *run) expiryEvents() (expiring, expired int, err error) {
 		if err := decode(&e); err != nil {
 			return false, err
 		}
+		e.utc()
 		list = append(list, due{k, e})
 		return true, nil
 	})

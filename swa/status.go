@@ -236,7 +236,7 @@ func (r *run) migrations(loc entitlement.Location) ([]Migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Migration{Order: ln.PO, At: s.ShippedAt, Lines: 1})
+		out = append(out, Migration{Order: ln.PO, At: s.ShippedAt.UTC(), Lines: 1})
 	}
 	slices.SortFunc(out, func(a, b Migration) int { return a.At.Compare(b.At) })
 	return out, nil
