@@ -413,6 +413,12 @@ func names(what string, in []string, required bool) ([]string, error) {
 // keep the last one silently).
 func noDuplicateKeys(data []byte) error {
 	d := json.NewDecoder(bytes.NewReader(data))
+	malformed := func(err error) error {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return wrapf(ErrTerms, "malformed JSON: unexpected end of input at offset %d", d.InputOffset())
+		}
+		return wrapf(ErrTerms, "malformed JSON: %v", err)
+	}
 	var walk func(depth int) error
 	walk = func(depth int) error {
 		if depth > 16 {
@@ -420,7 +426,7 @@ func noDuplicateKeys(data []byte) error {
 		}
 		tok, err := d.Token()
 		if err != nil {
-			return wrapf(ErrTerms, "%v", err)
+			return malformed(err)
 		}
 		switch tok {
 		case json.Delim('{'):
@@ -428,7 +434,7 @@ func noDuplicateKeys(data []byte) error {
 			for d.More() {
 				kt, err := d.Token()
 				if err != nil {
-					return wrapf(ErrTerms, "%v", err)
+					return malformed(err)
 				}
 				key, _ := kt.(string)
 				if seen[key] {
@@ -449,7 +455,7 @@ func noDuplicateKeys(data []byte) error {
 			_, err = d.Token()
 		}
 		if err != nil {
-			return wrapf(ErrTerms, "%v", err)
+			return malformed(err)
 		}
 		return nil
 	}
