@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+var update = flag.Bool("update", false, "rewrite testdata/keycodes.golden")
 
 // TestRunKeyCodes: the key-code part of the quickstart prints exactly the golden output, every run.
 func TestRunKeyCodes(t *testing.T) {
