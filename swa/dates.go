@@ -67,5 +67,5 @@ func endOfMonth(d time.Time) time.Time {
 }
 
 // fiveYears is the last day an agreement that starts on start may cover: no SWA agreement runs past
-// 5 years from its start.
+// 5 years from its start (a renewal starts the day it is made).
 func fiveYears(start time.Time) time.Time { return termEnd(start, maxMonths) }

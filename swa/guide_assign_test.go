@@ -452,3 +452,30 @@ func TestGuide_SWA_AgreementNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestGuide_SWA_AgreementNumbersNeverRepeat: a drawn number whose base was issued before is drawn
+// again. Two ledgers with the same seeded randomness draw the same first number; in the second,
+// that base is recorded as issued beforehand, so the book must draw another.
+func TestGuide_SWA_AgreementNumbersNeverRepeat(t *testing.T) {
+	first := func(preIssued string) string {
+		f := newFx(t, fxOpt{start: date(2014, 12, 15).Add(10 * time.Hour), seed: 3})
+		if preIssued != "" {
+			type numRec struct {
+				Location string `cbor:"1,keyasint"`
+				Product  string `cbor:"2,keyasint"`
+			}
+			must(t, f.L.Update(ctx, f.Admin, "test.issue-number", func(x *entitlement.Op) error {
+				return x.Put("swa.num", preIssued, numRec{Location: "elsewhere", Product: "iS3000"})
+			}))
+		}
+		loc := f.location(t, f.Dist, "", "SIP@Net Server", "iS3000", "aa0014SA2792654321AA")
+		f.activate(t, f.Dist, f.DistP, loc.ID, sipNetLicenses...)
+		st, err := f.B.Status(ctx, f.Dist, loc.ID)
+		must(t, err)
+		return strings.TrimSuffix(st.Products[0].Agreement, "-W")
+	}
+	a := first("")
+	if b := first(a); b == a || !agreementRE.MatchString(b+"-W") {
+		t.Fatalf("the base %s was issued twice", a)
+	}
+}

@@ -77,11 +77,17 @@ func TestGuide_SWA_UnitsShipIntoTheUnitsBin(t *testing.T) {
 		t.Fatalf("events %v", kinds)
 	}
 	// No expiry date, or an expired one: the whole order is refused.
-	for name, exp := range map[string]time.Time{"no expiry": {}, "expired": date(2013, 1, 1)} {
+	for name, c := range map[string]struct {
+		exp  time.Time
+		want string
+	}{"no expiry": {time.Time{}, "no expiry date"}, "expired": {date(2013, 1, 1), "expired on 2013-01-01"}} {
 		before := f.snapshot(t)
-		_, err := f.L.Ship(ctx, f.Admin, entitlement.Order{Partner: f.DistP, PO: "PO-" + name, SO: "SO", Expires: exp,
+		_, err := f.L.Ship(ctx, f.Admin, entitlement.Order{Partner: f.DistP, PO: "PO-" + name, SO: "SO", Expires: c.exp,
 			Lines: []entitlement.OrderLine{{Part: "BE112031", Qty: 1}, {Part: "BE107573", Qty: 1}}})
 		f.refused(t, before, err, entitlement.ErrInvalid, name)
+		if !strings.Contains(err.Error(), c.want) {
+			t.Fatalf("%s: %q", name, err)
+		}
 	}
 	f.conserved(t)
 }

@@ -28,8 +28,8 @@ type ProductQuote struct {
 	// lapse).
 	Start time.Time
 	// Options are the terms on offer ("264 units for 12 months"), shortest first, ending with
-	// "0 — Activate SWA later" (Months 0). A term that would run past 5 years from Start is not
-	// offered. Empty when the product is not quotable now (pending, active or renewable).
+	// "0 — Activate SWA later" (Months 0). Empty when the product is not quotable now (pending,
+	// active or renewable).
 	Options []Option
 	// Reinstatement is the fee for a location past grace or with a lapsed agreement.
 	Reinstatement Reinstatement
@@ -128,22 +128,16 @@ func (r *run) quoteProduct(av appView, st State) ProductQuote {
 	if pq.Reinstatement.Waived {
 		fee = 0
 	}
-	limit := fiveYears(pq.Start)
+	// A table's terms are at most 60 months (ParseTerms), so no quoted agreement runs past 5 years
+	// from its start.
 	for _, t := range av.tb.Terms {
-		end := termEnd(pq.Start, t.Months)
-		if end.After(limit) {
-			continue
-		}
-		pq.Options = append(pq.Options, Option{Months: t.Months, Units: t.Units, End: end, Total: t.Units + fee})
+		pq.Options = append(pq.Options, Option{Months: t.Months, Units: t.Units, End: termEnd(pq.Start, t.Months), Total: t.Units + fee})
 	}
 	pq.Options = append(pq.Options, Option{})
 	if av.tb.EndDateChoice {
 		pq.EndDateChoice = true
 		pq.MinEnd = termEnd(pq.Start, av.tb.MinMonths)
 		pq.MaxEnd = termEnd(pq.Start, av.tb.MaxMonths())
-		if pq.MaxEnd.After(limit) {
-			pq.MaxEnd = limit
-		}
 	}
 	return pq
 }

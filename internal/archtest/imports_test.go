@@ -37,6 +37,7 @@ func TestImportDirection(t *testing.T) {
 		{"license", []string{"keycode", "signing"}, "license imports keycode and signing only"},
 		{"license/lmc", []string{"keycode", "signing", "license"}, "license/lmc imports license and what it stands on"},
 		{"entitlement", []string{"keycode", "signing", "license"}, "entitlement imports keycode, signing and license"},
+		{"swa", []string{"keycode", "signing", "license", "entitlement"}, "swa is built on entitlement (never the reverse)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pkg, func(t *testing.T) {
