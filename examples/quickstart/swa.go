@@ -46,7 +46,7 @@ func runSWA(w io.Writer) error {
 	}
 	clock := &swaClock{time.Date(2014, 12, 15, 10, 0, 0, 0, time.UTC)}
 	l := entitlement.New(store, entitlement.Config{Clock: clock, Issuer: entitlement.LicenseIssuer{Key: key},
-		Rand: rand.NewChaCha8([32]byte{'s', 'w', 'a', 'q', 's'})})
+		Rules: entitlement.GuideRules(), Rand: rand.NewChaCha8([32]byte{'s', 'w', 'a', 'q', 's'})})
 	admin := entitlement.Actor{User: "lms-admin@vendor.example"}
 	user := entitlement.Actor{User: "ed@partner-x.example"} // "LMS User (with SWA Role)"
 	if err := l.Bootstrap(ctx, entitlement.Partner{ID: "vendor", Name: "Vendor"}, entitlement.User{ID: admin.User, Name: "LMS Administrator"}); err != nil {
@@ -94,9 +94,15 @@ func runSWA(w io.Writer) error {
 	if _, err := l.Attach(ctx, user, loc.ID, picks); err != nil {
 		return err
 	}
+	// The recommended path in one step: activation, its quote and the free-of-charge offer. The
+	// activation succeeds without Lic-073/Lic-078; the system's rules warn that it will not run
+	// until Lic-078 is attached, which the same step offers.
 	act, err := book.Activate(ctx, user, loc.ID, entitlement.Activation{AcceptAgreement: true}, nil) // no SWA now
 	if err != nil {
 		return err
+	}
+	for _, warning := range act.File.Warnings {
+		fmt.Fprintf(w, "swa: warning: %s\n", warning)
 	}
 	st, err := book.Status(ctx, user, loc.ID)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 
 // TestRunSWA: the SWA part of the quickstart prints the guide's figures (grace until 03/31/2015,
 // 304 + 17 = 321 units, 8967 → 8646) exactly as the golden output, every run. The random letters
-// and digits of agreement numbers are compared by shape.
+// and digits of agreement numbers are compared by shape, and the rules' warnings are left out.
 func TestRunSWA(t *testing.T) {
 	var a, b bytes.Buffer
 	if err := runSWA(&a); err != nil {
@@ -26,6 +26,9 @@ func TestRunSWA(t *testing.T) {
 	}
 	shape := regexp.MustCompile(`-[A-Z]{4}[0-9]{5}-`)
 	got := shape.ReplaceAllString(a.String(), "-????#####-")
+	// The system's rules word their warnings (iS3000 without Lic-073/Lic-078) themselves: the
+	// golden output leaves them out.
+	got = regexp.MustCompile(`(?m)^swa: warning: .*\n`).ReplaceAllString(got, "")
 	golden := filepath.Join("testdata", "swa.golden")
 	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
