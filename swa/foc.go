@@ -124,11 +124,11 @@ type FreeOfChargeRequest struct {
 
 // FreeOfChargeResult is what [Book.AttachFreeOfCharge] did.
 type FreeOfChargeResult struct {
-	PO, SO string             // the generated order numbers (SA…, CO…)
-	Lines  []entitlement.Line // the lines on the location, activated
-	File   entitlement.Issued // the re-issued license file
-	Offers []Offer            // what was attached
-	Order  []entitlement.ShippedLine
+	PO, SO string                    // the generated order numbers (SA…, CO…)
+	Lines  []entitlement.Line        // the lines on the location, activated
+	File   entitlement.Issued        // the re-issued license file
+	Offers []Offer                   // what was attached
+	Order  []entitlement.ShippedLine // the free-of-charge order in the partner's license bin, fully activated
 }
 
 // AttachFreeOfCharge claims offered upgrade licenses for a location of the actor's partner (an SWA
