@@ -119,3 +119,61 @@ func BenchmarkRenewalQuote100(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkInterleaved100 measures each SWA operation on the 100-location customer and its floor
+// alternately in one loop (one floor operation, then one SWA operation, each timed on its own), so
+// both meet the same machine and disk load; it reports both and their ratio.
+func BenchmarkInterleaved100(b *testing.B) {
+	b.Run("assign-vs-empty-update", func(b *testing.B) {
+		f, locs := benchCustomer(b, false)
+		pending := make([]uint64, len(locs))
+		var floor, op time.Duration
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			j := i % len(locs)
+			if pending[j] != 0 {
+				b.StopTimer()
+				if _, err := f.B.Cancel(ctx, f.Dist, pending[j], "benchmark"); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			t0 := time.Now()
+			if err := f.L.Update(ctx, f.Dist, "swa.floor", func(*entitlement.Op) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			asg, err := f.B.Assign(ctx, f.Dist, locs[j].ID, swa.AssignRequest{Choices: []swa.Choice{{Months: 60}}, AuthorizeUnits: true})
+			if err != nil || asg.Units != 321 {
+				b.Fatal(asg, err)
+			}
+			floor, op = floor+t1.Sub(t0), op+time.Since(t1)
+			pending[j] = asg.ID
+		}
+		report(b, floor, op, "assign")
+	})
+	b.Run("quote-vs-empty-view", func(b *testing.B) {
+		f, locs := benchCustomer(b, false)
+		var floor, op time.Duration
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			t0 := time.Now()
+			if err := f.L.View(ctx, f.Dist, "swa.floor", func(*entitlement.Op) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			if _, err := f.B.Quote(ctx, f.Dist, locs[i%len(locs)].ID); err != nil {
+				b.Fatal(err)
+			}
+			floor, op = floor+t1.Sub(t0), op+time.Since(t1)
+		}
+		report(b, floor, op, "quote")
+	})
+}
+
+func report(b *testing.B, floor, op time.Duration, name string) {
+	n := float64(b.N)
+	b.ReportMetric(float64(floor.Nanoseconds())/n, "floor-ns/op")
+	b.ReportMetric(float64(op.Nanoseconds())/n, name+"-ns/op")
+	b.ReportMetric(float64(op)/float64(floor), name+"/floor")
+}
