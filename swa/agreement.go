@@ -171,21 +171,26 @@ func (r *run) setExpiry(lr locRec, app *appRec) error {
 	return r.x.Put(bExp, app.Expiry, e)
 }
 
-// settleDue settles the assignments of partner ("" for all) whose cooling-off ended.
-func (r *run) settleDue(partner string) error {
+// settleDue settles the assignments of partner ("" for all) whose cooling-off ended and returns
+// the agreement numbers that came into force.
+func (r *run) settleDue(partner string) ([]string, error) {
 	due, err := r.pendingOf(partner, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var numbers []string
 	for i := range due {
 		if r.now.Before(due[i].Due) {
 			continue
 		}
 		if err := r.activate(&due[i], "", ""); err != nil {
-			return err
+			return nil, err
+		}
+		for _, it := range due[i].Items {
+			numbers = append(numbers, it.Agreement)
 		}
 	}
-	return nil
+	return numbers, nil
 }
 
 // settleLocation settles the location's pending assignment if its cooling-off ended, and returns

@@ -39,15 +39,21 @@ func benchCustomer(b *testing.B, withSWA bool) (*fx, []entitlement.Location) {
 	return f, locs
 }
 
-// BenchmarkFloor_LedgerEmptyUpdate is the floor of every SWA change: an empty operation through the
-// ledger's extension point on the durable file store: the actor resolved, one audit record
-// appended, one bbolt commit with its fsync.
-func BenchmarkFloor_LedgerEmptyUpdate(b *testing.B) {
+// floorFx is the fixture on a fresh durable file store, for the floors.
+func floorFx(b *testing.B) *fx {
 	s, err := entitlement.OpenFile(filepath.Join(b.TempDir(), "floor.db"), nil)
 	must(b, err)
 	b.Cleanup(func() { s.Close() })
 	f := newFx(b, fxOpt{store: s})
 	b.ReportAllocs()
+	return f
+}
+
+// BenchmarkFloor_LedgerEmptyUpdate is the floor of every SWA change: an empty operation through the
+// ledger's extension point on the durable file store: the actor resolved, one audit record
+// appended, one bbolt commit with its fsync.
+func BenchmarkFloor_LedgerEmptyUpdate(b *testing.B) {
+	f := floorFx(b)
 	for b.Loop() {
 		if err := f.L.Update(ctx, f.Dist, "swa.floor", func(*entitlement.Op) error { return nil }); err != nil {
 			b.Fatal(err)
@@ -58,11 +64,7 @@ func BenchmarkFloor_LedgerEmptyUpdate(b *testing.B) {
 // BenchmarkFloor_LedgerEmptyView is the floor of every SWA read: an empty read-only operation with
 // the actor resolved.
 func BenchmarkFloor_LedgerEmptyView(b *testing.B) {
-	s, err := entitlement.OpenFile(filepath.Join(b.TempDir(), "floor.db"), nil)
-	must(b, err)
-	b.Cleanup(func() { s.Close() })
-	f := newFx(b, fxOpt{store: s})
-	b.ReportAllocs()
+	f := floorFx(b)
 	for b.Loop() {
 		if err := f.L.View(ctx, f.Dist, "swa.floor", func(*entitlement.Op) error { return nil }); err != nil {
 			b.Fatal(err)

@@ -151,6 +151,20 @@ func (r *run) needSWA(what string) error {
 	return r.x.NeedAny(entitlement.RoleSWADistributor|entitlement.RoleSWADealer, what)
 }
 
+// ownLocRec checks the actor's SWA role and loads a location of its own partner with the book's
+// record of it, for an operation that spends or claims for the location (what says which).
+func (r *run) ownLocRec(id, what string) (entitlement.Location, locRec, error) {
+	if err := r.needSWA(what); err != nil {
+		return entitlement.Location{}, locRec{}, err
+	}
+	loc, err := r.ownLocation(id, what)
+	if err != nil {
+		return loc, locRec{}, err
+	}
+	lr, err := r.loadLoc(loc)
+	return loc, lr, err
+}
+
 // ownLocation loads a location of the actor's own partner: another partner's is not found (an
 // administrator sees it but may not spend a partner's units on it).
 func (r *run) ownLocation(id string, what string) (entitlement.Location, error) {
@@ -159,7 +173,7 @@ func (r *run) ownLocation(id string, what string) (entitlement.Location, error) 
 		return loc, err
 	}
 	if loc.Partner != r.x.Partner().ID {
-		return loc, fmt.Errorf("%w: %s may not %s location %s of partner %s: only the partner's own users do",
+		return loc, fmt.Errorf("%w: %s may not %s for location %s of partner %s: only the partner's own users do",
 			entitlement.ErrNotAllowed, r.x.Actor(), what, loc.ID, loc.Partner)
 	}
 	return loc, nil

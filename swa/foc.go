@@ -79,6 +79,26 @@ func (r *run) offers(loc entitlement.Location, lr *locRec) ([]Offer, bool, error
 	return out, true, nil
 }
 
+// claimable returns a location of the actor's partner and its free-of-charge offers, refusing a
+// location with neither SWA in force nor a grace period (entitlement.ErrState).
+func (r *run) claimable(location, what string) (entitlement.Location, []Offer, error) {
+	loc, lr, err := r.ownLocRec(location, what)
+	if err != nil {
+		return loc, nil, err
+	}
+	if _, err := r.settleLocation(&lr); err != nil {
+		return loc, nil, err
+	}
+	offers, covered, err := r.offers(loc, &lr)
+	if err != nil {
+		return loc, nil, err
+	}
+	if !covered {
+		return loc, nil, wrapf(entitlement.ErrState, "location %s has neither SWA in force nor a grace period: no free-of-charge licenses", loc.ID)
+	}
+	return loc, offers, nil
+}
+
 // FreeOfCharge lists the upgrade licenses a location of the actor's partner may attach free of
 // charge now (an SWA role is needed): with SWA in force or in the grace period, "the latest version
 // licenses for that Customer Location". Outside SWA and grace it is refused with
@@ -87,29 +107,9 @@ func (b *Book) FreeOfCharge(ctx context.Context, a entitlement.Actor, location s
 	var out []Offer
 	err := b.read(ctx, a, "swa.free-of-charge", func(r *run) error {
 		out = nil
-		if err := r.needSWA("see free-of-charge licenses"); err != nil {
-			return err
-		}
-		loc, err := r.ownLocation(location, "claim free-of-charge licenses for")
-		if err != nil {
-			return err
-		}
-		lr, err := r.loadLoc(loc)
-		if err != nil {
-			return err
-		}
-		if _, err := r.settleLocation(&lr); err != nil {
-			return err
-		}
-		offers, covered, err := r.offers(loc, &lr)
-		if err != nil {
-			return err
-		}
-		if !covered {
-			return wrapf(entitlement.ErrState, "location %s has neither SWA in force nor a grace period: no free-of-charge licenses", loc.ID)
-		}
-		out = offers
-		return nil
+		var err error
+		_, out, err = r.claimable(location, "see free-of-charge licenses")
+		return err
 	})
 	return out, err
 }
@@ -143,26 +143,9 @@ func (b *Book) AttachFreeOfCharge(ctx context.Context, a entitlement.Actor, loca
 	var out FreeOfChargeResult
 	err := b.update(ctx, a, "swa.attach-free-of-charge", func(r *run) error {
 		out = FreeOfChargeResult{}
-		if err := r.needSWA("claim free-of-charge licenses"); err != nil {
-			return err
-		}
-		loc, err := r.ownLocation(location, "claim free-of-charge licenses for")
+		loc, offers, err := r.claimable(location, "claim free-of-charge licenses")
 		if err != nil {
 			return err
-		}
-		lr, err := r.loadLoc(loc)
-		if err != nil {
-			return err
-		}
-		if _, err := r.settleLocation(&lr); err != nil {
-			return err
-		}
-		offers, covered, err := r.offers(loc, &lr)
-		if err != nil {
-			return err
-		}
-		if !covered {
-			return wrapf(entitlement.ErrState, "location %s has neither SWA in force nor a grace period: no free-of-charge licenses", loc.ID)
 		}
 		if len(req.Parts) == 0 || len(req.Parts) > len(offers) {
 			return wrapf(entitlement.ErrInvalid, "%d parts selected, %d on offer", len(req.Parts), len(offers))

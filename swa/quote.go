@@ -64,14 +64,7 @@ func (b *Book) Quote(ctx context.Context, a entitlement.Actor, location string) 
 	var out Quote
 	err := b.read(ctx, a, "swa.quote", func(r *run) error {
 		out = Quote{}
-		if err := r.needSWA("quote Software Assurance"); err != nil {
-			return err
-		}
-		loc, err := r.ownLocation(location, "quote SWA for")
-		if err != nil {
-			return err
-		}
-		lr, err := r.loadLoc(loc)
+		loc, lr, err := r.ownLocRec(location, "quote Software Assurance")
 		if err != nil {
 			return err
 		}
@@ -175,14 +168,7 @@ func (b *Book) Assign(ctx context.Context, a entitlement.Actor, location string,
 	var out Assignment
 	err := b.update(ctx, a, "swa.assign", func(r *run) error {
 		out = Assignment{}
-		if err := r.needSWA("assign SWA units"); err != nil {
-			return err
-		}
-		loc, err := r.ownLocation(location, "assign SWA units to")
-		if err != nil {
-			return err
-		}
-		lr, err := r.loadLoc(loc)
+		loc, lr, err := r.ownLocRec(location, "assign SWA units")
 		if err != nil {
 			return err
 		}

@@ -223,7 +223,7 @@ func (r *run) renewalLocations(req RenewalRequest) ([]entitlement.Location, erro
 	}
 	var out []entitlement.Location
 	for _, id := range req.Locations {
-		loc, err := r.ownLocation(id, "renew SWA for")
+		loc, err := r.ownLocation(id, "renew SWA")
 		if err != nil {
 			return nil, err
 		}

@@ -300,20 +300,9 @@ func (b *Book) Settle(ctx context.Context, a entitlement.Actor) (SettleReport, e
 			}
 			partner = r.x.Partner().ID
 		}
-		due, err := r.pendingOf(partner, true)
-		if err != nil {
+		var err error
+		if out.Activated, err = r.settleDue(partner); err != nil {
 			return err
-		}
-		for i := range due {
-			if r.now.Before(due[i].Due) {
-				continue
-			}
-			if err := r.activate(&due[i], "", ""); err != nil {
-				return err
-			}
-			for _, it := range due[i].Items {
-				out.Activated = append(out.Activated, it.Agreement)
-			}
 		}
 		if out.ExpiredUnits, err = r.expireShipments(partner); err != nil {
 			return err

@@ -128,7 +128,7 @@ func (b *Book) Bin(ctx context.Context, a entitlement.Actor) (Bin, error) {
 			return err
 		}
 		p := r.x.Partner().ID
-		if err := r.settleDue(p); err != nil {
+		if _, err := r.settleDue(p); err != nil {
 			return err
 		}
 		var err error
