@@ -21,7 +21,8 @@ import (
 // Reservations lists the pending assignments the actor may act on, oldest due first: its own
 // partner's (an SWA role is needed), and for an SWA Distributor Admin also those of its dealers;
 // for the vendor's administrator the escalated ones. Assignments whose cooling-off ended are
-// settled first and not listed.
+// settled first and not listed. The cost is proportional to the pending assignments of every
+// partner (a pending assignment lives 24 hours).
 func (b *Book) Reservations(ctx context.Context, a entitlement.Actor) ([]Assignment, error) {
 	var out []Assignment
 	err := b.read(ctx, a, "swa.reservations", func(r *run) error {
@@ -289,6 +290,8 @@ type SettleReport struct {
 // partner and also raises the agreements' expiry events ([EventExpiring] when an agreement enters
 // its renewal window, [EventExpired] when it lapses); a partner's SWA user settles its own
 // partner. Nothing depends on Settle being called: every operation and read settles what it meets.
+// The cost is proportional to what is due: assignments past their cooling-off, shipments past
+// their expiry with units left, agreements entering their renewal window or lapsing.
 func (b *Book) Settle(ctx context.Context, a entitlement.Actor) (SettleReport, error) {
 	var out SettleReport
 	err := b.update(ctx, a, "swa.settle", func(r *run) error {
