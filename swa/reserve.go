@@ -290,8 +290,8 @@ type SettleReport struct {
 // partner and also raises the agreements' expiry events ([EventExpiring] when an agreement enters
 // its renewal window, [EventExpired] when it lapses); a partner's SWA user settles its own
 // partner. Nothing depends on Settle being called: every operation and read settles what it meets.
-// The cost is proportional to what is due: assignments past their cooling-off, shipments past
-// their expiry with units left, agreements entering their renewal window or lapsing.
+// The cost is proportional to the pending assignments and to what is due: shipments past their
+// expiry with units left, agreements entering their renewal window or lapsing.
 func (b *Book) Settle(ctx context.Context, a entitlement.Actor) (SettleReport, error) {
 	var out SettleReport
 	err := b.update(ctx, a, "swa.settle", func(r *run) error {
