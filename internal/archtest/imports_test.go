@@ -40,6 +40,7 @@ func TestImportDirection(t *testing.T) {
 		{"entitlement", []string{"keycode", "signing", "license"}, "entitlement imports keycode, signing and license, none of the packages built on it"},
 		{"entitlement/systems", []string{"keycode", "signing", "license", "entitlement"},
 			"the per-system rules build on the ledger's extension point and on nothing above it"},
+		{"swa", []string{"keycode", "signing", "license", "entitlement"}, "swa is built on entitlement (never the reverse)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pkg, func(t *testing.T) {

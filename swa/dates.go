@@ -1,0 +1,71 @@
+package swa
+
+import "time"
+
+// Agreement dates are days: midnight UTC. An agreement covers its start day through its end day
+// (the guide's "Expires 06/30/2014" is the last day covered).
+
+// day returns the UTC day of t (midnight).
+func day(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// GraceEnd returns the last day of the grace period of a location whose licenses were first
+// activated on first: the last day of the third month after the month of first ("Grace period:
+// from first license activation to the end of the third following month"). 2014-12-15 gives
+// 2015-03-31; 2013-03-26 gives 2013-06-30. The result is midnight UTC of that day.
+func GraceEnd(first time.Time) time.Time {
+	d := day(first)
+	return time.Date(d.Year(), d.Month()+4, 0, 0, 0, 0, 0, time.UTC)
+}
+
+// ReinstatementUnits is the reinstatement fee of a location that was past grace, or whose agreement
+// lapsed unrenewed, for lapsedMonths months: one month of the 12-month rate per lapsed month,
+// rounded up once over the whole fee ("Reinstatement Fees are applicable: Months 3, SWA Units 17"
+// for a 12-month rate of 66: 66 × 3 / 12 = 16.5 → 17). Zero or negative inputs give 0.
+func ReinstatementUnits(rate12, lapsedMonths int) int {
+	if rate12 <= 0 || lapsedMonths <= 0 {
+		return 0
+	}
+	return int((int64(rate12)*int64(lapsedMonths) + 11) / 12)
+}
+
+// addMonths moves a day by months, keeping its day of the month where that month has it and the
+// month's last day otherwise (2015-01-31 + 1 month = 2015-02-28).
+func addMonths(d time.Time, months int) time.Time {
+	d = d.UTC()
+	first := time.Date(d.Year(), d.Month()+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
+	last := time.Date(first.Year(), first.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return time.Date(first.Year(), first.Month(), min(d.Day(), last), 0, 0, 0, 0, time.UTC)
+}
+
+// termEnd is the last day of a term of months that starts on start.
+func termEnd(start time.Time, months int) time.Time {
+	return addMonths(start, months).AddDate(0, 0, -1)
+}
+
+// monthsBegun counts the months begun from from through to: the k ≥ 0 with from + k months ≤ to.
+// It is the lapsed-month count of a reinstatement (lapse on 2015-04-01, quoted on 2015-06-30: 3)
+// and the month count of a term that ends on to.
+func monthsBegun(from, to time.Time) int {
+	if to.Before(from) {
+		return 0
+	}
+	from, to = from.UTC(), to.UTC()
+	n := (to.Year()-from.Year())*12 + int(to.Month()) - int(from.Month()) + 1
+	for n > 0 && addMonths(from, n-1).After(to) {
+		n--
+	}
+	return n
+}
+
+// endOfMonth is the last day of d's month.
+func endOfMonth(d time.Time) time.Time {
+	d = d.UTC()
+	return time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, time.UTC)
+}
+
+// fiveYears is the last day an agreement that starts on start may cover: no SWA agreement runs past
+// 5 years from its start (a renewal starts the day it is made).
+func fiveYears(start time.Time) time.Time { return termEnd(start, maxMonths) }

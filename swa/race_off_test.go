@@ -1,0 +1,5 @@
+//go:build !race
+
+package swa_test
+
+const raceEnabled = false
