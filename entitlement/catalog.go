@@ -54,6 +54,10 @@ type Part struct {
 	// ACDAgentOption marks the "SV8500 ACD Agent option" license, of which an SV8500 system (parent
 	// and SR-MGC children) holds at most one.
 	ACDAgentOption bool
+	// FreeOfCharge marks an upgrade license that only Software Assurance hands out, free of charge
+	// (the guide's Lic 078 - SWA Upgrade): it is never sold, so [Ledger.Ship] refuses it on an
+	// order; the Software Assurance book ships it under its own order numbers ([Op.Ship]).
+	FreeOfCharge bool
 }
 
 // FitsSystem reports whether the part may be attached to a location of the system.
@@ -152,12 +156,13 @@ type catalogFile struct {
 		Successor   string   `json:"successor"`
 		Ports       int64    `json:"ports"`
 		ACDOption   bool     `json:"acd_agent_option"`
+		FOC         bool     `json:"free_of_charge"`
 	} `json:"parts"`
 }
 
 // ParseCatalog reads a catalog in the JSON form of data/catalog.json: {"version":1, "systems":[{name,
 // skc, pbx, keycode, aliases}], "parts":[{part, name, kind (count|version|flag), systems,
-// application, swa, swa_units, demo, successor, ports, acd_agent_option}]}. A system's keycode is
+// application, swa, swa_units, demo, successor, ports, acd_agent_option, free_of_charge}]}. A system's keycode is
 // the keycode system its codes follow; its aliases are other spellings that name it alone. A part's
 // demo quantity puts it in its systems' demo set ([Ledger.GenerateDemo]). Unknown fields, duplicate
 // part numbers, systems or spellings (compared ignoring case and spaces), unknown system
@@ -236,7 +241,7 @@ func ParseCatalog(r io.Reader) (*Catalog, error) {
 		}
 		c.parts[p.Part] = Part{Number: p.Part, Name: p.Name, Kind: kind, Systems: slices.Clone(p.Systems),
 			Application: p.Application, SWA: p.SWA, SWAUnits: p.SWAUnits, Demo: p.Demo, Successor: p.Successor,
-			Ports: p.Ports, ACDAgentOption: p.ACDOption}
+			Ports: p.Ports, ACDAgentOption: p.ACDOption, FreeOfCharge: p.FOC}
 		c.order = append(c.order, p.Part)
 	}
 	for _, p := range c.parts {

@@ -76,6 +76,9 @@ func TestCatalog_EveryGuidePartNumber(t *testing.T) {
 	if p, _ := cat.Part("BE112031"); !p.SWAUnits {
 		t.Error("BE112031 (the SWA units of the SWA bin) is not marked as SWA units")
 	}
+	if p, _ := cat.Part("960026473134"); !p.FreeOfCharge {
+		t.Error("Lic 078 - SWA Upgrade (960026473134) is not marked free of charge: it would ship on a paid order")
+	}
 	if len(cat.DemoParts("SV8100")) == 0 || len(cat.DemoParts("iS3000")) == 0 {
 		t.Error("the guide's demo systems (SV8100, iS3000) have no demo set")
 	}

@@ -83,6 +83,7 @@ func dec(b []byte, v any) error {
 	if err := decMode.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("%w: decode %T: %v", ErrCorrupt, v, err)
 	}
+	toUTC(v)
 	return nil
 }
 

@@ -112,8 +112,12 @@ func (l *Ledger) Ship(ctx context.Context, a Actor, ord Order) ([]ShippedLine, e
 		}
 		lic, units := ord, []OrderLine(nil)
 		lic.Lines = nil
-		for _, ln := range ord.Lines {
-			if part, _ := l.cat.Part(ln.Part); part.SWAUnits {
+		for i, ln := range ord.Lines {
+			part, _ := l.cat.Part(ln.Part)
+			if part.FreeOfCharge {
+				return wrapf(ErrInvalid, "order line %d: %s (%s) is a free-of-charge upgrade that only Software Assurance hands out, never sold on an order", i+1, ln.Part, part.Name)
+			}
+			if part.SWAUnits {
 				units = append(units, ln)
 			} else {
 				lic.Lines = append(lic.Lines, ln)

@@ -981,10 +981,26 @@ func TestGuide_IS3000_WarnsWithoutUpgradeAllowance(t *testing.T) {
 	if last := recs[len(recs)-1]; last.Op != "activate" || len(last.Notes) != 1 || !strings.HasPrefix(last.Notes[0], "warning: ") {
 		t.Fatalf("audit record %s notes %q", last.Op, last.Notes)
 	}
-	// With Lic-078 (free of charge with SWA) or Lic-073 in the file, no warning.
-	g.attach(loc.ID, g.ship("IS-078", ol("960026473134", 1)))
-	if f := g.activate(loc.ID); len(f.Warnings) != 0 {
-		t.Fatalf("warnings with Lic-078: %q", f.Warnings)
+	// Lic-078 is never sold: an order with it is refused. Software Assurance ships it free of
+	// charge through the extension point (Op.Ship), and with it in the file there is no warning.
+	g.refused(entitlement.ErrInvalid, func() error {
+		_, err := g.l.Ship(ctx, g.Admin, entitlement.Order{Partner: g.DistP, PO: "IS-078", SO: "IS-078", Lines: []entitlement.OrderLine{ol("960026473134", 1)}})
+		return err
+	})
+	var f078 entitlement.Issued
+	err := g.l.Update(ctx, g.Dist, "swa.free-of-charge", func(x *entitlement.Op) error {
+		s, err := x.Ship(entitlement.Order{Partner: g.DistP, PO: "SA1", SO: "CO1", Lines: []entitlement.OrderLine{ol("960026473134", 1)}})
+		if err != nil {
+			return err
+		}
+		if _, err := x.Attach(loc.ID, []entitlement.Pick{{Line: s[0].ID, Qty: 1}}); err != nil {
+			return err
+		}
+		f078, err = x.Activate(loc.ID, entitlement.Activation{AcceptAgreement: true})
+		return err
+	})
+	if err != nil || len(f078.Warnings) != 0 {
+		t.Fatalf("Lic-078 free of charge: warnings %q, %v", f078.Warnings, err)
 	}
 	other := g.loc(entitlement.Location{System: "iS3000", HWKC: "aa0014SA2792883508AA", Name: "with 073"})
 	g.attach(other.ID, g.ship("IS-073", ol("EU920000", 1), ol("EU92067151", 1)))
