@@ -374,3 +374,23 @@ func TestRuleView_WarnReturnedWithTheFileAndAudited(t *testing.T) {
 		t.Fatalf("audit notes %q", r.Notes)
 	}
 }
+
+func TestInspect_ReadsEveryPartnerWithoutAnActorAndWritesNothing(t *testing.T) {
+	f, l, _ := extFixture(t)
+	cust, err := l.CreateCustomer(ctx, f.Dist, entitlement.Customer{Name: "C"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = l.Inspect(ctx, "test.inspect", func(x *entitlement.Op) error {
+		if !x.Admin() || !x.Visible(f.DistP) {
+			t.Error("the ledger itself does not see every partner")
+		}
+		if _, err := x.Customer(cust.ID); err != nil {
+			return err
+		}
+		return x.Put("test.units", "a", unitRec{})
+	})
+	if !errors.Is(err, entitlement.ErrReadOnly) || !strings.HasPrefix(err.Error(), "test.inspect: ") {
+		t.Fatalf("write in Inspect: %v", err)
+	}
+}

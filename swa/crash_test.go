@@ -165,7 +165,7 @@ func TestCrash(t *testing.T) {
 		must(t, err)
 		f := newFx(t, fxOpt{store: s, seed: 1, start: date(2014, 12, 15).Add(10 * time.Hour)})
 		checkSWAAcks(t, f, round, acks)
-		must(t, swa.CheckConservation(ctx, f.L, f.Admin))
+		must(t, swa.CheckConservation(ctx, f.L))
 		if _, err := f.L.VerifyAudit(ctx); err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}

@@ -114,7 +114,7 @@ func Example() {
 	}
 	bin, _ = book.Bin(ctx, ed)
 	fmt.Printf("units left: %d of 1000\n", bin.Available)
-	check(swa.CheckConservation(ctx, l, admin))
+	check(swa.CheckConservation(ctx, l))
 	// Output:
 	// units bin: 1000 available, shipment SO-1412 expires 12/31/2016
 	// activated, file 1; SIP@Net in grace, SWA would start 04/01/2015: 66/12 129/24 189/36 251/48 304/60 0/0

@@ -291,7 +291,7 @@ func (f *fx) refused(t testing.TB, before entitlement.Snapshot, err, want error,
 
 func (f *fx) conserved(t testing.TB) {
 	t.Helper()
-	if err := swa.CheckConservation(ctx, f.L, f.Admin); err != nil {
+	if err := swa.CheckConservation(ctx, f.L); err != nil {
 		t.Fatal(err)
 	}
 }

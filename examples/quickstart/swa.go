@@ -161,7 +161,7 @@ func runSWA(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "swa: %s attached free of charge under PO %s / SO %s and activated: file %d\n", foc.Offers[0].Name, foc.PO, foc.SO, foc.File.Serial)
-	if err := swa.CheckConservation(ctx, l, admin); err != nil {
+	if err := swa.CheckConservation(ctx, l); err != nil {
 		return err
 	}
 	n, err := l.VerifyAudit(ctx)
