@@ -190,25 +190,15 @@ func (l *Ledger) checkImpersonation(tx Tx, dist, dealer User) error {
 
 // update runs fn as one audited read-write operation.
 // Events fn emits are delivered after the commit; the store may run fn more than once, so only the
-// last run's events count.
+// last run's events count. Inside [Ledger.Idempotent] the operation joins that transaction.
 func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
+	if j := l.joined(ctx); j != nil {
+		return j.run(func(tx Tx) error { return l.runUpdate(tx, a, name, fn, &j.events) })
+	}
 	var events []Event
 	err := l.store.Update(ctx, func(tx Tx) error {
 		events = nil
-		real, eff, p, err := l.resolve(tx, a)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		o := &op{l: l, tx: tx, now: l.now(), actor: a, real: real, user: eff, partner: p}
-		o.rec = AuditRecord{Time: o.now, User: real.ID, As: a.As, Partner: p.ID, Op: name}
-		if err := fn(o); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if err := l.appendAudit(tx, &o.rec); err != nil {
-			return err
-		}
-		events = o.events
-		return nil
+		return l.runUpdate(tx, a, name, fn, &events)
 	})
 	if err != nil {
 		return err
@@ -217,9 +207,27 @@ func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op
 	return nil
 }
 
+// runUpdate is one run of an audited operation in tx; its events are appended to events.
+func (l *Ledger) runUpdate(tx Tx, a Actor, name string, fn func(o *op) error, events *[]Event) error {
+	real, eff, p, err := l.resolve(tx, a)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	o := &op{l: l, tx: tx, now: l.now(), actor: a, real: real, user: eff, partner: p}
+	o.rec = AuditRecord{Time: o.now, User: real.ID, As: a.As, Partner: p.ID, Op: name}
+	if err := fn(o); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := l.appendAudit(tx, &o.rec); err != nil {
+		return err
+	}
+	*events = append(*events, o.events...)
+	return nil
+}
+
 // view runs fn as a read-only operation with the actor resolved.
 func (l *Ledger) view(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
-	return l.store.View(ctx, func(tx Tx) error {
+	run := func(tx Tx) error {
 		real, eff, p, err := l.resolve(tx, a)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -229,7 +237,14 @@ func (l *Ledger) view(ctx context.Context, a Actor, name string, fn func(o *op) 
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		return nil
-	})
+	}
+	if j := l.joined(ctx); j != nil {
+		if j.err != nil {
+			return j.err
+		}
+		return run(j.tx) // a refused read wrote nothing: the joined transaction stays usable
+	}
+	return l.store.View(ctx, run)
 }
 
 // need refuses unless the effective user holds the role.
