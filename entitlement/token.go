@@ -41,8 +41,8 @@ const tokenPrefix = "lmsk_"
 
 // Token is an API token as the ledger keeps it: never the secret, only its hash.
 type Token struct {
-	ID      string    `cbor:"1,keyasint"` // public identifier, part of the secret
-	User    string    `cbor:"2,keyasint"` // the user the token authenticates
+	ID      string    `cbor:"1,keyasint"`           // public identifier, part of the secret
+	User    string    `cbor:"2,keyasint"`           // the user the token authenticates
 	As      string    `cbor:"3,keyasint,omitempty"` // the impersonated dealer user of an impersonation token
 	Name    string    `cbor:"4,keyasint,omitempty"` // what the token is for
 	Created time.Time `cbor:"5,keyasint"`

@@ -105,7 +105,7 @@ func TestTokenAttacks(t *testing.T) {
 		return string(b)
 	}
 	for name, guess := range map[string]string{
-		"last secret character changed": flip(secret, len(secret)-1),
+		"last secret character changed":  flip(secret, len(secret)-1),
 		"first secret character changed": flip(secret, 22),
 		"id changed":                     "lmsk_" + strings.Repeat("0", 16) + secret[21:],
 		"empty":                          "",
