@@ -158,8 +158,8 @@ type route struct {
 	op           string // OpenAPI operationId
 	summary      string
 	tag          string
-	public       bool  // no authentication
-	in           any   // the JSON request body's type, nil for none
+	public       bool   // no authentication
+	in           any    // the JSON request body's type, nil for none
 	upload       string // the raw request body's media type, for uploads
 	out          any    // the JSON response type; nil with files set, or for 204
 	files        bool   // the response is a file download

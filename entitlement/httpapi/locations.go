@@ -12,7 +12,7 @@ import (
 func (h *Handler) locationRoutes() []*route {
 	return []*route{
 		{method: "GET", path: "/v1/locations", op: "searchLocations", tag: "locations", out: list[Location]{}, list: true, status: 200,
-			query: []param{{name: "q", desc: "name or hardware key code: contained in them (a partner's user; empty lists all) or their prefix (an administrator, required)"}},
+			query:   []param{{name: "q", desc: "name or hardware key code: contained in them (a partner's user; empty lists all) or their prefix (an administrator, required)"}},
 			summary: "Search locations by name or hardware key code",
 			do: func(c *call) (reply, error) {
 				p, err := c.page()

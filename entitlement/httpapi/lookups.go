@@ -41,10 +41,10 @@ func (h *Handler) lookupRoutes() []*route {
 			}},
 		{method: "GET", path: "/v1/lines/recently-attached", op: "listRecentlyAttached", tag: "lookups", out: list[Line]{}, list: true, status: 200,
 			summary: "The caller's partner's attached lines, newest first",
-			do: func(c *call) (reply, error) { return c.recent(c.h.l.RecentlyAttached) }},
+			do:      func(c *call) (reply, error) { return c.recent(c.h.l.RecentlyAttached) }},
 		{method: "GET", path: "/v1/lines/recently-activated", op: "listRecentlyActivated", tag: "lookups", out: list[Line]{}, list: true, status: 200,
 			summary: "The caller's partner's activated lines, newest first",
-			do: func(c *call) (reply, error) { return c.recent(c.h.l.RecentlyActivated) }},
+			do:      func(c *call) (reply, error) { return c.recent(c.h.l.RecentlyActivated) }},
 	}
 }
 

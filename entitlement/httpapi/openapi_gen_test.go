@@ -206,7 +206,7 @@ func buildOpenAPI(h *Handler) ([]byte, error) {
 				"partner's objects are not-found exactly as unknown ones. Every POST takes an Idempotency-Key: a retry with the same key " +
 				"gets the first response back (Idempotent-Replayed: true) instead of running again.",
 		},
-		"servers": []any{map[string]any{"url": "http://127.0.0.1:8440", "description": "examples/licenseserver's default address"}},
+		"servers":  []any{map[string]any{"url": "http://127.0.0.1:8440", "description": "examples/licenseserver's default address"}},
 		"security": []any{map[string]any{"bearer": []any{}}, map[string]any{"clientCertificate": []any{}}},
 		"tags":     tagList,
 		"paths":    paths,
@@ -281,7 +281,9 @@ func fileContent(rt *route) map[string]any {
 	return map[string]any{"application/zip": bin, "application/octet-stream": bin, "text/plain": text}
 }
 
-func itoa(n int) string { return string(rune('0'+n/100)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10)) }
+func itoa(n int) string {
+	return string(rune('0'+n/100)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10))
+}
 
 func keys[V any](m map[string]V) []string {
 	var out []string

@@ -126,10 +126,10 @@ func (h *Handler) partnerRoutes() []*route {
 			}},
 		{method: "PUT", path: "/v1/allowances/{distributor}/{dealer}", op: "grantAllowance", tag: "partners", out: Allowance{}, status: 200,
 			summary: "Grant the shipping allowance distributor→dealer (administrator)",
-			do: func(c *call) (reply, error) { return c.allowance(true) }},
+			do:      func(c *call) (reply, error) { return c.allowance(true) }},
 		{method: "DELETE", path: "/v1/allowances/{distributor}/{dealer}", op: "revokeAllowance", tag: "partners", status: 204,
 			summary: "Revoke the shipping allowance distributor→dealer (administrator)",
-			do: func(c *call) (reply, error) { return c.allowance(false) }},
+			do:      func(c *call) (reply, error) { return c.allowance(false) }},
 	}
 }
 

@@ -22,7 +22,7 @@ func (h *Handler) serviceRoutes() []*route {
 	return []*route{
 		{method: "GET", path: "/healthz", op: "health", tag: "service", public: true, out: Health{}, status: 200,
 			summary: "Liveness: the process serves requests",
-			do: func(c *call) (reply, error) { return jsonReply(200, Health{Status: "ok"}) }},
+			do:      func(c *call) (reply, error) { return jsonReply(200, Health{Status: "ok"}) }},
 		{method: "GET", path: "/readyz", op: "ready", tag: "service", public: true, out: Health{}, status: 200,
 			summary: "Readiness: the ledger's store answers", desc: "503 with a problem document while the store does not answer.",
 			do: func(c *call) (reply, error) {
