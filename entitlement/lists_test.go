@@ -100,3 +100,38 @@ func TestCustomerGetAndIntegrity(t *testing.T) {
 		t.Fatalf("report %+v", r)
 	}
 }
+
+// TestEmptyIDsAreRefusals: an empty or oversized id in a request is the ledger's refusal (a
+// sentinel), never the store's complaint about the key (found by the HTTP handler's fuzzing).
+func TestEmptyIDsAreRefusals(t *testing.T) {
+	f := newFixture(t)
+	l := f.L
+	long := string(make([]byte, 2000))
+	for name, op := range map[string]func(id string) error{
+		"ship": func(id string) error {
+			_, err := l.Ship(ctx, f.Admin, entitlement.Order{Partner: id, PO: "1", SO: "1", Lines: []entitlement.OrderLine{{Part: "BE107585", Qty: 1}}})
+			return err
+		},
+		"add user": func(id string) error {
+			return l.AddUser(ctx, f.Admin, entitlement.User{ID: "u@x", Name: "U", Partner: id})
+		},
+		"allowance": func(id string) error { return l.SetAllowance(ctx, f.Admin, id, "dealery", true) },
+		"reship": func(id string) error {
+			_, err := l.Reship(ctx, f.Dist, entitlement.ReshipRequest{DealerUser: id, PO: "1", SO: "1"})
+			return err
+		},
+		"set roles": func(id string) error { return l.SetRoles(ctx, f.Admin, id, entitlement.RoleLMSUser) },
+		"location":  func(id string) error { _, err := l.Location(ctx, f.Dist, id); return err },
+	} {
+		for _, id := range []string{"", long} {
+			err := op(id)
+			known := false
+			for _, s := range []error{entitlement.ErrInvalid, entitlement.ErrNotFound, entitlement.ErrNotAllowed} {
+				known = known || errors.Is(err, s)
+			}
+			if !known {
+				t.Errorf("%s with id of %d bytes: %v", name, len(id), err)
+			}
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -25,3 +28,7 @@ func newTestLedger(t testing.TB) *entitlement.Ledger {
 	return entitlement.New(s, entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: key}, Rules: entitlement.GuideRules(),
 		Clock: fixedClock(time.Date(2012, 12, 28, 10, 0, 0, 0, time.UTC))})
 }
+
+func ctx() context.Context { return context.Background() }
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

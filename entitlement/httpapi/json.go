@@ -41,7 +41,7 @@ func jsonError(err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		pos := int(se.Offset)
+		pos := max(0, int(se.Offset)-1) // the offending byte: the decoder read Offset bytes
 		return &apiError{status: 400, kind: "malformed", detail: "JSON syntax: " + se.Error(), position: &pos}
 	case errors.As(err, &te):
 		pos := int(te.Offset)
