@@ -60,11 +60,22 @@ func jsonError(err error) error {
 
 // jsonReply encodes v as the response.
 func jsonReply(status int, v any) (reply, error) {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		return reply{}, err
 	}
-	return reply{status: status, ctype: "application/json", body: append(b, '\n')}, nil
+	return reply{status: status, ctype: "application/json", body: b}, nil
+}
+
+// marshal is JSON with a final newline and without HTML escaping (the API serves no HTML).
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // created is a 201 reply with the new resource's location.

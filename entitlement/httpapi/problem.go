@@ -145,8 +145,8 @@ func problemReply(e *apiError) reply {
 	}
 	p := Problem{Type: ProblemType(e.kind), Title: title, Status: e.status, Detail: e.detail, Field: e.field,
 		Position: e.position, Want: e.want, Suggest: e.suggest, Code: e.code, Advice: e.advice}
-	b, _ := json.Marshal(p)
-	rep := reply{status: e.status, ctype: "application/problem+json", body: append(b, '\n')}
+	b, _ := marshal(p)
+	rep := reply{status: e.status, ctype: "application/problem+json", body: b}
 	if e.retryAfter > 0 {
 		rep.header = map[string]string{"Retry-After": strconv.Itoa(int(math.Ceil(e.retryAfter.Seconds())))}
 	}
