@@ -92,9 +92,6 @@ func (l *Ledger) Idempotent(ctx context.Context, a Actor, key IdempotencyKey, fn
 	if err := CheckIdempotencyKey(key.Key); err != nil {
 		return Response{}, false, err
 	}
-	if checkID("user", a.User) != nil || a.As != "" && checkID("user", a.As) != nil {
-		return Response{}, false, notAllowed("no such user %q", a)
-	}
 	if len(key.Fingerprint) == 0 || len(key.Fingerprint) > 64 {
 		return Response{}, false, wrapf(ErrInvalid, "idempotency fingerprint must be 1 to 64 bytes")
 	}
@@ -102,10 +99,17 @@ func (l *Ledger) Idempotent(ctx context.Context, a Actor, key IdempotencyKey, fn
 	if ttl <= 0 {
 		ttl = DefaultIdempotencyTTL
 	}
-	rk := k(a.User, a.As, key.Key)
 	var events []Event
 	err = l.store.Update(ctx, func(tx Tx) error {
 		events, resp, replayed = nil, Response{}, false
+		a, err := l.actorOf(ctx, tx, a) // with a token in ctx, the key belongs to its actor
+		if err != nil {
+			return err
+		}
+		if checkID("user", a.User) != nil || a.As != "" && checkID("user", a.As) != nil {
+			return notAllowed("no such user %q", a)
+		}
+		rk := k(a.User, a.As, key.Key)
 		now := l.now()
 		var rec idemRecord
 		found, err := getRec(tx, bIdem, rk, &rec)

@@ -193,12 +193,12 @@ func (l *Ledger) checkImpersonation(tx Tx, dist, dealer User) error {
 // last run's events count. Inside [Ledger.Idempotent] the operation joins that transaction.
 func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
 	if j := l.joined(ctx); j != nil {
-		return j.run(func(tx Tx) error { return l.runUpdate(tx, a, name, fn, &j.events) })
+		return j.run(func(tx Tx) error { return l.runUpdate(ctx, tx, a, name, fn, &j.events) })
 	}
 	var events []Event
 	err := l.store.Update(ctx, func(tx Tx) error {
 		events = nil
-		return l.runUpdate(tx, a, name, fn, &events)
+		return l.runUpdate(ctx, tx, a, name, fn, &events)
 	})
 	if err != nil {
 		return err
@@ -208,7 +208,11 @@ func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op
 }
 
 // runUpdate is one run of an audited operation in tx; its events are appended to events.
-func (l *Ledger) runUpdate(tx Tx, a Actor, name string, fn func(o *op) error, events *[]Event) error {
+func (l *Ledger) runUpdate(ctx context.Context, tx Tx, a Actor, name string, fn func(o *op) error, events *[]Event) error {
+	a, err := l.actorOf(ctx, tx, a)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
 	real, eff, p, err := l.resolve(tx, a)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -228,6 +232,10 @@ func (l *Ledger) runUpdate(tx Tx, a Actor, name string, fn func(o *op) error, ev
 // view runs fn as a read-only operation with the actor resolved.
 func (l *Ledger) view(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
 	run := func(tx Tx) error {
+		a, err := l.actorOf(ctx, tx, a)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
 		real, eff, p, err := l.resolve(tx, a)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -502,10 +510,9 @@ func (l *Ledger) Impersonate(ctx context.Context, distributorUser, dealerUser st
 func (l *Ledger) Whoami(ctx context.Context, a Actor) (User, Partner, error) {
 	var u User
 	var p Partner
-	err := l.store.View(ctx, func(tx Tx) error {
-		var err error
-		_, u, p, err = l.resolve(tx, a)
-		return err
+	err := l.view(ctx, a, "whoami", func(o *op) error {
+		u, p = o.user, o.partner
+		return nil
 	})
 	return u, p, err
 }

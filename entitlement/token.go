@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -89,8 +90,10 @@ func newToken(tx Tx, r io.Reader) (id, secret string, err error) {
 	return "", "", wrapf(ErrCorrupt, "token id generator keeps repeating ids")
 }
 
-// parseToken splits a presented secret into its id; ok is false for anything of the wrong shape.
-func parseToken(secret string) (id string, ok bool) {
+// ParseTokenID returns the public id of a token secret; ok is false for anything not shaped like
+// a token. It reads no store and says nothing of the token's validity (a rate limiter can key on
+// the id before the token is authenticated).
+func ParseTokenID(secret string) (id string, ok bool) {
 	rest, ok := strings.CutPrefix(secret, tokenPrefix)
 	if !ok || len(rest) != 16+1+43 || rest[16] != '_' {
 		return "", false
@@ -202,40 +205,100 @@ func (o *op) putToken(user, as, name string, ttl time.Duration) (string, Token, 
 // but a known, unrevoked, unexpired token whose user still exists is refused with [ErrAuth],
 // with one message whatever the reason, which never quotes the secret. The secret's hash is
 // compared in constant time. The actor's permissions (and an impersonation token's rule) are
-// checked by each operation, not here.
+// checked by each operation, not here. A service can instead let each operation authenticate
+// the token in its own transaction ([WithToken]).
 func (l *Ledger) Authenticate(ctx context.Context, secret string) (Actor, Token, error) {
-	refused := wrapf(ErrAuth, "invalid, revoked or expired token")
-	id, ok := parseToken(secret)
-	if !ok {
-		return Actor{}, Token{}, refused
-	}
 	var t Token
 	err := l.store.View(ctx, func(tx Tx) error {
-		t = Token{}
-		ok, err := getRec(tx, bTokens, id, &t)
-		if err != nil {
-			return err
-		}
-		if !ok || subtle.ConstantTimeCompare(t.Hash, tokenHash(secret)) != 1 || !t.Active(l.now()) {
-			return refused
-		}
-		for _, u := range []string{t.User, t.As} {
-			if u == "" {
-				continue
-			}
-			if _, ok, err := tx.Get(bUsers, u); err != nil {
-				return err
-			} else if !ok {
-				return refused
-			}
-		}
-		return nil
+		var err error
+		t, err = l.authTx(tx, secret)
+		return err
 	})
 	if err != nil {
 		return Actor{}, Token{}, err
 	}
-	t.Hash = nil
 	return t.Actor(), t, nil
+}
+
+// authTx authenticates a token secret in tx; the token comes back without its hash.
+func (l *Ledger) authTx(tx Tx, secret string) (Token, error) {
+	refused := wrapf(ErrAuth, "invalid, revoked or expired token")
+	id, ok := ParseTokenID(secret)
+	if !ok {
+		return Token{}, refused
+	}
+	var t Token
+	found, err := getRec(tx, bTokens, id, &t)
+	if err != nil {
+		return Token{}, err
+	}
+	if !found || subtle.ConstantTimeCompare(t.Hash, tokenHash(secret)) != 1 || !t.Active(l.now()) {
+		return Token{}, refused
+	}
+	for _, u := range []string{t.User, t.As} {
+		if u == "" {
+			continue
+		}
+		if _, ok, err := tx.Get(bUsers, u); err != nil {
+			return Token{}, err
+		} else if !ok {
+			return Token{}, refused
+		}
+	}
+	t.Hash = nil
+	return t, nil
+}
+
+// credential is a token secret carried in a context (WithToken) and the actor it authenticated.
+type credential struct {
+	secret string
+	mu     sync.Mutex
+	actor  Actor
+	ok     bool
+}
+
+type credKey struct{}
+
+// WithToken returns a context in which every operation of the ledger authenticates the API token
+// secret inside its own transaction, as [Ledger.Authenticate] does, and acts as the token's
+// actor: the Actor argument must then be zero (anything else is refused with [ErrAuth]). The
+// token is checked atomically with the operation, so an operation never runs on a token revoked
+// before it, and a service spends no transaction of its own on authentication. [TokenActor]
+// tells whom the last operation authenticated.
+func WithToken(ctx context.Context, secret string) context.Context {
+	return context.WithValue(ctx, credKey{}, &credential{secret: secret})
+}
+
+// TokenActor returns the actor the token of a [WithToken] context authenticated in the last
+// operation that used it; ok is false before one did, or when it was refused.
+func TokenActor(ctx context.Context) (a Actor, ok bool) {
+	c, _ := ctx.Value(credKey{}).(*credential)
+	if c == nil {
+		return Actor{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.actor, c.ok
+}
+
+// actorOf is the actor an operation runs as: a, or the actor of the context's token.
+func (l *Ledger) actorOf(ctx context.Context, tx Tx, a Actor) (Actor, error) {
+	c, _ := ctx.Value(credKey{}).(*credential)
+	if c == nil {
+		return a, nil
+	}
+	if a != (Actor{}) {
+		return Actor{}, wrapf(ErrAuth, "an operation with a token in its context takes the zero Actor")
+	}
+	t, err := l.authTx(tx, c.secret)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.actor, c.ok = t.Actor(), err == nil
+	if err != nil {
+		c.actor = Actor{}
+		return Actor{}, err
+	}
+	return c.actor, nil
 }
 
 // TokenQuery selects a page of tokens.

@@ -240,3 +240,60 @@ func TestAuthenticateConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestWithToken: operations authenticate a context's token in their own transaction, act as its
+// actor, refuse a revoked or expired token at once, and refuse an Actor given beside a token.
+func TestWithToken(t *testing.T) {
+	f, clock := clockFixture(t)
+	l := f.L
+	secret, tok, err := l.IssueToken(ctx, f.Admin, entitlement.TokenRequest{User: f.Dist.User, TTL: time.Hour})
+	ok(t, err)
+	tctx := entitlement.WithToken(ctx, secret)
+	if _, ok := entitlement.TokenActor(tctx); ok {
+		t.Fatal("TokenActor before any operation")
+	}
+	c, err := l.CreateCustomer(tctx, entitlement.Actor{}, entitlement.Customer{Name: "C"})
+	ok(t, err)
+	if c.Partner != f.DistP {
+		t.Fatalf("customer of %s", c.Partner)
+	}
+	if a, ok := entitlement.TokenActor(tctx); !ok || a != f.Dist {
+		t.Fatalf("TokenActor %v %v", a, ok)
+	}
+	u, _, err := l.Whoami(tctx, entitlement.Actor{})
+	ok(t, err)
+	if u.ID != f.Dist.User {
+		t.Fatalf("whoami %v", u)
+	}
+	// An Actor beside the token is refused: the token alone says who acts.
+	if _, err := l.CreateCustomer(tctx, f.Admin, entitlement.Customer{Name: "C"}); !errors.Is(err, entitlement.ErrAuth) {
+		t.Fatalf("actor beside a token: %v", err)
+	}
+	// Idempotency keys belong to the token's actor.
+	_, _, err = l.Idempotent(tctx, entitlement.Actor{}, entitlement.IdempotencyKey{Key: "k", Fingerprint: []byte("x")},
+		func(ctx context.Context) (entitlement.Response, error) {
+			_, err := l.Customers(ctx, entitlement.Actor{}, "")
+			return entitlement.Response{Status: 200}, err
+		})
+	ok(t, err)
+	if _, replayed, err := l.Idempotent(ctx, f.Dist, entitlement.IdempotencyKey{Key: "k", Fingerprint: []byte("x")},
+		func(context.Context) (entitlement.Response, error) { return entitlement.Response{}, nil }); err != nil || !replayed {
+		t.Fatalf("the key was not the token actor's: replayed %v, %v", replayed, err)
+	}
+	clock.add(time.Hour)
+	if _, err := l.Customers(tctx, entitlement.Actor{}, ""); !errors.Is(err, entitlement.ErrAuth) {
+		t.Fatalf("expired token in context: %v", err)
+	}
+	if _, ok := entitlement.TokenActor(tctx); ok {
+		t.Fatal("TokenActor after a refusal")
+	}
+	secret2, tok2, err := l.IssueToken(ctx, f.Admin, entitlement.TokenRequest{User: f.Dist.User})
+	ok(t, err)
+	ok(t, l.RevokeToken(ctx, f.Admin, tok2.ID))
+	if _, err := l.Bin(entitlement.WithToken(ctx, secret2), entitlement.Actor{}); !errors.Is(err, entitlement.ErrAuth) {
+		t.Fatalf("revoked token in context: %v", err)
+	}
+	if id, ok := entitlement.ParseTokenID(secret); !ok || id != tok.ID {
+		t.Fatalf("ParseTokenID %q %v", id, ok)
+	}
+}

@@ -43,7 +43,8 @@
 //
 // The acting identity comes from the credential only, never from a request body (unknown
 // fields are refused): an API token the administrator issued (the ledger keeps its SHA-256 hash
-// and compares in constant time; tokens expire and are revoked at once), an impersonation token
+// and compares in constant time; tokens expire and are revoked at once: each ledger operation
+// authenticates the token inside its own transaction, [entitlement.WithToken]), an impersonation token
 // a distributor's user obtained through the ledger's impersonation rule (checked again by every
 // operation), or, with Options.ClientCertUser, a verified TLS client certificate mapped to a
 // user ([CertEmailUser]). Every permission decision is the ledger's. Request bodies are capped

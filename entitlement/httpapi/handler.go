@@ -231,33 +231,51 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt *route) {
 		ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
 		defer cancel()
 		c.ctx = ctx
+		var limited error
 		if !rt.public {
-			a, key, err := h.authenticate(ctx, r)
+			actx, a, key, err := h.authenticate(ctx, r)
 			if err != nil {
 				return reply{}, false, err
 			}
-			c.actor, identity = a, a.String()
+			c.ctx, c.actor = actx, a
+			defer func() { identity = c.who().String() }()
 			if ok, wait := h.limiter.Allow(key); !ok {
-				return reply{}, false, &apiError{status: 429, kind: "rate-limited", detail: "too many requests for this token",
-					retryAfter: wait}
+				limited = &apiError{status: 429, kind: "rate-limited", detail: "too many requests for this token", retryAfter: wait}
 			}
 		}
-		if err := c.readBody(); err != nil {
-			return reply{}, false, err
+		if err = limited; err == nil {
+			rep, replayed, err = c.run()
 		}
-		if key := r.Header.Values("Idempotency-Key"); len(key) > 0 && r.Method == http.MethodPost && !rt.public {
-			if len(key) > 1 {
-				return reply{}, false, &apiError{status: 400, kind: "malformed", detail: "more than one Idempotency-Key header", field: "Idempotency-Key"}
+		if err != nil && !rt.public {
+			// A refusal that came before any ledger operation authenticated the token (a
+			// malformed body, a bad page parameter) tells an unauthenticated caller only 401.
+			if _, ok := entitlement.TokenActor(c.ctx); !ok && c.actor == (entitlement.Actor{}) && !isStatus(err, 401) {
+				if aerr := c.authenticated(); aerr != nil {
+					err = aerr
+				}
 			}
-			return c.idempotent(key[0])
 		}
-		rep, err = rt.do(c)
-		return rep, false, err
+		return rep, replayed, err
 	}()
 	if err != nil {
 		rep = h.errorReply(c, err)
 	}
 	h.finish(w, r, rt, start, identity, rep, replayed)
+}
+
+// run reads the body and runs the route, under an Idempotency-Key when the request has one.
+func (c *call) run() (reply, bool, error) {
+	if err := c.readBody(); err != nil {
+		return reply{}, false, err
+	}
+	if key := c.r.Header.Values("Idempotency-Key"); len(key) > 0 && c.r.Method == http.MethodPost && !c.rt.public {
+		if len(key) > 1 {
+			return reply{}, false, &apiError{status: 400, kind: "malformed", detail: "more than one Idempotency-Key header", field: "Idempotency-Key"}
+		}
+		return c.idempotent(key[0])
+	}
+	rep, err := c.rt.do(c)
+	return rep, false, err
 }
 
 // readBody reads the capped request body and checks its media type.
@@ -290,46 +308,70 @@ func (c *call) readBody() error {
 	return nil
 }
 
+func isStatus(err error, status int) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && ae.status == status
+}
+
 func mediaIs(header, want string) bool {
 	mt, _, _ := strings.Cut(header, ";")
 	return strings.EqualFold(strings.TrimSpace(mt), want)
 }
 
-// authenticate derives the actor from the bearer token or, without one, a verified client
-// certificate. It returns the rate limiter's key for the credential.
-func (h *Handler) authenticate(ctx context.Context, r *http.Request) (entitlement.Actor, string, error) {
+// authenticate takes the credential of a request. A bearer token goes into the context
+// (entitlement.WithToken): each ledger operation authenticates it in its own transaction and acts
+// as its actor, so a revoked token stops at once and authentication costs no transaction of its
+// own. Without one, a verified client certificate maps to a user (checked here). It returns the
+// rate limiter's key for the credential.
+func (h *Handler) authenticate(ctx context.Context, r *http.Request) (context.Context, entitlement.Actor, string, error) {
 	unauth := func(detail string) error {
 		return &apiError{status: 401, kind: "unauthenticated", detail: detail}
 	}
 	if auths := r.Header.Values("Authorization"); len(auths) > 0 {
 		if len(auths) > 1 {
-			return entitlement.Actor{}, "", unauth("more than one Authorization header")
+			return ctx, entitlement.Actor{}, "", unauth("more than one Authorization header")
 		}
 		scheme, secret, ok := strings.Cut(auths[0], " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return entitlement.Actor{}, "", unauth("use an Authorization: Bearer token")
+			return ctx, entitlement.Actor{}, "", unauth("use an Authorization: Bearer token")
 		}
-		a, tok, err := h.l.Authenticate(ctx, strings.TrimSpace(secret))
-		if err != nil {
-			return entitlement.Actor{}, "", err
+		secret = strings.TrimSpace(secret)
+		id, ok := entitlement.ParseTokenID(secret)
+		if !ok {
+			return ctx, entitlement.Actor{}, "", unauth("invalid, revoked or expired token")
 		}
-		return a, "token:" + tok.ID, nil
+		return entitlement.WithToken(ctx, secret), entitlement.Actor{}, "token:" + id, nil
 	}
 	if h.opts.ClientCertUser != nil && r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
 		login, ok := h.opts.ClientCertUser(r.TLS.PeerCertificates[0])
 		if !ok {
-			return entitlement.Actor{}, "", unauth("the client certificate maps to no user")
+			return ctx, entitlement.Actor{}, "", unauth("the client certificate maps to no user")
 		}
 		a := entitlement.Actor{User: login}
 		if _, _, err := h.l.Whoami(ctx, a); err != nil {
 			if errors.Is(err, entitlement.ErrNotAllowed) {
-				return entitlement.Actor{}, "", unauth("the client certificate's user is not a user of the ledger")
+				return ctx, entitlement.Actor{}, "", unauth("the client certificate's user is not a user of the ledger")
 			}
-			return entitlement.Actor{}, "", err
+			return ctx, entitlement.Actor{}, "", err
 		}
-		return a, "cert:" + login, nil
+		return ctx, a, "cert:" + login, nil
 	}
-	return entitlement.Actor{}, "", unauth("no credentials: send Authorization: Bearer <token>")
+	return ctx, entitlement.Actor{}, "", unauth("no credentials: send Authorization: Bearer <token>")
+}
+
+// who is the acting identity: the token's actor once an operation authenticated it, or the
+// certificate's user.
+func (c *call) who() entitlement.Actor {
+	if a, ok := entitlement.TokenActor(c.ctx); ok {
+		return a
+	}
+	return c.actor
+}
+
+// authenticated makes sure the credential is valid for a route that reads nothing of the ledger.
+func (c *call) authenticated() error {
+	_, _, err := c.h.l.Whoami(c.ctx, c.actor)
+	return err
 }
 
 // idempotent runs the call under an Idempotency-Key, in the ledger's transaction.

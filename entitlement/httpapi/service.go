@@ -51,15 +51,19 @@ func (h *Handler) serviceRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				me := Me{User: toUser(u), Partner: toPartner(p), Identity: c.actor.String()}
-				if c.actor.As != "" {
-					me.Impersonator = c.actor.User
+				who := c.who()
+				me := Me{User: toUser(u), Partner: toPartner(p), Identity: who.String()}
+				if who.As != "" {
+					me.Impersonator = who.User
 				}
 				return jsonReply(200, me)
 			}},
 		{method: "GET", path: "/v1/catalog/systems", op: "listSystems", tag: "catalog", out: list[System]{}, list: true, status: 200,
 			summary: "The catalog's system types",
 			do: func(c *call) (reply, error) {
+				if err := c.authenticated(); err != nil {
+					return reply{}, err
+				}
 				p, err := c.page()
 				if err != nil {
 					return reply{}, err
@@ -72,6 +76,9 @@ func (h *Handler) serviceRoutes() []*route {
 		{method: "GET", path: "/v1/catalog/parts", op: "listParts", tag: "catalog", out: list[Part]{}, list: true, status: 200,
 			summary: "The catalog's parts",
 			do: func(c *call) (reply, error) {
+				if err := c.authenticated(); err != nil {
+					return reply{}, err
+				}
 				p, err := c.page()
 				if err != nil {
 					return reply{}, err
