@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -539,4 +540,47 @@ func TestZipHasOneEntry(t *testing.T) {
 		t.Fatalf("zip: %v", err)
 	}
 	e.want(400, "GET", "/v1/locations/"+loc.ID+"/file?format=pdf", e.dist, nil, nil)
+}
+
+// TestMetricsAndHooks: /metrics counts requests, operations and their outcomes; the Observe hook
+// sees every request; /readyz follows the store.
+func TestMetricsAndHooks(t *testing.T) {
+	var seen []httpapi.Observation
+	var mu sync.Mutex
+	e := newEnv(t, func(o *httpapi.Options) {
+		o.Observe = func(ob httpapi.Observation) { mu.Lock(); seen = append(seen, ob); mu.Unlock() }
+	})
+	e.want(200, "GET", "/v1/me", e.dist, nil, nil)
+	e.want(404, "GET", "/v1/customers/nope", e.dist, nil, nil)
+	e.want(201, "POST", "/v1/customers", e.dist, `{"name":"x"}`, nil, "Idempotency-Key", "m")
+	e.want(201, "POST", "/v1/customers", e.dist, `{"name":"x"}`, nil, "Idempotency-Key", "m")
+	m := string(e.want(200, "GET", "/metrics", "", nil, nil).body)
+	for _, want := range []string{
+		`lmskit_http_requests_total{route="GET /v1/me",code="200"} 1`,
+		`lmskit_operations_total{operation="getCustomer",outcome="refused"} 1`,
+		`lmskit_operations_total{operation="createCustomer",outcome="ok"} 1`,
+		`lmskit_operations_total{operation="createCustomer",outcome="replayed"} 1`,
+		`lmskit_http_request_duration_seconds_count{route="GET /v1/me"} 1`,
+	} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("metrics lack %q:\n%s", want, m)
+		}
+	}
+	mu.Lock()
+	if len(seen) != 4 || seen[2].Operation != "createCustomer" || seen[3].Outcome != "replayed" {
+		t.Errorf("observations %+v", seen)
+	}
+	mu.Unlock()
+	var b strings.Builder
+	if _, err := e.h.WriteMetrics(&b); err != nil || !strings.Contains(b.String(), "lmskit_http_requests_total") {
+		t.Fatalf("WriteMetrics: %v", err)
+	}
+	e.want(200, "GET", "/readyz", "", nil, nil)
+	if err := e.l.Store().Close(); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.want(503, "GET", "/readyz", "", nil, nil).problem(t); p.Type != "urn:lmskit:problem:unavailable" {
+		t.Fatalf("%+v", p)
+	}
+	e.want(200, "GET", "/healthz", "", nil, nil)
 }

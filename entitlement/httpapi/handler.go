@@ -149,8 +149,9 @@ func New(opts Options) (*Handler, error) {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// Metrics returns the handler's metrics registry (also served at /metrics).
-func (h *Handler) Metrics() *httpx.Metrics { return h.metrics }
+// WriteMetrics writes the handler's metrics in the Prometheus text format, as GET /metrics
+// serves them (a service may expose them elsewhere instead).
+func (h *Handler) WriteMetrics(w io.Writer) (int64, error) { return h.metrics.WriteTo(w) }
 
 // route is one operation of the API.
 type route struct {

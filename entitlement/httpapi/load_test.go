@@ -121,31 +121,20 @@ func TestLoadMix(t *testing.T) {
 			hd := served(t, l, admin, 4)
 			hd.Prefix = "h"
 			in := &loadmix.InProcess{L: l, Admin: admin, Prefix: "i"}
-			var wg sync.WaitGroup
-			results := make([]*loadmix.Result, 2)
-			for i, d := range []loadmix.Driver{hd, in} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					r, err := loadmix.Run(ctx, d, loadmix.Config{Clients: 3, Rounds: 2, MaxTime: time.Minute, CodeBase: int64(i) * 100_000_000})
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					results[i] = r
-				}()
+			rh, ri, err := loadmix.RunInterleaved(ctx, hd, in, loadmix.Config{Clients: 3, Rounds: 2, MaxTime: time.Minute})
+			if err != nil {
+				t.Fatal(err)
 			}
-			wg.Wait()
-			for _, r := range results {
-				if r == nil {
-					t.FailNow()
-				}
+			for _, r := range []*loadmix.Result{ri, rh} {
 				if len(r.Errors) > 0 {
 					t.Fatalf("%d errors, first %v", len(r.Errors), r.Errors[0])
 				}
 				if n := len(r.Samples[loadmix.OpActivate]); n != 6 {
 					t.Fatalf("%d activations, want 6", n)
 				}
+			}
+			if n := len(rh.Samples[loadmix.OpEmpty]); n != 12 {
+				t.Fatalf("%d empty requests, want 12", n)
 			}
 			if err := entitlement.CheckConservation(ctx, l.Store()); err != nil {
 				t.Fatal(err)
@@ -171,42 +160,38 @@ func TestLoadgenRefusesOtherHosts(t *testing.T) {
 }
 
 // BenchmarkLoad measures the mix at 1, 8 and 64 concurrent partners on the durable embedded store
-// and on PostgreSQL, over HTTP and in-process (the floor), interleaved: in-process, HTTP,
-// in-process, HTTP on one ledger. Run it once per configuration:
+// and on PostgreSQL, over HTTP and in-process (the floor) in one run, interleaved round by round
+// (loadmix.RunInterleaved: every client alternates an in-process round and an HTTP round on one
+// ledger). Run it once per configuration:
 //
 //	go test -run '^$' -bench Load -benchtime 1x -timeout 30m ./entitlement/httpapi/
 //
-// It reports each operation's p50 over HTTP and in-process (µs) and their ratio; for lookups also
-// the target's ratio, HTTP p50 / (in-process p50 + the empty authenticated request's p50), and it
-// logs the full tables (requests/s, p50, p99).
+// It reports each operation's p50 over HTTP (µs) and its ratio to the in-process p50; for lookups
+// also the target's ratio, HTTP p50 / (in-process p50 + the empty authenticated request's p50);
+// and it logs the full tables (requests/s, p50, p99).
 func BenchmarkLoad(b *testing.B) {
 	for _, kind := range []string{"embedded", "postgres"} {
 		for _, clients := range []int{1, 8, 64} {
 			b.Run(fmt.Sprintf("%s/clients=%d", kind, clients), func(b *testing.B) {
-				rounds := max(2, 48/clients)
+				rounds := max(3, 64/clients)
 				l, admin := loadLedger(b, kind, false)
 				hd := served(b, l, admin, clients)
 				inproc, overHTTP := &loadmix.Result{}, &loadmix.Result{}
-				phase := 0
-				for range b.N {
-					for _, mode := range []string{"in-process", "http", "in-process", "http"} {
-						phase++
-						var d loadmix.Driver = &loadmix.InProcess{L: l, Admin: admin, Prefix: fmt.Sprintf("p%d", phase)}
-						into := inproc
-						if mode == "http" {
-							hd.Prefix = fmt.Sprintf("p%d", phase)
-							d, into = hd, overHTTP
-						}
-						r, err := loadmix.Run(ctx, d, loadmix.Config{Clients: clients, Rounds: rounds, MaxTime: 5 * time.Minute,
-							CodeBase: int64(phase) * 100_000_000})
-						if err != nil {
-							b.Fatal(err)
-						}
-						if len(r.Errors) > 0 {
-							b.Fatalf("%s: %d errors, first %v", mode, len(r.Errors), r.Errors[0])
-						}
-						into.Merge(r)
+				for i := range b.N {
+					hd.Prefix = fmt.Sprintf("h%d", i)
+					in := &loadmix.InProcess{L: l, Admin: admin, Prefix: fmt.Sprintf("i%d", i)}
+					ri, rh, err := loadmix.RunInterleaved(ctx, in, hd, loadmix.Config{Clients: clients, Rounds: rounds, MaxTime: 10 * time.Minute,
+						CodeBase: int64(i) * 10_000_000})
+					if err != nil {
+						b.Fatal(err)
 					}
+					for _, r := range []*loadmix.Result{ri, rh} {
+						if len(r.Errors) > 0 {
+							b.Fatalf("%d errors, first %v", len(r.Errors), r.Errors[0])
+						}
+					}
+					inproc.Merge(ri)
+					overHTTP.Merge(rh)
 				}
 				empty := loadmix.Percentile(overHTTP.Samples[loadmix.OpEmpty], 50)
 				b.ReportMetric(float64(empty.Microseconds()), "empty-p50-µs")
@@ -219,7 +204,7 @@ func BenchmarkLoad(b *testing.B) {
 						b.ReportMetric(float64(h)/float64(f+empty), op+"-target-ratio")
 					}
 				}
-				b.Logf("%s, %d clients, in-process (floor):\n%s\nover HTTP:\n%s", kind, clients, inproc.Table(), overHTTP.Table())
+				b.Logf("%s, %d clients; in-process (floor), interleaved with HTTP:\n%s\nover HTTP:\n%s", kind, clients, inproc.Table(), overHTTP.Table())
 			})
 		}
 	}

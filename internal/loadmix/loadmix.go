@@ -53,8 +53,9 @@ type Config struct {
 	Clients int           // concurrent partners; 0 means 1
 	Rounds  int           // rounds per client; 0 means 10
 	MaxTime time.Duration // the run stops after this however many rounds are done; 0 means 60 s
-	// CodeBase makes the hardware key codes of this run unique in the ledger: client c's round r
-	// uses SV8100 code 19 followed by the ten digits of CodeBase + c×1,000,000 + r.
+	// CodeBase makes the hardware key codes of this run unique in the ledger: driver j's client
+	// c's round r uses SV8100 code 19 followed by the ten digits of CodeBase + j×500,000,000 +
+	// c×100,000 + r.
 	CodeBase int64
 }
 
@@ -68,6 +69,26 @@ type Result struct {
 
 // Run sets up cfg.Clients partners and runs their rounds concurrently.
 func Run(ctx context.Context, d Driver, cfg Config) (*Result, error) {
+	rs, err := run(ctx, []Driver{d}, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// RunInterleaved runs two drivers in one run, interleaved as finely as possible: every client has
+// a partner in each and alternates between them round by round (in alternating order), so both
+// see the same machine at the same moments and their figures read as a ratio. Each driver does
+// cfg.Rounds rounds per client.
+func RunInterleaved(ctx context.Context, a, b Driver, cfg Config) (ra, rb *Result, err error) {
+	rs, err := run(ctx, []Driver{a, b}, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rs[0], rs[1], nil
+}
+
+func run(ctx context.Context, ds []Driver, cfg Config) ([]*Result, error) {
 	if cfg.Clients <= 0 {
 		cfg.Clients = 1
 	}
@@ -77,33 +98,41 @@ func Run(ctx context.Context, d Driver, cfg Config) (*Result, error) {
 	if cfg.MaxTime <= 0 {
 		cfg.MaxTime = time.Minute
 	}
-	if cfg.Rounds > 999_999 || cfg.Clients > 9_999 {
-		return nil, errors.New("loadmix: at most 9,999 clients of 999,999 rounds")
+	if cfg.Rounds > 99_999 || cfg.Clients > 9_999 {
+		return nil, errors.New("loadmix: at most 9,999 clients of 99,999 rounds")
 	}
-	partners := make([]Partner, cfg.Clients)
-	for i := range partners {
-		p, err := d.Setup(ctx, i)
-		if err != nil {
-			return nil, fmt.Errorf("loadmix: setting up client %d: %w", i, err)
+	partners := make([][]Partner, len(ds))
+	for j, d := range ds {
+		partners[j] = make([]Partner, cfg.Clients)
+		for i := range cfg.Clients {
+			p, err := d.Setup(ctx, i)
+			if err != nil {
+				return nil, fmt.Errorf("loadmix: setting up client %d: %w", i, err)
+			}
+			partners[j][i] = p
 		}
-		partners[i] = p
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.MaxTime)
 	defer cancel()
-	res := &Result{Clients: cfg.Clients, Samples: map[string][]time.Duration{}}
+	results := make([]*Result, len(ds))
+	for j := range ds {
+		results[j] = &Result{Clients: cfg.Clients, Samples: map[string][]time.Duration{}}
+	}
 	var mu sync.Mutex
-	timer := func(op string, fn func() error) error {
-		t0 := time.Now()
-		err := fn()
-		d := time.Since(t0)
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			res.Errors = append(res.Errors, fmt.Errorf("%s: %w", op, err))
-			return err
+	timer := func(res *Result) Timer {
+		return func(op string, fn func() error) error {
+			t0 := time.Now()
+			err := fn()
+			d := time.Since(t0)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				res.Errors = append(res.Errors, fmt.Errorf("%s: %w", op, err))
+				return err
+			}
+			res.Samples[op] = append(res.Samples[op], d)
+			return nil
 		}
-		res.Samples[op] = append(res.Samples[op], d)
-		return nil
 	}
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -112,24 +141,29 @@ func Run(ctx context.Context, d Driver, cfg Config) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for r := range cfg.Rounds {
-				if ctx.Err() != nil {
-					return
-				}
-				code := fmt.Sprintf("19%010d", cfg.CodeBase+int64(c)*1_000_000+int64(r))
-				if err := d.Round(ctx, partners[c], code, timer); err != nil {
-					if ctx.Err() == nil {
-						mu.Lock()
-						res.Errors = append(res.Errors, fmt.Errorf("client %d round %d: %w", c, r, err))
-						mu.Unlock()
+				for k := range ds {
+					j := (k + r + c) % len(ds) // alternate which driver goes first
+					if ctx.Err() != nil {
+						return
 					}
-					return
+					code := fmt.Sprintf("19%010d", cfg.CodeBase+int64(j)*500_000_000+int64(c)*100_000+int64(r))
+					if err := ds[j].Round(ctx, partners[j][c], code, timer(results[j])); err != nil {
+						if ctx.Err() == nil {
+							mu.Lock()
+							results[j].Errors = append(results[j].Errors, fmt.Errorf("client %d round %d: %w", c, r, err))
+							mu.Unlock()
+						}
+						return
+					}
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	res.Elapsed = time.Since(start)
-	return res, nil
+	for _, res := range results {
+		res.Elapsed = time.Since(start)
+	}
+	return results, nil
 }
 
 // Percentile returns the p-th percentile (0 < p <= 100, nearest rank) of samples.
