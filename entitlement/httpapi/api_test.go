@@ -567,7 +567,7 @@ func TestMetricsAndHooks(t *testing.T) {
 		}
 	}
 	mu.Lock()
-	if len(seen) != 4 || seen[2].Operation != "createCustomer" || seen[3].Outcome != "replayed" {
+	if len(seen) != 5 || seen[4].Operation != "metrics" || seen[2].Operation != "createCustomer" || seen[3].Outcome != "replayed" {
 		t.Errorf("observations %+v", seen)
 	}
 	mu.Unlock()
