@@ -175,7 +175,6 @@ type route struct {
 type param struct {
 	name, desc string
 	enum       []string
-	integer    bool
 }
 
 // call is one request in progress.
@@ -395,6 +394,8 @@ func (c *call) idempotent(key string) (reply, bool, error) {
 		kept := rep.body
 		if rep.keep != nil {
 			kept = rep.keep
+		} else if c.rt.secret {
+			return entitlement.Response{}, errors.New("httpapi: a response with a secret has no form to keep")
 		}
 		hdr := map[string]string{"Content-Type": rep.ctype}
 		for k, v := range rep.header {
