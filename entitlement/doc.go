@@ -146,6 +146,16 @@
 // [Ledger.HandleUnits] routes the SWA unit lines of a shipped order to the Software Assurance
 // book in the shipment's transaction.
 //
+// # Serving the ledger
+//
+// A service (entitlement/httpapi is one) authenticates its callers with API tokens the
+// administrator issues ([Ledger.IssueToken]; the ledger keeps only their hashes, they expire and
+// are revoked at once) or impersonation tokens ([Ledger.IssueImpersonationToken]); with
+// [WithToken] every operation authenticates the token inside its own transaction. Retried
+// requests are made safe by [Ledger.Idempotent]: an idempotency key's record and response commit
+// with the operations they guard. [Ledger.Partners], [Ledger.Users], [Ledger.Allowances] and
+// [Ledger.Tokens] list what a caller may see, a page at a time.
+//
 // # Security
 //
 // The ledger trusts the [Actor] it is given: the service authenticates the user and passes the
