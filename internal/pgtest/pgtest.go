@@ -69,13 +69,21 @@ func Start(opts Options) (conn string, stop func(), err error) {
 	if port == 0 {
 		port = 40000 + os.Getpid()%20000
 	}
-	o := fmt.Sprintf("-k %s -p %d -c listen_addresses=''", dir, port)
-	if !opts.Durable {
-		o += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-	}
-	if out, err := wrap(pgctl, "start", "-w", "-D", data, "-l", filepath.Join(dir, "log"), "-o", o).CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("pg_ctl start: %v: %s", err, out)
+	// Another cluster (a parallel test binary) may hold the socket's port: try a few others.
+	for try := 0; ; try++ {
+		o := fmt.Sprintf("-k %s -p %d -c listen_addresses=''", dir, port)
+		if !opts.Durable {
+			o += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+		}
+		out, err := wrap(pgctl, "start", "-w", "-D", data, "-l", filepath.Join(dir, "log"), "-o", o).CombinedOutput()
+		if err == nil {
+			break
+		}
+		if try == 4 {
+			os.RemoveAll(dir)
+			return "", nil, fmt.Errorf("pg_ctl start: %v: %s", err, out)
+		}
+		port = 40000 + (port-40000+997)%20000
 	}
 	stop = func() {
 		_ = wrap(pgctl, "stop", "-D", data, "-m", "immediate").Run()
