@@ -74,7 +74,9 @@ func loadLedger(t testing.TB, storeKind string, fast bool) (*entitlement.Ledger,
 	case "postgres":
 		table := fmt.Sprintf("lmskit_load_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
 		loadTables.Store(table, true)
-		s, err = pgstore.Open(context.Background(), pgConn(t), &pgstore.Options{Table: table})
+		// Every write of the ledger touches its audit head, so 64 concurrent writers make
+		// PostgreSQL's serializable transactions fail and retry a lot: allow many retries.
+		s, err = pgstore.Open(context.Background(), pgConn(t), &pgstore.Options{Table: table, MaxRetries: 100_000})
 	}
 	if err != nil {
 		t.Fatal(err)
