@@ -209,16 +209,11 @@ func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op
 
 // runUpdate is one run of an audited operation in tx; its events are appended to events.
 func (l *Ledger) runUpdate(ctx context.Context, tx Tx, a Actor, name string, fn func(o *op) error, events *[]Event) error {
-	a, err := l.actorOf(ctx, tx, a)
+	o, err := l.begin(ctx, tx, a, name)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return err
 	}
-	real, eff, p, err := l.resolve(tx, a)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	o := &op{l: l, tx: tx, now: l.now(), actor: a, real: real, user: eff, partner: p}
-	o.rec = AuditRecord{Time: o.now, User: real.ID, As: a.As, Partner: p.ID, Op: name}
+	o.rec = AuditRecord{Time: o.now, User: o.real.ID, As: o.actor.As, Partner: o.partner.ID, Op: name}
 	if err := fn(o); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -229,18 +224,27 @@ func (l *Ledger) runUpdate(ctx context.Context, tx Tx, a Actor, name string, fn 
 	return nil
 }
 
+// begin starts an operation in tx: the actor (the context's token's, if any) resolved and
+// checked.
+func (l *Ledger) begin(ctx context.Context, tx Tx, a Actor, name string) (*op, error) {
+	a, err := l.actorOf(ctx, tx, a)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	real, eff, p, err := l.resolve(tx, a)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &op{l: l, tx: tx, now: l.now(), actor: a, real: real, user: eff, partner: p}, nil
+}
+
 // view runs fn as a read-only operation with the actor resolved.
 func (l *Ledger) view(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
 	run := func(tx Tx) error {
-		a, err := l.actorOf(ctx, tx, a)
+		o, err := l.begin(ctx, tx, a, name)
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return err
 		}
-		real, eff, p, err := l.resolve(tx, a)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		o := &op{l: l, tx: tx, now: l.now(), actor: a, real: real, user: eff, partner: p}
 		if err := fn(o); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
