@@ -87,8 +87,13 @@ func dec(b []byte, v any) error {
 	return nil
 }
 
-// getRec reads and decodes a record; ok is false when absent.
+// getRec reads and decodes a record; ok is false when absent. A key no store can hold (empty,
+// over CheckKey's limit) names no record: callers then refuse with their own not-found or
+// invalid error instead of passing up the store's complaint about the key.
 func getRec(tx Tx, bucket, key string, v any) (bool, error) {
+	if CheckKey(bucket, key) != nil {
+		return false, nil
+	}
 	b, ok, err := tx.Get(bucket, key)
 	if err != nil || !ok {
 		return false, err

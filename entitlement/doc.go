@@ -120,6 +120,16 @@
 // checks conservation, the audit chain and every shipped line's quantities against the audit
 // log, so what it restores is a ledger that verifies. [Ledger.Snapshot] is a test tool.
 //
+// # Serving the ledger
+//
+// A service (entitlement/httpapi is one) authenticates its callers with API tokens the
+// administrator issues ([Ledger.IssueToken]; the ledger keeps only their hashes, they expire and
+// are revoked at once) or impersonation tokens ([Ledger.IssueImpersonationToken]); with
+// [WithToken] every operation authenticates the token inside its own transaction. Retried
+// requests are made safe by [Ledger.Idempotent]: an idempotency key's record and response commit
+// with the operations they guard. [Ledger.Partners], [Ledger.Users], [Ledger.Allowances] and
+// [Ledger.Tokens] list what a caller may see, a page at a time.
+//
 // # Security
 //
 // The ledger trusts the [Actor] it is given: the service authenticates the user and passes the

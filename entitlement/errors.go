@@ -31,6 +31,11 @@ var (
 	// ErrCorrupt: stored data failed to decode or an integrity check (audit chain, conservation)
 	// failed.
 	ErrCorrupt = errors.New("entitlement: ledger integrity")
+	// ErrAuth: an API token is unknown, malformed, revoked or expired, or its user no longer
+	// exists ([Ledger.Authenticate]). The message never says which, nor quotes the token.
+	ErrAuth = errors.New("entitlement: not authenticated")
+	// ErrKeyReused: an idempotency key came back with a different request ([Ledger.Idempotent]).
+	ErrKeyReused = errors.New("entitlement: idempotency key reused for another request")
 )
 
 func notAllowed(format string, a ...any) error {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -44,6 +45,10 @@ import (
 //	reshipment    Reshipment
 //	return        Return
 //	audit         AuditRecord: the audit chain, oldest first
+//	token         Token: an API token as the ledger keeps it (its hash, never the secret)
+//	idempotency   {"user","as","key","fingerprint","created","expires","response"}: an
+//	              idempotency key's record with the response it keeps ([Ledger.Idempotent]),
+//	              so that a request retried across a restore is still answered once
 //	ext           {"bucket","key","cbor","diag"}: a record of a package built on the ledger
 //	              ([Op.Put]), its CBOR bytes as stored and, for reading only, their CBOR
 //	              diagnostic notation (ignored by Import)
@@ -90,6 +95,17 @@ type orderRec struct {
 	SO      string `json:"so"`
 }
 
+// idemExport is an idempotency record with the parts of its key.
+type idemExport struct {
+	User        string    `json:"user"`
+	As          string    `json:"as,omitempty"`
+	Key         string    `json:"key"`
+	Fingerprint []byte    `json:"fingerprint"`
+	Created     time.Time `json:"created"`
+	Expires     time.Time `json:"expires"`
+	Response    Response  `json:"response"`
+}
+
 type extRec struct {
 	Bucket string `json:"bucket"`
 	Key    string `json:"key"`
@@ -103,12 +119,13 @@ var exported = []struct{ bucket, typ string }{
 	{bMeta, ""}, // counters and the audit head
 	{bPartners, "partner"}, {bUsers, "user"}, {bAllow, "allowance"}, {bOrders, "order"}, {bLines, "shipped_line"},
 	{bCustomers, "customer"}, {bLocs, "location"}, {bSKC, "line"}, {bFiles, "file"}, {bDemos, "demo_file"},
-	{bReship, "reshipment"}, {bReturn, "return"}, {bAudit, "audit"}, {bExt, "ext"},
+	{bReship, "reshipment"}, {bReturn, "return"}, {bAudit, "audit"}, {bTokens, "token"}, {bIdem, "idempotency"},
+	{bExt, "ext"},
 }
 
 // indexBuckets are the buckets Import rebuilds from the records.
 var indexBuckets = []string{bBin, bPO, bSO, bPartnerLines, bCustByP, bHWKC, bRetired, bLocByP, bLocByC, bLocName, bKids,
-	bLocLines, bSource, bRecent, bReshipF, bReshipT, bReturnF, bReturnT}
+	bLocLines, bSource, bRecent, bReshipF, bReshipT, bReturnF, bReturnT, bTokensBy, bIdemExp}
 
 // Export writes every record of the store in the export format (see [ExportFormat]) to w, from
 // one read transaction: a consistent copy of a running ledger, taken without stopping it (writers
@@ -196,6 +213,17 @@ func exportRecord(bucket, typ, key string, v []byte) (string, any, error) {
 			return "", nil, mismatch("partner\\x00po\\x00so")
 		}
 		return typ, orderRec{Partner: p[0], PO: p[1], SO: p[2]}, nil
+	case bIdem:
+		p := strings.Split(key, sep)
+		if len(p) != 3 {
+			return "", nil, mismatch("user\\x00as\\x00key")
+		}
+		var r idemRecord
+		if err := decode(&r); err != nil {
+			return "", nil, err
+		}
+		return typ, idemExport{User: p[0], As: p[1], Key: p[2], Fingerprint: r.Fingerprint, Created: r.Created,
+			Expires: r.Expires, Response: r.Response}, nil
 	case bExt:
 		b, k, ok := strings.Cut(key, sep)
 		if !ok {
@@ -253,6 +281,10 @@ func recordOf(typ string) (any, error) {
 		return new(orderRec), nil
 	case "ext":
 		return new(extRec), nil
+	case "token":
+		return new(Token), nil
+	case "idempotency":
+		return new(idemExport), nil
 	}
 	return nil, wrapf(ErrInvalid, "record type %q unknown", typ)
 }
@@ -283,6 +315,8 @@ func primaryKey(typ string, rec any) string {
 		return n16(r.ID)
 	case *AuditRecord:
 		return n16(r.Seq)
+	case *Token:
+		return r.ID
 	}
 	return ""
 }

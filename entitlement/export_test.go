@@ -2,6 +2,7 @@ package entitlement_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -62,6 +63,16 @@ func richLedger(t *testing.T, s entitlement.Store, steps int) *storetest.Fixture
 			break
 		}
 	}
+	// An API token and an idempotency key's record, which a restore keeps.
+	if _, _, err := f.L.IssueToken(ctx, f.Admin, entitlement.TokenRequest{User: f.Dist.User, Name: "backup test"}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := f.L.Idempotent(ctx, f.Dist, entitlement.IdempotencyKey{Key: "retry-1", Fingerprint: []byte("POST /v1/customers")},
+		func(ctx context.Context) (entitlement.Response, error) {
+			c, err := f.L.CreateCustomer(ctx, f.Dist, entitlement.Customer{Name: "Idempotent"})
+			return entitlement.Response{Status: 201, Body: []byte(c.ID)}, err
+		})
+	ok(t, err)
 	return f
 }
 
@@ -81,7 +92,7 @@ func TestExportImport_ReproducesTheLedger(t *testing.T) {
 	}
 	// The sequence reached every kind of record, so the round trip below covers each.
 	for _, typ := range []string{"header", "counter", "audit_head", "partner", "user", "allowance", "order", "shipped_line", "customer",
-		"location", "line", "file", "demo_file", "reshipment", "return", "audit", "ext", "end"} {
+		"location", "line", "file", "demo_file", "reshipment", "return", "audit", "token", "idempotency", "ext", "end"} {
 		if types[typ] == 0 {
 			t.Errorf("the export holds no %s record: %v", typ, types)
 		}
@@ -305,10 +316,12 @@ func TestExport_HoldsNoSecret(t *testing.T) {
 	s1 := must[[]entitlement.ShippedLine](t)(l.Ship(ctx, f.Admin, entitlement.Order{Partner: "distx", PO: "P", SO: "S", Lines: []entitlement.OrderLine{{Part: "BE114234", Qty: 1}}}))
 	must[[]entitlement.Line](t)(l.Attach(ctx, f.Dist, sv.ID, picksAll(s1)))
 	must[entitlement.Issued](t)(systems.SetLAN1IP(ctx, l, f.Dist, sv.ID, netip.MustParseAddr("10.0.0.1")))
+	token, _, err := l.IssueToken(ctx, f.Admin, entitlement.TokenRequest{User: f.Dist.User})
+	ok(t, err)
 	var buf bytes.Buffer
 	must[int](t)(l.Backup(ctx, &buf))
 	export := buf.Bytes()
-	for name, secret := range map[string][]byte{"issuer seed": seed, "audit key": auditKey, "deriver secret": deriverSecret} {
+	for name, secret := range map[string][]byte{"issuer seed": seed, "audit key": auditKey, "deriver secret": deriverSecret, "API token": []byte(token)} {
 		for form, b := range map[string][]byte{
 			"raw": secret, "hex": []byte(hex.EncodeToString(secret)), "HEX": []byte(strings.ToUpper(hex.EncodeToString(secret))),
 			"base64": []byte(base64.StdEncoding.EncodeToString(secret)), "base64url": []byte(base64.RawURLEncoding.EncodeToString(secret)),

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 )
 
 // Import reads an export ([Export], [Ledger.Backup]) into the empty store s and returns the number
@@ -100,8 +101,8 @@ type imported struct {
 	seen    map[[2]string]int // bucket, key → line that wrote it
 	records int
 	// What the references are checked against: ids and the lines that defined them.
-	partners, customers, locations map[string]bool
-	refs                           []ref
+	partners, customers, locations, users map[string]bool
+	refs                                  []ref
 }
 
 type put struct {
@@ -116,6 +117,7 @@ type ref struct {
 	partner   bool // the id is a partner's
 	customer  bool
 	location  bool
+	user      bool
 	ownerOf   string // for a location: its customer, whose partner must be owner
 	ownerPart string
 }
@@ -128,7 +130,8 @@ func importErr(line int, format string, a ...any) error {
 func readExport(r io.Reader) (*imported, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	h := sha256.New()
-	im := &imported{seen: map[[2]string]int{}, partners: map[string]bool{}, customers: map[string]bool{}, locations: map[string]bool{}}
+	im := &imported{seen: map[[2]string]int{}, partners: map[string]bool{}, customers: map[string]bool{}, locations: map[string]bool{},
+		users: map[string]bool{}}
 	custPartner := map[string]string{}
 	n := 0
 	for {
@@ -275,6 +278,7 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 		if err := checkUser(*r); err != nil {
 			return importErr(line, "%v", err)
 		}
+		im.users[r.ID] = true
 		refer(ref{what: "user " + r.ID, id: r.Partner, partner: true})
 		return store(bUsers, r)
 	case *allowanceRec:
@@ -440,6 +444,48 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 			return importErr(line, "audit record 0")
 		}
 		return store(bAudit, r)
+	case *Token:
+		if err := ids("token id", r.ID, "user", r.User); err != nil {
+			return err
+		}
+		if r.As != "" {
+			if err := ids("impersonated user", r.As); err != nil {
+				return err
+			}
+		}
+		if len(r.Hash) != sha256.Size || r.Expires.IsZero() {
+			return importErr(line, "token %s: hash of %d bytes, expires %v", r.ID, len(r.Hash), r.Expires)
+		}
+		refer(ref{what: "token " + r.ID, id: r.User, user: true})
+		if err := store(bTokens, r); err != nil {
+			return err
+		}
+		return im.index(line, [][2]string{{bTokensBy, k(r.User, r.ID)}})
+	case *idemExport:
+		if err := ids("user", r.User); err != nil {
+			return err
+		}
+		if r.As != "" {
+			if err := ids("impersonated user", r.As); err != nil {
+				return err
+			}
+		}
+		if err := CheckIdempotencyKey(r.Key); err != nil || strings.Contains(r.Key, sep) {
+			return importErr(line, "idempotency key %q: %v", r.Key, err)
+		}
+		if r.Expires.IsZero() || len(r.Response.Body) > maxStoredResponse {
+			return importErr(line, "idempotency key %q: expires %v, response of %d bytes", r.Key, r.Expires, len(r.Response.Body))
+		}
+		refer(ref{what: "idempotency key " + r.Key, id: r.User, user: true})
+		rk := k(r.User, r.As, r.Key)
+		b, err := enc(idemRecord{Fingerprint: r.Fingerprint, Created: r.Created, Expires: r.Expires, Response: r.Response})
+		if err != nil {
+			return importErr(line, "%v", err)
+		}
+		if err := im.add(line, bIdem, rk, b); err != nil {
+			return err
+		}
+		return im.index(line, [][2]string{{bIdemExp, k(n16(uint64(r.Expires.Unix())), rk)}})
 	case *extRec:
 		kk, err := extKey(r.Bucket, r.Key)
 		if err != nil {
@@ -480,6 +526,8 @@ func (im *imported) checkRefs(custPartner map[string]string) error {
 			return importErr(r.line, "%s names customer %q, which the export does not hold", r.what, r.id)
 		case r.location && !im.locations[r.id]:
 			return importErr(r.line, "%s names location %q, which the export does not hold", r.what, r.id)
+		case r.user && !im.users[r.id]:
+			return importErr(r.line, "%s names user %q, which the export does not hold", r.what, r.id)
 		case r.ownerOf != "" && custPartner[r.ownerOf] != r.ownerPart:
 			return importErr(r.line, "%s belongs to partner %q, its customer to %q", r.what, r.ownerPart, custPartner[r.ownerOf])
 		}

@@ -191,25 +191,15 @@ func (l *Ledger) checkImpersonation(tx Tx, dist, dealer User) error {
 
 // update runs fn as one audited read-write operation.
 // Events fn emits are delivered after the commit; the store may run fn more than once, so only the
-// last run's events count.
+// last run's events count. Inside [Ledger.Idempotent] the operation joins that transaction.
 func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
+	if j := l.joined(ctx); j != nil {
+		return j.run(func(tx Tx) error { return l.runUpdate(ctx, tx, a, name, fn, &j.events) })
+	}
 	var events []Event
 	err := l.store.Update(ctx, func(tx Tx) error {
 		events = nil
-		real, eff, p, err := l.resolve(tx, a)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		o := &op{l: l, tx: tx, now: l.now(), actor: a, real: real, user: eff, partner: p}
-		o.rec = AuditRecord{Time: o.now, User: real.ID, As: a.As, Partner: p.ID, Op: name}
-		if err := fn(o); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if err := l.appendAudit(tx, &o.rec); err != nil {
-			return err
-		}
-		events = o.events
-		return nil
+		return l.runUpdate(ctx, tx, a, name, fn, &events)
 	})
 	if err != nil {
 		return err
@@ -218,19 +208,56 @@ func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op
 	return nil
 }
 
+// runUpdate is one run of an audited operation in tx; its events are appended to events.
+func (l *Ledger) runUpdate(ctx context.Context, tx Tx, a Actor, name string, fn func(o *op) error, events *[]Event) error {
+	o, err := l.begin(ctx, tx, a, name)
+	if err != nil {
+		return err
+	}
+	o.rec = AuditRecord{Time: o.now, User: o.real.ID, As: o.actor.As, Partner: o.partner.ID, Op: name}
+	if err := fn(o); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := l.appendAudit(tx, &o.rec); err != nil {
+		return err
+	}
+	*events = append(*events, o.events...)
+	return nil
+}
+
+// begin starts an operation in tx: the actor (the context's token's, if any) resolved and
+// checked.
+func (l *Ledger) begin(ctx context.Context, tx Tx, a Actor, name string) (*op, error) {
+	a, err := l.actorOf(ctx, tx, a)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	real, eff, p, err := l.resolve(tx, a)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &op{l: l, tx: tx, now: l.now(), actor: a, real: real, user: eff, partner: p}, nil
+}
+
 // view runs fn as a read-only operation with the actor resolved.
 func (l *Ledger) view(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
-	return l.store.View(ctx, func(tx Tx) error {
-		real, eff, p, err := l.resolve(tx, a)
+	run := func(tx Tx) error {
+		o, err := l.begin(ctx, tx, a, name)
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return err
 		}
-		o := &op{l: l, tx: tx, now: l.now(), actor: a, real: real, user: eff, partner: p}
 		if err := fn(o); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		return nil
-	})
+	}
+	if j := l.joined(ctx); j != nil {
+		if j.err != nil {
+			return j.err
+		}
+		return run(j.tx) // a refused read wrote nothing: the joined transaction stays usable
+	}
+	return l.store.View(ctx, run)
 }
 
 // need refuses unless the effective user holds the role.
@@ -495,10 +522,9 @@ func (l *Ledger) Impersonate(ctx context.Context, distributorUser, dealerUser st
 func (l *Ledger) Whoami(ctx context.Context, a Actor) (User, Partner, error) {
 	var u User
 	var p Partner
-	err := l.store.View(ctx, func(tx Tx) error {
-		var err error
-		_, u, p, err = l.resolve(tx, a)
-		return err
+	err := l.view(ctx, a, "whoami", func(o *op) error {
+		u, p = o.user, o.partner
+		return nil
 	})
 	return u, p, err
 }

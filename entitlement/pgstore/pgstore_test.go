@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -15,21 +12,23 @@ import (
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/pgstore"
 	"github.com/lmskit/lmskit/entitlement/storetest"
+	"github.com/lmskit/lmskit/internal/pgtest"
 )
 
 // connString is set by TestMain when it could start a throw-away PostgreSQL cluster; the tests
 // skip otherwise (or use LMSKIT_PG, a connection string to a database they may create tables in).
 var connString string
 
-// TestMain starts a private PostgreSQL cluster (initdb, pg_ctl from PATH) in a temporary directory,
-// listening only on a Unix socket there, runs the tests and removes it. Durability is not under
-// test here (the embedded store's crash test covers that idea), so the cluster runs with fsync off.
+// TestMain starts a private PostgreSQL cluster (internal/pgtest: initdb, pg_ctl from PATH) in a
+// temporary directory, listening only on a Unix socket there, runs the tests and removes it.
+// Durability is not under test here (the embedded store's crash test covers that idea), so the
+// cluster runs with fsync off.
 func TestMain(m *testing.M) {
 	connString = os.Getenv("LMSKIT_PG")
 	stop := func() {}
 	if connString == "" {
 		var err error
-		connString, stop, err = startCluster()
+		connString, stop, err = pgtest.Start(pgtest.Options{})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "pgstore: no PostgreSQL for the tests:", err)
 			connString = ""
@@ -38,60 +37,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	stop()
 	os.Exit(code)
-}
-
-func startCluster() (string, func(), error) {
-	initdb, err := exec.LookPath("initdb")
-	if err != nil {
-		return "", nil, err
-	}
-	pgctl, err := exec.LookPath("pg_ctl")
-	if err != nil {
-		return "", nil, err
-	}
-	dir, err := os.MkdirTemp("", "lmskit-pg-")
-	if err != nil {
-		return "", nil, err
-	}
-	// PostgreSQL refuses to run as root: run it as the postgres user when we are root.
-	wrap := func(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			os.RemoveAll(dir)
-			return "", nil, fmt.Errorf("running as root and no postgres user: %w", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			os.RemoveAll(dir)
-			return "", nil, err
-		}
-		runuser, err := exec.LookPath("runuser")
-		if err != nil {
-			os.RemoveAll(dir)
-			return "", nil, err
-		}
-		wrap = func(name string, args ...string) *exec.Cmd {
-			return exec.Command(runuser, append([]string{"-u", "postgres", "--", name}, args...)...)
-		}
-	}
-	data := filepath.Join(dir, "data")
-	if out, err := wrap(initdb, "-D", data, "-U", "postgres", "--auth=trust", "-N").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("initdb: %v: %s", err, out)
-	}
-	port := strconv.Itoa(40000 + os.Getpid()%20000)
-	opts := fmt.Sprintf("-k %s -p %s -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off", dir, port)
-	if out, err := wrap(pgctl, "start", "-w", "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts).CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("pg_ctl start: %v: %s", err, out)
-	}
-	stop := func() {
-		_ = wrap(pgctl, "stop", "-D", data, "-m", "immediate").Run()
-		os.RemoveAll(dir)
-	}
-	return fmt.Sprintf("host=%s port=%s user=postgres dbname=postgres", dir, port), stop, nil
 }
 
 var tables atomic.Int64

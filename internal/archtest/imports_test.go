@@ -27,7 +27,7 @@ func TestImportDirection(t *testing.T) {
 		t.Skip("no go command on PATH")
 	}
 	lmskit := []string{"keycode", "signing", "license", "license/lmc", "entitlement", "entitlement/systems", "entitlement/pgstore",
-		"entitlement/storetest", "swa"}
+		"entitlement/storetest", "entitlement/httpapi", "swa"}
 	tests := []struct {
 		pkg     string
 		allowed []string // lmskit packages (besides internal/...) it may depend on
@@ -41,6 +41,8 @@ func TestImportDirection(t *testing.T) {
 		{"entitlement/systems", []string{"keycode", "signing", "license", "entitlement"},
 			"the per-system rules build on the ledger's extension point and on nothing above it"},
 		{"swa", []string{"keycode", "signing", "license", "entitlement"}, "swa is built on entitlement (never the reverse)"},
+		{"entitlement/httpapi", []string{"keycode", "signing", "license", "entitlement", "entitlement/systems", "swa"},
+			"the HTTP handler imports what it serves and what that stands on"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pkg, func(t *testing.T) {
@@ -61,7 +63,8 @@ func TestPBXImageStaysSmall(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command on PATH")
 	}
-	forbidden := []string{"net/http", "go.etcd.io/bbolt", "github.com/jackc/pgx/v5", mod + "/entitlement", mod + "/license/lmc", "github.com/veraison/go-cose"}
+	forbidden := []string{"net/http", "go.etcd.io/bbolt", "github.com/jackc/pgx/v5", mod + "/entitlement", mod + "/license/lmc", "github.com/veraison/go-cose",
+		mod + "/internal/httpx"}
 	for _, pkg := range []string{"keycode", "signing", "license"} {
 		for _, d := range deps(t, pkg) {
 			for _, f := range forbidden {
@@ -69,6 +72,12 @@ func TestPBXImageStaysSmall(t *testing.T) {
 					t.Errorf("%s pulls in %s; a PBX image linking keycode, signing and license must not", pkg, d)
 				}
 			}
+		}
+	}
+	// The ledger core stays free of HTTP too: only the handler above it links net/http.
+	for _, d := range deps(t, "entitlement") {
+		if d == "net/http" || d == mod+"/entitlement/httpapi" || d == mod+"/internal/httpx" {
+			t.Errorf("entitlement pulls in %s; HTTP belongs to entitlement/httpapi (DESIGN.md)", d)
 		}
 	}
 	for _, d := range deps(t, "keycode") {

@@ -1,0 +1,58 @@
+// Package httpapi serves the license server's ledger (package entitlement) as an authenticated
+// HTTP/JSON API: an http.Handler that a Go service mounts, and that examples/licenseserver runs.
+//
+// # Getting started
+//
+// Build the [entitlement.Ledger] as usual, issue the administrator a token with
+// [entitlement.Ledger.IssueToken], and mount the handler:
+//
+//	h, err := httpapi.New(httpapi.Options{Ledger: ledger, Logger: slog.Default()})
+//	...
+//	srv := &http.Server{Addr: "127.0.0.1:8440", Handler: h, ReadHeaderTimeout: 10 * time.Second}
+//
+// Every route under /v1/ takes Authorization: Bearer <token>; GET /openapi.json serves the
+// OpenAPI 3.1 document ([OpenAPI]), which lists every route, its JSON types and its errors.
+// /healthz and /readyz answer liveness and readiness, /metrics the Prometheus-format counters.
+//
+// # Conventions
+//
+// Resources are JSON objects with snake_case names; enums are their names ("distributor",
+// "activated"); times are RFC 3339 in UTC; a list is never null. Every list is a page,
+// {"items": [...], "next_cursor": "..."}, taking cursor and limit (1 to 1000, default 100);
+// next_cursor is absent on the last page. Creations answer 201, actions 200 with their result,
+// deletions 204. Downloads answer the container the ledger issued (application/zip, named by
+// Content-Disposition: <HWKC>-svi.zip, or a BX/OVOC AA_<key>_out.zip) or, with format=armored
+// (or Accept: text/plain), the signed file as PEM-style text.
+//
+// Errors are RFC 9457 problem documents (application/problem+json) whose type is stable per
+// kind, urn:lmskit:problem:<kind> ([ProblemType]): each sentinel error of the ledger has its
+// kind and status (not-allowed 403, not-found 404, exists 409, quantity-unavailable 409, state
+// 409, no-demo 409, invalid 422, rule 422, agreement-not-accepted 422, idempotency-key-reused
+// 422, unauthenticated 401), and the handler's own refusals theirs (malformed 400, too-large
+// 413, unsupported-media-type 415, rate-limited 429, timeout 503, internal 500). A refused hardware key
+// code carries field, position, want and suggest; a DECT refusal the guide's code and advice.
+// To a partner's user another partner's objects answer exactly the not-found of unknown ones.
+//
+// Adding a package's routes (Software Assurance, the second vendor's workflows) is mechanical:
+// a file with a function returning its routes (method, path, operationId, request and response
+// types, the ledger call), one line in the route table, and `go test -run TestOpenAPIUpToDate
+// -update` to regenerate the document from the routes and the types; the tests then check the
+// document against the routes both ways.
+//
+// # Security
+//
+// The acting identity comes from the credential only, never from a request body (unknown
+// fields are refused): an API token the administrator issued (the ledger keeps its SHA-256 hash
+// and compares in constant time; tokens expire and are revoked at once: each ledger operation
+// authenticates the token inside its own transaction, [entitlement.WithToken]), an impersonation token
+// a distributor's user obtained through the ledger's impersonation rule (checked again by every
+// operation), or, with Options.ClientCertUser, a verified TLS client certificate mapped to a
+// user ([CertEmailUser]). Every permission decision is the ledger's. Request bodies are capped
+// (413), each request has a timeout, each credential a rate limit (429 with Retry-After). A
+// POST with an Idempotency-Key runs inside one ledger transaction with the key's record and
+// its response ([entitlement.Ledger.Idempotent]): a retry after a lost response gets the
+// first response back (Idempotent-Replayed: true) and never ships, attaches or activates
+// twice; the same key with another request is refused (422). A token's secret is never kept
+// with its key: a replayed token issue returns the token without it. Logs carry the method,
+// route, status, duration, identity and request id: never a token, a secret or a body.
+package httpapi

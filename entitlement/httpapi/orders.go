@@ -1,0 +1,126 @@
+package httpapi
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/lmskit/lmskit/entitlement"
+)
+
+// Orders, the license bin, the parts inventory, reshipments and returns.
+
+func (h *Handler) orderRoutes() []*route {
+	return []*route{
+		{method: "POST", path: "/v1/orders", op: "shipOrder", tag: "orders", in: OrderRequest{}, out: Shipment{}, status: 201,
+			summary: "Ship an order into a partner's bin (administrator)", desc: "An order (partner, PO, SO) ships once: a repeat is 409.",
+			do: func(c *call) (reply, error) {
+				var req OrderRequest
+				if err := c.decode(&req); err != nil {
+					return reply{}, err
+				}
+				ord := entitlement.Order{Partner: req.Partner, PO: req.PO, SO: req.SO,
+					Lines: mapSlice(req.Lines, func(l OrderLine) entitlement.OrderLine { return entitlement.OrderLine{Part: l.Part, Qty: l.Quantity} })}
+				if req.ExpiresAt != nil {
+					ord.Expires = req.ExpiresAt.UTC()
+				}
+				lines, err := c.h.l.Ship(c.ctx, c.actor, ord)
+				if err != nil {
+					return reply{}, err
+				}
+				return jsonReply(201, Shipment{Lines: mapSlice(lines, toShipped)})
+			}},
+		{method: "GET", path: "/v1/bin", op: "listBin", tag: "orders", out: list[ShippedLine]{}, list: true, status: 200,
+			summary: "The caller's partner's license bin (lines with a quantity in the bin)",
+			do: func(c *call) (reply, error) {
+				p, err := c.page()
+				if err != nil {
+					return reply{}, err
+				}
+				bin, err := c.h.l.Bin(c.ctx, c.actor)
+				if err != nil {
+					return reply{}, err
+				}
+				return jsonReply(200, pageOf(bin, func(s entitlement.ShippedLine) string { return asc(s.ID) }, p, toShipped))
+			}},
+		{method: "GET", path: "/v1/inventory", op: "listInventory", tag: "orders", out: list[PartStock]{}, list: true, status: 200,
+			summary: "The caller's partner's parts inventory, per part number",
+			do: func(c *call) (reply, error) {
+				p, err := c.page()
+				if err != nil {
+					return reply{}, err
+				}
+				inv, err := c.h.l.Inventory(c.ctx, c.actor)
+				if err != nil {
+					return reply{}, err
+				}
+				return jsonReply(200, pageOf(inv, func(s entitlement.PartStock) string { return s.Part }, p,
+					func(s entitlement.PartStock) PartStock { return PartStock(s) }))
+			}},
+		{method: "POST", path: "/v1/reshipments", op: "reship", tag: "orders", in: ReshipRequest{}, out: Reshipment{}, status: 201,
+			summary: "Reship bin lines to a dealer's user (distributor with the shipping allowance)",
+			do: func(c *call) (reply, error) {
+				var req ReshipRequest
+				if err := c.decode(&req); err != nil {
+					return reply{}, err
+				}
+				rs, err := c.h.l.Reship(c.ctx, c.actor, entitlement.ReshipRequest{DealerUser: req.DealerUser, PO: req.PO, SO: req.SO, Picks: picks(req.Picks)})
+				if err != nil {
+					return reply{}, err
+				}
+				return jsonReply(201, toReshipment(rs))
+			}},
+		{method: "GET", path: "/v1/reshipments", op: "listReshipments", tag: "orders", out: list[Reshipment]{}, list: true, status: 200,
+			summary: "The caller's distributor's reshipments (resold orders), newest first",
+			do: func(c *call) (reply, error) {
+				p, err := c.page()
+				if err != nil {
+					return reply{}, err
+				}
+				rs, err := c.h.l.Resold(c.ctx, c.actor, math.MaxInt32)
+				if err != nil {
+					return reply{}, err
+				}
+				return jsonReply(200, pageOf(rs, func(r entitlement.Reshipment) string { return desc(r.ID) }, p, toReshipment))
+			}},
+		{method: "POST", path: "/v1/returns", op: "returnLines", tag: "orders", in: ReturnRequest{}, out: Return{}, status: 201,
+			summary: "Return bin lines to whoever shipped them",
+			do: func(c *call) (reply, error) {
+				var req ReturnRequest
+				if err := c.decode(&req); err != nil {
+					return reply{}, err
+				}
+				rt, err := c.h.l.ReturnLines(c.ctx, c.actor, picks(req.Picks), req.Reason)
+				if err != nil {
+					return reply{}, err
+				}
+				return jsonReply(201, toReturn(rt))
+			}},
+		{method: "GET", path: "/v1/returns", op: "listReturns", tag: "orders", out: list[Return]{}, list: true, status: 200,
+			query: []param{{name: "direction", desc: "sent: the caller's partner's own returns (default); received: returns made to it (to the vendor, for an administrator)",
+				enum: []string{"sent", "received"}}},
+			summary: "Returns sent or received, newest first",
+			do: func(c *call) (reply, error) {
+				p, err := c.page()
+				if err != nil {
+					return reply{}, err
+				}
+				var rs []entitlement.Return
+				switch d := c.r.URL.Query().Get("direction"); d {
+				case "", "sent":
+					rs, err = c.h.l.ReturnsSent(c.ctx, c.actor, math.MaxInt32)
+				case "received":
+					rs, err = c.h.l.ReturnsReceived(c.ctx, c.actor, math.MaxInt32)
+				default:
+					return reply{}, &apiError{status: 400, kind: "malformed", detail: fmt.Sprintf("direction %q: want sent or received", d), field: "direction"}
+				}
+				if err != nil {
+					return reply{}, err
+				}
+				return jsonReply(200, pageOf(rs, func(r entitlement.Return) string { return desc(r.ID) }, p, toReturn))
+			}},
+	}
+}
+
+func picks(ps []Pick) []entitlement.Pick {
+	return mapSlice(ps, func(p Pick) entitlement.Pick { return entitlement.Pick{Line: p.Line, Qty: p.Quantity} })
+}

@@ -1,0 +1,573 @@
+package httpapi
+
+import (
+	"encoding/hex"
+	"slices"
+	"time"
+
+	"github.com/lmskit/lmskit/entitlement"
+)
+
+// The types that cross the wire. JSON names are chosen here once: snake_case, enums as their
+// names, times in RFC 3339 (UTC), lists as [] (never null). Field tags `doc` and `enum` feed the
+// OpenAPI document.
+
+// Partner is a business partner.
+type Partner struct {
+	ID   string `json:"id" doc:"partner id, chosen by the administrator"`
+	Name string `json:"name"`
+	Kind string `json:"kind" enum:"vendor,distributor,dealer"`
+}
+
+// User is an LMS user account.
+type User struct {
+	ID      string   `json:"id" doc:"login, normally the e-mail address"`
+	Name    string   `json:"name"`
+	Partner string   `json:"partner"`
+	Roles   []string `json:"roles" enum:"lms_user,swa_distributor,swa_dealer,admin"`
+}
+
+// RolesRequest replaces a user's roles.
+type RolesRequest struct {
+	Roles []string `json:"roles" enum:"lms_user,swa_distributor,swa_dealer,admin"`
+}
+
+// Allowance is a shipping allowance distributor→dealer.
+type Allowance struct {
+	Distributor string `json:"distributor"`
+	Dealer      string `json:"dealer"`
+}
+
+// Token is an API token without its secret.
+type Token struct {
+	ID        string     `json:"id"`
+	User      string     `json:"user"`
+	ActingAs  string     `json:"acting_as,omitempty" doc:"the impersonated dealer user of an impersonation token"`
+	Name      string     `json:"name,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	CreatedBy string     `json:"created_by"`
+}
+
+// TokenRequest asks for an API token (administrator).
+type TokenRequest struct {
+	User             string `json:"user"`
+	Name             string `json:"name,omitempty"`
+	ExpiresInSeconds int64  `json:"expires_in_seconds,omitempty" doc:"lifetime; 0 or absent means 90 days, at most 366 days"`
+}
+
+// ImpersonationRequest asks for an impersonation token.
+type ImpersonationRequest struct {
+	DealerUser       string `json:"dealer_user"`
+	ExpiresInSeconds int64  `json:"expires_in_seconds,omitempty" doc:"lifetime; 0 or absent means 1 hour, at most 12 hours"`
+}
+
+// IssuedToken is a new token with its secret, shown once.
+type IssuedToken struct {
+	Token  Token  `json:"token"`
+	Secret string `json:"secret,omitempty" doc:"the bearer secret, shown once; absent in an idempotent replay, which never repeats it"`
+}
+
+// Me is the authenticated identity.
+type Me struct {
+	User         User    `json:"user" doc:"the effective user (the impersonated one while impersonating)"`
+	Partner      Partner `json:"partner"`
+	Identity     string  `json:"identity" doc:"login, or IMP:<distributor user>/<dealer user>"`
+	Impersonator string  `json:"impersonator,omitempty"`
+}
+
+// OrderLine is one part and quantity of an order.
+type OrderLine struct {
+	Part     string `json:"part"`
+	Quantity int64  `json:"quantity"`
+}
+
+// OrderRequest ships an order into a partner's bin (administrator).
+type OrderRequest struct {
+	Partner   string      `json:"partner"`
+	PO        string      `json:"po"`
+	SO        string      `json:"so"`
+	Lines     []OrderLine `json:"lines"`
+	ExpiresAt *time.Time  `json:"expires_at,omitempty" doc:"when the order's SWA units expire"`
+}
+
+// ShippedLine is one part of one order in a partner's bin.
+type ShippedLine struct {
+	ID           uint64    `json:"id"`
+	Partner      string    `json:"partner"`
+	PO           string    `json:"po"`
+	SO           string    `json:"so"`
+	Part         string    `json:"part"`
+	Shipped      int64     `json:"shipped"`
+	InBin        int64     `json:"in_bin"`
+	Attached     int64     `json:"attached"`
+	Activated    int64     `json:"activated"`
+	ReshippedOut int64     `json:"reshipped_out"`
+	Returned     int64     `json:"returned"`
+	ParentLine   uint64    `json:"parent_line,omitempty" doc:"the distributor's line a reshipped line came from"`
+	ShippedAt    time.Time `json:"shipped_at"`
+}
+
+// Shipment is what shipping an order created.
+type Shipment struct {
+	Lines []ShippedLine `json:"lines"`
+}
+
+// PartStock is a partner's stock of one part.
+type PartStock struct {
+	Part         string `json:"part"`
+	Name         string `json:"name"`
+	InBin        int64  `json:"in_bin"`
+	Attached     int64  `json:"attached"`
+	Activated    int64  `json:"activated"`
+	ReshippedOut int64  `json:"reshipped_out"`
+	Returned     int64  `json:"returned"`
+	Total        int64  `json:"total"`
+}
+
+// Pick selects a quantity of a bin line.
+type Pick struct {
+	Line     uint64 `json:"line"`
+	Quantity int64  `json:"quantity"`
+}
+
+// ReshipRequest reships bin lines to a dealer's user.
+type ReshipRequest struct {
+	DealerUser string `json:"dealer_user"`
+	PO         string `json:"po"`
+	SO         string `json:"so"`
+	Picks      []Pick `json:"picks"`
+}
+
+// MovedPart is one part of a reshipment or return.
+type MovedPart struct {
+	FromLine uint64 `json:"from_line"`
+	ToLine   uint64 `json:"to_line,omitempty"`
+	Part     string `json:"part"`
+	Quantity int64  `json:"quantity"`
+}
+
+// Reshipment is a distributor's reshipment into a dealer's bin.
+type Reshipment struct {
+	ID     uint64      `json:"id"`
+	From   string      `json:"from"`
+	To     string      `json:"to"`
+	ToUser string      `json:"to_user"`
+	PO     string      `json:"po"`
+	SO     string      `json:"so"`
+	Lines  []MovedPart `json:"lines"`
+	Time   time.Time   `json:"time"`
+	By     string      `json:"by"`
+}
+
+// ReturnRequest returns bin lines to whoever shipped them.
+type ReturnRequest struct {
+	Picks  []Pick `json:"picks"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Return records returned bin lines.
+type Return struct {
+	ID     uint64      `json:"id"`
+	From   string      `json:"from"`
+	To     string      `json:"to,omitempty" doc:"receiving partner; absent for the vendor"`
+	Lines  []MovedPart `json:"lines"`
+	Reason string      `json:"reason,omitempty"`
+	Time   time.Time   `json:"time"`
+	By     string      `json:"by"`
+}
+
+// Customer is an end customer of a partner.
+type Customer struct {
+	ID        string `json:"id"`
+	Partner   string `json:"partner"`
+	Name      string `json:"name"`
+	Address   string `json:"address,omitempty"`
+	Reference string `json:"reference,omitempty"`
+	Email     string `json:"email,omitempty"`
+}
+
+// CustomerRequest creates or replaces a customer.
+type CustomerRequest struct {
+	Name      string `json:"name"`
+	Address   string `json:"address,omitempty"`
+	Reference string `json:"reference,omitempty"`
+	Email     string `json:"email,omitempty"`
+}
+
+// Attribute is a named attribute of a location (LAN1 IP, computer name, domain…).
+type Attribute struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Location is a customer location.
+type Location struct {
+	ID            string      `json:"id"`
+	Customer      string      `json:"customer"`
+	Partner       string      `json:"partner"`
+	Parent        string      `json:"parent,omitempty"`
+	Name          string      `json:"name"`
+	Address       string      `json:"address,omitempty"`
+	System        string      `json:"system"`
+	HWKC          string      `json:"hwkc"`
+	SecondaryHWKC string      `json:"secondary_hwkc,omitempty"`
+	Reference     string      `json:"reference,omitempty"`
+	CustomerEmail string      `json:"customer_email,omitempty"`
+	DealerEmail   string      `json:"dealer_email,omitempty"`
+	Verticals     []string    `json:"verticals"`
+	DemosLeft     int         `json:"demos_left"`
+	FileSerial    uint64      `json:"file_serial"`
+	CreatedAt     time.Time   `json:"created_at"`
+	Attributes    []Attribute `json:"attributes"`
+	FormerHWKC    []string    `json:"former_hwkc"`
+	Imported      bool        `json:"imported"`
+}
+
+// LocationRequest creates a location.
+type LocationRequest struct {
+	Customer      string      `json:"customer"`
+	Parent        string      `json:"parent,omitempty"`
+	Name          string      `json:"name"`
+	Address       string      `json:"address,omitempty"`
+	System        string      `json:"system"`
+	HWKC          string      `json:"hwkc,omitempty" doc:"required unless the system's rules derive the code"`
+	SecondaryHWKC string      `json:"secondary_hwkc,omitempty"`
+	Reference     string      `json:"reference,omitempty"`
+	CustomerEmail string      `json:"customer_email,omitempty"`
+	DealerEmail   string      `json:"dealer_email,omitempty"`
+	Verticals     []string    `json:"verticals,omitempty"`
+	Attributes    []Attribute `json:"attributes,omitempty" doc:"system attributes: mac, computer-name, domain, product-key, redundant"`
+}
+
+// LocationEdit replaces a location's editable fields.
+type LocationEdit struct {
+	Name          string   `json:"name"`
+	Address       string   `json:"address,omitempty"`
+	Reference     string   `json:"reference,omitempty"`
+	CustomerEmail string   `json:"customer_email,omitempty"`
+	DealerEmail   string   `json:"dealer_email,omitempty"`
+	Verticals     []string `json:"verticals,omitempty"`
+}
+
+// Line is a quantity of one part on a location.
+type Line struct {
+	SKC          string     `json:"skc"`
+	Location     string     `json:"location"`
+	SourceLine   uint64     `json:"source_line"`
+	Part         string     `json:"part"`
+	Quantity     int64      `json:"quantity"`
+	State        string     `json:"state" enum:"attached,activated,migrated"`
+	PO           string     `json:"po"`
+	SO           string     `json:"so"`
+	Partner      string     `json:"partner"`
+	AttachedAt   time.Time  `json:"attached_at"`
+	ActivatedAt  *time.Time `json:"activated_at,omitempty"`
+	MigratedFrom string     `json:"migrated_from,omitempty"`
+}
+
+// FileInfo describes an issued license file (download it from Download).
+type FileInfo struct {
+	Location       string     `json:"location"`
+	Serial         uint64     `json:"serial"`
+	Name           string     `json:"name,omitempty" doc:"download file name"`
+	IssuedAt       *time.Time `json:"issued_at,omitempty"`
+	Demo           bool       `json:"demo"`
+	NotAfter       *time.Time `json:"not_after,omitempty"`
+	ActivationCode string     `json:"activation_code,omitempty"`
+	Pending        bool       `json:"pending" doc:"an external product's file, supplied later by the license desk"`
+	External       bool       `json:"external"`
+	Size           int        `json:"size"`
+	Warnings       []string   `json:"warnings"`
+	Download       string     `json:"download,omitempty" doc:"path of the download"`
+}
+
+// LocationView is a location with its lines, children and latest file.
+type LocationView struct {
+	Location
+	AttachedLines  []Line     `json:"attached_lines"`
+	ActivatedLines []Line     `json:"activated_lines"`
+	HistoryLines   []Line     `json:"history_lines"`
+	Children       []Location `json:"children"`
+	ChildLines     []Line     `json:"child_lines"`
+	File           *FileInfo  `json:"file,omitempty"`
+}
+
+// AttachRequest attaches bin lines to a location.
+type AttachRequest struct {
+	Picks []Pick `json:"picks"`
+}
+
+// Lines is a set of location lines an operation created.
+type Lines struct {
+	Lines []Line `json:"lines"`
+}
+
+// DetachRequest returns attached lines to the bin.
+type DetachRequest struct {
+	SKCs []string `json:"skcs"`
+}
+
+// ActivateRequest activates attached lines.
+type ActivateRequest struct {
+	SKCs            []string `json:"skcs,omitempty" doc:"the lines to activate; absent means every attached line"`
+	AcceptAgreement bool     `json:"accept_agreement" doc:"must be true: licenses once activated cannot be deactivated or returned"`
+}
+
+// SKCLookup is a software key code's line and location.
+type SKCLookup struct {
+	Line     Line     `json:"line"`
+	Location Location `json:"location"`
+}
+
+// OrderDetails is the purchase/sales order lookup.
+type OrderDetails struct {
+	Shipped []ShippedLine `json:"shipped"`
+	Lines   []Line        `json:"lines"`
+}
+
+// LAN1IPRequest gives an SV9500 Standard Server its LAN1 IP.
+type LAN1IPRequest struct {
+	IP string `json:"ip"`
+}
+
+// ComputerNameRequest changes an iS3000's Full Computer Name.
+type ComputerNameRequest struct {
+	ComputerName string `json:"computer_name"`
+}
+
+// HardwareRequest names a new hardware key code (replacement, migration).
+type HardwareRequest struct {
+	HWKC string `json:"hwkc"`
+}
+
+// Quantities are a shipped line's quantities.
+type Quantities struct {
+	Shipped      int64 `json:"shipped"`
+	InBin        int64 `json:"in_bin"`
+	Attached     int64 `json:"attached"`
+	Activated    int64 `json:"activated"`
+	ReshippedOut int64 `json:"reshipped_out"`
+	Returned     int64 `json:"returned"`
+}
+
+// QuantityChange is one shipped line's quantities before and after an operation.
+type QuantityChange struct {
+	Line   uint64     `json:"line"`
+	Part   string     `json:"part"`
+	Before Quantities `json:"before"`
+	After  Quantities `json:"after"`
+}
+
+// AuditRecord is one entry of the hash-chained audit log.
+type AuditRecord struct {
+	Seq      uint64           `json:"seq"`
+	Time     time.Time        `json:"time"`
+	User     string           `json:"user"`
+	As       string           `json:"as,omitempty"`
+	Identity string           `json:"identity"`
+	Partner  string           `json:"partner"`
+	Op       string           `json:"op"`
+	Refs     []string         `json:"refs"`
+	Changes  []QuantityChange `json:"changes"`
+	Notes    []string         `json:"notes"`
+	PrevHash string           `json:"prev_hash" doc:"hex"`
+	Hash     string           `json:"hash" doc:"hex"`
+}
+
+// Integrity is the result of the audit-chain and conservation check.
+type Integrity struct {
+	AuditRecords int    `json:"audit_records"`
+	AuditHead    uint64 `json:"audit_head"`
+	HeadHash     string `json:"head_hash" doc:"hex"`
+	Conserved    bool   `json:"conserved"`
+}
+
+// System is a catalog system type.
+type System struct {
+	Name    string `json:"name"`
+	Keycode string `json:"keycode" doc:"the hardware key code grammar the system's codes follow"`
+	SKC     string `json:"skc" doc:"the two characters its software key codes carry"`
+	PBX     bool   `json:"pbx"`
+}
+
+// Part is a catalog part.
+type Part struct {
+	Number      string   `json:"number"`
+	Name        string   `json:"name"`
+	Kind        string   `json:"kind" enum:"count,version,flag"`
+	Systems     []string `json:"systems"`
+	Application bool     `json:"application"`
+	SWA         bool     `json:"swa_eligible"`
+	SWAUnits    bool     `json:"swa_units"`
+	Demo        int64    `json:"demo_quantity"`
+	Successor   string   `json:"successor,omitempty"`
+	Ports       int64    `json:"ports,omitempty"`
+}
+
+// Health is the answer of the health and readiness endpoints.
+type Health struct {
+	Status string `json:"status" enum:"ok,unavailable"`
+}
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type     string `json:"type" doc:"stable machine-readable problem type (a URN)"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	Field    string `json:"field,omitempty" doc:"the request field at fault"`
+	Position *int   `json:"position,omitempty" doc:"byte offset of the fault in the field's value (or in the request body)"`
+	Want     string `json:"want,omitempty" doc:"what was expected at position"`
+	Suggest  string `json:"suggest,omitempty" doc:"the character most likely meant at position"`
+	Code     string `json:"code,omitempty" doc:"the rule's own code, e.g. a DECT validation code"`
+	Advice   string `json:"advice,omitempty" doc:"the guide's user action for code"`
+}
+
+// list is one page of a list: items and, while more follow, the cursor of the next page.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty" doc:"pass as cursor for the next page; absent on the last page"`
+}
+
+func (list[T]) itemType() any { var t T; return t }
+
+// Conversions from the ledger's types.
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func mapSlice[T, W any](in []T, f func(T) W) []W {
+	out := make([]W, 0, len(in))
+	for _, v := range in {
+		out = append(out, f(v))
+	}
+	return out
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func toPartner(p entitlement.Partner) Partner {
+	return Partner{ID: p.ID, Name: p.Name, Kind: p.Kind.String()}
+}
+
+var roleNames = []struct {
+	r    entitlement.Role
+	name string
+}{{entitlement.RoleLMSUser, "lms_user"}, {entitlement.RoleSWADistributor, "swa_distributor"},
+	{entitlement.RoleSWADealer, "swa_dealer"}, {entitlement.RoleAdmin, "admin"}}
+
+func roleList(r entitlement.Role) []string {
+	out := []string{}
+	for _, rn := range roleNames {
+		if r.Has(rn.r) {
+			out = append(out, rn.name)
+		}
+	}
+	return out
+}
+
+func parseKind(s string) (entitlement.PartnerKind, bool) {
+	for _, k := range []entitlement.PartnerKind{entitlement.KindVendor, entitlement.KindDistributor, entitlement.KindDealer} {
+		if k.String() == s {
+			return k, true
+		}
+	}
+	return entitlement.KindInvalid, false
+}
+
+func toUser(u entitlement.User) User {
+	return User{ID: u.ID, Name: u.Name, Partner: u.Partner, Roles: roleList(u.Roles)}
+}
+
+func toToken(t entitlement.Token) Token {
+	return Token{ID: t.ID, User: t.User, ActingAs: t.As, Name: t.Name, CreatedAt: t.Created.UTC(), ExpiresAt: t.Expires.UTC(),
+		RevokedAt: timePtr(t.Revoked), CreatedBy: t.By}
+}
+
+func toShipped(s entitlement.ShippedLine) ShippedLine {
+	return ShippedLine{ID: s.ID, Partner: s.Partner, PO: s.PO, SO: s.SO, Part: s.Part, Shipped: s.Shipped, InBin: s.InBin,
+		Attached: s.Attached, Activated: s.Activated, ReshippedOut: s.ReshippedOut, Returned: s.Returned,
+		ParentLine: s.Parent, ShippedAt: s.ShippedAt.UTC()}
+}
+
+func toMoved(p entitlement.ReshippedPart) MovedPart {
+	return MovedPart{FromLine: p.From, ToLine: p.To, Part: p.Part, Quantity: p.Qty}
+}
+
+func toReshipment(r entitlement.Reshipment) Reshipment {
+	return Reshipment{ID: r.ID, From: r.From, To: r.To, ToUser: r.ToUser, PO: r.PO, SO: r.SO,
+		Lines: mapSlice(r.Lines, toMoved), Time: r.Time.UTC(), By: r.By}
+}
+
+func toReturn(r entitlement.Return) Return {
+	return Return{ID: r.ID, From: r.From, To: r.To, Lines: mapSlice(r.Lines, toMoved), Reason: r.Reason, Time: r.Time.UTC(), By: r.By}
+}
+
+func toCustomer(c entitlement.Customer) Customer {
+	return Customer{ID: c.ID, Partner: c.Partner, Name: c.Name, Address: c.Address, Reference: c.Reference, Email: c.Email}
+}
+
+func toLocation(l entitlement.Location) Location {
+	return Location{ID: l.ID, Customer: l.Customer, Partner: l.Partner, Parent: l.Parent, Name: l.Name, Address: l.Address,
+		System: l.System, HWKC: l.HWKC, SecondaryHWKC: l.SecondaryHWKC, Reference: l.Reference, CustomerEmail: l.CustomerEmail,
+		DealerEmail: l.DealerEmail, Verticals: nonNil(slices.Clone(l.Verticals)), DemosLeft: l.DemosLeft, FileSerial: l.FileSerial,
+		CreatedAt: l.Created.UTC(), Attributes: mapSlice(l.Attrs, func(a entitlement.Attr) Attribute { return Attribute{a.Name, a.Value} }),
+		FormerHWKC: nonNil(slices.Clone(l.FormerHWKC)), Imported: l.Imported}
+}
+
+func toLine(ln entitlement.Line) Line {
+	return Line{SKC: ln.SKC, Location: ln.Location, SourceLine: ln.Source, Part: ln.Part, Quantity: ln.Qty, State: ln.State.String(),
+		PO: ln.PO, SO: ln.SO, Partner: ln.Partner, AttachedAt: ln.AttachedAt.UTC(), ActivatedAt: timePtr(ln.ActivatedAt),
+		MigratedFrom: ln.MigratedFrom}
+}
+
+func toView(v entitlement.LocationView) LocationView {
+	out := LocationView{Location: toLocation(v.Location), AttachedLines: mapSlice(v.Attached, toLine),
+		ActivatedLines: mapSlice(v.Activated, toLine), HistoryLines: mapSlice(v.History, toLine),
+		Children: mapSlice(v.Children, toLocation), ChildLines: mapSlice(v.ChildLines, toLine)}
+	if v.File != nil {
+		out.File = &FileInfo{Location: v.ID, Serial: v.File.Serial, Name: v.File.Name, ActivationCode: v.File.ActivationCode,
+			Warnings: []string{}, Download: "/v1/locations/" + v.ID + "/file"}
+	}
+	return out
+}
+
+func toFile(f entitlement.Issued, download string) FileInfo {
+	fi := FileInfo{Location: f.Location, Serial: f.Serial, Name: f.Name, IssuedAt: timePtr(f.Issued), Demo: f.Demo,
+		NotAfter: timePtr(f.NotAfter), ActivationCode: f.ActivationCode, Pending: f.Pending, External: f.External,
+		Size: len(f.Data), Warnings: nonNil(slices.Clone(f.Warnings))}
+	if !f.Pending {
+		fi.Download = download
+	}
+	return fi
+}
+
+func toQty(q entitlement.Qty) Quantities {
+	return Quantities{q.Shipped, q.InBin, q.Attached, q.Activated, q.ReshippedOut, q.Returned}
+}
+
+func toAudit(r entitlement.AuditRecord) AuditRecord {
+	return AuditRecord{Seq: r.Seq, Time: r.Time.UTC(), User: r.User, As: r.As, Identity: r.Identity(), Partner: r.Partner, Op: r.Op,
+		Refs: nonNil(slices.Clone(r.Refs)), Notes: nonNil(slices.Clone(r.Notes)),
+		Changes: mapSlice(r.Changes, func(c entitlement.QtyChange) QuantityChange {
+			return QuantityChange{Line: c.Line, Part: c.Part, Before: toQty(c.Before), After: toQty(c.After)}
+		}), PrevHash: hex.EncodeToString(r.Prev), Hash: hex.EncodeToString(r.Hash)}
+}
+
+func toPart(p entitlement.Part) Part {
+	return Part{Number: p.Number, Name: p.Name, Kind: p.Kind.String(), Systems: nonNil(slices.Clone(p.Systems)),
+		Application: p.Application, SWA: p.SWA, SWAUnits: p.SWAUnits, Demo: p.Demo, Successor: p.Successor, Ports: p.Ports}
+}
