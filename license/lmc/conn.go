@@ -10,9 +10,12 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/lmskit/lmskit/license"
 )
 
 // clientReadBuffer is the size of a Conn's read buffer: every answer but a long usage list fits, so
@@ -23,6 +26,7 @@ const clientReadBuffer = 16 << 10
 type DialOption func(*dialOptions)
 
 type dialOptions struct {
+	version    int // the protocol version to say hello with; protocolVersion unless a test sets it
 	token      []byte
 	timeout    time.Duration
 	probeAfter time.Duration // idleProbe unless a test sets it
@@ -65,7 +69,7 @@ type Conn struct {
 // Dial connects to the LMC at address ("/run/lmc/lmc.sock" for network "unix", "127.0.0.1:7707"
 // for "tcp") and says hello, presenting the token if one is given. The context bounds the dial.
 func Dial(ctx context.Context, network, address string, opts ...DialOption) (*Conn, error) {
-	c := &Conn{network: network, address: address, opts: dialOptions{probeAfter: idleProbe}}
+	c := &Conn{network: network, address: address, opts: dialOptions{probeAfter: idleProbe, version: protocolVersion}}
 	for _, o := range opts {
 		o(&c.opts)
 	}
@@ -101,6 +105,7 @@ type session struct {
 	timeout    time.Duration
 	nextID     atomic.Uint64
 	probeAfter time.Duration
+	info       ServerInfo
 
 	wmu sync.Mutex
 	enc bytes.Buffer // the frame being written
@@ -173,6 +178,15 @@ func (c *Conn) session(ctx context.Context) (*session, error) {
 func (c *Conn) dial(ctx context.Context) (*session, error) {
 	dctx, cancel := context.WithTimeout(ctx, c.opts.timeout)
 	defer cancel()
+	s, err := c.dialVersion(dctx, c.opts.version)
+	if err != nil && c.opts.version > minProtocolVersion && errors.Is(err, ErrBadRequest) {
+		// An LMC of protocol version 1 refuses a later hello; speak its version.
+		s, err = c.dialVersion(dctx, minProtocolVersion)
+	}
+	return s, err
+}
+
+func (c *Conn) dialVersion(dctx context.Context, version int) (*session, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(dctx, c.network, c.address)
 	if err != nil {
@@ -181,7 +195,7 @@ func (c *Conn) dial(ctx context.Context) (*session, error) {
 	deadline, _ := dctx.Deadline()
 	nc.SetDeadline(deadline)
 	br := bufio.NewReaderSize(nc, clientReadBuffer)
-	hello, err := appendFrame(nil, &request{Op: opHello, N: protocolVersion, Token: c.opts.token})
+	hello, err := appendFrame(nil, &request{Op: opHello, N: version, Token: c.opts.token})
 	if err == nil {
 		_, err = nc.Write(hello)
 	}
@@ -201,9 +215,42 @@ func (c *Conn) dial(ctx context.Context) (*session, error) {
 		nc.Close()
 		return nil, err
 	}
+	info := ServerInfo{Version: 1, Ops: slices.Clone(opNames[opHas : opMaxV1+1])}
+	if version >= 2 && r.Info != nil && r.Info.Version >= 2 {
+		// (An answer without the info is a server that speaks version 1 only.)
+		info = ServerInfo{Version: r.Info.Version, Ops: r.Info.Ops, Admin: r.Info.Admin, LeaseTTL: time.Duration(r.Info.LeaseTTL)}
+	}
 	nc.SetDeadline(time.Time{})
 	return &session{nc: nc, br: br, timeout: c.opts.timeout, pending: map[uint64]*call{}, done: make(chan struct{}),
-		lastRead: time.Now(), probeAfter: c.opts.probeAfter}, nil
+		lastRead: time.Now(), probeAfter: c.opts.probeAfter, info: info}, nil
+}
+
+// ServerInfo is what the LMC at the other end of a [Conn] supports, as it said in answer to the
+// connection's hello.
+type ServerInfo struct {
+	// Version is the protocol version spoken on the connection: 2 with this package's LMC, 1 with an
+	// LMC of an earlier release (which has none of the operations of [Admin] nor a file list).
+	Version int
+	// Ops lists the operations the connection may use: "has", "count", "version", "checkout",
+	// "renew", "release", "usage", "status", and from version 2 "files", and for an administrator
+	// "leases", "revoke", "reread" and "install".
+	Ops []string
+	// Admin reports whether the connection may use the administrator's operations.
+	Admin bool
+	// LeaseTTL is the LMC's lease TTL; zero when it did not say (version 1).
+	LeaseTTL time.Duration
+}
+
+// Supports reports whether the connection may use the operation named op (see Ops).
+func (si ServerInfo) Supports(op string) bool { return slices.Contains(si.Ops, op) }
+
+// Info returns what the LMC supports on this connection, dialling it if the connection broke.
+func (c *Conn) Info(ctx context.Context) (ServerInfo, error) {
+	s, err := c.session(ctx)
+	if err != nil {
+		return ServerInfo{}, err
+	}
+	return s.info, nil
 }
 
 // idleProbe is how long a session may go unread before a call first checks that the LMC has not
@@ -595,7 +642,13 @@ func (c *Conn) Checkout(ctx context.Context, app, part string, n int) (*Lease, e
 	if checkLeaseID(r.Lease) != nil {
 		return nil, fmt.Errorf("%w: the LMC answered a checkout without a valid lease id", ErrUnavailable)
 	}
-	return newLease(c, r.Lease, app, part, n, decodeTime(r.Expires)), nil
+	ls := newLease(c, r.Lease, app, part, n, decodeTime(r.Expires))
+	c.mu.Lock()
+	if c.sess != nil {
+		ls.ttl = c.sess.info.LeaseTTL
+	}
+	c.mu.Unlock()
+	return ls, nil
 }
 
 // RenewLease implements [Client].
@@ -629,4 +682,76 @@ func (c *Conn) Status(ctx context.Context) (Status, error) {
 		return Status{}, err
 	}
 	return r.Status.status(), nil
+}
+
+// admin sends an administrator's request, after checking that the LMC has the operation and lets
+// this connection use it.
+func (c *Conn) admin(ctx context.Context, q *request) (response, error) {
+	info, err := c.Info(ctx)
+	if err != nil {
+		return response{}, err
+	}
+	name := opNames[q.Op]
+	if !info.Supports(name) {
+		if info.Version < 2 || !adminOp(q.Op) {
+			return response{}, fmt.Errorf("%w: the LMC speaks protocol version %d, which has no %s operation", ErrNotSupported, info.Version, name)
+		}
+		return response{}, fmt.Errorf("%w: %s is for the LMC's administrator (its own user or root on the socket, the admin token over TCP)", ErrUnauthorized, name)
+	}
+	return c.call(ctx, q)
+}
+
+// InstalledFiles implements [Admin].
+func (c *Conn) InstalledFiles(ctx context.Context) ([]FileSummary, error) {
+	r, err := c.admin(ctx, &request{Op: opFiles})
+	if err != nil {
+		return nil, err
+	}
+	return fromWireFiles(r.Files), nil
+}
+
+// Leases implements [Admin].
+func (c *Conn) Leases(ctx context.Context) ([]LeaseInfo, error) {
+	r, err := c.admin(ctx, &request{Op: opLeases})
+	if err != nil {
+		return nil, err
+	}
+	return fromWireLeases(r.Leases), nil
+}
+
+// Revoke implements [Admin].
+func (c *Conn) Revoke(ctx context.Context, handle string) error {
+	if err := checkHandle(handle); err != nil {
+		return err
+	}
+	_, err := c.admin(ctx, &request{Op: opRevoke, Handle: handle})
+	return err
+}
+
+// RevokeApp implements [Admin].
+func (c *Conn) RevokeApp(ctx context.Context, app, part string) (int, error) {
+	r, err := c.admin(ctx, &request{Op: opRevoke, App: app, Part: part})
+	return r.Int, err
+}
+
+// Reread implements [Admin].
+func (c *Conn) Reread(ctx context.Context) (RereadResult, error) {
+	r, err := c.admin(ctx, &request{Op: opReread})
+	if err != nil || r.Reread == nil {
+		return RereadResult{}, err
+	}
+	w := r.Reread
+	return RereadResult{Added: w.Added, Replaced: w.Replaced, Removed: w.Removed, Invalid: w.Invalid, Revoked: w.Revoked}, nil
+}
+
+// InstallData implements [Admin]. data is at most license.MaxZipSize bytes.
+func (c *Conn) InstallData(ctx context.Context, data []byte) ([]string, error) {
+	if len(data) == 0 || len(data) > license.MaxZipSize {
+		return nil, fmt.Errorf("%w: install: %d bytes; want 1 to %d", ErrBadRequest, len(data), license.MaxZipSize)
+	}
+	r, err := c.admin(ctx, &request{Op: opInstall, Data: data})
+	if err != nil || r.Reread == nil {
+		return nil, err
+	}
+	return r.Reread.Added, nil
 }

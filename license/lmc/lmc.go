@@ -58,6 +58,7 @@ type LMC struct {
 	reachable   bool
 	lastContact time.Time
 	sourceErr   string
+	revoked     int // leases revoked by count changes, ever
 }
 
 // grant is the immutable snapshot readers use.
@@ -72,12 +73,22 @@ type grant struct {
 }
 
 // Open opens the LMC in cfg.Dir: it loads the installed files and the host codes remembered there,
-// asks the source once (an unreachable source is not an error: the LMC serves what it has and
-// [LMC.Status] says so) and publishes the grant. A file in the directory that no longer verifies is
+// asks the source once and publishes the grant. A file in the directory that no longer verifies is
 // kept out of the grant and listed by [LMC.Files] with its error.
+//
+// A misconfigured source fails Open with an error matching [ErrBadSource]: a static source without a
+// code, a PBX source without its URL or pinned key, or a source whose code has no LMC form (the LMC
+// never serves from a silently empty code). A source that cannot be reached is not an error: the
+// LMC serves what it has, and [LMC.Status] reports the source's error from the start (Reachable
+// false, SourceError set).
 func Open(ctx context.Context, cfg Config) (*LMC, error) {
 	if cfg.Dir == "" || cfg.Source == nil || cfg.Keyring == nil {
 		return nil, errors.New("lmc: open: Dir, Source and Keyring are required")
+	}
+	if c, ok := cfg.Source.(checker); ok {
+		if err := c.check(); err != nil {
+			return nil, fmt.Errorf("lmc: open: %w", err)
+		}
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -98,7 +109,9 @@ func Open(ctx context.Context, cfg Config) (*LMC, error) {
 	l.mu.Lock()
 	l.rebuildLocked(l.now(), "opened")
 	l.mu.Unlock()
-	l.Refresh(ctx) // an unreachable source is reported by Status, not here
+	if err := l.Refresh(ctx); errors.Is(err, ErrBadSource) {
+		return nil, fmt.Errorf("lmc: open: %w", err)
+	} // an unreachable source is reported by Status
 	return l, nil
 }
 
@@ -239,11 +252,13 @@ func (l *LMC) Checkout(ctx context.Context, app, part string, n int) (*Lease, er
 	default:
 		return nil, fmt.Errorf("%w: %q is a %s part", ErrNotCounted, part, g.set.Kind(part))
 	}
-	li, err := l.seats.checkout(app, part, n)
+	li, err := l.seats.checkout(app, part, n, peerFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return newLease(l, li.id, app, part, n, li.expires), nil
+	ls := newLease(l, li.id, app, part, n, li.expires)
+	ls.ttl, ls.now = l.cfg.LeaseTTL, l.now
+	return ls, nil
 }
 
 // RenewLease implements [Client].

@@ -23,6 +23,7 @@ type ServerOption func(*serverOptions)
 
 type serverOptions struct {
 	token          []byte
+	adminToken     []byte
 	maxConns       int
 	idleTimeout    time.Duration
 	requestTimeout time.Duration
@@ -34,6 +35,15 @@ type serverOptions struct {
 // none, but may have one too.
 func WithServerToken(token []byte) ServerOption {
 	return func(o *serverOptions) { o.token = bytes.Clone(token) }
+}
+
+// WithAdminToken lets a TCP connection that presents token (with [WithToken]) use the
+// administrator's operations ([Admin]). It must differ from the client token ([WithServerToken]),
+// with the same length bounds. Over a unix socket the administrator is recognised by the peer's
+// credentials instead (SO_PEERCRED, on Linux): a process of the server's own user or root; a token
+// does not make a unix connection an administrator's.
+func WithAdminToken(token []byte) ServerOption {
+	return func(o *serverOptions) { o.adminToken = bytes.Clone(token) }
 }
 
 // WithMaxConns bounds the connections served at once. When all are taken, a new connection takes
@@ -64,8 +74,12 @@ func WithRequestTimeout(d time.Duration) ServerOption {
 // use; it may serve several listeners at once.
 type Server struct {
 	client Client
+	admin  Admin // client's administrator's interface; nil if it has none
+	ttl    time.Duration
 	opts   serverOptions
 	token  [sha256.Size]byte
+	atoken [sha256.Size]byte
+	euid   int
 
 	// base is the context of the work; cancelled by Close or when Shutdown's wait ends early.
 	base       context.Context
@@ -94,9 +108,16 @@ func NewServer(c Client, opts ...ServerOption) *Server {
 	if o.requestTimeout <= 0 {
 		o.requestTimeout = 5 * time.Second
 	}
-	s := &Server{client: c, opts: o, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]bool{}}
+	s := &Server{client: c, opts: o, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]bool{}, euid: os.Geteuid()}
+	s.admin, _ = c.(Admin)
+	if t, ok := c.(interface{ LeaseTTL() time.Duration }); ok {
+		s.ttl = t.LeaseTTL()
+	}
 	if len(o.token) > 0 {
 		s.token = sha256.Sum256(o.token)
+	}
+	if len(o.adminToken) > 0 {
+		s.atoken = sha256.Sum256(o.adminToken)
 	}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	return s
@@ -253,6 +274,12 @@ func (s *Server) checkListener(l net.Listener) error {
 	if n := len(s.opts.token); n > 0 && (n < minTokenLen || n > maxTokenLen) {
 		return fmt.Errorf("%w: a token must be %d to %d bytes, this one is %d", ErrUnauthorized, minTokenLen, maxTokenLen, n)
 	}
+	if n := len(s.opts.adminToken); n > 0 && (n < minTokenLen || n > maxTokenLen) {
+		return fmt.Errorf("%w: an admin token must be %d to %d bytes, this one is %d", ErrUnauthorized, minTokenLen, maxTokenLen, n)
+	}
+	if len(s.opts.adminToken) > 0 && bytes.Equal(s.opts.adminToken, s.opts.token) {
+		return fmt.Errorf("%w: the admin token must differ from the client token", ErrUnauthorized)
+	}
 	switch a := l.Addr().(type) {
 	case *net.TCPAddr:
 		if !a.IP.IsLoopback() {
@@ -321,6 +348,11 @@ type serverConn struct {
 	br *bufio.Reader
 	bw *bufio.Writer
 
+	version  int  // the protocol version of the hello
+	admin    bool // may use the administrator's operations
+	peer     peer // the process at the other end of a unix socket, when known
+	maxFrame int  // the largest request it may send
+
 	enc      bytes.Buffer
 	buf      []byte
 	unsent   []string        // lease ids in the answers not yet flushed
@@ -342,7 +374,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	defer s.wg.Done()
 	defer s.untrack(nc)
 	defer nc.Close()
-	c := &serverConn{s: s, nc: nc,
+	c := &serverConn{s: s, nc: nc, peer: peerOf(nc), maxFrame: maxRequestFrame,
 		br: bufio.NewReaderSize(nc, serverReadBuffer), bw: bufio.NewWriterSize(nc, serverWriteBuffer)}
 	c.newWorkContext()
 	defer func() {
@@ -358,7 +390,7 @@ func (s *Server) serveConn(nc net.Conn) {
 // cancels it when a request's work outlasts the request timeout. One serves every request until an
 // overrun spends it.
 func (c *serverConn) newWorkContext() {
-	ctx, cancel := context.WithCancelCause(c.s.base)
+	ctx, cancel := context.WithCancelCause(withPeer(c.s.base, c.peer))
 	c.ctx, c.cancel = ctx, cancel
 	c.overrun.Store(false)
 	timeout := c.s.opts.requestTimeout
@@ -385,8 +417,12 @@ func (c *serverConn) hello() bool {
 	if err == nil && q.Op != opHello {
 		err = fmt.Errorf("%w: the first frame must be a hello, got %s", ErrBadRequest, opNames[q.Op])
 	}
-	if err == nil && !s.tokenOK(q.Token) {
-		err = fmt.Errorf("%w: wrong or missing token", ErrUnauthorized)
+	var adminToken bool
+	if err == nil {
+		var ok bool
+		if ok, adminToken = s.tokenOK(q.Token); !ok {
+			err = fmt.Errorf("%w: wrong or missing token", ErrUnauthorized)
+		}
 	}
 	if err != nil {
 		c.fail(err)
@@ -395,7 +431,34 @@ func (c *serverConn) hello() bool {
 	if !s.greeted(c.nc) {
 		return false
 	}
-	return c.send(&response{}) == nil && c.flush() == nil
+	c.version = q.N
+	if _, unix := c.nc.LocalAddr().(*net.UnixAddr); unix {
+		c.admin = c.peer.known && (c.peer.uid == s.euid || c.peer.uid == 0)
+	} else {
+		c.admin = adminToken
+	}
+	if c.admin && s.admin != nil {
+		c.maxFrame = maxAdminFrame
+	}
+	hello := &response{}
+	if c.version >= 2 {
+		hello.Info = s.info(c)
+	}
+	return c.send(hello) == nil && c.flush() == nil
+}
+
+// info is what a version 2 client learns in answer to its hello.
+func (s *Server) info(c *serverConn) *wireInfo {
+	in := &wireInfo{Version: protocolVersion, Admin: c.admin && s.admin != nil, LeaseTTL: int64(s.ttl)}
+	for op := opHas; op <= opMax; op++ {
+		switch {
+		case op >= opFirstV2 && s.admin == nil:
+		case adminOp(op) && !in.Admin:
+		default:
+			in.Ops = append(in.Ops, opNames[op])
+		}
+	}
+	return in
 }
 
 // serve answers requests until the connection ends. Answers are flushed when no further request is
@@ -431,22 +494,28 @@ func (c *serverConn) serve() {
 				c.idleSet = time.Time{}
 			}
 		}
-		body, err := readFrame(c.br, c.buf, maxRequestFrame)
+		body, err := readFrame(c.br, c.buf, c.maxFrame)
 		if err != nil {
 			c.fail(err)
 			return
 		}
-		c.buf = body[:0]
+		if cap(body) <= serverReadBuffer {
+			c.buf = body[:0] // an administrator's large install is not kept
+		}
 		q, err := decodeRequest(body)
-		if err == nil && q.Op == opHello {
+		switch {
+		case err != nil:
+		case q.Op == opHello:
 			err = fmt.Errorf("%w: hello sent twice", ErrBadRequest)
+		case q.Op > opMaxV1 && c.version < 2:
+			err = fmt.Errorf("%w: unknown operation %d", ErrBadRequest, q.Op) // what a version 1 server says
 		}
 		if err != nil {
 			c.fail(err)
 			return
 		}
 		c.workTime.Reset(s.opts.requestTimeout)
-		r := s.answer(c.ctx, &q)
+		r := s.answer(c.ctx, c, &q)
 		c.workTime.Stop()
 		if c.send(r) != nil {
 			return
@@ -526,20 +595,32 @@ func (c *serverConn) fail(err error) {
 	}
 }
 
-func (s *Server) tokenOK(tok []byte) bool {
-	if len(s.opts.token) == 0 {
-		return true
-	}
+// tokenOK reports whether a hello's token lets the connection in, and whether it is the
+// administrator's token.
+func (s *Server) tokenOK(tok []byte) (ok, admin bool) {
 	got := sha256.Sum256(tok)
-	return subtle.ConstantTimeCompare(got[:], s.token[:]) == 1
+	admin = len(s.opts.adminToken) > 0 && subtle.ConstantTimeCompare(got[:], s.atoken[:]) == 1
+	if len(s.opts.token) == 0 {
+		return true, admin
+	}
+	return admin || subtle.ConstantTimeCompare(got[:], s.token[:]) == 1, admin
 }
 
 // answer runs one request against the client.
-func (s *Server) answer(ctx context.Context, q *request) *response {
+func (s *Server) answer(ctx context.Context, c *serverConn, q *request) *response {
 	r := &response{ID: q.ID}
 	err := q.checkArgs()
 	if err != nil {
 		return errResponse(q.ID, err)
+	}
+	if q.Op >= opFirstV2 {
+		switch {
+		case s.admin == nil:
+			return errResponse(q.ID, fmt.Errorf("%w: this LMC serves no %s operation", ErrNotSupported, opNames[q.Op]))
+		case adminOp(q.Op) && !c.admin:
+			return errResponse(q.ID, fmt.Errorf("%w: %s is for the LMC's administrator (its own user or root on the socket, the admin token over TCP)",
+				ErrUnauthorized, opNames[q.Op]))
+		}
 	}
 	switch q.Op {
 	case opHas:
@@ -569,6 +650,33 @@ func (s *Server) answer(ctx context.Context, q *request) *response {
 		var st Status
 		if st, err = s.client.Status(ctx); err == nil {
 			r.Status = toWireStatus(st)
+		}
+	case opFiles:
+		var fs []FileSummary
+		if fs, err = s.admin.InstalledFiles(ctx); err == nil {
+			r.Files = toWireFiles(fs)
+		}
+	case opLeases:
+		var ls []LeaseInfo
+		if ls, err = s.admin.Leases(ctx); err == nil {
+			r.Leases = toWireLeases(ls)
+		}
+	case opRevoke:
+		if q.Handle != "" {
+			err = s.admin.Revoke(ctx, q.Handle)
+			r.Int = 1
+		} else {
+			r.Int, err = s.admin.RevokeApp(ctx, q.App, q.Part)
+		}
+	case opReread:
+		var rr RereadResult
+		if rr, err = s.admin.Reread(ctx); err == nil {
+			r.Reread = &wireReread{Added: rr.Added, Replaced: rr.Replaced, Removed: rr.Removed, Invalid: rr.Invalid, Revoked: rr.Revoked}
+		}
+	case opInstall:
+		var serials []string
+		if serials, err = s.admin.InstallData(ctx, q.Data); err == nil {
+			r.Reread = &wireReread{Added: serials}
 		}
 	}
 	if err != nil {

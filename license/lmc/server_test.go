@@ -58,7 +58,7 @@ func (c *seatClient) Count(ctx context.Context, part string) (int, error) {
 func (c *seatClient) Version(ctx context.Context, part string) (int, error) { return 0, nil }
 
 func (c *seatClient) Checkout(ctx context.Context, app, part string, n int) (*Lease, error) {
-	li, err := c.seats.checkout(app, part, n)
+	li, err := c.seats.checkout(app, part, n, peerFrom(ctx))
 	if err != nil {
 		return nil, err
 	}

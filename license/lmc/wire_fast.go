@@ -58,9 +58,12 @@ func fastFrame(buf *bytes.Buffer, v any) bool {
 	out := append(buf.AvailableBuffer(), 0, 0, 0, 0) // in place when buf has room
 	switch v := v.(type) {
 	case *request:
+		if v.Data != nil || v.Handle != "" {
+			return false
+		}
 		out = appendRequest(out, v)
 	case *response:
-		if v.Usage != nil || v.Status != nil {
+		if v.Usage != nil || v.Status != nil || v.Info != nil || v.Leases != nil || v.Files != nil || v.Reread != nil {
 			return false
 		}
 		out = appendResponse(out, v)

@@ -53,7 +53,7 @@ func TestRequestRejected(t *testing.T) {
 		args bool // the shape is fine; checkArgs refuses it
 	}{
 		{"op zero", "operations start at 1", request{ID: 1}, false},
-		{"op unknown", "no operation 10", request{ID: 1, Op: 10}, false},
+		{"op unknown", "no operation past the last", request{ID: 1, Op: opMax + 1}, false},
 		{"hello with id", "the hello has id 0", request{ID: 1, Op: opHello, N: protocolVersion}, false},
 		{"hello old version", "version must match", request{Op: opHello, N: 0}, false},
 		{"hello long token", "tokens are bounded", request{Op: opHello, N: 1, Token: make([]byte, maxTokenLen+1)}, false},
