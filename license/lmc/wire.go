@@ -35,9 +35,9 @@ const (
 	protocolVersion    = 2
 	minProtocolVersion = 1
 	frameHeader        = 4
-	maxRequestFrame    = 1 << 10                   // a request holds two names, a lease id, a count and maybe a token
+	maxRequestFrame    = 1 << 10                    // a request holds two names, a lease id, a count and maybe a token
 	maxAdminFrame      = license.MaxZipSize + 1<<10 // an administrator's install carries a file or a zip
-	maxResponseFrame   = 4 << 20                   // a usage answer lists one holder per application
+	maxResponseFrame   = 4 << 20                    // a usage answer lists one holder per application
 	maxHolders         = 1 << 16
 )
 
