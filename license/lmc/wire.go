@@ -12,6 +12,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 	"github.com/lmskit/lmskit/internal/cborx"
 	"github.com/lmskit/lmskit/license"
+	"github.com/lmskit/lmskit/signing"
 )
 
 // The wire protocol between an application ([Conn]) and the LMC ([Server]).
@@ -182,6 +183,18 @@ var wireErrors = [...]error{
 	ErrNotInstalled,
 	ErrNotSupported,
 	ErrBadSource,
+	// Why an install was refused.
+	license.ErrMalformed,
+	license.ErrInvalid,
+	license.ErrHostMismatch,
+	license.ErrExpired,
+	license.ErrNotYetValid,
+	signing.ErrSignature,
+	signing.ErrUnknownKey,
+	signing.ErrRevoked,
+	signing.ErrOutsideWindow,
+	signing.ErrMalformed,
+	signing.ErrAlgorithm,
 }
 
 const errOther uint8 = 255 // an error matching none of the sentinels
