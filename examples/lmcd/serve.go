@@ -60,10 +60,13 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hup <-chan os.Sig
 		ln.Close()
 		return err
 	}
-	srv := lmc.NewServer(l, opts...)
+	// The socket is guarded by its mode and the peer's credentials, TCP by the tokens.
+	srv := lmc.NewServer(l)
+	servers := []*lmc.Server{srv}
 	errs := make(chan error, 2)
 	serving := 1
 	go func() { errs <- srv.ServeContext(ctx, ln) }()
+	tcpAddr := ""
 	if cfg.TCP != "" {
 		tln, err := lmc.Listen("tcp", cfg.TCP)
 		if err != nil {
@@ -71,13 +74,16 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hup <-chan os.Sig
 			<-errs
 			return err
 		}
+		tcpAddr = tln.Addr().String()
+		tsrv := lmc.NewServer(l, opts...)
+		servers = append(servers, tsrv)
 		serving++
-		go func() { errs <- srv.ServeContext(ctx, tln) }()
+		go func() { errs <- tsrv.ServeContext(ctx, tln) }()
 	}
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	go l.Run(runCtx)
-	log.Info("serving", "socket", cfg.Socket, "tcp", cfg.TCP, "code", st.Code, "host_code", st.HostCode,
+	log.Info("serving", "socket", cfg.Socket, "tcp", tcpAddr, "code", st.Code, "host_code", st.HostCode,
 		"reachable", st.Reachable, "files", st.Files, "active", st.Active)
 	var firstErr error
 	for serving > 0 {
@@ -94,7 +100,9 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hup <-chan os.Sig
 			serving--
 			if err != nil && !errors.Is(err, lmc.ErrClosed) && firstErr == nil {
 				firstErr = err
-				srv.Close() // one listener failed: stop the other too
+				for _, s := range servers {
+					s.Close() // one listener failed: stop the other too
+				}
 			}
 		}
 	}
