@@ -462,7 +462,9 @@ func TestLMCDaemonAndAdminCommands(t *testing.T) {
 	d := startLMCD(t, v)
 	lmskit(t, v.dir, "issue", "-spec", v.spec(t, "s.json", "LMC-1", 3, ""), "-key", v.keyFile, "-format", "svi", "-out", "lic.zip").want(t, 0, "", "")
 	sock := []string{"-socket", d.sock}
-	lm := func(args ...string) result { return lmskit(t, v.dir, append(append([]string{"lmc"}, args...), sock...)...) }
+	lm := func(args ...string) result {
+		return lmskit(t, v.dir, append(append([]string{"lmc"}, args...), sock...)...)
+	}
 
 	lm("status").want(t, 0, "LMC code:      "+lmcCode, "")
 	lm("install", "lic.zip").want(t, 0, "installed LMC-1", "")
