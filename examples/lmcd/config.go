@@ -48,12 +48,15 @@ Serves the License Management Client on a unix socket. Flags override the -confi
 
 `
 
-func parseArgs(args []string, stderr io.Writer) (*Config, error) {
+// parseArgs reads the flags and the -config file; help goes to stdout.
+func parseArgs(args []string, stdout io.Writer) (*Config, error) {
 	fs := flag.NewFlagSet("lmcd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stdout, usage)
+		fs.SetOutput(stdout)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	var cfgPath string
 	var c Config

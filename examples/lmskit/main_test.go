@@ -10,7 +10,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/pgstore"
 	"github.com/lmskit/lmskit/examples/internal/keyringfile"
 	"github.com/lmskit/lmskit/keycode"
 	"github.com/lmskit/lmskit/license"
@@ -646,4 +649,74 @@ func TestLedgerCommands(t *testing.T) {
 	}
 	lmskit(t, dir, "ledger", "check", "-file", db, "-wait", "50ms").want(t, 1, "", "ledger file held by another process")
 	s.Close()
+}
+
+// TestLedgerCommandsPostgreSQL: the same commands against entitlement/pgstore, on a private
+// throw-away cluster (initdb and pg_ctl from PATH, run as the postgres user when root); a missing
+// table is refused, not created.
+func TestLedgerCommandsPostgreSQL(t *testing.T) {
+	conn := startPostgres(t)
+	dir := t.TempDir()
+	key := []byte("audit key for postgres 0123456789")
+	write(t, filepath.Join(dir, "audit.key"), key, 0o600)
+	s, err := pgstore.Open(context.Background(), conn, &pgstore.Options{Table: "ledger_cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillLedger(t, s, key)
+	s.Close()
+	lmskit(t, dir, "ledger", "verify-audit", "-pg", conn, "-table", "ledger_cli", "-audit-key-file", "audit.key").want(t, 0, "audit records", "")
+	lmskit(t, dir, "ledger", "check", "-pg", conn, "-table", "ledger_cli", "--json").want(t, 0, `"ok": true`, "")
+	lmskit(t, dir, "ledger", "verify-audit", "-pg", conn, "-table", "ledger_cli").want(t, 1, "", "hash mismatch")
+	lmskit(t, dir, "ledger", "check", "-pg", conn, "-table", "no_such_ledger").want(t, 1, "", `no ledger table "no_such_ledger"`)
+	lmskit(t, dir, "ledger", "check", "-pg", conn, "-table", "no_such_ledger").want(t, 1, "", "no ledger table") // still not there
+	lmskit(t, dir, "ledger", "check", "-file", "x", "-pg", conn).want(t, 2, "", "give -file PATH or -pg URL")
+}
+
+// startPostgres starts a private PostgreSQL cluster for one test, or skips (fails when
+// LMSKIT_PG_REQUIRED is set, as CI sets it).
+func startPostgres(t *testing.T) string {
+	t.Helper()
+	skip := func(why string, a ...any) {
+		if os.Getenv("LMSKIT_PG_REQUIRED") != "" {
+			t.Fatalf("LMSKIT_PG_REQUIRED is set but: "+why, a...)
+		}
+		t.Skipf("no PostgreSQL: "+why, a...)
+	}
+	initdb, err1 := exec.LookPath("initdb")
+	pgctl, err2 := exec.LookPath("pg_ctl")
+	if err1 != nil || err2 != nil {
+		skip("initdb and pg_ctl not on PATH")
+	}
+	dir, err := os.MkdirTemp("", "lmskit-cli-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	wrap := func(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
+	if os.Geteuid() == 0 { // PostgreSQL refuses to run as root
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			skip("running as root and no postgres user")
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		os.Chown(dir, uid, gid)
+		wrap = func(name string, args ...string) *exec.Cmd {
+			c := exec.Command(name, args...)
+			c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+			return c
+		}
+	}
+	data := filepath.Join(dir, "data")
+	if out, err := wrap(initdb, "-D", data, "-U", "postgres", "--auth=trust", "-N").CombinedOutput(); err != nil {
+		skip("initdb: %v: %s", err, out)
+	}
+	port := strconv.Itoa(20000 + os.Getpid()%20000)
+	opts := fmt.Sprintf("-k %s -p %s -c listen_addresses='' -c fsync=off", dir, port)
+	if out, err := wrap(pgctl, "start", "-w", "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts).CombinedOutput(); err != nil {
+		skip("pg_ctl start: %v: %s", err, out)
+	}
+	t.Cleanup(func() { wrap(pgctl, "stop", "-D", data, "-m", "immediate").Run() })
+	return fmt.Sprintf("host=%s port=%s user=postgres dbname=postgres", dir, port)
 }
