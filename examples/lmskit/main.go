@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 )
 
@@ -267,13 +266,4 @@ func readInputFile(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: over %d bytes", path, max)
 	}
 	return b, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
