@@ -159,12 +159,17 @@ func signal(c *call) {
 
 // session returns the live session, dialling a new one if there is none or the last one broke.
 func (c *Conn) session(ctx context.Context) (*session, error) {
+	return c.sessionAt(ctx, time.Now())
+}
+
+// sessionAt is session with the clock read by the caller.
+func (c *Conn) sessionAt(ctx context.Context, now time.Time) (*session, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, fmt.Errorf("%w: connection closed by the application", ErrClosed)
 	}
-	if c.sess != nil && c.sess.alive() {
+	if c.sess != nil && c.sess.alive(now) {
 		return c.sess, nil
 	}
 	s, err := c.dial(ctx)
@@ -261,13 +266,13 @@ const idleProbe = time.Second
 // alive reports whether the session is still usable. A session unread for idleProbe, with no call
 // in flight, is probed: a read that must not wait tells a live connection (nothing to read) from
 // one the LMC closed (end of file), which is then failed.
-func (s *session) alive() bool {
+func (s *session) alive(now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
 		return false
 	}
-	if s.reader != nil || len(s.pending) > 0 || time.Since(s.lastRead) < s.probeAfter {
+	if s.reader != nil || len(s.pending) > 0 || now.Sub(s.lastRead) < s.probeAfter {
 		return true
 	}
 	// A deadline already past would fail the read before it is tried; this one lets it be tried.
@@ -319,12 +324,16 @@ func (c *Conn) call(ctx context.Context, q *request) (response, error) {
 	if err := q.checkArgs(); err != nil {
 		return response{}, err
 	}
+	// The clock is read once for the whole call when all goes well (on this machine kind a read
+	// costs about as much as encoding the request): the session's idle check, the deadline, the
+	// write and read deadlines and the time of the answer all take this reading.
+	now := time.Now()
 	for attempt := 0; ; attempt++ {
-		s, err := c.session(ctx)
+		s, err := c.sessionAt(ctx, now)
 		if err != nil {
 			return response{}, err
 		}
-		r, sent, err := s.call(ctx, q)
+		r, sent, err := s.call(ctx, q, now)
 		if err != nil && !sent && attempt == 0 && s.broken() && ctx.Err() == nil {
 			continue
 		}
@@ -332,10 +341,10 @@ func (c *Conn) call(ctx context.Context, q *request) (response, error) {
 	}
 }
 
-func (s *session) call(ctx context.Context, q *request) (r response, sent bool, err error) {
+func (s *session) call(ctx context.Context, q *request, now time.Time) (r response, sent bool, err error) {
 	deadline, ctxDeadline := ctx.Deadline()
 	if !ctxDeadline {
-		deadline = time.Now().Add(s.timeout)
+		deadline = now.Add(s.timeout)
 	}
 	c := getCall(deadline)
 	defer putCall(c)
@@ -350,7 +359,7 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 	s.pending[id] = c
 	s.mu.Unlock()
 
-	if err := s.write(q, deadline); err != nil {
+	if err := s.write(q, deadline, now); err != nil {
 		err = fmt.Errorf("%w: writing to the LMC: %v", ErrUnavailable, err)
 		s.mu.Lock()
 		delete(s.pending, id)
@@ -394,7 +403,7 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 			s.mu.Unlock()
 			return response{}, true, err
 		}
-		if !time.Now().Before(deadline) {
+		if !now.Before(deadline) {
 			s.abandonLocked(id, c, q.Op)
 			s.passReadingLocked()
 			s.mu.Unlock()
@@ -406,11 +415,12 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 		if s.reader == nil {
 			s.reader = c
 			s.mu.Unlock()
-			s.readFor(ctx, c)
+			s.readFor(ctx, c, now)
 			s.mu.Lock()
 			s.reader = nil
 			s.passReadingLocked()
 			s.mu.Unlock()
+			now = time.Now() // for the next round, if the answer is not in
 			continue
 		}
 		s.mu.Unlock()
@@ -424,6 +434,7 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 		case <-s.done:
 		case <-timer.C:
 		}
+		now = time.Now()
 	}
 }
 
@@ -457,7 +468,7 @@ func (s *session) watchOrphans() {
 	}
 	s.reader = w
 	s.mu.Unlock()
-	s.readFor(context.Background(), w)
+	s.readFor(context.Background(), w, time.Now())
 	s.mu.Lock()
 	s.reader, s.watcher = nil, false
 	if !time.Now().Before(w.deadline) {
@@ -485,15 +496,15 @@ func (s *session) abandonLocked(id uint64, c *call, op uint8) {
 }
 
 // write sends q with the write deadline at most deadline: it is moved only when it is later than
-// deadline or less than half the connection's timeout ahead, so most writes set no deadline.
-func (s *session) write(q *request, deadline time.Time) error {
+// deadline or less than half the connection's timeout ahead of now, so most writes set no deadline.
+func (s *session) write(q *request, deadline, now time.Time) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.enc.Reset()
-	if err := appendFrameTo(&s.enc, q); err != nil {
+	if err := appendRequestFrame(&s.enc, q); err != nil {
 		return err
 	}
-	if s.wdl.After(deadline) || s.wdl.Before(time.Now().Add(s.timeout/2)) {
+	if s.wdl.After(deadline) || s.wdl.Before(now.Add(s.timeout/2)) {
 		s.wdl = deadline
 		s.nc.SetWriteDeadline(deadline)
 	}
@@ -508,9 +519,10 @@ func (s *session) setReadDeadlineLocked(t time.Time) {
 }
 
 // readFor reads answers and hands them to their calls until c's answer is in, c's deadline or
-// context ends (the read is interrupted), or the session fails. Only the reading call runs it.
-func (s *session) readFor(ctx context.Context, c *call) {
-	for {
+// context ends (the read is interrupted), or the session fails. Only the reading call runs it. now
+// is the clock as the caller read it; the clock is read again only for a second answer.
+func (s *session) readFor(ctx context.Context, c *call, now time.Time) {
+	for first := true; ; first = false {
 		s.mu.Lock()
 		// ctx is checked under the mutex that its interrupt takes, so an interrupt is never
 		// overwritten by the deadline below.
@@ -520,7 +532,9 @@ func (s *session) readFor(ctx context.Context, c *call) {
 		}
 		// The read deadline in force must not be later than c's, and need not be moved when it
 		// is earlier but well ahead: when it fires, the caller comes round and sets its own.
-		now := time.Now()
+		if !first {
+			now = time.Now()
+		}
 		if !now.Before(c.deadline) {
 			s.mu.Unlock()
 			return
@@ -550,7 +564,7 @@ func (s *session) readFor(ctx context.Context, c *call) {
 			return
 		}
 		s.mu.Lock()
-		s.lastRead = time.Now()
+		s.lastRead = now // to the start of the wait for it, which is close enough for the idle probe
 		o := s.pending[r.ID]
 		delete(s.pending, r.ID)
 		switch {
@@ -608,7 +622,8 @@ func (s *session) readResponse() (response, error) {
 // waits for is dropped); if the release cannot be sent, the lease expires with its TTL.
 func (s *session) releaseOrphan(lease string) {
 	q := &request{ID: s.nextID.Add(1), Op: opRelease, Lease: lease}
-	if err := s.write(q, time.Now().Add(s.timeout)); err != nil {
+	now := time.Now()
+	if err := s.write(q, now.Add(s.timeout), now); err != nil {
 		s.fail(fmt.Errorf("%w: writing to the LMC: %v", ErrUnavailable, err))
 	}
 }

@@ -228,37 +228,42 @@ func (l *LMC) Version(_ context.Context, part string) (int, error) {
 // [ErrNoSeats] when too few are free, and [ErrBadRequest] for an empty or overlong name or a seat
 // count outside 1..1048576.
 func (l *LMC) Checkout(ctx context.Context, app, part string, n int) (*Lease, error) {
-	if err := checkName("application", app); err != nil {
-		return nil, err
-	}
-	if err := checkName("part", part); err != nil {
-		return nil, err
-	}
-	if err := checkSeats(n); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	g := l.current()
-	if g.hostChanged {
-		return nil, fmt.Errorf("%w: the host now has LMC code %s but the installed files are for %s; install files for the new code",
-			ErrHostChanged, g.code, g.bound)
-	}
-	switch g.set.Kind(part) {
-	case 0:
-		return nil, fmt.Errorf("%w: %q", ErrNotLicensed, part)
-	case license.Count:
-	default:
-		return nil, fmt.Errorf("%w: %q is a %s part", ErrNotCounted, part, g.set.Kind(part))
-	}
-	li, err := l.seats.checkout(app, part, n, peerFrom(ctx))
+	li, err := l.checkout(ctx, app, part, n)
 	if err != nil {
 		return nil, err
 	}
 	ls := newLease(l, li.id, app, part, n, li.expires)
 	ls.ttl, ls.now = l.cfg.LeaseTTL, l.now
 	return ls, nil
+}
+
+// checkout is Checkout without the Lease, for the server.
+func (l *LMC) checkout(ctx context.Context, app, part string, n int) (leaseInfo, error) {
+	if err := checkName("application", app); err != nil {
+		return leaseInfo{}, err
+	}
+	if err := checkName("part", part); err != nil {
+		return leaseInfo{}, err
+	}
+	if err := checkSeats(n); err != nil {
+		return leaseInfo{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return leaseInfo{}, err
+	}
+	g := l.current()
+	if g.hostChanged {
+		return leaseInfo{}, fmt.Errorf("%w: the host now has LMC code %s but the installed files are for %s; install files for the new code",
+			ErrHostChanged, g.code, g.bound)
+	}
+	switch g.set.Kind(part) {
+	case 0:
+		return leaseInfo{}, fmt.Errorf("%w: %q", ErrNotLicensed, part)
+	case license.Count:
+	default:
+		return leaseInfo{}, fmt.Errorf("%w: %q is a %s part", ErrNotCounted, part, g.set.Kind(part))
+	}
+	return l.seats.checkout(app, part, n, peerFrom(ctx))
 }
 
 // RenewLease implements [Client].

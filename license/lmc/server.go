@@ -74,6 +74,7 @@ func WithRequestTimeout(d time.Duration) ServerOption {
 // use; it may serve several listeners at once.
 type Server struct {
 	client Client
+	lmc    *LMC  // client, when it is the LMC itself
 	admin  Admin // client's administrator's interface; nil if it has none
 	ttl    time.Duration
 	opts   serverOptions
@@ -87,6 +88,7 @@ type Server struct {
 
 	closing   atomic.Bool
 	mu        sync.Mutex
+	watched   map[*serverConn]struct{} // the connections the watchdog looks at; nil until the first
 	listeners map[net.Listener]struct{}
 	conns     map[net.Conn]bool // true once the connection said a good hello
 	wg        sync.WaitGroup    // one per connection goroutine
@@ -110,6 +112,7 @@ func NewServer(c Client, opts ...ServerOption) *Server {
 	}
 	s := &Server{client: c, opts: o, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]bool{}, euid: os.Geteuid()}
 	s.admin, _ = c.(Admin)
+	s.lmc, _ = c.(*LMC)
 	if t, ok := c.(interface{ LeaseTTL() time.Duration }); ok {
 		s.ttl = t.LeaseTTL()
 	}
@@ -348,10 +351,12 @@ type serverConn struct {
 	br *bufio.Reader
 	bw *bufio.Writer
 
-	version  int  // the protocol version of the hello
-	admin    bool // may use the administrator's operations
-	peer     peer // the process at the other end of a unix socket, when known
-	maxFrame int  // the largest request it may send
+	resp     response  // the answer being made
+	names    nameCache // the names the connection sent last
+	version  int       // the protocol version of the hello
+	admin    bool      // may use the administrator's operations
+	peer     peer      // the process at the other end of a unix socket, when known
+	maxFrame int       // the largest request it may send
 
 	enc      bytes.Buffer
 	buf      []byte
@@ -360,8 +365,11 @@ type serverConn struct {
 	wdl      time.Time       // the write deadline in force
 	ctx      context.Context // the context requests are worked on in
 	cancel   context.CancelCauseFunc
-	overrun  atomic.Bool // the work of a request outlasted the request timeout
-	workTime *time.Timer // cancels ctx when the work of a request overruns
+
+	// For the watchdog: when the request being worked on arrived (Unix nanoseconds); 0 between
+	// requests, -1 once the watchdog found it overrunning and cancelled the context in cancelWork.
+	work       atomic.Int64
+	cancelWork atomic.Pointer[context.CancelCauseFunc]
 }
 
 // Buffer sizes of a served connection: the read buffer holds any request whole.
@@ -377,8 +385,9 @@ func (s *Server) serveConn(nc net.Conn) {
 	c := &serverConn{s: s, nc: nc, peer: peerOf(nc), maxFrame: maxRequestFrame,
 		br: bufio.NewReaderSize(nc, serverReadBuffer), bw: bufio.NewWriterSize(nc, serverWriteBuffer)}
 	c.newWorkContext()
+	s.watch(c)
 	defer func() {
-		c.workTime.Stop()
+		s.unwatch(c)
 		c.cancel(nil)
 	}()
 	if c.hello() {
@@ -386,19 +395,67 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 }
 
-// newWorkContext makes the context the connection's requests are worked on in, and the timer that
-// cancels it when a request's work outlasts the request timeout. One serves every request until an
-// overrun spends it.
+// newWorkContext makes the context the connection's requests are worked on in. One serves every
+// request until the watchdog cancels it for a request that overran.
 func (c *serverConn) newWorkContext() {
 	ctx, cancel := context.WithCancelCause(withPeer(c.s.base, c.peer))
 	c.ctx, c.cancel = ctx, cancel
-	c.overrun.Store(false)
-	timeout := c.s.opts.requestTimeout
-	c.workTime = time.AfterFunc(time.Hour, func() {
-		c.overrun.Store(true)
-		cancel(fmt.Errorf("%w: the request took longer than the request timeout (%v)", context.DeadlineExceeded, timeout))
-	})
-	c.workTime.Stop()
+	c.cancelWork.Store(&cancel)
+}
+
+// The watchdog bounds the work of a request without a timer per request (setting and stopping a
+// timer at every request cost more than the rest of the server's bookkeeping): each connection
+// notes when its request arrived, and one goroutine per server looks every 16th of the request
+// timeout for a request older than the timeout and cancels its context. So an overrunning request
+// is cancelled between one and 1 1/16 request timeouts after it arrived.
+
+// watch registers c with the watchdog, starting it with the first connection.
+func (s *Server) watch(c *serverConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.watched == nil {
+		s.watched = map[*serverConn]struct{}{}
+		go s.watchdog()
+	}
+	s.watched[c] = struct{}{}
+}
+
+func (s *Server) unwatch(c *serverConn) {
+	s.mu.Lock()
+	delete(s.watched, c)
+	s.mu.Unlock()
+}
+
+// watchdog cancels the work of requests that overran, until the server is closed.
+func (s *Server) watchdog() {
+	timeout := s.opts.requestTimeout
+	tick := time.NewTicker(max(timeout/16, time.Millisecond))
+	defer tick.Stop()
+	cause := fmt.Errorf("%w: the request took longer than the request timeout (%v)", context.DeadlineExceeded, timeout)
+	var conns []*serverConn
+	for {
+		select {
+		case <-s.base.Done():
+			return
+		case now := <-tick.C:
+			conns = conns[:0]
+			s.mu.Lock()
+			for c := range s.watched {
+				conns = append(conns, c)
+			}
+			s.mu.Unlock()
+			for _, c := range conns {
+				start := c.work.Load()
+				if start <= 0 || now.UnixNano()-start < int64(timeout) {
+					continue
+				}
+				cancel := c.cancelWork.Load() // the context of request start: only overrun replaces it
+				if c.work.CompareAndSwap(start, -1) {
+					(*cancel)(cause)
+				}
+			}
+		}
+	}
 }
 
 // hello reads the hello, which must arrive whole within one request timeout, and answers it.
@@ -444,7 +501,7 @@ func (c *serverConn) hello() bool {
 	if c.version >= 2 {
 		hello.Info = s.info(c)
 	}
-	return c.send(hello) == nil && c.flush() == nil
+	return c.send(hello, time.Now()) == nil && c.flush() == nil
 }
 
 // info is what a version 2 client learns in answer to its hello.
@@ -471,12 +528,13 @@ func (s *Server) info(c *serverConn) *wireInfo {
 // of the request timeout is left (so an answer's write may block for at most the request timeout).
 func (c *serverConn) serve() {
 	s := c.s
+	now := time.Now()
 	for {
 		if !c.frameBuffered() {
 			if c.flush() != nil {
 				return
 			}
-			now := time.Now()
+			// now is when the last request arrived: the idle timeout runs from then.
 			if c.idleSet.IsZero() || now.Sub(c.idleSet) > s.opts.idleTimeout/64 {
 				c.nc.SetReadDeadline(now.Add(s.opts.idleTimeout + s.opts.idleTimeout/64))
 				c.idleSet = now
@@ -502,7 +560,7 @@ func (c *serverConn) serve() {
 		if cap(body) <= serverReadBuffer {
 			c.buf = body[:0] // an administrator's large install is not kept
 		}
-		q, err := decodeRequest(body)
+		q, err := decodeRequestNames(body, &c.names)
 		switch {
 		case err != nil:
 		case q.Op == opHello:
@@ -514,13 +572,21 @@ func (c *serverConn) serve() {
 			c.fail(err)
 			return
 		}
-		c.workTime.Reset(s.opts.requestTimeout)
+		// The one clock reading of the request: its start for the watchdog, the write deadline of
+		// its answer, and the start of the idle time after it.
+		now = time.Now()
+		c.work.Store(now.UnixNano())
 		r := s.answer(c.ctx, c, &q)
-		c.workTime.Stop()
-		if c.send(r) != nil {
+		overran := c.work.Swap(0) == -1
+		if s.lmc == nil || q.Op >= opFirstV2 || overran {
+			// Work that may have taken a while (another Client, file I/O): the answer's write
+			// deadline is reckoned from the clock now, not from the request's arrival.
+			now = time.Now()
+		}
+		if c.send(r, now) != nil {
 			return
 		}
-		if c.overrun.Load() {
+		if overran {
 			c.newWorkContext() // the old one is cancelled for good
 		}
 	}
@@ -536,18 +602,18 @@ func (c *serverConn) frameBuffered() bool {
 	return uint64(n) >= frameHeader+uint64(binary.BigEndian.Uint32(hdr))
 }
 
-// send puts an answer in the write buffer, with the write deadline in force ahead enough.
-func (c *serverConn) send(r *response) error {
+// send puts an answer in the write buffer, with the write deadline in force ahead enough of now.
+func (c *serverConn) send(r *response, now time.Time) error {
 	s := c.s
-	if now := time.Now(); c.wdl.Sub(now) < s.opts.requestTimeout-s.opts.requestTimeout/64 {
+	if c.wdl.Sub(now) < s.opts.requestTimeout-s.opts.requestTimeout/64 {
 		c.wdl = now.Add(s.opts.requestTimeout)
 		c.nc.SetWriteDeadline(c.wdl)
 	}
 	c.enc.Reset()
-	err := appendFrameTo(&c.enc, r)
+	err := appendResponseFrame(&c.enc, r)
 	if err == nil && c.enc.Len()-frameHeader > maxResponseFrame {
 		c.enc.Reset()
-		err = appendFrameTo(&c.enc, errResponse(r.ID, fmt.Errorf("lmc: answer of %d bytes is over the limit", c.enc.Len())))
+		err = appendResponseFrame(&c.enc, errResponse(r.ID, fmt.Errorf("lmc: answer of %d bytes is over the limit", c.enc.Len())))
 	}
 	if r.Lease != "" {
 		c.unsent = append(c.unsent, r.Lease)
@@ -590,7 +656,7 @@ func (c *serverConn) fail(err error) {
 		c.flush()
 		return
 	}
-	if c.send(errResponse(0, err)) == nil {
+	if c.send(errResponse(0, err), time.Now()) == nil {
 		c.flush()
 	}
 }
@@ -608,7 +674,8 @@ func (s *Server) tokenOK(tok []byte) (ok, admin bool) {
 
 // answer runs one request against the client.
 func (s *Server) answer(ctx context.Context, c *serverConn, q *request) *response {
-	r := &response{ID: q.ID}
+	r := &c.resp // one per connection: the answer is written before the next request is read
+	*r = response{ID: q.ID}
 	err := q.checkArgs()
 	if err != nil {
 		return errResponse(q.ID, err)
@@ -630,6 +697,14 @@ func (s *Server) answer(ctx context.Context, c *serverConn, q *request) *respons
 	case opVersion:
 		r.Int, err = s.client.Version(ctx, q.Part)
 	case opCheckout:
+		if s.lmc != nil {
+			// The LMC itself: take the lease's id and expiry without making a Lease.
+			var li leaseInfo
+			if li, err = s.lmc.checkout(ctx, q.App, q.Part, q.N); err == nil {
+				r.Lease, r.Expires = li.id, encodeTime(li.expires)
+			}
+			break
+		}
 		var l *Lease
 		if l, err = s.client.Checkout(ctx, q.App, q.Part, q.N); err == nil {
 			r.Lease, r.Expires = l.ID(), encodeTime(l.Expires())

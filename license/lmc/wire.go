@@ -263,6 +263,23 @@ func decodeTime(n int64) time.Time {
 // bufferEncMode is the encoder of cborx, able to encode into a caller's buffer.
 var bufferEncMode = cborx.EncMode().(cbor.UserBufferEncMode)
 
+// appendRequestFrame writes the frame of q to buf, which it may grow; no allocation once buf is
+// big enough.
+func appendRequestFrame(buf *bytes.Buffer, q *request) error {
+	if fastRequestFrame(buf, q) {
+		return nil
+	}
+	return appendFrameTo(buf, q)
+}
+
+// appendResponseFrame writes the frame of r to buf, which it may grow.
+func appendResponseFrame(buf *bytes.Buffer, r *response) error {
+	if fastResponseFrame(buf, r) {
+		return nil
+	}
+	return appendFrameTo(buf, r)
+}
+
 // appendFrameTo writes the frame holding v to buf, which it may grow; no allocation once buf is big
 // enough.
 func appendFrameTo(buf *bytes.Buffer, v any) error {
@@ -316,7 +333,12 @@ func readFrame(r *bufio.Reader, buf []byte, max int) ([]byte, error) {
 // belongs, and no field the operation does not use. The error matches ErrBadRequest; the server
 // answers it and closes the connection. The values of the fields are checked by checkArgs.
 func decodeRequest(body []byte) (request, error) {
-	q, ok := decodeRequestFast(body)
+	return decodeRequestNames(body, nil)
+}
+
+// decodeRequestNames is decodeRequest taking the names it can from a connection's cache.
+func decodeRequestNames(body []byte, names *nameCache) (request, error) {
+	q, ok := decodeRequestFast(body, names)
 	if !ok {
 		if err := reqDecMode.Unmarshal(body, &q); err != nil {
 			return request{}, fmt.Errorf("%w: frame does not decode: %v", ErrBadRequest, err)

@@ -34,7 +34,7 @@ func checkFast(t *testing.T, q request, r response) {
 		t.Fatalf("response %+v: fast encoding differs (-reflect +fast):\n%s", r, diff)
 	}
 	valid := utf8.ValidString(q.App) && utf8.ValidString(q.Part) && utf8.ValidString(q.Lease)
-	if got, ok := decodeRequestFast(fq.Bytes()[frameHeader:]); ok != valid || ok && !cmp.Equal(normToken(q), got) {
+	if got, ok := decodeRequestFast(fq.Bytes()[frameHeader:], nil); ok != valid || ok && !cmp.Equal(normToken(q), got) {
 		t.Fatalf("request %+v: fast decode ok=%v gave %+v", q, ok, got)
 	}
 	valid = utf8.ValidString(r.Msg) && utf8.ValidString(r.Lease)
@@ -97,8 +97,14 @@ func FuzzFastDecode(f *testing.F) {
 	f.Add([]byte{0xa2, 0x02, 0x18, 0x05, 0x01, 0x01}) // keys out of order
 	f.Add([]byte{0xa1, 0x02, 0x18, 0x05})             // a head longer than it need be
 	f.Add([]byte{0xa1, 0x07, 0x40})                   // an empty token
+	// One name cache across the inputs, as a connection keeps one across its requests.
+	var names nameCache
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if q, ok := decodeRequestFast(body); ok {
+		cq, cok := decodeRequestFast(body, &names)
+		if q, ok := decodeRequestFast(body, nil); ok != cok || !cmp.Equal(q, cq) {
+			t.Fatalf("with the name cache: %v %+v; without: %v %+v", cok, cq, ok, q)
+		}
+		if q, ok := decodeRequestFast(body, nil); ok {
 			var want request
 			if err := reqDecMode.Unmarshal(body, &want); err != nil {
 				t.Fatalf("fast decoder took a request the reflecting one refuses (%v): %+v", err, q)
