@@ -358,13 +358,13 @@ type serverConn struct {
 	peer     peer      // the process at the other end of a unix socket, when known
 	maxFrame int       // the largest request it may send
 
-	enc      bytes.Buffer
-	buf      []byte
-	unsent   []string        // lease ids in the answers not yet flushed
-	idleSet  time.Time       // when the idle read deadline was set; zero when another is in force
-	wdl      time.Time       // the write deadline in force
-	ctx      context.Context // the context requests are worked on in
-	cancel   context.CancelCauseFunc
+	enc     bytes.Buffer
+	buf     []byte
+	unsent  []string        // lease ids in the answers not yet flushed
+	idleSet time.Time       // when the idle read deadline was set; zero when another is in force
+	wdl     time.Time       // the write deadline in force
+	ctx     context.Context // the context requests are worked on in
+	cancel  context.CancelCauseFunc
 
 	// For the watchdog: when the request being worked on arrived (Unix nanoseconds); 0 between
 	// requests, -1 once the watchdog found it overrunning and cancelled the context in cancelWork.
