@@ -89,8 +89,13 @@ func BenchmarkCheckoutRelease(b *testing.B) {
 // each); rt/s counts round trips; p99-µs is the 99th percentile of one pair's latency; cpu-µs/pair is
 // the process's CPU time (user and system, clients and server together) per pair, which a loaded
 // machine disturbs far less than the rates.
-func BenchmarkSocketCheckoutRelease(b *testing.B) {
-	const clients = 8
+func BenchmarkSocketCheckoutRelease(b *testing.B) { socketPairs(b, 8) }
+
+// BenchmarkSocketCheckoutReleaseLone is BenchmarkSocketCheckoutRelease with one application: the
+// latency of a pair with nothing else on the socket.
+func BenchmarkSocketCheckoutReleaseLone(b *testing.B) { socketPairs(b, 1) }
+
+func socketPairs(b *testing.B, clients int) {
 	l := benchLMC(b)
 	path, _ := startServer(b, l)
 	conns := make([]*Conn, clients)
@@ -143,8 +148,12 @@ func BenchmarkSocketCheckoutRelease(b *testing.B) {
 // BenchmarkSocketEchoFloor is the floor under the socket benchmark: 8 clients, each on its own unix
 // socket connection, sending a 40-byte frame and reading a 40-byte answer from a bare echo server, two
 // round trips per op like a checkout+release.
-func BenchmarkSocketEchoFloor(b *testing.B) {
-	const clients = 8
+func BenchmarkSocketEchoFloor(b *testing.B) { echoPairs(b, 8) }
+
+// BenchmarkSocketEchoFloorLone is the floor of BenchmarkSocketCheckoutReleaseLone: one client.
+func BenchmarkSocketEchoFloorLone(b *testing.B) { echoPairs(b, 1) }
+
+func echoPairs(b *testing.B, clients int) {
 	path := filepath.Join(b.TempDir(), "echo.sock")
 	ln, err := net.Listen("unix", path)
 	if err != nil {

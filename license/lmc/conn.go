@@ -318,11 +318,17 @@ func (s *session) failLocked(err error) {
 // broke before the request could be written; a request written and then lost is not retried (a
 // checkout may have happened) and fails with ErrUnavailable.
 func (c *Conn) call(ctx context.Context, q *request) (response, error) {
+	r, _, err := c.callOn(ctx, q)
+	return r, err
+}
+
+// callOn is call, also returning the session that answered.
+func (c *Conn) callOn(ctx context.Context, q *request) (response, *session, error) {
 	if err := ctx.Err(); err != nil {
-		return response{}, err
+		return response{}, nil, err
 	}
 	if err := q.checkArgs(); err != nil {
-		return response{}, err
+		return response{}, nil, err
 	}
 	// The clock is read once for the whole call when all goes well (on this machine kind a read
 	// costs about as much as encoding the request): the session's idle check, the deadline, the
@@ -331,13 +337,13 @@ func (c *Conn) call(ctx context.Context, q *request) (response, error) {
 	for attempt := 0; ; attempt++ {
 		s, err := c.sessionAt(ctx, now)
 		if err != nil {
-			return response{}, err
+			return response{}, nil, err
 		}
 		r, sent, err := s.call(ctx, q, now)
 		if err != nil && !sent && attempt == 0 && s.broken() && ctx.Err() == nil {
 			continue
 		}
-		return r, err
+		return r, s, err
 	}
 }
 
@@ -650,7 +656,7 @@ func (c *Conn) Version(ctx context.Context, part string) (int, error) {
 // request was sent and the LMC then answers with a lease, the Conn releases that lease at once, so
 // a checkout given up on never holds seats until its TTL.
 func (c *Conn) Checkout(ctx context.Context, app, part string, n int) (*Lease, error) {
-	r, err := c.call(ctx, &request{Op: opCheckout, App: app, Part: part, N: n})
+	r, s, err := c.callOn(ctx, &request{Op: opCheckout, App: app, Part: part, N: n})
 	if err != nil {
 		return nil, err
 	}
@@ -658,11 +664,7 @@ func (c *Conn) Checkout(ctx context.Context, app, part string, n int) (*Lease, e
 		return nil, fmt.Errorf("%w: the LMC answered a checkout without a valid lease id", ErrUnavailable)
 	}
 	ls := newLease(c, r.Lease, app, part, n, decodeTime(r.Expires))
-	c.mu.Lock()
-	if c.sess != nil {
-		ls.ttl = c.sess.info.LeaseTTL
-	}
-	c.mu.Unlock()
+	ls.ttl = s.info.LeaseTTL // set at dial, never changed
 	return ls, nil
 }
 
