@@ -269,7 +269,8 @@ func appendRequestFrame(buf *bytes.Buffer, q *request) error {
 	if fastRequestFrame(buf, q) {
 		return nil
 	}
-	return appendFrameTo(buf, q)
+	c := *q // the copy, not q, goes to the heap through the reflecting encoder
+	return appendFrameTo(buf, &c)
 }
 
 // appendResponseFrame writes the frame of r to buf, which it may grow.
@@ -277,7 +278,8 @@ func appendResponseFrame(buf *bytes.Buffer, r *response) error {
 	if fastResponseFrame(buf, r) {
 		return nil
 	}
-	return appendFrameTo(buf, r)
+	c := *r
+	return appendFrameTo(buf, &c)
 }
 
 // appendFrameTo writes the frame holding v to buf, which it may grow; no allocation once buf is big
@@ -308,11 +310,16 @@ func appendFrame(b []byte, v any) ([]byte, error) {
 
 // readFrame reads one frame of at most max bytes from r into buf (grown as needed) and returns its body.
 func readFrame(r *bufio.Reader, buf []byte, max int) ([]byte, error) {
-	var hdr [frameHeader]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+	// Peeked rather than read into an array, which would escape through io.ReadFull.
+	hdr, err := r.Peek(frameHeader)
+	if err != nil {
+		if err == io.EOF && len(hdr) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, err
 	}
-	n := binary.BigEndian.Uint32(hdr[:])
+	n := binary.BigEndian.Uint32(hdr)
+	r.Discard(frameHeader)
 	if n == 0 || n > uint32(max) {
 		return nil, fmt.Errorf("%w: frame of %d bytes, must be 1..%d", ErrBadRequest, n, max)
 	}
@@ -340,9 +347,11 @@ func decodeRequest(body []byte) (request, error) {
 func decodeRequestNames(body []byte, names *nameCache) (request, error) {
 	q, ok := decodeRequestFast(body, names)
 	if !ok {
-		if err := reqDecMode.Unmarshal(body, &q); err != nil {
+		var slow request // apart from q, which then stays off the heap
+		if err := reqDecMode.Unmarshal(body, &slow); err != nil {
 			return request{}, fmt.Errorf("%w: frame does not decode: %v", ErrBadRequest, err)
 		}
+		q = slow
 	}
 	if err := q.check(); err != nil {
 		return request{}, err
@@ -470,6 +479,11 @@ func decodeResponse(body []byte) (response, error) {
 	if r, ok := decodeResponseFast(body); ok {
 		return r, nil
 	}
+	return decodeResponseSlow(body)
+}
+
+// decodeResponseSlow is the reflecting decoder, apart so that its value alone goes to the heap.
+func decodeResponseSlow(body []byte) (response, error) {
 	var r response
 	if err := respDecMode.Unmarshal(body, &r); err != nil {
 		return response{}, fmt.Errorf("%w: response does not decode: %v", ErrUnavailable, err)
