@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -72,6 +73,15 @@ func writeNew(path string, data []byte, mode os.FileMode, force bool) error {
 		return err
 	}
 	return f.Close()
+}
+
+// keyFlags adds -keyring and -pub to fs; the function it returns loads the keys they name (nil
+// when neither is given).
+func keyFlags(fs *flag.FlagSet) func() (*signing.Keyring, error) {
+	keyring := fs.String("keyring", "", "trust the keys of this keyring `FILE` (see the README's keyring format)")
+	var pubs multi
+	fs.Var(&pubs, "pub", "trust this public key `FILE` (PEM); may repeat")
+	return func() (*signing.Keyring, error) { return loadKeys(*keyring, pubs) }
 }
 
 // loadKeys builds the keyring of a command from -keyring and -pub flags.

@@ -260,15 +260,13 @@ func readLicenseInput(path string) ([][]byte, license.InputForm, error) {
 // inspect shows what a file holds.
 func inspect(e *env, args []string) error {
 	fs := e.newFlags()
-	keyring := fs.String("keyring", "", "verify with the keys of this keyring `FILE`")
-	var pubs multi
-	fs.Var(&pubs, "pub", "verify with this public key `FILE` (PEM); may repeat")
+	keys := keyFlags(fs)
 	asJSON := fs.Bool("json", false, "answer in JSON")
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	kr, err := loadKeys(*keyring, pubs)
+	kr, err := keys()
 	if err != nil {
 		return err
 	}
@@ -352,9 +350,7 @@ func reasonOf(err error) string {
 // verify verifies files against keys and, when a host is given, their binding and term.
 func verify(e *env, args []string) error {
 	fs := e.newFlags()
-	keyring := fs.String("keyring", "", "the keyring `FILE` of trusted keys")
-	var pubs multi
-	fs.Var(&pubs, "pub", "a trusted public key `FILE` (PEM); may repeat")
+	keys := keyFlags(fs)
 	sysName := fs.String("system", "", "the host's `SYSTEM`: check the binding (with -code)")
 	code := fs.String("code", "", "the host's key `CODE`")
 	ip := fs.String("ip", "", "the host's IP `ADDRESS`, for files bound to one")
@@ -368,7 +364,7 @@ func verify(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	kr, err := loadKeys(*keyring, pubs)
+	kr, err := keys()
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,22 @@ func exampleFile(vendor *signing.PrivateKey, code keycode.Code) []byte {
 	return signed
 }
 
+// exampleLMC opens an SV8500's LMC in a new directory with the example file installed; clock nil
+// means the wall clock. Remove the directory when done.
+func exampleLMC(clock func() time.Time) (*lmc.LMC, *signing.PrivateKey, string) {
+	vendor, kr := exampleVendor()
+	dir, _ := os.MkdirTemp("", "lmc-example")
+	pbx := keycode.MustParse(keycode.SV8500, "22CC538207AFD058020640CD57xO")
+	l, err := lmc.Open(context.Background(), lmc.Config{Dir: dir, Source: lmc.StaticSource(pbx), Keyring: kr, Clock: clock})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := l.Install(exampleFile(vendor, l.Code())); err != nil {
+		panic(err)
+	}
+	return l, vendor, dir
+}
+
 // An LMC on an SV8500: it binds to the LM form of the PBX's code, installs the application file and
 // hands out the shared seats.
 func Example() {
@@ -210,17 +226,8 @@ func Example_hostChanged() {
 // revokes one (lmremove), whose holder learns it at its next renewal.
 func ExampleLMC_Reread() {
 	ctx := context.Background()
-	vendor, kr := exampleVendor()
-	dir, _ := os.MkdirTemp("", "lmc-example")
+	l, vendor, dir := exampleLMC(exampleClock)
 	defer os.RemoveAll(dir)
-	pbx := keycode.MustParse(keycode.SV8500, "22CC538207AFD058020640CD57xO")
-	l, err := lmc.Open(ctx, lmc.Config{Dir: dir, Source: lmc.StaticSource(pbx), Keyring: kr, Clock: exampleClock})
-	if err != nil {
-		panic(err)
-	}
-	if _, err := l.Install(exampleFile(vendor, l.Code())); err != nil {
-		panic(err)
-	}
 	ma, _ := l.Checkout(ctx, "MA4000", "USER", 5)
 
 	more := &license.File{Serial: "LMC-0002", Issued: exampleClock().Add(-time.Hour), Term: license.Permanent,
@@ -249,15 +256,8 @@ func ExampleLMC_Reread() {
 // would arrive on the channel.
 func ExampleLease_KeepAlive() {
 	ctx := context.Background()
-	vendor, kr := exampleVendor()
-	dir, _ := os.MkdirTemp("", "lmc-example")
+	l, _, dir := exampleLMC(nil)
 	defer os.RemoveAll(dir)
-	pbx := keycode.MustParse(keycode.SV8500, "22CC538207AFD058020640CD57xO")
-	l, err := lmc.Open(ctx, lmc.Config{Dir: dir, Source: lmc.StaticSource(pbx), Keyring: kr})
-	if err != nil {
-		panic(err)
-	}
-	l.Install(exampleFile(vendor, l.Code()))
 
 	lease, err := l.Checkout(ctx, "CTI", "USER", 1)
 	if err != nil {
