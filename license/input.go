@@ -67,10 +67,11 @@ func (e *InputError) Is(target error) bool { return target == ErrMalformed }
 // is refused with an [*InputError] naming what it looks like. Both match [ErrMalformed]. Nothing is
 // returned with an error.
 //
-// ReadInput does not verify anything: pass each returned file to [Open] (or to an install, which
-// opens it). It is the first step of every install: a firmware's management interface, the LMC's
-// install and the lmskit command line all call it on what the user hands them, then install or
-// open each file it returns. Each returned slice is the caller's own.
+// ReadInput does not verify anything: pass each returned file to [Open], or to an install, which
+// opens it. Call it first on whatever a user hands over, then install or open each file it
+// returns: the LMC's Install and the lmskit command line do, and [Device.Install] is the place for
+// a device (it takes one signed file: give it each file ReadInput returns, or have it call
+// ReadInput on its input). Each returned slice is the caller's own.
 func ReadInput(data []byte) ([][]byte, InputForm, error) {
 	files, form, err := readInput(data)
 	if err != nil {

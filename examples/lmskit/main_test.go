@@ -536,6 +536,13 @@ func TestLMCDaemonAndAdminCommands(t *testing.T) {
 	lmskit(t, v.dir, "lmc", "usage", "-tcp", tcp, "-token-file", d.clientTok).want(t, 1, "", "unauthorized")
 	lmskit(t, v.dir, "lmc", "reread", "-tcp", tcp, "-token-file", d.clientTok).want(t, 1, "", "for the LMC's administrator")
 	lmskit(t, v.dir, "lmc", "usage", "USER", "-tcp", tcp, "-token-file", d.clientTok).want(t, 0, "USER: 0 of 3 seats in use", "")
+	lmskit(t, v.dir, "lmc", "install", "lic.zip", "-tcp", tcp, "-token-file", d.clientTok).want(t, 1, "", "for the LMC's administrator")
+	lmskit(t, v.dir, "lmc", "install", "lic.zip", "-tcp", tcp, "-token-file", d.adminTok).want(t, 0, "installed LMC-1", "")
+	if _, err := app.Checkout(ctx, "CTI", "USER", 1); err != nil {
+		t.Fatal(err)
+	}
+	lmskit(t, v.dir, "lmc", "remove", "-app", "CTI", "-tcp", tcp, "-token-file", d.clientTok).want(t, 1, "", "for the LMC's administrator")
+	lmskit(t, v.dir, "lmc", "remove", "-app", "CTI", "-tcp", tcp, "-token-file", d.adminTok).want(t, 0, "revoked 1 lease(s) of CTI", "")
 	lmskit(t, v.dir, "lmc", "status", "-tcp", tcp).want(t, 1, "", "wrong or missing token")
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	d.waitLog(t, "msg=\"lmcd stopped\"")
