@@ -425,8 +425,12 @@ func (s *session) call(ctx context.Context, q *request, now time.Time) (r respon
 			s.mu.Lock()
 			s.reader = nil
 			s.passReadingLocked()
+			if c.got { // the common case, settled under this one lock
+				s.mu.Unlock()
+				return c.r, true, c.r.err()
+			}
 			s.mu.Unlock()
-			now = time.Now() // for the next round, if the answer is not in
+			now = time.Now() // for the next round
 			continue
 		}
 		s.mu.Unlock()
@@ -585,9 +589,11 @@ func (s *session) readFor(ctx context.Context, c *call, now time.Time) {
 			}
 		default:
 			o.r, o.got = r, true
-			if o != c {
-				signal(o)
+			if o == c {
+				s.mu.Unlock()
+				return // c's own answer: no need to look again
 			}
+			signal(o)
 		}
 		s.mu.Unlock()
 	}

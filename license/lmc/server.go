@@ -715,6 +715,10 @@ func (s *Server) answer(ctx context.Context, c *serverConn, q *request) *respons
 			r.Expires = encodeTime(exp)
 		}
 	case opRelease:
+		if s.lmc != nil {
+			err = s.lmc.seats.release(q.Lease) // the id was checked with the arguments
+			break
+		}
 		err = s.client.ReleaseLease(ctx, q.Lease)
 	case opUsage:
 		var u Usage
