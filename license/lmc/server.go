@@ -60,8 +60,9 @@ func WithIdleTimeout(d time.Duration) ServerOption {
 }
 
 // WithRequestTimeout bounds each request: the hello after connecting, the rest of a request once its
-// first byte arrived, the work of answering it (its context is cancelled then, with a cause matching
-// context.DeadlineExceeded) and the write of the answer.
+// first byte arrived, the work of answering it (its context is cancelled, with a cause matching
+// context.DeadlineExceeded, once the work has run this long, at most a 16th of it later) and the
+// write of the answer.
 // A client slower than this loses its connection and no one else waits for it. Zero or less means 5
 // seconds.
 func WithRequestTimeout(d time.Duration) ServerOption {
