@@ -675,6 +675,11 @@ func TestServerRequestTimeoutBoundsWork(t *testing.T) {
 	if n, err := c.Count(context.Background(), "P"); err != nil || n != 10 {
 		t.Fatalf("Count after: %d, %v", n, err)
 	}
+	// The overrun spent only its own context: the next request's work runs in a fresh one.
+	close(bc.release)
+	if _, err := c.Checkout(context.Background(), "A", "P", 1); err != nil {
+		t.Fatalf("checkout after an overrun: %v", err)
+	}
 }
 
 // TestConnConcurrentGroups: two groups of goroutines, each sharing its own connection, check out,
