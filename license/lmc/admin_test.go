@@ -2,6 +2,7 @@ package lmc
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -716,5 +717,47 @@ func TestRereadUnderLoad(t *testing.T) {
 	wg.Wait()
 	if err := l.seats.checkInvariant(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLargeFramesForTheAdministratorOnly: only the administrator's connection may send the large
+// frame of an install; anyone else sending one loses the connection before the server reads it.
+func TestLargeFramesForTheAdministratorOnly(t *testing.T) {
+	clientTok, adminTok := []byte("client-token-0123456789"), []byte("admin-token-0123456789ab")
+	l := testLMC(t, t.TempDir(), StaticSource(sv8500A), newFakeClock(t0))
+	srv := NewServer(l, WithServerToken(clientTok), WithAdminToken(adminTok))
+	ln, err := Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	big := mustFrame(t, &request{ID: 1, Op: opInstall, Data: bytes.Repeat([]byte{'x'}, 8<<10)})
+	for _, tc := range []struct {
+		token []byte
+		admin bool
+	}{{clientTok, false}, {adminTok, true}} {
+		nc, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(nc)
+		nc.Write(mustFrame(t, &request{Op: opHello, N: protocolVersion, Token: tc.token}))
+		if _, err := readFrame(br, nil, maxResponseFrame); err != nil {
+			t.Fatal(err)
+		}
+		nc.Write(big)
+		body, err := readFrame(br, nil, maxResponseFrame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := decodeResponse(body)
+		switch {
+		case tc.admin && (r.ID != 1 || !errors.Is(r.err(), license.ErrMalformed)):
+			t.Fatalf("the administrator's large install: %+v (want it read, and refused as no license)", r)
+		case !tc.admin && (r.ID != 0 || !strings.Contains(r.Msg, "frame of")):
+			t.Fatalf("a client's large frame: %+v (want the connection refused)", r)
+		}
+		nc.Close()
 	}
 }
