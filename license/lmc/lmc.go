@@ -90,7 +90,8 @@ func Open(ctx context.Context, cfg Config) (*LMC, error) {
 			return nil, fmt.Errorf("lmc: open: %w", err)
 		}
 	}
-	if cfg.Clock == nil {
+	wall := cfg.Clock == nil
+	if wall {
 		cfg.Clock = time.Now
 	}
 	if cfg.LeaseTTL <= 0 {
@@ -103,6 +104,7 @@ func Open(ctx context.Context, cfg Config) (*LMC, error) {
 		cfg.SourceTimeout = 5 * time.Second
 	}
 	l := &LMC{cfg: cfg, now: cfg.Clock, seats: newSeats(cfg.Clock, cfg.LeaseTTL)}
+	l.seats.wall = wall
 	if err := l.load(); err != nil {
 		return nil, err
 	}
@@ -228,7 +230,7 @@ func (l *LMC) Version(_ context.Context, part string) (int, error) {
 // [ErrNoSeats] when too few are free, and [ErrBadRequest] for an empty or overlong name or a seat
 // count outside 1..1048576.
 func (l *LMC) Checkout(ctx context.Context, app, part string, n int) (*Lease, error) {
-	li, err := l.checkout(ctx, app, part, n)
+	li, err := l.checkout(ctx, app, part, n, time.Time{})
 	if err != nil {
 		return nil, err
 	}
@@ -237,8 +239,9 @@ func (l *LMC) Checkout(ctx context.Context, app, part string, n int) (*Lease, er
 	return ls, nil
 }
 
-// checkout is Checkout without the Lease, for the server.
-func (l *LMC) checkout(ctx context.Context, app, part string, n int) (leaseInfo, error) {
+// checkout is Checkout without the Lease, for the server, which may give its reading of the wall
+// clock (see seats.checkoutAt); zero means none.
+func (l *LMC) checkout(ctx context.Context, app, part string, n int, now time.Time) (leaseInfo, error) {
 	if err := checkName("application", app); err != nil {
 		return leaseInfo{}, err
 	}
@@ -263,7 +266,7 @@ func (l *LMC) checkout(ctx context.Context, app, part string, n int) (leaseInfo,
 	default:
 		return leaseInfo{}, fmt.Errorf("%w: %q is a %s part", ErrNotCounted, part, g.set.Kind(part))
 	}
-	return l.seats.checkout(app, part, n, peerFrom(ctx))
+	return l.seats.checkoutAt(app, part, n, peerFrom(ctx), now)
 }
 
 // RenewLease implements [Client].

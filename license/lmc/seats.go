@@ -18,8 +18,9 @@ import (
 // part, the seats on the leases held (expired-but-not-yet-swept ones included) never exceed the
 // licensed count.
 type seats struct {
-	now func() time.Time
-	ttl time.Duration
+	now  func() time.Time
+	wall bool // now is the wall clock: a caller's fresh reading of it may stand in
+	ttl  time.Duration
 
 	mu     sync.Mutex
 	rng    *rand.ChaCha8
@@ -75,6 +76,16 @@ type leaseInfo struct {
 }
 
 func (s *seats) checkout(app, part string, n int, who peer) (leaseInfo, error) {
+	return s.checkoutAt(app, part, n, who, time.Time{})
+}
+
+// checkoutAt is checkout at the time now, a fresh reading of the wall clock by the caller (the
+// server's, of the request's arrival), taken only when the book runs on the wall clock; the zero
+// time means the book reads its clock.
+func (s *seats) checkoutAt(app, part string, n int, who peer, now time.Time) (leaseInfo, error) {
+	if now.IsZero() || !s.wall {
+		now = s.now()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	limit, ok := s.limits[part]
@@ -89,7 +100,6 @@ func (s *seats) checkout(app, part string, n int, who peer) (leaseInfo, error) {
 		ps = &partSeats{leases: map[string]*leaseRec{}}
 		s.parts[part] = ps
 	}
-	now := s.now()
 	if limit-ps.used < n {
 		s.sweepPart(ps, now)
 		if limit-ps.used < n {
@@ -123,9 +133,16 @@ func (s *seats) renew(id string) (time.Time, error) {
 }
 
 func (s *seats) release(id string) error {
+	return s.releaseAt(id, time.Time{})
+}
+
+// releaseAt is release at the time now, as checkoutAt.
+func (s *seats) releaseAt(id string, now time.Time) error {
+	if now.IsZero() || !s.wall {
+		now = s.now()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
 	rec := s.byID[id]
 	if rec == nil {
 		err := s.goneLocked(id, now)

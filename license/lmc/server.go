@@ -353,6 +353,7 @@ type serverConn struct {
 	bw *bufio.Writer
 
 	resp     response  // the answer being made
+	now      time.Time // when the request being answered arrived
 	names    nameCache // the names the connection sent last
 	version  int       // the protocol version of the hello
 	admin    bool      // may use the administrator's operations
@@ -576,6 +577,7 @@ func (c *serverConn) serve() {
 		// The one clock reading of the request: its start for the watchdog, the write deadline of
 		// its answer, and the start of the idle time after it.
 		now = time.Now()
+		c.now = now
 		c.work.Store(now.UnixNano())
 		r := s.answer(c.ctx, c, &q)
 		overran := c.work.Swap(0) == -1
@@ -701,7 +703,7 @@ func (s *Server) answer(ctx context.Context, c *serverConn, q *request) *respons
 		if s.lmc != nil {
 			// The LMC itself: take the lease's id and expiry without making a Lease.
 			var li leaseInfo
-			if li, err = s.lmc.checkout(ctx, q.App, q.Part, q.N); err == nil {
+			if li, err = s.lmc.checkout(ctx, q.App, q.Part, q.N, c.now); err == nil {
 				r.Lease, r.Expires = li.id, encodeTime(li.expires)
 			}
 			break
@@ -717,7 +719,7 @@ func (s *Server) answer(ctx context.Context, c *serverConn, q *request) *respons
 		}
 	case opRelease:
 		if s.lmc != nil {
-			err = s.lmc.seats.release(q.Lease) // the id was checked with the arguments
+			err = s.lmc.seats.releaseAt(q.Lease, c.now) // the id was checked with the arguments
 			break
 		}
 		err = s.client.ReleaseLease(ctx, q.Lease)
