@@ -703,7 +703,7 @@ func (s *Server) answer(ctx context.Context, c *serverConn, q *request) *respons
 		if s.lmc != nil {
 			// The LMC itself: take the lease's id and expiry without making a Lease.
 			var li leaseInfo
-			if li, err = s.lmc.checkout(ctx, q.App, q.Part, q.N, c.now); err == nil {
+			if li, err = s.lmc.checkoutChecked(ctx, q.App, q.Part, q.N, c.now); err == nil { // checkArgs checked them
 				r.Lease, r.Expires = li.id, encodeTime(li.expires)
 			}
 			break
