@@ -27,6 +27,10 @@ type FileOptions struct {
 	// UnsafeNoSync skips fsync at commit. A crash can then lose committed transactions or corrupt
 	// the file. Only for tests and benchmarks that do not test durability.
 	UnsafeNoSync bool
+	// ReadOnly opens an existing file for View only (Update returns ErrReadOnly), sharing the file
+	// with other read-only openers but not with a writer: while a writer holds it, OpenFile waits
+	// Timeout and then fails with ErrLocked. For audit and export tools.
+	ReadOnly bool
 }
 
 // syncDir fsyncs a directory, making a file created in it durable (a variable so a test can
@@ -58,8 +62,8 @@ func OpenFile(path string, opts *FileOptions) (Store, error) {
 		o.Timeout = 5 * time.Second
 	}
 	_, statErr := os.Stat(path)
-	created := errors.Is(statErr, fs.ErrNotExist)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, NoSync: o.UnsafeNoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	created := errors.Is(statErr, fs.ErrNotExist) && !o.ReadOnly
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, NoSync: o.UnsafeNoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, ReadOnly: o.ReadOnly})
 	if errors.Is(err, bolterr.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s: another process holds the ledger file (waited %v for its lock; stop the other server, or take an online backup through it)",
 			ErrLocked, path, o.Timeout)
@@ -77,17 +81,21 @@ func OpenFile(path string, opts *FileOptions) (Store, error) {
 		db.MaxBatchDelay = o.GroupCommit
 		db.MaxBatchSize = 64
 	}
-	return &boltStore{db: db, group: o.GroupCommit > 0}, nil
+	return &boltStore{db: db, group: o.GroupCommit > 0, readOnly: o.ReadOnly}, nil
 }
 
 type boltStore struct {
-	db    *bolt.DB
-	group bool
+	db       *bolt.DB
+	group    bool
+	readOnly bool
 }
 
 func (s *boltStore) Update(ctx context.Context, fn func(Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if s.readOnly {
+		return ErrReadOnly
 	}
 	run := s.db.Update
 	if s.group {

@@ -51,8 +51,9 @@ type Tx interface {
 // ErrReadOnly is returned by Put and Delete inside View.
 var ErrReadOnly = errors.New("entitlement: write in a read-only transaction")
 
-// ErrLocked is returned by [OpenFile] when another process holds the ledger file.
-var ErrLocked = errors.New("entitlement: ledger file locked")
+// ErrLocked is returned by [OpenFile] when another process holds the ledger file for longer than
+// [FileOptions.Timeout].
+var ErrLocked = errors.New("entitlement: ledger file held by another process")
 
 // ErrClosed is returned by a Store after Close.
 var ErrClosed = errors.New("entitlement: store is closed")

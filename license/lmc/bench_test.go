@@ -89,8 +89,13 @@ func BenchmarkCheckoutRelease(b *testing.B) {
 // each); rt/s counts round trips; p99-µs is the 99th percentile of one pair's latency; cpu-µs/pair is
 // the process's CPU time (user and system, clients and server together) per pair, which a loaded
 // machine disturbs far less than the rates.
-func BenchmarkSocketCheckoutRelease(b *testing.B) {
-	const clients = 8
+func BenchmarkSocketCheckoutRelease(b *testing.B) { socketPairs(b, 8) }
+
+// BenchmarkSocketCheckoutReleaseLone is BenchmarkSocketCheckoutRelease with one application: the
+// latency of a pair with nothing else on the socket.
+func BenchmarkSocketCheckoutReleaseLone(b *testing.B) { socketPairs(b, 1) }
+
+func socketPairs(b *testing.B, clients int) {
 	l := benchLMC(b)
 	path, _ := startServer(b, l)
 	conns := make([]*Conn, clients)
@@ -143,8 +148,12 @@ func BenchmarkSocketCheckoutRelease(b *testing.B) {
 // BenchmarkSocketEchoFloor is the floor under the socket benchmark: 8 clients, each on its own unix
 // socket connection, sending a 40-byte frame and reading a 40-byte answer from a bare echo server, two
 // round trips per op like a checkout+release.
-func BenchmarkSocketEchoFloor(b *testing.B) {
-	const clients = 8
+func BenchmarkSocketEchoFloor(b *testing.B) { echoPairs(b, 8) }
+
+// BenchmarkSocketEchoFloorLone is the floor of BenchmarkSocketCheckoutReleaseLone: one client.
+func BenchmarkSocketEchoFloorLone(b *testing.B) { echoPairs(b, 1) }
+
+func echoPairs(b *testing.B, clients int) {
 	path := filepath.Join(b.TempDir(), "echo.sock")
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -227,4 +236,160 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// rereadLMC is an LMC with 1,000 leases out of a 1,000-seat BASE file, and an EXTRA file of 200
+// seats to copy in and out of the directory.
+func rereadLMC(b *testing.B) (l *LMC, extraPath string, extra []byte, files [][]byte) {
+	b.Helper()
+	key := testKey(b, 1)
+	dir := b.TempDir()
+	var err error
+	l, err = Open(context.Background(), Config{Dir: dir, Source: StaticSource(sv8500A), Keyring: keyringOf(b, key)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	lm := lmcOf(b, sv8500A)
+	base := issue(b, key, fileSpec{serial: "BASE", code: lm, issued: time.Now().Add(-time.Hour), lines: []license.Line{count("USER", 1000), version("390908", 10)}})
+	extra = issue(b, key, fileSpec{serial: "EXTRA", code: lm, issued: time.Now().Add(-time.Hour), lines: []license.Line{count("USER", 200)}})
+	mustInstall(b, l, base)
+	for i := range 1000 {
+		if _, err := l.Checkout(context.Background(), fmt.Sprintf("app%d", i%20), "USER", 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return l, filepath.Join(dir, licenseDir, "EXTRA.lic"), extra, [][]byte{base, extra}
+}
+
+// BenchmarkReread is the administrator's reread (SIGHUP) with 1,000 leases out: "unchanged" reads
+// and verifies the directory and rebuilds the grant; "file-toggled" also finds a 200-seat file
+// added or removed each time, so the count moves between 1,000 and 1,200 and every lease stays.
+// Its floor, BenchmarkRereadFloor, is reading and verifying the same files (license.Open), the
+// part no reread can skip.
+func BenchmarkReread(b *testing.B) {
+	for _, toggle := range []bool{false, true} {
+		name := map[bool]string{false: "unchanged", true: "file-toggled"}[toggle]
+		b.Run(name, func(b *testing.B) {
+			l, extraPath, extra, _ := rereadLMC(b)
+			in := false
+			b.ReportAllocs()
+			for b.Loop() {
+				if toggle {
+					if in {
+						b.StopTimer()
+						os.Remove(extraPath)
+						b.StartTimer()
+					} else {
+						b.StopTimer()
+						os.WriteFile(extraPath, extra, 0o600)
+						b.StartTimer()
+					}
+					in = !in
+				}
+				rr, err := l.Reread(context.Background())
+				if err != nil || rr.Revoked != 0 {
+					b.Fatal(rr, err)
+				}
+			}
+			if u := l.seats.usage("USER"); u.InUse != 1000 {
+				b.Fatalf("%d seats out after the rereads, want 1000", u.InUse)
+			}
+		})
+	}
+}
+
+// BenchmarkRereadFloor reads the two files of BenchmarkReread from disk and verifies them.
+func BenchmarkRereadFloor(b *testing.B) {
+	_, extraPath, extra, files := rereadLMC(b)
+	os.WriteFile(extraPath, extra, 0o600)
+	dir := filepath.Dir(extraPath)
+	kr := keyringOf(b, testKey(b, 1))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, name := range []string{"BASE.lic", "EXTRA.lic"} {
+			data, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := license.Open(data, kr); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	_ = files
+}
+
+// BenchmarkKeepAlive is the cost of keeping leases alive over a unix socket: each of 8 leases runs
+// KeepAlive with a timer that fires at once, so the loop renews as fast as the LMC answers. It
+// reports the CPU per renewal (process CPU, clients and server) and what that comes to per lease
+// per minute at the default TTL (a renewal every TTL/3 on average: 1.5 a minute). Its floor,
+// BenchmarkKeepAliveFloor, is the bare Lease.Renew in a loop on the same socket.
+func BenchmarkKeepAlive(b *testing.B) {
+	benchRenewals(b, true)
+}
+
+// BenchmarkKeepAliveFloor is BenchmarkKeepAlive's floor: 8 goroutines calling Renew in a loop.
+func BenchmarkKeepAliveFloor(b *testing.B) {
+	benchRenewals(b, false)
+}
+
+func benchRenewals(b *testing.B, keepAlive bool) {
+	const leases = 8
+	l := benchLMC(b)
+	path, _ := startServer(b, l)
+	conn := dial(b, path)
+	var renewed atomic.Int64
+	ls := make([]*Lease, leases)
+	for i := range ls {
+		var err error
+		if ls[i], err = conn.Checkout(context.Background(), "MA4000", "USER", 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	fired := make(chan time.Time)
+	close(fired) // every wait ends at once
+	b.ResetTimer()
+	cpu0 := processCPU()
+	var wg sync.WaitGroup
+	for i, lease := range ls {
+		n := int64(b.N / leases)
+		if i < b.N%leases {
+			n++
+		}
+		wg.Add(1)
+		if keepAlive {
+			ctx, cancel := context.WithCancel(context.Background())
+			var done atomic.Int64
+			lease.after = func(time.Duration) <-chan time.Time {
+				if done.Add(1) > n {
+					cancel()
+				}
+				renewed.Add(1)
+				return fired
+			}
+			go func() {
+				defer wg.Done()
+				if err := <-lease.KeepAlive(ctx); err != nil {
+					b.Error(err)
+				}
+			}()
+			continue
+		}
+		go func() {
+			defer wg.Done()
+			for range n {
+				if err := lease.Renew(context.Background()); err != nil {
+					b.Error(err)
+					return
+				}
+				renewed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	cpu := processCPU() - cpu0
+	per := float64(cpu.Nanoseconds()) / float64(b.N) / 1e3
+	b.ReportMetric(per, "cpu-µs/renewal")
+	b.ReportMetric(per*1.5, "cpu-µs/lease/min")
 }

@@ -10,9 +10,12 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/lmskit/lmskit/license"
 )
 
 // clientReadBuffer is the size of a Conn's read buffer: every answer but a long usage list fits, so
@@ -23,6 +26,7 @@ const clientReadBuffer = 16 << 10
 type DialOption func(*dialOptions)
 
 type dialOptions struct {
+	version    int // the protocol version to say hello with; protocolVersion unless a test sets it
 	token      []byte
 	timeout    time.Duration
 	probeAfter time.Duration // idleProbe unless a test sets it
@@ -65,7 +69,7 @@ type Conn struct {
 // Dial connects to the LMC at address ("/run/lmc/lmc.sock" for network "unix", "127.0.0.1:7707"
 // for "tcp") and says hello, presenting the token if one is given. The context bounds the dial.
 func Dial(ctx context.Context, network, address string, opts ...DialOption) (*Conn, error) {
-	c := &Conn{network: network, address: address, opts: dialOptions{probeAfter: idleProbe}}
+	c := &Conn{network: network, address: address, opts: dialOptions{probeAfter: idleProbe, version: protocolVersion}}
 	for _, o := range opts {
 		o(&c.opts)
 	}
@@ -101,6 +105,7 @@ type session struct {
 	timeout    time.Duration
 	nextID     atomic.Uint64
 	probeAfter time.Duration
+	info       ServerInfo
 
 	wmu sync.Mutex
 	enc bytes.Buffer // the frame being written
@@ -154,12 +159,17 @@ func signal(c *call) {
 
 // session returns the live session, dialling a new one if there is none or the last one broke.
 func (c *Conn) session(ctx context.Context) (*session, error) {
+	return c.sessionAt(ctx, time.Now())
+}
+
+// sessionAt is session with the clock read by the caller.
+func (c *Conn) sessionAt(ctx context.Context, now time.Time) (*session, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, fmt.Errorf("%w: connection closed by the application", ErrClosed)
 	}
-	if c.sess != nil && c.sess.alive() {
+	if c.sess != nil && c.sess.alive(now) {
 		return c.sess, nil
 	}
 	s, err := c.dial(ctx)
@@ -173,6 +183,15 @@ func (c *Conn) session(ctx context.Context) (*session, error) {
 func (c *Conn) dial(ctx context.Context) (*session, error) {
 	dctx, cancel := context.WithTimeout(ctx, c.opts.timeout)
 	defer cancel()
+	s, err := c.dialVersion(dctx, c.opts.version)
+	if err != nil && c.opts.version > minProtocolVersion && errors.Is(err, ErrBadRequest) {
+		// An LMC of protocol version 1 refuses a later hello; speak its version.
+		s, err = c.dialVersion(dctx, minProtocolVersion)
+	}
+	return s, err
+}
+
+func (c *Conn) dialVersion(dctx context.Context, version int) (*session, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(dctx, c.network, c.address)
 	if err != nil {
@@ -181,7 +200,7 @@ func (c *Conn) dial(ctx context.Context) (*session, error) {
 	deadline, _ := dctx.Deadline()
 	nc.SetDeadline(deadline)
 	br := bufio.NewReaderSize(nc, clientReadBuffer)
-	hello, err := appendFrame(nil, &request{Op: opHello, N: protocolVersion, Token: c.opts.token})
+	hello, err := appendFrame(nil, &request{Op: opHello, N: version, Token: c.opts.token})
 	if err == nil {
 		_, err = nc.Write(hello)
 	}
@@ -201,9 +220,42 @@ func (c *Conn) dial(ctx context.Context) (*session, error) {
 		nc.Close()
 		return nil, err
 	}
+	info := ServerInfo{Version: 1, Ops: slices.Clone(opNames[opHas : opMaxV1+1])}
+	if version >= 2 && r.Info != nil && r.Info.Version >= 2 {
+		// (An answer without the info is a server that speaks version 1 only.)
+		info = ServerInfo{Version: r.Info.Version, Ops: r.Info.Ops, Admin: r.Info.Admin, LeaseTTL: time.Duration(r.Info.LeaseTTL)}
+	}
 	nc.SetDeadline(time.Time{})
 	return &session{nc: nc, br: br, timeout: c.opts.timeout, pending: map[uint64]*call{}, done: make(chan struct{}),
-		lastRead: time.Now(), probeAfter: c.opts.probeAfter}, nil
+		lastRead: time.Now(), probeAfter: c.opts.probeAfter, info: info}, nil
+}
+
+// ServerInfo is what the LMC at the other end of a [Conn] supports, as it said in answer to the
+// connection's hello.
+type ServerInfo struct {
+	// Version is the protocol version spoken on the connection: 2 with this package's LMC, 1 with an
+	// LMC of an earlier release (which has none of the operations of [Admin] nor a file list).
+	Version int
+	// Ops lists the operations the connection may use: "has", "count", "version", "checkout",
+	// "renew", "release", "usage", "status", and from version 2 "files", and for an administrator
+	// "leases", "revoke", "reread" and "install".
+	Ops []string
+	// Admin reports whether the connection may use the administrator's operations.
+	Admin bool
+	// LeaseTTL is the LMC's lease TTL; zero when it did not say (version 1).
+	LeaseTTL time.Duration
+}
+
+// Supports reports whether the connection may use the operation named op (see Ops).
+func (si ServerInfo) Supports(op string) bool { return slices.Contains(si.Ops, op) }
+
+// Info returns what the LMC supports on this connection, dialling it if the connection broke.
+func (c *Conn) Info(ctx context.Context) (ServerInfo, error) {
+	s, err := c.session(ctx)
+	if err != nil {
+		return ServerInfo{}, err
+	}
+	return s.info, nil
 }
 
 // idleProbe is how long a session may go unread before a call first checks that the LMC has not
@@ -214,13 +266,13 @@ const idleProbe = time.Second
 // alive reports whether the session is still usable. A session unread for idleProbe, with no call
 // in flight, is probed: a read that must not wait tells a live connection (nothing to read) from
 // one the LMC closed (end of file), which is then failed.
-func (s *session) alive() bool {
+func (s *session) alive(now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
 		return false
 	}
-	if s.reader != nil || len(s.pending) > 0 || time.Since(s.lastRead) < s.probeAfter {
+	if s.reader != nil || len(s.pending) > 0 || now.Sub(s.lastRead) < s.probeAfter {
 		return true
 	}
 	// A deadline already past would fail the read before it is tried; this one lets it be tried.
@@ -266,29 +318,39 @@ func (s *session) failLocked(err error) {
 // broke before the request could be written; a request written and then lost is not retried (a
 // checkout may have happened) and fails with ErrUnavailable.
 func (c *Conn) call(ctx context.Context, q *request) (response, error) {
+	r, _, err := c.callOn(ctx, q)
+	return r, err
+}
+
+// callOn is call, also returning the session that answered.
+func (c *Conn) callOn(ctx context.Context, q *request) (response, *session, error) {
 	if err := ctx.Err(); err != nil {
-		return response{}, err
+		return response{}, nil, err
 	}
 	if err := q.checkArgs(); err != nil {
-		return response{}, err
+		return response{}, nil, err
 	}
+	// The clock is read once for the whole call when all goes well (on this machine kind a read
+	// costs about as much as encoding the request): the session's idle check, the deadline, the
+	// write and read deadlines and the time of the answer all take this reading.
+	now := time.Now()
 	for attempt := 0; ; attempt++ {
-		s, err := c.session(ctx)
+		s, err := c.sessionAt(ctx, now)
 		if err != nil {
-			return response{}, err
+			return response{}, nil, err
 		}
-		r, sent, err := s.call(ctx, q)
+		r, sent, err := s.call(ctx, q, now)
 		if err != nil && !sent && attempt == 0 && s.broken() && ctx.Err() == nil {
 			continue
 		}
-		return r, err
+		return r, s, err
 	}
 }
 
-func (s *session) call(ctx context.Context, q *request) (r response, sent bool, err error) {
+func (s *session) call(ctx context.Context, q *request, now time.Time) (r response, sent bool, err error) {
 	deadline, ctxDeadline := ctx.Deadline()
 	if !ctxDeadline {
-		deadline = time.Now().Add(s.timeout)
+		deadline = now.Add(s.timeout)
 	}
 	c := getCall(deadline)
 	defer putCall(c)
@@ -303,7 +365,7 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 	s.pending[id] = c
 	s.mu.Unlock()
 
-	if err := s.write(q, deadline); err != nil {
+	if err := s.write(q, deadline, now); err != nil {
 		err = fmt.Errorf("%w: writing to the LMC: %v", ErrUnavailable, err)
 		s.mu.Lock()
 		delete(s.pending, id)
@@ -347,7 +409,7 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 			s.mu.Unlock()
 			return response{}, true, err
 		}
-		if !time.Now().Before(deadline) {
+		if !now.Before(deadline) {
 			s.abandonLocked(id, c, q.Op)
 			s.passReadingLocked()
 			s.mu.Unlock()
@@ -359,11 +421,16 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 		if s.reader == nil {
 			s.reader = c
 			s.mu.Unlock()
-			s.readFor(ctx, c)
+			s.readFor(ctx, c, now)
 			s.mu.Lock()
 			s.reader = nil
 			s.passReadingLocked()
+			if c.got { // the common case, settled under this one lock
+				s.mu.Unlock()
+				return c.r, true, c.r.err()
+			}
 			s.mu.Unlock()
+			now = time.Now() // for the next round
 			continue
 		}
 		s.mu.Unlock()
@@ -377,6 +444,7 @@ func (s *session) call(ctx context.Context, q *request) (r response, sent bool, 
 		case <-s.done:
 		case <-timer.C:
 		}
+		now = time.Now()
 	}
 }
 
@@ -410,7 +478,7 @@ func (s *session) watchOrphans() {
 	}
 	s.reader = w
 	s.mu.Unlock()
-	s.readFor(context.Background(), w)
+	s.readFor(context.Background(), w, time.Now())
 	s.mu.Lock()
 	s.reader, s.watcher = nil, false
 	if !time.Now().Before(w.deadline) {
@@ -438,15 +506,15 @@ func (s *session) abandonLocked(id uint64, c *call, op uint8) {
 }
 
 // write sends q with the write deadline at most deadline: it is moved only when it is later than
-// deadline or less than half the connection's timeout ahead, so most writes set no deadline.
-func (s *session) write(q *request, deadline time.Time) error {
+// deadline or less than half the connection's timeout ahead of now, so most writes set no deadline.
+func (s *session) write(q *request, deadline, now time.Time) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.enc.Reset()
-	if err := appendFrameTo(&s.enc, q); err != nil {
+	if err := appendRequestFrame(&s.enc, q); err != nil {
 		return err
 	}
-	if s.wdl.After(deadline) || s.wdl.Before(time.Now().Add(s.timeout/2)) {
+	if s.wdl.After(deadline) || s.wdl.Before(now.Add(s.timeout/2)) {
 		s.wdl = deadline
 		s.nc.SetWriteDeadline(deadline)
 	}
@@ -461,9 +529,10 @@ func (s *session) setReadDeadlineLocked(t time.Time) {
 }
 
 // readFor reads answers and hands them to their calls until c's answer is in, c's deadline or
-// context ends (the read is interrupted), or the session fails. Only the reading call runs it.
-func (s *session) readFor(ctx context.Context, c *call) {
-	for {
+// context ends (the read is interrupted), or the session fails. Only the reading call runs it. now
+// is the clock as the caller read it; the clock is read again only for a second answer.
+func (s *session) readFor(ctx context.Context, c *call, now time.Time) {
+	for first := true; ; first = false {
 		s.mu.Lock()
 		// ctx is checked under the mutex that its interrupt takes, so an interrupt is never
 		// overwritten by the deadline below.
@@ -473,7 +542,9 @@ func (s *session) readFor(ctx context.Context, c *call) {
 		}
 		// The read deadline in force must not be later than c's, and need not be moved when it
 		// is earlier but well ahead: when it fires, the caller comes round and sets its own.
-		now := time.Now()
+		if !first {
+			now = time.Now()
+		}
 		if !now.Before(c.deadline) {
 			s.mu.Unlock()
 			return
@@ -503,7 +574,7 @@ func (s *session) readFor(ctx context.Context, c *call) {
 			return
 		}
 		s.mu.Lock()
-		s.lastRead = time.Now()
+		s.lastRead = now // to the start of the wait for it, which is close enough for the idle probe
 		o := s.pending[r.ID]
 		delete(s.pending, r.ID)
 		switch {
@@ -518,9 +589,11 @@ func (s *session) readFor(ctx context.Context, c *call) {
 			}
 		default:
 			o.r, o.got = r, true
-			if o != c {
-				signal(o)
+			if o == c {
+				s.mu.Unlock()
+				return // c's own answer: no need to look again
 			}
+			signal(o)
 		}
 		s.mu.Unlock()
 	}
@@ -561,7 +634,8 @@ func (s *session) readResponse() (response, error) {
 // waits for is dropped); if the release cannot be sent, the lease expires with its TTL.
 func (s *session) releaseOrphan(lease string) {
 	q := &request{ID: s.nextID.Add(1), Op: opRelease, Lease: lease}
-	if err := s.write(q, time.Now().Add(s.timeout)); err != nil {
+	now := time.Now()
+	if err := s.write(q, now.Add(s.timeout), now); err != nil {
 		s.fail(fmt.Errorf("%w: writing to the LMC: %v", ErrUnavailable, err))
 	}
 }
@@ -588,14 +662,16 @@ func (c *Conn) Version(ctx context.Context, part string) (int, error) {
 // request was sent and the LMC then answers with a lease, the Conn releases that lease at once, so
 // a checkout given up on never holds seats until its TTL.
 func (c *Conn) Checkout(ctx context.Context, app, part string, n int) (*Lease, error) {
-	r, err := c.call(ctx, &request{Op: opCheckout, App: app, Part: part, N: n})
+	r, s, err := c.callOn(ctx, &request{Op: opCheckout, App: app, Part: part, N: n})
 	if err != nil {
 		return nil, err
 	}
 	if checkLeaseID(r.Lease) != nil {
 		return nil, fmt.Errorf("%w: the LMC answered a checkout without a valid lease id", ErrUnavailable)
 	}
-	return newLease(c, r.Lease, app, part, n, decodeTime(r.Expires)), nil
+	ls := newLease(c, r.Lease, app, part, n, decodeTime(r.Expires))
+	ls.ttl = s.info.LeaseTTL // set at dial, never changed
+	return ls, nil
 }
 
 // RenewLease implements [Client].
@@ -629,4 +705,76 @@ func (c *Conn) Status(ctx context.Context) (Status, error) {
 		return Status{}, err
 	}
 	return r.Status.status(), nil
+}
+
+// admin sends an administrator's request, after checking that the LMC has the operation and lets
+// this connection use it.
+func (c *Conn) admin(ctx context.Context, q *request) (response, error) {
+	info, err := c.Info(ctx)
+	if err != nil {
+		return response{}, err
+	}
+	name := opNames[q.Op]
+	if !info.Supports(name) {
+		if info.Version < 2 || !adminOp(q.Op) {
+			return response{}, fmt.Errorf("%w: the LMC speaks protocol version %d, which has no %s operation", ErrNotSupported, info.Version, name)
+		}
+		return response{}, fmt.Errorf("%w: %s is for the LMC's administrator (its own user or root on the socket, the admin token over TCP)", ErrUnauthorized, name)
+	}
+	return c.call(ctx, q)
+}
+
+// InstalledFiles implements [Admin].
+func (c *Conn) InstalledFiles(ctx context.Context) ([]FileSummary, error) {
+	r, err := c.admin(ctx, &request{Op: opFiles})
+	if err != nil {
+		return nil, err
+	}
+	return fromWireFiles(r.Files), nil
+}
+
+// Leases implements [Admin].
+func (c *Conn) Leases(ctx context.Context) ([]LeaseInfo, error) {
+	r, err := c.admin(ctx, &request{Op: opLeases})
+	if err != nil {
+		return nil, err
+	}
+	return fromWireLeases(r.Leases), nil
+}
+
+// Revoke implements [Admin].
+func (c *Conn) Revoke(ctx context.Context, handle string) error {
+	if err := checkHandle(handle); err != nil {
+		return err
+	}
+	_, err := c.admin(ctx, &request{Op: opRevoke, Handle: handle})
+	return err
+}
+
+// RevokeApp implements [Admin].
+func (c *Conn) RevokeApp(ctx context.Context, app, part string) (int, error) {
+	r, err := c.admin(ctx, &request{Op: opRevoke, App: app, Part: part})
+	return r.Int, err
+}
+
+// Reread implements [Admin].
+func (c *Conn) Reread(ctx context.Context) (RereadResult, error) {
+	r, err := c.admin(ctx, &request{Op: opReread})
+	if err != nil || r.Reread == nil {
+		return RereadResult{}, err
+	}
+	w := r.Reread
+	return RereadResult{Added: w.Added, Replaced: w.Replaced, Removed: w.Removed, Invalid: w.Invalid, Revoked: w.Revoked}, nil
+}
+
+// InstallData implements [Admin]. data is at most license.MaxZipSize bytes.
+func (c *Conn) InstallData(ctx context.Context, data []byte) ([]string, error) {
+	if len(data) == 0 || len(data) > license.MaxZipSize {
+		return nil, fmt.Errorf("%w: install: %d bytes; want 1 to %d", ErrBadRequest, len(data), license.MaxZipSize)
+	}
+	r, err := c.admin(ctx, &request{Op: opInstall, Data: data})
+	if err != nil || r.Reread == nil {
+		return nil, err
+	}
+	return r.Reread.Added, nil
 }

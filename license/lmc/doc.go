@@ -36,7 +36,9 @@
 // can neither make up a code nor replay one the real PBX gave before. [UIPSource] generates a UIP code
 // ("LM" + 28 hex digits with lmskit check digits) once and keeps it in the directory.
 //
-// When the source cannot be reached the LMC keeps serving from the files and the code it remembers,
+// A source that can never give an LMC code (a static code of a system without an LMC form, a PBX
+// source without its URL or pinned key) makes [Open] fail with [ErrBadSource]; the LMC never serves
+// from a silently empty code. When the source cannot be reached the LMC keeps serving from the files and the code it remembers,
 // and [LMC.Status] says so (Reachable, SourceError, LastContact). When the PBX reports another code
 // than the installed files are bound to (its CPU was replaced), the files keep answering Has, Count
 // and Version and the leases already out keep renewing, but new checkouts fail with [ErrHostChanged]
@@ -46,14 +48,29 @@
 //
 // An application uses a [Client]: the [*LMC] itself in process, or the [*Conn] that [Dial] returns,
 // with the same methods and the same errors. Has, Count and Version answer feature checks.
-// [Client.Checkout] takes seats of a counted part as a [Lease]; renew it at about a third of its TTL
-// ([DefaultLeaseTTL], 2 minutes) and release it when done. A lease not renewed in time is reclaimed.
+// [Client.Checkout] takes seats of a counted part as a [Lease]; [Lease.KeepAlive] renews it in the
+// background at about a third of its TTL ([DefaultLeaseTTL], 2 minutes), with jitter, and reports
+// its loss on a channel; release it when done. A lease not renewed in time is reclaimed. The lease
+// of a failed checkout is nil, and its methods return errors rather than panic.
 // When a file is removed or a fixed-term file ends, the newest leases beyond the new count are
 // revoked and their holders learn it from [Lease.Renew] ([ErrLeaseRevoked]); after an LMC restart a
 // renewal says [ErrLeaseLost] and the application checks out again. The seats out never exceed the
 // licensed count, whatever the interleaving. [Client.Usage] says who holds what. A checkout whose
 // answer no one receives (the caller gave up, or the server could not write the answer) is released
 // at once rather than left to its TTL.
+//
+// # Administration
+//
+// [Admin] is what the machine's administrator does, like lmutil's lmstat, lmremove and lmreread:
+// list every lease with a non-secret handle ([LMC.Leases]; the bearer lease id is never shown),
+// revoke a lease by handle or an application's leases ([LMC.Revoke], [LMC.RevokeApp]; the holders
+// learn it at their next renewal), read the license directory again without dropping the leases
+// the files there still cover ([LMC.Reread]) and install a file in any form a user holds it
+// ([LMC.InstallData], through license.ReadInput). The [*LMC] implements it in process, a [*Conn]
+// over the socket: a [Server] lets a connection administer only when it comes over a unix socket
+// from the server's own user or root (SO_PEERCRED, on Linux), or over TCP with the admin token
+// ([WithAdminToken]), which must differ from the client token. examples/lmcd is the daemon, and
+// `lmskit lmc` its command line.
 //
 // # Wire protocol
 //
@@ -70,8 +87,11 @@
 //
 // # Security
 //
-// A unix socket is protected by its file mode only ([Listen] makes it 0600); loopback TCP is
-// served only with a token, compared in constant time, and never on other addresses. A lease id is
+// A unix socket is protected by its file mode ([Listen] makes it 0600; a daemon may open it to a
+// group of application users), and its administrator's operations by the peer's credentials;
+// loopback TCP is served only with a token, compared in constant time, and never on other
+// addresses, and its administrator's operations need the distinct admin token. A lease handle is
+// not a secret: it names a lease to the administrator and cannot renew or release it. A lease id is
 // a random 128-bit bearer value. The LMC holds no secret: it trusts the vendor keys in its keyring
 // for files and the PBX's public device key for the host code. While the PBX is unreachable it relies
 // on the codes remembered in its directory, so whoever can write that directory can change what it
@@ -79,18 +99,18 @@
 //
 // # Compatibility
 //
-// Protocol version 1. The directory holds licenses/<serial>.lic (the signed files as issued), host
+// Protocol versions 1 and 2 (see Wire protocol). The directory holds licenses/<serial>.lic (the signed files as issued), host
 // (the last host code and the bound LMC code, one "<system>:<code>" per line) and uip-code; later
 // versions read them as they are.
 //
 // # Performance
 //
-// Measured with go test -bench on a shared 2-core AMD EPYC with other jobs running, each beside its
-// floor from the same runs (BENCHMARKS.md has the commands and the runs): Has takes 12 to 16 ns and
-// no allocation, about its floor (an atomic pointer load and a lookup in a 50-part map); an
-// in-process checkout and release takes about 0.9 µs (over a million pairs per second on 2 cores);
-// over a unix socket, 8 applications on their own connections complete 31,500 to 36,800
-// checkout+release pairs per second, that is 63,000 to 73,500 round trips, p99 4.1 to 4.3 ms per
-// pair, beside a bare 40-byte echo on the same kind of socket at 33,000 to 52,600 pairs per second
-// (p99 3.9 to 4.2 ms).
+// Measured with go test -bench on a shared 2-core AMD EPYC, each beside its floor in the same runs
+// (BENCHMARKS.md has the commands, the loads and the runs): Has takes 12 to 16 ns and no allocation,
+// about its floor (an atomic pointer load and a lookup in a 50-part map); an in-process checkout and
+// release takes about 0.9 µs. Over a unix socket with 8 applications, a checkout+release pair costs
+// 19.8 to 22 µs of CPU (clients and server) and 5 allocations, against 14.7 to 17.3 µs for a bare
+// 40-byte echo making the same system calls, and its p99 is 1.1 to 1.6 times the echo's in the same
+// runs; on a quiet machine the pairs per second follow the CPU ratio. A reread of the license directory with 1,000 leases out costs about 1.1 times reading and
+// verifying its files; a lease kept alive with KeepAlive costs 11 to 14 µs of CPU a minute.
 package lmc

@@ -36,4 +36,11 @@ var (
 	ErrNotInstalled = errors.New("lmc: no such file installed")
 	// ErrClosed: the client or server was closed by its owner.
 	ErrClosed = errors.New("lmc: closed")
+	// ErrNotSupported: the LMC at the other end of a [Conn] speaks an older protocol that does not
+	// have the operation (see [ServerInfo]), or the client a [Server] serves cannot administer.
+	ErrNotSupported = errors.New("lmc: not supported")
+	// ErrBadSource: the [Source] is misconfigured in a way waiting will not cure: a code with no LMC
+	// form (an SV8100 code, say), a static source without a code, a PBX source without its URL or
+	// pinned key. [Open] fails with it.
+	ErrBadSource = errors.New("lmc: misconfigured source")
 )

@@ -52,6 +52,22 @@ func exampleFile(vendor *signing.PrivateKey, code keycode.Code) []byte {
 	return signed
 }
 
+// exampleLMC opens an SV8500's LMC in a new directory with the example file installed; clock nil
+// means the wall clock. Remove the directory when done.
+func exampleLMC(clock func() time.Time) (*lmc.LMC, *signing.PrivateKey, string) {
+	vendor, kr := exampleVendor()
+	dir, _ := os.MkdirTemp("", "lmc-example")
+	pbx := keycode.MustParse(keycode.SV8500, "22CC538207AFD058020640CD57xO")
+	l, err := lmc.Open(context.Background(), lmc.Config{Dir: dir, Source: lmc.StaticSource(pbx), Keyring: kr, Clock: clock})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := l.Install(exampleFile(vendor, l.Code())); err != nil {
+		panic(err)
+	}
+	return l, vendor, dir
+}
+
 // An LMC on an SV8500: it binds to the LM form of the PBX's code, installs the application file and
 // hands out the shared seats.
 func Example() {
@@ -203,4 +219,61 @@ func Example_hostChanged() {
 	// MA4000 still licensed: true
 	// checkout refused: true
 	// after installing files for LM22E76E11299790CBCA0724859BI4 checkout: <nil>
+}
+
+// The administrator copies a file into the license directory and makes the LMC read it again
+// (lmreread): the seats out stay out, the count grows; then lists the leases by handle (lmstat) and
+// revokes one (lmremove), whose holder learns it at its next renewal.
+func ExampleLMC_Reread() {
+	ctx := context.Background()
+	l, vendor, dir := exampleLMC(exampleClock)
+	defer os.RemoveAll(dir)
+	ma, _ := l.Checkout(ctx, "MA4000", "USER", 5)
+
+	more := &license.File{Serial: "LMC-0002", Issued: exampleClock().Add(-time.Hour), Term: license.Permanent,
+		Host:  license.Host{System: keycode.LMC, Code: l.Code()},
+		Lines: []license.Line{{Part: "USER", Kind: license.Count, Qty: 3}}}
+	signed, _ := more.Sign(vendor)
+	os.WriteFile(filepath.Join(dir, "licenses", "LMC-0002.lic"), signed, 0o600)
+	res, _ := l.Reread(ctx)
+	n, _ := l.Count(ctx, "USER")
+	fmt.Printf("reread: added %v, %d leases revoked; USER count %d\n", res.Added, res.Revoked, n)
+
+	leases, _ := l.Leases(ctx)
+	for _, li := range leases {
+		fmt.Printf("handle %s: %s holds %d of %d %s seats\n", li.Handle, li.App, li.Seats, li.Count, li.Part)
+	}
+	l.Revoke(ctx, leases[0].Handle)
+	fmt.Println("the holder learns it:", errors.Is(ma.Renew(ctx), lmc.ErrLeaseRevoked))
+	// Output:
+	// reread: added [LMC-0002], 0 leases revoked; USER count 8
+	// handle 1: MA4000 holds 5 of 8 USER seats
+	// the holder learns it: true
+}
+
+// An application keeps its seats with KeepAlive instead of a renewal loop of its own, and stops it
+// with its context when it is done; a loss (a revocation, the LMC gone for longer than the TTL)
+// would arrive on the channel.
+func ExampleLease_KeepAlive() {
+	ctx := context.Background()
+	l, _, dir := exampleLMC(nil)
+	defer os.RemoveAll(dir)
+
+	lease, err := l.Checkout(ctx, "CTI", "USER", 1)
+	if err != nil {
+		panic(err)
+	}
+	work, stop := context.WithCancel(ctx)
+	lost := lease.KeepAlive(work)
+	// ... the application works; a value on lost means it must stop using the seat ...
+	stop()
+	fmt.Println("kept alive until stopped:", <-lost == nil)
+	fmt.Println("release:", lease.Release(ctx))
+
+	var failed *lmc.Lease // what a failed checkout returns
+	fmt.Println("nil lease:", failed.Release(ctx) != nil)
+	// Output:
+	// kept alive until stopped: true
+	// release: <nil>
+	// nil lease: true
 }

@@ -58,6 +58,7 @@ type LMC struct {
 	reachable   bool
 	lastContact time.Time
 	sourceErr   string
+	revoked     int // leases revoked by count changes, ever
 }
 
 // grant is the immutable snapshot readers use.
@@ -72,14 +73,25 @@ type grant struct {
 }
 
 // Open opens the LMC in cfg.Dir: it loads the installed files and the host codes remembered there,
-// asks the source once (an unreachable source is not an error: the LMC serves what it has and
-// [LMC.Status] says so) and publishes the grant. A file in the directory that no longer verifies is
+// asks the source once and publishes the grant. A file in the directory that no longer verifies is
 // kept out of the grant and listed by [LMC.Files] with its error.
+//
+// A misconfigured source fails Open with an error matching [ErrBadSource]: a static source without a
+// code, a PBX source without its URL or pinned key, or a source whose code has no LMC form (the LMC
+// never serves from a silently empty code). A source that cannot be reached is not an error: the
+// LMC serves what it has, and [LMC.Status] reports the source's error from the start (Reachable
+// false, SourceError set).
 func Open(ctx context.Context, cfg Config) (*LMC, error) {
 	if cfg.Dir == "" || cfg.Source == nil || cfg.Keyring == nil {
 		return nil, errors.New("lmc: open: Dir, Source and Keyring are required")
 	}
-	if cfg.Clock == nil {
+	if c, ok := cfg.Source.(checker); ok {
+		if err := c.check(); err != nil {
+			return nil, fmt.Errorf("lmc: open: %w", err)
+		}
+	}
+	wall := cfg.Clock == nil
+	if wall {
 		cfg.Clock = time.Now
 	}
 	if cfg.LeaseTTL <= 0 {
@@ -92,13 +104,16 @@ func Open(ctx context.Context, cfg Config) (*LMC, error) {
 		cfg.SourceTimeout = 5 * time.Second
 	}
 	l := &LMC{cfg: cfg, now: cfg.Clock, seats: newSeats(cfg.Clock, cfg.LeaseTTL)}
+	l.seats.wall = wall
 	if err := l.load(); err != nil {
 		return nil, err
 	}
 	l.mu.Lock()
 	l.rebuildLocked(l.now(), "opened")
 	l.mu.Unlock()
-	l.Refresh(ctx) // an unreachable source is reported by Status, not here
+	if err := l.Refresh(ctx); errors.Is(err, ErrBadSource) {
+		return nil, fmt.Errorf("lmc: open: %w", err)
+	} // an unreachable source is reported by Status
 	return l, nil
 }
 
@@ -215,35 +230,48 @@ func (l *LMC) Version(_ context.Context, part string) (int, error) {
 // [ErrNoSeats] when too few are free, and [ErrBadRequest] for an empty or overlong name or a seat
 // count outside 1..1048576.
 func (l *LMC) Checkout(ctx context.Context, app, part string, n int) (*Lease, error) {
-	if err := checkName("application", app); err != nil {
+	li, err := l.checkout(ctx, app, part, n, time.Time{})
+	if err != nil {
 		return nil, err
+	}
+	ls := newLease(l, li.id, app, part, n, li.expires)
+	ls.ttl, ls.now = l.cfg.LeaseTTL, l.now
+	return ls, nil
+}
+
+// checkout is Checkout without the Lease, for the server, which may give its reading of the wall
+// clock (see seats.checkoutAt); zero means none.
+func (l *LMC) checkout(ctx context.Context, app, part string, n int, now time.Time) (leaseInfo, error) {
+	if err := checkName("application", app); err != nil {
+		return leaseInfo{}, err
 	}
 	if err := checkName("part", part); err != nil {
-		return nil, err
+		return leaseInfo{}, err
 	}
 	if err := checkSeats(n); err != nil {
-		return nil, err
+		return leaseInfo{}, err
 	}
+	return l.checkoutChecked(ctx, app, part, n, now)
+}
+
+// checkoutChecked is checkout of arguments already checked (the server checks every request's).
+func (l *LMC) checkoutChecked(ctx context.Context, app, part string, n int, now time.Time) (leaseInfo, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return leaseInfo{}, err
 	}
 	g := l.current()
 	if g.hostChanged {
-		return nil, fmt.Errorf("%w: the host now has LMC code %s but the installed files are for %s; install files for the new code",
+		return leaseInfo{}, fmt.Errorf("%w: the host now has LMC code %s but the installed files are for %s; install files for the new code",
 			ErrHostChanged, g.code, g.bound)
 	}
 	switch g.set.Kind(part) {
 	case 0:
-		return nil, fmt.Errorf("%w: %q", ErrNotLicensed, part)
+		return leaseInfo{}, fmt.Errorf("%w: %q", ErrNotLicensed, part)
 	case license.Count:
 	default:
-		return nil, fmt.Errorf("%w: %q is a %s part", ErrNotCounted, part, g.set.Kind(part))
+		return leaseInfo{}, fmt.Errorf("%w: %q is a %s part", ErrNotCounted, part, g.set.Kind(part))
 	}
-	li, err := l.seats.checkout(app, part, n)
-	if err != nil {
-		return nil, err
-	}
-	return newLease(l, li.id, app, part, n, li.expires), nil
+	return l.seats.checkoutAt(app, part, n, peerFrom(ctx), now)
 }
 
 // RenewLease implements [Client].

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -74,8 +76,9 @@ func (m *seatModel) gone(id string, now time.Time) error {
 }
 
 // TestLMCModel drives one LMC through long random sequences of checkouts, renewals, releases, clock
-// moves, installs and removals of permanent files, and fixed-term files that start and end on their
-// own, and after every step compares it with the model: the licensed count (computed from the files
+// moves, installs and removals of permanent files, files copied into or deleted from the directory
+// and reread, and fixed-term files that start and end on their own, and after every step compares
+// it with the model: the licensed count (computed from the files
 // the model holds), every call's outcome, the live leases one by one (none lost, none made up) and
 // the book's invariant.
 func TestLMCModel(t *testing.T) {
@@ -89,7 +92,8 @@ func runModel(t *testing.T, seed uint64) {
 	clk := newFakeClock(t0)
 	key := testKey(t, 1)
 	lm := lmcOf(t, sv8500A)
-	l := testLMC(t, t.TempDir(), StaticSource(sv8500A), clk)
+	dir := t.TempDir()
+	l := testLMC(t, dir, StaticSource(sv8500A), clk)
 	tempEnd := t0.Add(3 * time.Minute)
 	pendStart, pendEnd := t0.Add(2*time.Minute), t0.Add(6*time.Minute)
 	files := map[string][]byte{
@@ -178,7 +182,7 @@ func runModel(t *testing.T, seed uint64) {
 			} else {
 				in[s] = true
 			}
-		case k < 94:
+		case k < 91:
 			s := []string{"EXTRA", "TEMP"}[rng.IntN(2)]
 			what = "remove " + s
 			err = l.Remove(s)
@@ -186,6 +190,25 @@ func runModel(t *testing.T, seed uint64) {
 				want = ErrNotInstalled
 			}
 			delete(in, s)
+		case k < 95:
+			// The administrator copies a file into the directory, or deletes one there, and makes
+			// the LMC read it again (lmreread).
+			s := []string{"EXTRA", "TEMP"}[rng.IntN(2)]
+			path := filepath.Join(dir, licenseDir, s+licenseExt)
+			if in[s] {
+				what = "delete and reread " + s
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+				delete(in, s)
+			} else {
+				what = "copy and reread " + s
+				if err := os.WriteFile(path, files[s], 0o600); err != nil {
+					t.Fatal(err)
+				}
+				in[s] = true
+			}
+			_, err = l.Reread(bg)
 		default:
 			what = "usage"
 		}

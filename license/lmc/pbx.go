@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	crand "crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/lmskit/lmskit/internal/cborx"
@@ -101,6 +101,21 @@ type PBXSource struct {
 
 var defaultPBXClient = &http.Client{Timeout: 5 * time.Second}
 
+// check reports a PBX source that can never answer: no URL, or no pinned key.
+func (s *PBXSource) check() error {
+	switch {
+	case s == nil:
+		return fmt.Errorf("%w: nil PBX source", ErrBadSource)
+	case !s.Key.IsValid():
+		return fmt.Errorf("%w: the PBX source has no pinned device key", ErrBadSource)
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: the PBX source's URL %q is not an http or https URL", ErrBadSource, s.URL)
+	}
+	return nil
+}
+
 // HostCode asks the PBX for its key code. Transport failures, timeouts and non-200 answers match
 // [ErrUnavailable]; an answer that fails the challenge-response check (wrong key, another nonce,
 // a malformed message or payload) matches [ErrUnauthorized].
@@ -184,9 +199,9 @@ func lmcCodeOf(host keycode.Code) (keycode.Code, error) {
 	}
 	lm, err := host.LMC()
 	if err != nil {
-		return keycode.Code{}, fmt.Errorf("lmc: host code %s: %w", host, err)
+		return keycode.Code{}, fmt.Errorf("%w: host code %s %s: %w", ErrBadSource, host.System(), host, err)
 	}
 	return lm, nil
 }
 
-var errNoSourceCode = errors.New("lmc: source returned no code")
+var errNoSourceCode = fmt.Errorf("%w: the source returned no code and no error", ErrBadSource)

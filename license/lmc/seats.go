@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,8 +18,9 @@ import (
 // part, the seats on the leases held (expired-but-not-yet-swept ones included) never exceed the
 // licensed count.
 type seats struct {
-	now func() time.Time
-	ttl time.Duration
+	now  func() time.Time
+	wall bool // now is the wall clock: a caller's fresh reading of it may stand in
+	ttl  time.Duration
 
 	mu     sync.Mutex
 	rng    *rand.ChaCha8
@@ -34,8 +36,10 @@ type leaseRec struct {
 	app     string
 	part    string
 	n       int
-	seq     uint64
+	seq     uint64 // also the lease's handle, in decimal
+	taken   time.Time
 	expires time.Time
+	peer    peer // the process that took it, when the server knows
 }
 
 type partSeats struct {
@@ -71,7 +75,17 @@ type leaseInfo struct {
 	expires time.Time
 }
 
-func (s *seats) checkout(app, part string, n int) (leaseInfo, error) {
+func (s *seats) checkout(app, part string, n int, who peer) (leaseInfo, error) {
+	return s.checkoutAt(app, part, n, who, time.Time{})
+}
+
+// checkoutAt is checkout at the time now, a fresh reading of the wall clock by the caller (the
+// server's, of the request's arrival), taken only when the book runs on the wall clock; the zero
+// time means the book reads its clock.
+func (s *seats) checkoutAt(app, part string, n int, who peer, now time.Time) (leaseInfo, error) {
+	if now.IsZero() || !s.wall {
+		now = s.now()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	limit, ok := s.limits[part]
@@ -86,7 +100,6 @@ func (s *seats) checkout(app, part string, n int) (leaseInfo, error) {
 		ps = &partSeats{leases: map[string]*leaseRec{}}
 		s.parts[part] = ps
 	}
-	now := s.now()
 	if limit-ps.used < n {
 		s.sweepPart(ps, now)
 		if limit-ps.used < n {
@@ -96,7 +109,7 @@ func (s *seats) checkout(app, part string, n int) (leaseInfo, error) {
 	var raw [16]byte
 	_, _ = s.rng.Read(raw[:]) // never fails
 	s.seq++
-	rec := &leaseRec{id: hex.EncodeToString(raw[:]), app: app, part: part, n: n, seq: s.seq, expires: now.Add(s.ttl)}
+	rec := &leaseRec{id: hex.EncodeToString(raw[:]), app: app, part: part, n: n, seq: s.seq, taken: now, expires: now.Add(s.ttl), peer: who}
 	ps.used += n
 	ps.leases[rec.id] = rec
 	s.byID[rec.id] = rec
@@ -120,9 +133,16 @@ func (s *seats) renew(id string) (time.Time, error) {
 }
 
 func (s *seats) release(id string) error {
+	return s.releaseAt(id, time.Time{})
+}
+
+// releaseAt is release at the time now, as checkoutAt.
+func (s *seats) releaseAt(id string, now time.Time) error {
+	if now.IsZero() || !s.wall {
+		now = s.now()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
 	rec := s.byID[id]
 	if rec == nil {
 		err := s.goneLocked(id, now)
@@ -207,8 +227,7 @@ func (s *seats) setLimits(limits map[string]int, why string) int {
 			if ps.used <= limit {
 				break
 			}
-			s.dropLocked(rec)
-			s.tombs[rec.id] = tomb{until: rec.expires, err: fmt.Errorf("%w: part %q now has %d licensed seats (%s)", ErrLeaseRevoked, part, limit, why)}
+			s.revokeLocked(rec, fmt.Errorf("%w: part %q now has %d licensed seats (%s)", ErrLeaseRevoked, part, limit, why))
 			revoked++
 		}
 	}
@@ -240,4 +259,69 @@ func (s *seats) usage(part string) Usage {
 	}
 	slices.SortFunc(u.Holders, func(a, b Holder) int { return strings.Compare(a.App, b.App) })
 	return u
+}
+
+// list returns every live lease, sorted by part, application and handle.
+func (s *seats) list() []LeaseInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	out := make([]LeaseInfo, 0, len(s.byID))
+	for _, rec := range s.byID {
+		if !now.Before(rec.expires) {
+			continue
+		}
+		li := LeaseInfo{Handle: strconv.FormatUint(rec.seq, 10), App: rec.app, Part: rec.part, Seats: rec.n,
+			Count: s.limits[rec.part], Taken: rec.taken, Expires: rec.expires, PID: rec.peer.pid, UID: -1}
+		if rec.peer.known {
+			li.UID = rec.peer.uid
+		}
+		out = append(out, li)
+	}
+	slices.SortFunc(out, func(a, b LeaseInfo) int {
+		return cmp.Or(strings.Compare(a.Part, b.Part), strings.Compare(a.App, b.App), cmp.Compare(len(a.Handle), len(b.Handle)),
+			strings.Compare(a.Handle, b.Handle))
+	})
+	return out
+}
+
+// revokeLocked drops rec and leaves a tombstone, so that its holder learns at its next renewal
+// that the lease was revoked, and why.
+func (s *seats) revokeLocked(rec *leaseRec, why error) {
+	s.dropLocked(rec)
+	s.tombs[rec.id] = tomb{until: rec.expires, err: why}
+}
+
+// revokeHandle revokes the live lease whose handle is handle.
+func (s *seats) revokeHandle(handle string) error {
+	seq, err := strconv.ParseUint(handle, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: lease handle %q is not a number", ErrBadRequest, handle)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for _, rec := range s.byID {
+		if rec.seq == seq && now.Before(rec.expires) {
+			s.revokeLocked(rec, fmt.Errorf("%w: the administrator revoked the lease (handle %s) on %q", ErrLeaseRevoked, handle, rec.part))
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: no live lease has handle %s", ErrLeaseLost, handle)
+}
+
+// revokeApp revokes every live lease of app (of part only, when part is not empty) and returns how
+// many it revoked.
+func (s *seats) revokeApp(app, part string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	n := 0
+	for _, rec := range s.byID {
+		if rec.app == app && (part == "" || rec.part == part) && now.Before(rec.expires) {
+			s.revokeLocked(rec, fmt.Errorf("%w: the administrator revoked the leases of %q on %q", ErrLeaseRevoked, app, rec.part))
+			n++
+		}
+	}
+	return n
 }

@@ -186,7 +186,7 @@ func TestSeats(t *testing.T) {
 				switch st.do {
 				case "checkout":
 					var li leaseInfo
-					li, err = s.checkout(st.app, st.part, st.n)
+					li, err = s.checkout(st.app, st.part, st.n, peer{})
 					if err == nil {
 						ids = append(ids, li.id)
 						if want := clk.Now().Add(ttl); !li.expires.Equal(want) {
@@ -240,7 +240,7 @@ func TestSeatsRandomConcurrent(t *testing.T) {
 				switch k := rng.IntN(100); {
 				case k < 40:
 					part := []string{"P1", "P2", "P3"}[rng.IntN(3)]
-					li, err := s.checkout(fmt.Sprintf("app%d", w%4), part, 1+rng.IntN(3))
+					li, err := s.checkout(fmt.Sprintf("app%d", w%4), part, 1+rng.IntN(3), peer{})
 					if err == nil {
 						mine = append(mine, li.id)
 					} else if !errors.Is(err, ErrNoSeats) && !errors.Is(err, ErrNotLicensed) {
@@ -288,11 +288,11 @@ func TestSeatsSweep(t *testing.T) {
 	clk := newFakeClock(t0)
 	s := newSeats(clk.Now, time.Minute)
 	s.setLimits(map[string]int{"P": 5}, "start")
-	li, err := s.checkout("A", "P", 2)
+	li, err := s.checkout("A", "P", 2, peer{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.checkout("B", "P", 1)
+	s.checkout("B", "P", 1, peer{})
 	s.setLimits(map[string]int{"P": 2}, "drop") // B's lease is revoked and tombstoned
 	clk.Advance(time.Minute)
 	s.sweep()

@@ -23,6 +23,7 @@ type ServerOption func(*serverOptions)
 
 type serverOptions struct {
 	token          []byte
+	adminToken     []byte
 	maxConns       int
 	idleTimeout    time.Duration
 	requestTimeout time.Duration
@@ -34,6 +35,15 @@ type serverOptions struct {
 // none, but may have one too.
 func WithServerToken(token []byte) ServerOption {
 	return func(o *serverOptions) { o.token = bytes.Clone(token) }
+}
+
+// WithAdminToken lets a TCP connection that presents token (with [WithToken]) use the
+// administrator's operations ([Admin]). It must differ from the client token ([WithServerToken]),
+// with the same length bounds. Over a unix socket the administrator is recognised by the peer's
+// credentials instead (SO_PEERCRED, on Linux): a process of the server's own user or root; a token
+// does not make a unix connection an administrator's.
+func WithAdminToken(token []byte) ServerOption {
+	return func(o *serverOptions) { o.adminToken = bytes.Clone(token) }
 }
 
 // WithMaxConns bounds the connections served at once. When all are taken, a new connection takes
@@ -50,8 +60,9 @@ func WithIdleTimeout(d time.Duration) ServerOption {
 }
 
 // WithRequestTimeout bounds each request: the hello after connecting, the rest of a request once its
-// first byte arrived, the work of answering it (its context is cancelled then, with a cause matching
-// context.DeadlineExceeded) and the write of the answer.
+// first byte arrived, the work of answering it (its context is cancelled, with a cause matching
+// context.DeadlineExceeded, once the work has run this long, at most a 16th of it later) and the
+// write of the answer.
 // A client slower than this loses its connection and no one else waits for it. Zero or less means 5
 // seconds.
 func WithRequestTimeout(d time.Duration) ServerOption {
@@ -64,8 +75,13 @@ func WithRequestTimeout(d time.Duration) ServerOption {
 // use; it may serve several listeners at once.
 type Server struct {
 	client Client
+	lmc    *LMC  // client, when it is the LMC itself
+	admin  Admin // client's administrator's interface; nil if it has none
+	ttl    time.Duration
 	opts   serverOptions
 	token  [sha256.Size]byte
+	atoken [sha256.Size]byte
+	euid   int
 
 	// base is the context of the work; cancelled by Close or when Shutdown's wait ends early.
 	base       context.Context
@@ -73,6 +89,7 @@ type Server struct {
 
 	closing   atomic.Bool
 	mu        sync.Mutex
+	watched   map[*serverConn]struct{} // the connections the watchdog looks at; nil until the first
 	listeners map[net.Listener]struct{}
 	conns     map[net.Conn]bool // true once the connection said a good hello
 	wg        sync.WaitGroup    // one per connection goroutine
@@ -94,9 +111,17 @@ func NewServer(c Client, opts ...ServerOption) *Server {
 	if o.requestTimeout <= 0 {
 		o.requestTimeout = 5 * time.Second
 	}
-	s := &Server{client: c, opts: o, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]bool{}}
+	s := &Server{client: c, opts: o, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]bool{}, euid: os.Geteuid()}
+	s.admin, _ = c.(Admin)
+	s.lmc, _ = c.(*LMC)
+	if t, ok := c.(interface{ LeaseTTL() time.Duration }); ok {
+		s.ttl = t.LeaseTTL()
+	}
 	if len(o.token) > 0 {
 		s.token = sha256.Sum256(o.token)
+	}
+	if len(o.adminToken) > 0 {
+		s.atoken = sha256.Sum256(o.adminToken)
 	}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	return s
@@ -253,6 +278,12 @@ func (s *Server) checkListener(l net.Listener) error {
 	if n := len(s.opts.token); n > 0 && (n < minTokenLen || n > maxTokenLen) {
 		return fmt.Errorf("%w: a token must be %d to %d bytes, this one is %d", ErrUnauthorized, minTokenLen, maxTokenLen, n)
 	}
+	if n := len(s.opts.adminToken); n > 0 && (n < minTokenLen || n > maxTokenLen) {
+		return fmt.Errorf("%w: an admin token must be %d to %d bytes, this one is %d", ErrUnauthorized, minTokenLen, maxTokenLen, n)
+	}
+	if len(s.opts.adminToken) > 0 && bytes.Equal(s.opts.adminToken, s.opts.token) {
+		return fmt.Errorf("%w: the admin token must differ from the client token", ErrUnauthorized)
+	}
 	switch a := l.Addr().(type) {
 	case *net.TCPAddr:
 		if !a.IP.IsLoopback() {
@@ -321,15 +352,26 @@ type serverConn struct {
 	br *bufio.Reader
 	bw *bufio.Writer
 
-	enc      bytes.Buffer
-	buf      []byte
-	unsent   []string        // lease ids in the answers not yet flushed
-	idleSet  time.Time       // when the idle read deadline was set; zero when another is in force
-	wdl      time.Time       // the write deadline in force
-	ctx      context.Context // the context requests are worked on in
-	cancel   context.CancelCauseFunc
-	overrun  atomic.Bool // the work of a request outlasted the request timeout
-	workTime *time.Timer // cancels ctx when the work of a request overruns
+	resp     response  // the answer being made
+	now      time.Time // when the request being answered arrived
+	names    nameCache // the names the connection sent last
+	version  int       // the protocol version of the hello
+	admin    bool      // may use the administrator's operations
+	peer     peer      // the process at the other end of a unix socket, when known
+	maxFrame int       // the largest request it may send
+
+	enc     bytes.Buffer
+	buf     []byte
+	unsent  []string        // lease ids in the answers not yet flushed
+	idleSet time.Time       // when the idle read deadline was set; zero when another is in force
+	wdl     time.Time       // the write deadline in force
+	ctx     context.Context // the context requests are worked on in
+	cancel  context.CancelCauseFunc
+
+	// For the watchdog: when the request being worked on arrived (Unix nanoseconds); 0 between
+	// requests, -1 once the watchdog found it overrunning and cancelled the context in cancelWork.
+	work       atomic.Int64
+	cancelWork atomic.Pointer[context.CancelCauseFunc]
 }
 
 // Buffer sizes of a served connection: the read buffer holds any request whole.
@@ -342,11 +384,12 @@ func (s *Server) serveConn(nc net.Conn) {
 	defer s.wg.Done()
 	defer s.untrack(nc)
 	defer nc.Close()
-	c := &serverConn{s: s, nc: nc,
+	c := &serverConn{s: s, nc: nc, peer: peerOf(nc), maxFrame: maxRequestFrame,
 		br: bufio.NewReaderSize(nc, serverReadBuffer), bw: bufio.NewWriterSize(nc, serverWriteBuffer)}
 	c.newWorkContext()
+	s.watch(c)
 	defer func() {
-		c.workTime.Stop()
+		s.unwatch(c)
 		c.cancel(nil)
 	}()
 	if c.hello() {
@@ -354,19 +397,67 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 }
 
-// newWorkContext makes the context the connection's requests are worked on in, and the timer that
-// cancels it when a request's work outlasts the request timeout. One serves every request until an
-// overrun spends it.
+// newWorkContext makes the context the connection's requests are worked on in. One serves every
+// request until the watchdog cancels it for a request that overran.
 func (c *serverConn) newWorkContext() {
-	ctx, cancel := context.WithCancelCause(c.s.base)
+	ctx, cancel := context.WithCancelCause(withPeer(c.s.base, c.peer))
 	c.ctx, c.cancel = ctx, cancel
-	c.overrun.Store(false)
-	timeout := c.s.opts.requestTimeout
-	c.workTime = time.AfterFunc(time.Hour, func() {
-		c.overrun.Store(true)
-		cancel(fmt.Errorf("%w: the request took longer than the request timeout (%v)", context.DeadlineExceeded, timeout))
-	})
-	c.workTime.Stop()
+	c.cancelWork.Store(&cancel)
+}
+
+// The watchdog bounds the work of a request without a timer per request (setting and stopping a
+// timer at every request cost more than the rest of the server's bookkeeping): each connection
+// notes when its request arrived, and one goroutine per server looks every 16th of the request
+// timeout for a request older than the timeout and cancels its context. So an overrunning request
+// is cancelled between one and 1 1/16 request timeouts after it arrived.
+
+// watch registers c with the watchdog, starting it with the first connection.
+func (s *Server) watch(c *serverConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.watched == nil {
+		s.watched = map[*serverConn]struct{}{}
+		go s.watchdog()
+	}
+	s.watched[c] = struct{}{}
+}
+
+func (s *Server) unwatch(c *serverConn) {
+	s.mu.Lock()
+	delete(s.watched, c)
+	s.mu.Unlock()
+}
+
+// watchdog cancels the work of requests that overran, until the server is closed.
+func (s *Server) watchdog() {
+	timeout := s.opts.requestTimeout
+	tick := time.NewTicker(max(timeout/16, time.Millisecond))
+	defer tick.Stop()
+	cause := fmt.Errorf("%w: the request took longer than the request timeout (%v)", context.DeadlineExceeded, timeout)
+	var conns []*serverConn
+	for {
+		select {
+		case <-s.base.Done():
+			return
+		case now := <-tick.C:
+			conns = conns[:0]
+			s.mu.Lock()
+			for c := range s.watched {
+				conns = append(conns, c)
+			}
+			s.mu.Unlock()
+			for _, c := range conns {
+				start := c.work.Load()
+				if start <= 0 || now.UnixNano()-start < int64(timeout) {
+					continue
+				}
+				cancel := c.cancelWork.Load() // the context of request start: only overrun replaces it
+				if c.work.CompareAndSwap(start, -1) {
+					(*cancel)(cause)
+				}
+			}
+		}
+	}
 }
 
 // hello reads the hello, which must arrive whole within one request timeout, and answers it.
@@ -385,8 +476,12 @@ func (c *serverConn) hello() bool {
 	if err == nil && q.Op != opHello {
 		err = fmt.Errorf("%w: the first frame must be a hello, got %s", ErrBadRequest, opNames[q.Op])
 	}
-	if err == nil && !s.tokenOK(q.Token) {
-		err = fmt.Errorf("%w: wrong or missing token", ErrUnauthorized)
+	var adminToken bool
+	if err == nil {
+		var ok bool
+		if ok, adminToken = s.tokenOK(q.Token); !ok {
+			err = fmt.Errorf("%w: wrong or missing token", ErrUnauthorized)
+		}
 	}
 	if err != nil {
 		c.fail(err)
@@ -395,7 +490,34 @@ func (c *serverConn) hello() bool {
 	if !s.greeted(c.nc) {
 		return false
 	}
-	return c.send(&response{}) == nil && c.flush() == nil
+	c.version = q.N
+	if _, unix := c.nc.LocalAddr().(*net.UnixAddr); unix {
+		c.admin = c.peer.known && (c.peer.uid == s.euid || c.peer.uid == 0)
+	} else {
+		c.admin = adminToken
+	}
+	if c.admin && s.admin != nil {
+		c.maxFrame = maxAdminFrame
+	}
+	hello := &response{}
+	if c.version >= 2 {
+		hello.Info = s.info(c)
+	}
+	return c.send(hello, time.Now()) == nil && c.flush() == nil
+}
+
+// info is what a version 2 client learns in answer to its hello.
+func (s *Server) info(c *serverConn) *wireInfo {
+	in := &wireInfo{Version: protocolVersion, Admin: c.admin && s.admin != nil, LeaseTTL: int64(s.ttl)}
+	for op := opHas; op <= opMax; op++ {
+		switch {
+		case op >= opFirstV2 && s.admin == nil:
+		case adminOp(op) && !in.Admin:
+		default:
+			in.Ops = append(in.Ops, opNames[op])
+		}
+	}
+	return in
 }
 
 // serve answers requests until the connection ends. Answers are flushed when no further request is
@@ -408,12 +530,13 @@ func (c *serverConn) hello() bool {
 // of the request timeout is left (so an answer's write may block for at most the request timeout).
 func (c *serverConn) serve() {
 	s := c.s
+	now := time.Now()
 	for {
 		if !c.frameBuffered() {
 			if c.flush() != nil {
 				return
 			}
-			now := time.Now()
+			// now is when the last request arrived: the idle timeout runs from then.
 			if c.idleSet.IsZero() || now.Sub(c.idleSet) > s.opts.idleTimeout/64 {
 				c.nc.SetReadDeadline(now.Add(s.opts.idleTimeout + s.opts.idleTimeout/64))
 				c.idleSet = now
@@ -431,27 +554,42 @@ func (c *serverConn) serve() {
 				c.idleSet = time.Time{}
 			}
 		}
-		body, err := readFrame(c.br, c.buf, maxRequestFrame)
+		body, err := readFrame(c.br, c.buf, c.maxFrame)
 		if err != nil {
 			c.fail(err)
 			return
 		}
-		c.buf = body[:0]
-		q, err := decodeRequest(body)
-		if err == nil && q.Op == opHello {
+		if cap(body) <= serverReadBuffer {
+			c.buf = body[:0] // an administrator's large install is not kept
+		}
+		q, err := decodeRequestNames(body, &c.names)
+		switch {
+		case err != nil:
+		case q.Op == opHello:
 			err = fmt.Errorf("%w: hello sent twice", ErrBadRequest)
+		case q.Op > opMaxV1 && c.version < 2:
+			err = fmt.Errorf("%w: unknown operation %d", ErrBadRequest, q.Op) // what a version 1 server says
 		}
 		if err != nil {
 			c.fail(err)
 			return
 		}
-		c.workTime.Reset(s.opts.requestTimeout)
-		r := s.answer(c.ctx, &q)
-		c.workTime.Stop()
-		if c.send(r) != nil {
+		// The one clock reading of the request: its start for the watchdog, the write deadline of
+		// its answer, and the start of the idle time after it.
+		now = time.Now()
+		c.now = now
+		c.work.Store(now.UnixNano())
+		r := s.answer(c.ctx, c, &q)
+		overran := c.work.Swap(0) == -1
+		if s.lmc == nil || q.Op >= opFirstV2 || overran {
+			// Work that may have taken a while (another Client, file I/O): the answer's write
+			// deadline is reckoned from the clock now, not from the request's arrival.
+			now = time.Now()
+		}
+		if c.send(r, now) != nil {
 			return
 		}
-		if c.overrun.Load() {
+		if overran {
 			c.newWorkContext() // the old one is cancelled for good
 		}
 	}
@@ -467,18 +605,18 @@ func (c *serverConn) frameBuffered() bool {
 	return uint64(n) >= frameHeader+uint64(binary.BigEndian.Uint32(hdr))
 }
 
-// send puts an answer in the write buffer, with the write deadline in force ahead enough.
-func (c *serverConn) send(r *response) error {
+// send puts an answer in the write buffer, with the write deadline in force ahead enough of now.
+func (c *serverConn) send(r *response, now time.Time) error {
 	s := c.s
-	if now := time.Now(); c.wdl.Sub(now) < s.opts.requestTimeout-s.opts.requestTimeout/64 {
+	if c.wdl.Sub(now) < s.opts.requestTimeout-s.opts.requestTimeout/64 {
 		c.wdl = now.Add(s.opts.requestTimeout)
 		c.nc.SetWriteDeadline(c.wdl)
 	}
 	c.enc.Reset()
-	err := appendFrameTo(&c.enc, r)
+	err := appendResponseFrame(&c.enc, r)
 	if err == nil && c.enc.Len()-frameHeader > maxResponseFrame {
 		c.enc.Reset()
-		err = appendFrameTo(&c.enc, errResponse(r.ID, fmt.Errorf("lmc: answer of %d bytes is over the limit", c.enc.Len())))
+		err = appendResponseFrame(&c.enc, errResponse(r.ID, fmt.Errorf("lmc: answer of %d bytes is over the limit", c.enc.Len())))
 	}
 	if r.Lease != "" {
 		c.unsent = append(c.unsent, r.Lease)
@@ -521,25 +659,38 @@ func (c *serverConn) fail(err error) {
 		c.flush()
 		return
 	}
-	if c.send(errResponse(0, err)) == nil {
+	if c.send(errResponse(0, err), time.Now()) == nil {
 		c.flush()
 	}
 }
 
-func (s *Server) tokenOK(tok []byte) bool {
-	if len(s.opts.token) == 0 {
-		return true
-	}
+// tokenOK reports whether a hello's token lets the connection in, and whether it is the
+// administrator's token.
+func (s *Server) tokenOK(tok []byte) (ok, admin bool) {
 	got := sha256.Sum256(tok)
-	return subtle.ConstantTimeCompare(got[:], s.token[:]) == 1
+	admin = len(s.opts.adminToken) > 0 && subtle.ConstantTimeCompare(got[:], s.atoken[:]) == 1
+	if len(s.opts.token) == 0 {
+		return true, admin
+	}
+	return admin || subtle.ConstantTimeCompare(got[:], s.token[:]) == 1, admin
 }
 
 // answer runs one request against the client.
-func (s *Server) answer(ctx context.Context, q *request) *response {
-	r := &response{ID: q.ID}
+func (s *Server) answer(ctx context.Context, c *serverConn, q *request) *response {
+	r := &c.resp // one per connection: the answer is written before the next request is read
+	*r = response{ID: q.ID}
 	err := q.checkArgs()
 	if err != nil {
 		return errResponse(q.ID, err)
+	}
+	if q.Op >= opFirstV2 {
+		switch {
+		case s.admin == nil:
+			return errResponse(q.ID, fmt.Errorf("%w: this LMC serves no %s operation", ErrNotSupported, opNames[q.Op]))
+		case adminOp(q.Op) && !c.admin:
+			return errResponse(q.ID, fmt.Errorf("%w: %s is for the LMC's administrator (its own user or root on the socket, the admin token over TCP)",
+				ErrUnauthorized, opNames[q.Op]))
+		}
 	}
 	switch q.Op {
 	case opHas:
@@ -549,6 +700,14 @@ func (s *Server) answer(ctx context.Context, q *request) *response {
 	case opVersion:
 		r.Int, err = s.client.Version(ctx, q.Part)
 	case opCheckout:
+		if s.lmc != nil {
+			// The LMC itself: take the lease's id and expiry without making a Lease.
+			var li leaseInfo
+			if li, err = s.lmc.checkoutChecked(ctx, q.App, q.Part, q.N, c.now); err == nil { // checkArgs checked them
+				r.Lease, r.Expires = li.id, encodeTime(li.expires)
+			}
+			break
+		}
 		var l *Lease
 		if l, err = s.client.Checkout(ctx, q.App, q.Part, q.N); err == nil {
 			r.Lease, r.Expires = l.ID(), encodeTime(l.Expires())
@@ -559,6 +718,10 @@ func (s *Server) answer(ctx context.Context, q *request) *response {
 			r.Expires = encodeTime(exp)
 		}
 	case opRelease:
+		if s.lmc != nil {
+			err = s.lmc.seats.releaseAt(q.Lease, c.now) // the id was checked with the arguments
+			break
+		}
 		err = s.client.ReleaseLease(ctx, q.Lease)
 	case opUsage:
 		var u Usage
@@ -569,6 +732,33 @@ func (s *Server) answer(ctx context.Context, q *request) *response {
 		var st Status
 		if st, err = s.client.Status(ctx); err == nil {
 			r.Status = toWireStatus(st)
+		}
+	case opFiles:
+		var fs []FileSummary
+		if fs, err = s.admin.InstalledFiles(ctx); err == nil {
+			r.Files = toWireFiles(fs)
+		}
+	case opLeases:
+		var ls []LeaseInfo
+		if ls, err = s.admin.Leases(ctx); err == nil {
+			r.Leases = toWireLeases(ls)
+		}
+	case opRevoke:
+		if q.Handle != "" {
+			err = s.admin.Revoke(ctx, q.Handle)
+			r.Int = 1
+		} else {
+			r.Int, err = s.admin.RevokeApp(ctx, q.App, q.Part)
+		}
+	case opReread:
+		var rr RereadResult
+		if rr, err = s.admin.Reread(ctx); err == nil {
+			r.Reread = &wireReread{Added: rr.Added, Replaced: rr.Replaced, Removed: rr.Removed, Invalid: rr.Invalid, Revoked: rr.Revoked}
+		}
+	case opInstall:
+		var serials []string
+		if serials, err = s.admin.InstallData(ctx, q.Data); err == nil {
+			r.Reread = &wireReread{Added: serials}
 		}
 	}
 	if err != nil {

@@ -58,7 +58,7 @@ func (c *seatClient) Count(ctx context.Context, part string) (int, error) {
 func (c *seatClient) Version(ctx context.Context, part string) (int, error) { return 0, nil }
 
 func (c *seatClient) Checkout(ctx context.Context, app, part string, n int) (*Lease, error) {
-	li, err := c.seats.checkout(app, part, n)
+	li, err := c.seats.checkout(app, part, n, peerFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -674,6 +674,11 @@ func TestServerRequestTimeoutBoundsWork(t *testing.T) {
 	}
 	if n, err := c.Count(context.Background(), "P"); err != nil || n != 10 {
 		t.Fatalf("Count after: %d, %v", n, err)
+	}
+	// The overrun spent only its own context: the next request's work runs in a fresh one.
+	close(bc.release)
+	if _, err := c.Checkout(context.Background(), "A", "P", 1); err != nil {
+		t.Fatalf("checkout after an overrun: %v", err)
 	}
 }
 

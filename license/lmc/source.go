@@ -29,6 +29,17 @@ func StaticSource(code keycode.Code) Source { return staticSource{code} }
 
 type staticSource struct{ code keycode.Code }
 
+func (s staticSource) check() error {
+	if s.code.IsZero() {
+		return fmt.Errorf("%w: a static source without a code", ErrBadSource)
+	}
+	_, err := lmcCodeOf(s.code)
+	return err
+}
+
+// checker is a source that can tell, without asking anyone, that it is misconfigured.
+type checker interface{ check() error }
+
 func (s staticSource) HostCode(context.Context) (keycode.Code, error) {
 	if s.code.IsZero() {
 		return keycode.Code{}, errNoSourceCode

@@ -62,25 +62,27 @@ type FileInfo struct {
 	Err error
 }
 
-// Install verifies a license file (signed bytes or its armored form) with the keyring, checks that
-// it is bound to this LMC's code and not expired, stores it atomically in the LMC's directory and
-// publishes the new grant. A fixed-term file issued for later is accepted and starts granting then.
-// A file whose serial is installed already replaces it if issued at the same time or later; the
-// very same bytes again change nothing. Across files each software key code counts once (the newest
-// file's line wins), so a regenerated file replaces the lines of the one before.
+// Install verifies a license file, checks that it is bound to this LMC's code and not expired,
+// stores it atomically in the LMC's directory and publishes the new grant. It takes the file in any
+// form a user holds it (license.ReadInput): the signed bytes, the armored text, a <HWKC>-svi.zip, or
+// a BX/OVOC zip, of which it installs the one file bound to this LMC. A fixed-term file issued for
+// later is accepted and starts granting then. A file whose serial is installed already replaces it
+// if issued at the same time or later; the very same bytes again change nothing. Across files each
+// software key code counts once (the newest file's line wins), so a regenerated file replaces the
+// lines of the one before.
 //
-// It refuses, changing nothing: a file that does not open (the license package's errors), is bound
-// to another code (license.ErrHostMismatch), has expired (license.ErrExpired), would not stack with
-// the installed files (license.ErrInvalid), is older than the installed file of its serial, or would
-// exceed [MaxFiles]; [ErrNoHostCode] when the LMC has never learned its code; and a failed write.
-func (l *LMC) Install(signed []byte) (*license.File, error) {
-	if t := bytes.TrimSpace(signed); bytes.HasPrefix(t, []byte("-----BEGIN")) {
-		raw, err := license.Dearmor(t)
-		if err != nil {
-			return nil, fmt.Errorf("lmc: install: %w", err)
-		}
-		signed = raw
-	}
+// It refuses, changing nothing: input in no license form (license.ErrMalformed, with a
+// *license.InputError naming what it saw); a file that does not open (the license package's
+// errors), is bound to another code (license.ErrHostMismatch), has expired (license.ErrExpired),
+// would not stack with the installed files (license.ErrInvalid), is older than the installed file
+// of its serial, or would exceed [MaxFiles]; [ErrNoHostCode] when the LMC has never learned its
+// code; and a failed write.
+func (l *LMC) Install(data []byte) (*license.File, error) {
+	return l.installInput(data)
+}
+
+// installSigned installs one signed file.
+func (l *LMC) installSigned(signed []byte) (*license.File, error) {
 	f, err := license.Open(signed, l.cfg.Keyring)
 	if err != nil {
 		return nil, fmt.Errorf("lmc: install: %w", err)
@@ -255,7 +257,7 @@ func (l *LMC) rebuildLocked(now time.Time, why string) error {
 	})
 	// The seat book takes the new counts first, so a checkout that already sees the new grant is
 	// counted against them.
-	l.seats.setLimits(limitsOf(set), why)
+	l.revoked += l.seats.setLimits(limitsOf(set), why)
 	l.g.Store(&grant{set: set, until: until, timed: !until.IsZero(), hostChanged: changed, code: cur, bound: bound, active: active})
 	if bound != l.bound {
 		l.bound = bound
@@ -320,25 +322,36 @@ func linesOf(files []*installed, order []int) []license.Line {
 
 // load reads the remembered host codes and the installed files.
 func (l *LMC) load() error {
-	dir := filepath.Join(l.cfg.Dir, licenseDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(l.cfg.Dir, licenseDir), 0o700); err != nil {
 		return fmt.Errorf("lmc: open: %w", err)
 	}
-	atomicfile.RemoveTemps(dir)
 	if err := l.loadHost(); err != nil {
 		return err
 	}
+	files, err := l.readDir()
+	if err != nil {
+		return err
+	}
+	l.files = files
+	return nil
+}
+
+// readDir reads the files in licenses/. A file that does not open is kept, with its error.
+func (l *LMC) readDir() ([]*installed, error) {
+	dir := filepath.Join(l.cfg.Dir, licenseDir)
+	atomicfile.RemoveTemps(dir)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("lmc: open: %w", err)
+		return nil, fmt.Errorf("lmc: reading the license directory: %w", err)
 	}
+	var files []*installed
 	for _, e := range ents {
 		name := e.Name()
 		if !e.Type().IsRegular() || !strings.HasSuffix(name, licenseExt) || strings.HasPrefix(name, ".") {
 			continue
 		}
-		if len(l.files) >= MaxFiles {
-			return fmt.Errorf("lmc: open: more than %d files in %s", MaxFiles, dir)
+		if len(files) >= MaxFiles {
+			return nil, fmt.Errorf("lmc: more than %d files in %s", MaxFiles, dir)
 		}
 		b, err := readCapped(filepath.Join(dir, name), license.MaxFileSize)
 		in := &installed{signed: b, name: name}
@@ -349,9 +362,9 @@ func (l *LMC) load() error {
 			in.file, err = nil, fmt.Errorf("lmc: %s holds serial %q", name, in.file.Serial)
 		}
 		in.err = err
-		l.files = append(l.files, in)
+		files = append(files, in)
 	}
-	return nil
+	return files, nil
 }
 
 func readCapped(path string, max int) ([]byte, error) {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/lmskit/lmskit/internal/cborx"
+	"github.com/lmskit/lmskit/license"
+	"github.com/lmskit/lmskit/signing"
 )
 
 // The wire protocol between an application ([Conn]) and the LMC ([Server]).
@@ -18,17 +20,26 @@ import (
 // A connection carries frames: a 4-byte big-endian length, then that many bytes of CBOR (RFC 8949,
 // core deterministic encoding, a map with small integer keys). The first frame from the client is a
 // hello (op 1) carrying the protocol version in key 5 and, when the server wants one, the token in key
-// 7; the server answers it with an empty response or an error and closes. After that the client sends
-// requests and the server answers each with a response carrying the request's id; a client may have
-// many requests in flight on one connection. Requests are at most maxRequestFrame bytes, responses
-// at most maxResponseFrame. A frame that does not decode, or that carries a field its operation does
-// not use, ends the connection after an error response with id 0.
+// 7; the server answers it with an empty response (version 1) or with what it supports (version 2,
+// key 10), or an error, and closes. After that the client sends requests and the server answers each
+// with a response carrying the request's id; a client may have many requests in flight on one
+// connection. Requests are at most maxRequestFrame bytes (an administrator's install at most
+// maxAdminFrame), responses at most maxResponseFrame. A frame that does not decode, or that carries a
+// field its operation does not use, ends the connection after an error response with id 0.
+//
+// Version 2 adds the operations from leases on (the administrator's and the file list), the request
+// keys 8 and 9 and the response keys 10 to 13. A server speaks both versions and never sends a
+// version 1 connection a key or an operation that version 1 does not have, so the clients of
+// version 1 keep working unchanged; a version 2 client that meets a version 1 server (which refuses
+// its hello) dials again with version 1 and knows that only the version 1 operations are there.
 const (
-	protocolVersion  = 1
-	frameHeader      = 4
-	maxRequestFrame  = 1 << 10 // a request holds two names, a lease id, a count and maybe a token
-	maxResponseFrame = 4 << 20 // a usage answer lists one holder per application
-	maxHolders       = 1 << 16
+	protocolVersion    = 2
+	minProtocolVersion = 1
+	frameHeader        = 4
+	maxRequestFrame    = 1 << 10                    // a request holds two names, a lease id, a count and maybe a token
+	maxAdminFrame      = license.MaxZipSize + 1<<10 // an administrator's install carries a file or a zip
+	maxResponseFrame   = 4 << 20                    // a usage answer lists one holder per application
+	maxHolders         = 1 << 16
 )
 
 // Operations.
@@ -42,10 +53,22 @@ const (
 	opRelease
 	opUsage
 	opStatus
-	opMax = opStatus
+	// Version 2.
+	opFiles   // the installed files
+	opLeases  // every lease, with its handle (lmstat)
+	opRevoke  // revoke a lease by handle, or an application's leases (lmremove)
+	opReread  // read the license directory again (lmreread)
+	opInstall // install a file in any form a user holds it
+	opMax     = opInstall
+	opMaxV1   = opStatus
+	opFirstV2 = opFiles
 )
 
-var opNames = [...]string{"", "hello", "has", "count", "version", "checkout", "renew", "release", "usage", "status"}
+var opNames = [...]string{"", "hello", "has", "count", "version", "checkout", "renew", "release", "usage", "status",
+	"files", "leases", "revoke", "reread", "install"}
+
+// adminOp reports whether op is for the administrator only.
+func adminOp(op uint8) bool { return op >= opLeases && op <= opInstall }
 
 type request struct {
 	ID    uint64 `cbor:"1,keyasint,omitempty"`
@@ -55,6 +78,9 @@ type request struct {
 	N     int    `cbor:"5,keyasint,omitempty"`
 	Lease string `cbor:"6,keyasint,omitempty"`
 	Token []byte `cbor:"7,keyasint,omitempty"`
+	// Version 2.
+	Data   []byte `cbor:"8,keyasint,omitempty"` // install: the file or zip
+	Handle string `cbor:"9,keyasint,omitempty"` // revoke: the lease's handle
 }
 
 type response struct {
@@ -67,6 +93,50 @@ type response struct {
 	Expires int64       `cbor:"7,keyasint,omitempty"`
 	Usage   *wireUsage  `cbor:"8,keyasint,omitempty"`
 	Status  *wireStatus `cbor:"9,keyasint,omitempty"`
+	// Version 2.
+	Info   *wireInfo   `cbor:"10,keyasint,omitempty"` // the answer to a version 2 hello
+	Leases []wireLease `cbor:"11,keyasint,omitempty"`
+	Files  []wireFile  `cbor:"12,keyasint,omitempty"`
+	Reread *wireReread `cbor:"13,keyasint,omitempty"`
+}
+
+// wireInfo is what a server tells a version 2 client in answer to its hello.
+type wireInfo struct {
+	Version  int      `cbor:"1,keyasint"`
+	Ops      []string `cbor:"2,keyasint,omitempty"` // the operations this connection may use
+	Admin    bool     `cbor:"3,keyasint,omitempty"` // this connection may use the administrator's operations
+	LeaseTTL int64    `cbor:"4,keyasint,omitempty"` // nanoseconds; 0 when the server does not say
+}
+
+type wireLease struct {
+	Handle  string `cbor:"1,keyasint"`
+	App     string `cbor:"2,keyasint"`
+	Part    string `cbor:"3,keyasint"`
+	Seats   int    `cbor:"4,keyasint"`
+	Taken   int64  `cbor:"5,keyasint,omitempty"`
+	Expires int64  `cbor:"6,keyasint,omitempty"`
+	PID     int    `cbor:"7,keyasint,omitempty"`
+	UID     int    `cbor:"8,keyasint,omitempty"` // uid + 1, so that 0 means unknown
+	Count   int    `cbor:"9,keyasint,omitempty"` // the part's licensed seats
+}
+
+type wireFile struct {
+	Serial   string `cbor:"1,keyasint"`
+	Status   uint8  `cbor:"2,keyasint"`
+	Term     string `cbor:"3,keyasint,omitempty"`
+	Issued   int64  `cbor:"4,keyasint,omitempty"`
+	NotAfter int64  `cbor:"5,keyasint,omitempty"`
+	Lines    int    `cbor:"6,keyasint,omitempty"`
+	Code     string `cbor:"7,keyasint,omitempty"`
+	Err      string `cbor:"8,keyasint,omitempty"`
+}
+
+type wireReread struct {
+	Added    []string `cbor:"1,keyasint,omitempty"`
+	Replaced []string `cbor:"2,keyasint,omitempty"`
+	Removed  []string `cbor:"3,keyasint,omitempty"`
+	Invalid  []string `cbor:"4,keyasint,omitempty"`
+	Revoked  int      `cbor:"5,keyasint,omitempty"`
 }
 
 type wireUsage struct {
@@ -109,6 +179,22 @@ var wireErrors = [...]error{
 	ErrUnauthorized,
 	ErrUnavailable,
 	ErrClosed,
+	// Version 2 (a version 1 client sees the message with no sentinel).
+	ErrNotInstalled,
+	ErrNotSupported,
+	ErrBadSource,
+	// Why an install was refused.
+	license.ErrMalformed,
+	license.ErrInvalid,
+	license.ErrHostMismatch,
+	license.ErrExpired,
+	license.ErrNotYetValid,
+	signing.ErrSignature,
+	signing.ErrUnknownKey,
+	signing.ErrRevoked,
+	signing.ErrOutsideWindow,
+	signing.ErrMalformed,
+	signing.ErrAlgorithm,
 }
 
 const errOther uint8 = 255 // an error matching none of the sentinels
@@ -177,6 +263,25 @@ func decodeTime(n int64) time.Time {
 // bufferEncMode is the encoder of cborx, able to encode into a caller's buffer.
 var bufferEncMode = cborx.EncMode().(cbor.UserBufferEncMode)
 
+// appendRequestFrame writes the frame of q to buf, which it may grow; no allocation once buf is
+// big enough.
+func appendRequestFrame(buf *bytes.Buffer, q *request) error {
+	if fastRequestFrame(buf, q) {
+		return nil
+	}
+	c := *q // the copy, not q, goes to the heap through the reflecting encoder
+	return appendFrameTo(buf, &c)
+}
+
+// appendResponseFrame writes the frame of r to buf, which it may grow.
+func appendResponseFrame(buf *bytes.Buffer, r *response) error {
+	if fastResponseFrame(buf, r) {
+		return nil
+	}
+	c := *r
+	return appendFrameTo(buf, &c)
+}
+
 // appendFrameTo writes the frame holding v to buf, which it may grow; no allocation once buf is big
 // enough.
 func appendFrameTo(buf *bytes.Buffer, v any) error {
@@ -205,11 +310,16 @@ func appendFrame(b []byte, v any) ([]byte, error) {
 
 // readFrame reads one frame of at most max bytes from r into buf (grown as needed) and returns its body.
 func readFrame(r *bufio.Reader, buf []byte, max int) ([]byte, error) {
-	var hdr [frameHeader]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+	// Peeked rather than read into an array, which would escape through io.ReadFull.
+	hdr, err := r.Peek(frameHeader)
+	if err != nil {
+		if err == io.EOF && len(hdr) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, err
 	}
-	n := binary.BigEndian.Uint32(hdr[:])
+	n := binary.BigEndian.Uint32(hdr)
+	r.Discard(frameHeader)
 	if n == 0 || n > uint32(max) {
 		return nil, fmt.Errorf("%w: frame of %d bytes, must be 1..%d", ErrBadRequest, n, max)
 	}
@@ -230,11 +340,18 @@ func readFrame(r *bufio.Reader, buf []byte, max int) ([]byte, error) {
 // belongs, and no field the operation does not use. The error matches ErrBadRequest; the server
 // answers it and closes the connection. The values of the fields are checked by checkArgs.
 func decodeRequest(body []byte) (request, error) {
-	q, ok := decodeRequestFast(body)
+	return decodeRequestNames(body, nil)
+}
+
+// decodeRequestNames is decodeRequest taking the names it can from a connection's cache.
+func decodeRequestNames(body []byte, names *nameCache) (request, error) {
+	q, ok := decodeRequestFast(body, names)
 	if !ok {
-		if err := reqDecMode.Unmarshal(body, &q); err != nil {
+		var slow request // apart from q, which then stays off the heap
+		if err := reqDecMode.Unmarshal(body, &slow); err != nil {
 			return request{}, fmt.Errorf("%w: frame does not decode: %v", ErrBadRequest, err)
 		}
+		q = slow
 	}
 	if err := q.check(); err != nil {
 		return request{}, err
@@ -247,7 +364,7 @@ func (q *request) check() error {
 		return fmt.Errorf("%w: unknown operation %d", ErrBadRequest, q.Op)
 	}
 	name := opNames[q.Op]
-	var app, part, n, lease, token bool // which fields the operation uses
+	var app, part, n, lease, token, data, handle bool // which fields the operation uses
 	switch q.Op {
 	case opHello:
 		n, token = true, true
@@ -257,7 +374,11 @@ func (q *request) check() error {
 		app, part, n = true, true, true
 	case opRenew, opRelease:
 		lease = true
-	case opStatus:
+	case opRevoke:
+		handle, app, part = true, true, true
+	case opInstall:
+		data = true
+	case opStatus, opFiles, opLeases, opReread:
 	}
 	if q.Op == opHello && q.ID != 0 {
 		return fmt.Errorf("%w: hello: id must be 0", ErrBadRequest)
@@ -279,10 +400,14 @@ func (q *request) check() error {
 		return extra("lease id")
 	case !token && q.Token != nil:
 		return extra("token")
+	case !data && q.Data != nil:
+		return extra("data")
+	case !handle && q.Handle != "":
+		return extra("handle")
 	}
 	if q.Op == opHello {
-		if q.N != protocolVersion {
-			return fmt.Errorf("%w: hello: protocol version %d, this LMC speaks %d", ErrBadRequest, q.N, protocolVersion)
+		if q.N < minProtocolVersion || q.N > protocolVersion {
+			return fmt.Errorf("%w: hello: protocol version %d, this LMC speaks %d to %d", ErrBadRequest, q.N, minProtocolVersion, protocolVersion)
 		}
 		if len(q.Token) > maxTokenLen {
 			return fmt.Errorf("%w: hello: token of %d bytes, at most %d", ErrBadRequest, len(q.Token), maxTokenLen)
@@ -313,10 +438,38 @@ func (q *request) checkArgs() error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	if q.Op == opCheckout {
+	switch q.Op {
+	case opCheckout:
 		if err := checkSeats(q.N); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+	case opRevoke:
+		if err := checkRevoke(q.Handle, q.App, q.Part); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	case opInstall:
+		if len(q.Data) == 0 {
+			return fmt.Errorf("%s: %w: no data", name, ErrBadRequest)
+		}
+	}
+	return nil
+}
+
+// checkRevoke checks what a revoke names: a handle alone, or an application and maybe a part.
+func checkRevoke(handle, app, part string) error {
+	switch {
+	case handle != "" && (app != "" || part != ""):
+		return fmt.Errorf("%w: name a lease handle or an application, not both", ErrBadRequest)
+	case handle != "":
+		return checkHandle(handle)
+	case app == "":
+		return fmt.Errorf("%w: name a lease handle or an application", ErrBadRequest)
+	}
+	if err := checkName("application", app); err != nil {
+		return err
+	}
+	if part != "" {
+		return checkName("part", part)
 	}
 	return nil
 }
@@ -326,6 +479,11 @@ func decodeResponse(body []byte) (response, error) {
 	if r, ok := decodeResponseFast(body); ok {
 		return r, nil
 	}
+	return decodeResponseSlow(body)
+}
+
+// decodeResponseSlow is the reflecting decoder, apart so that its value alone goes to the heap.
+func decodeResponseSlow(body []byte) (response, error) {
 	var r response
 	if err := respDecMode.Unmarshal(body, &r); err != nil {
 		return response{}, fmt.Errorf("%w: response does not decode: %v", ErrUnavailable, err)
@@ -373,4 +531,43 @@ func (w *wireStatus) status() Status {
 		LastContact: decodeTime(w.LastContact), SourceError: w.SourceError, HostChanged: w.HostChanged,
 		Files: w.Files, Active: w.Active, Until: decodeTime(w.Until),
 	}
+}
+
+func toWireLeases(ls []LeaseInfo) []wireLease {
+	if len(ls) > maxHolders {
+		ls = ls[:maxHolders]
+	}
+	out := make([]wireLease, len(ls))
+	for i, l := range ls {
+		out[i] = wireLease{Handle: l.Handle, App: l.App, Part: l.Part, Seats: l.Seats, Count: l.Count,
+			Taken: encodeTime(l.Taken), Expires: encodeTime(l.Expires), PID: l.PID, UID: l.UID + 1}
+	}
+	return out
+}
+
+func fromWireLeases(ws []wireLease) []LeaseInfo {
+	out := make([]LeaseInfo, len(ws))
+	for i, w := range ws {
+		out[i] = LeaseInfo{Handle: w.Handle, App: w.App, Part: w.Part, Seats: w.Seats, Count: w.Count,
+			Taken: decodeTime(w.Taken), Expires: decodeTime(w.Expires), PID: w.PID, UID: w.UID - 1}
+	}
+	return out
+}
+
+func toWireFiles(fs []FileSummary) []wireFile {
+	out := make([]wireFile, len(fs))
+	for i, f := range fs {
+		out[i] = wireFile{Serial: f.Serial, Status: uint8(f.Status), Term: f.Term, Issued: encodeTime(f.Issued),
+			NotAfter: encodeTime(f.NotAfter), Lines: f.Lines, Code: f.Code, Err: f.Err}
+	}
+	return out
+}
+
+func fromWireFiles(ws []wireFile) []FileSummary {
+	out := make([]FileSummary, len(ws))
+	for i, w := range ws {
+		out[i] = FileSummary{Serial: w.Serial, Status: FileStatus(w.Status), Term: w.Term, Issued: decodeTime(w.Issued),
+			NotAfter: decodeTime(w.NotAfter), Lines: w.Lines, Code: w.Code, Err: w.Err}
+	}
+	return out
 }

@@ -55,18 +55,35 @@ func appendText(b []byte, s string) []byte {
 // fastFrame appends the frame of a request, or of an answer without usage or status, to buf; it
 // reports false (appending nothing) for other values.
 func fastFrame(buf *bytes.Buffer, v any) bool {
-	out := append(buf.AvailableBuffer(), 0, 0, 0, 0) // in place when buf has room
 	switch v := v.(type) {
 	case *request:
-		out = appendRequest(out, v)
+		return fastRequestFrame(buf, v)
 	case *response:
-		if v.Usage != nil || v.Status != nil {
-			return false
-		}
-		out = appendResponse(out, v)
-	default:
+		return fastResponseFrame(buf, v)
+	}
+	return false
+}
+
+// fastRequestFrame is fastFrame for a request. Typed (no interface), so that the request it is
+// given need not escape to the heap.
+func fastRequestFrame(buf *bytes.Buffer, q *request) bool {
+	if q.Data != nil || q.Handle != "" {
 		return false
 	}
+	out := append(buf.AvailableBuffer(), 0, 0, 0, 0) // in place when buf has room
+	out = appendRequest(out, q)
+	binary.BigEndian.PutUint32(out, uint32(len(out)-frameHeader))
+	buf.Write(out)
+	return true
+}
+
+// fastResponseFrame is fastFrame for a response.
+func fastResponseFrame(buf *bytes.Buffer, r *response) bool {
+	if r.Usage != nil || r.Status != nil || r.Info != nil || r.Leases != nil || r.Files != nil || r.Reread != nil {
+		return false
+	}
+	out := append(buf.AvailableBuffer(), 0, 0, 0, 0)
+	out = appendResponse(out, r)
 	binary.BigEndian.PutUint32(out, uint32(len(out)-frameHeader))
 	buf.Write(out)
 	return true
@@ -136,8 +153,28 @@ func appendResponse(b []byte, r *response) []byte {
 
 // canonReader reads canonical CBOR items from a body; any departure sets bad.
 type canonReader struct {
-	b   []byte
-	bad bool
+	b     []byte
+	bad   bool
+	names *nameCache // nil: every text is a new string
+}
+
+// nameCache holds the last few names a connection sent, so that an application naming itself and
+// its part at every checkout does not cost two new strings each time.
+type nameCache struct {
+	s    [4]string
+	next int
+}
+
+func (c *nameCache) get(b []byte) string {
+	for _, s := range c.s {
+		if s == string(b) { // compared without allocating
+			return s
+		}
+	}
+	s := string(b)
+	c.s[c.next] = s
+	c.next = (c.next + 1) % len(c.s)
+	return s
 }
 
 // head reads a head of the given major type in its shortest form and returns its argument.
@@ -178,7 +215,12 @@ func (r *canonReader) text() string {
 		r.bad = true
 		return ""
 	}
-	s := string(r.b[:n])
+	var s string
+	if r.names != nil && n <= maxNameLen {
+		s = r.names.get(r.b[:n])
+	} else {
+		s = string(r.b[:n])
+	}
 	r.b = r.b[n:]
 	return s
 }
@@ -229,32 +271,36 @@ func (r *canonReader) int() int {
 	return int(v)
 }
 
-// keys calls field for each key of a map of at most maxKey small keys, which must ascend.
-func (r *canonReader) keys(maxKey uint64, field func(key uint64)) {
+// mapHead reads the head of a map of at most maxKey entries.
+func (r *canonReader) mapHead(maxKey uint64) uint64 {
 	n := r.head(cborMap)
 	if r.bad || n > maxKey {
 		r.bad = true
-		return
+		return 0
 	}
-	last := uint64(0)
-	for range n {
-		k := r.head(cborUint)
-		if r.bad || k <= last || k > maxKey {
-			r.bad = true
-			return
-		}
-		last = k
-		field(k)
-	}
-	if len(r.b) != 0 {
-		r.bad = true
-	}
+	return n
 }
 
-// decodeRequestFast decodes a request in canonical form; ok is false for anything else.
-func decodeRequestFast(body []byte) (q request, ok bool) {
-	r := canonReader{b: body}
-	r.keys(7, func(k uint64) {
+// key reads the next key of a map of small keys, which must ascend after last and be at most
+// maxKey.
+func (r *canonReader) key(last, maxKey uint64) uint64 {
+	k := r.head(cborUint)
+	if r.bad || k <= last || k > maxKey {
+		r.bad = true
+		return 0
+	}
+	return k
+}
+
+// decodeRequestFast decodes a request in canonical form; ok is false for anything else. It is a
+// loop without closures, so that nothing it decodes escapes but the strings.
+func decodeRequestFast(body []byte, names *nameCache) (q request, ok bool) {
+	r := canonReader{b: body, names: names}
+	n := r.mapHead(7)
+	last := uint64(0)
+	for i := uint64(0); i < n && !r.bad; i++ {
+		k := r.key(last, 7)
+		last = k
 		switch k {
 		case 1:
 			q.ID = r.head(cborUint)
@@ -269,12 +315,14 @@ func decodeRequestFast(body []byte) (q request, ok bool) {
 		case 5:
 			q.N = r.int()
 		case 6:
+			r.names, names = nil, r.names // a lease id is seldom sent twice
 			q.Lease = r.text()
+			r.names = names
 		case 7:
 			q.Token = r.bytes()
 		}
-	})
-	if r.bad {
+	}
+	if r.bad || len(r.b) != 0 {
 		return request{}, false
 	}
 	return q, true
@@ -284,7 +332,11 @@ func decodeRequestFast(body []byte) (q request, ok bool) {
 // anything else.
 func decodeResponseFast(body []byte) (resp response, ok bool) {
 	r := canonReader{b: body}
-	r.keys(7, func(k uint64) {
+	n := r.mapHead(7)
+	last := uint64(0)
+	for i := uint64(0); i < n && !r.bad; i++ {
+		k := r.key(last, 7)
+		last = k
 		switch k {
 		case 1:
 			resp.ID = r.head(cborUint)
@@ -301,7 +353,7 @@ func decodeResponseFast(body []byte) (resp response, ok bool) {
 			case len(r.b) > 0 && r.b[0] == cborFalse:
 			default:
 				r.bad = true
-				return
+				continue
 			}
 			r.b = r.b[1:]
 		case 5:
@@ -311,8 +363,8 @@ func decodeResponseFast(body []byte) (resp response, ok bool) {
 		case 7:
 			resp.Expires = r.int64()
 		}
-	})
-	if r.bad {
+	}
+	if r.bad || len(r.b) != 0 {
 		return response{}, false
 	}
 	return resp, true

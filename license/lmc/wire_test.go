@@ -23,6 +23,15 @@ var goodRequests = []request{
 	{ID: 6, Op: opRelease, Lease: "0123456789abcdef0123456789abcdef"},
 	{ID: 7, Op: opUsage, Part: "391950"},
 	{ID: 1<<64 - 1, Op: opStatus},
+	// Version 2.
+	{Op: opHello, N: 1},
+	{ID: 8, Op: opFiles},
+	{ID: 9, Op: opLeases},
+	{ID: 10, Op: opRevoke, Handle: "17"},
+	{ID: 11, Op: opRevoke, App: "BCT", Part: "USER"},
+	{ID: 12, Op: opRevoke, App: "BCT"},
+	{ID: 13, Op: opReread},
+	{ID: 14, Op: opInstall, Data: []byte("-----BEGIN LMSKIT LICENSE-----")},
 }
 
 func TestRequestRoundTrip(t *testing.T) {
@@ -53,7 +62,7 @@ func TestRequestRejected(t *testing.T) {
 		args bool // the shape is fine; checkArgs refuses it
 	}{
 		{"op zero", "operations start at 1", request{ID: 1}, false},
-		{"op unknown", "no operation 10", request{ID: 1, Op: 10}, false},
+		{"op unknown", "no operation past the last", request{ID: 1, Op: opMax + 1}, false},
 		{"hello with id", "the hello has id 0", request{ID: 1, Op: opHello, N: protocolVersion}, false},
 		{"hello old version", "version must match", request{Op: opHello, N: 0}, false},
 		{"hello long token", "tokens are bounded", request{Op: opHello, N: 1, Token: make([]byte, maxTokenLen+1)}, false},
@@ -68,6 +77,14 @@ func TestRequestRejected(t *testing.T) {
 		{"renew upper-case id", "lease ids are lower-case hex", request{ID: 1, Op: opRenew, Lease: "0123456789ABCDEF0123456789abcdef"}, true},
 		{"has space part", "no leading spaces", request{ID: 1, Op: opHas, Part: " P"}, true},
 		{"has invalid utf8", "text strings are UTF-8 (the decoder refuses them)", request{ID: 1, Op: opHas, Part: "P\xff"}, false},
+		{"hello future version", "a version this LMC does not speak", request{Op: opHello, N: protocolVersion + 1}, false},
+		{"leases with data", "only install carries data", request{ID: 1, Op: opLeases, Data: []byte{1}}, false},
+		{"reread with handle", "only revoke carries a handle", request{ID: 1, Op: opReread, Handle: "1"}, false},
+		{"revoke nothing", "revoke names a handle or an application", request{ID: 1, Op: opRevoke}, true},
+		{"revoke both", "a handle or an application, not both", request{ID: 1, Op: opRevoke, Handle: "1", App: "A"}, true},
+		{"revoke bad handle", "handles are digits", request{ID: 1, Op: opRevoke, Handle: "1a"}, true},
+		{"revoke part alone", "a part needs its application", request{ID: 1, Op: opRevoke, Part: "P"}, true},
+		{"install empty", "install carries data", request{ID: 1, Op: opInstall}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
