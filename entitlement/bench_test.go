@@ -2,9 +2,11 @@ package entitlement_test
 
 import (
 	"crypto/ed25519"
+	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
-	"runtime"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -24,10 +26,39 @@ func openBench(b *testing.B, noSync bool) entitlement.Store {
 	return s
 }
 
-// BenchmarkFloor_FileStoreEmptyUpdate is the floor of every durable operation: one bbolt
-// read-write transaction with one small put and its fsync.
-func BenchmarkFloor_FileStoreEmptyUpdate(b *testing.B) {
-	s := openBench(b, false)
+// BenchmarkFloor_F is the floor of every durable operation: one 4 KiB write over the same block
+// of a file on the same disk and its fdatasync.
+func BenchmarkFloor_F(b *testing.B) { benchF(b) }
+
+func benchF(b *testing.B) {
+	f, err := os.Create(filepath.Join(b.TempDir(), "f"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	if _, err := f.WriteAt(buf, 0); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; b.Loop(); i++ {
+		buf[0] = byte(i)
+		if _, err := f.WriteAt(buf, 0); err != nil {
+			b.Fatal(err)
+		}
+		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFloor_FileStoreEmptyUpdate is one durable Update of the default store with one small
+// put, on a fresh store.
+func BenchmarkFloor_FileStoreEmptyUpdate(b *testing.B) { emptyUpdate(b, openBench(b, false)) }
+
+func emptyUpdate(b *testing.B, s entitlement.Store) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		if err := s.Update(ctx, func(tx entitlement.Tx) error { return tx.Put("b", "k", []byte{byte(i)}) }); err != nil {
@@ -44,6 +75,112 @@ func BenchmarkFloor_Ed25519Sign(b *testing.B) {
 	for b.Loop() {
 		ed25519.Sign(key, msg)
 	}
+}
+
+var rounds = flag.Int("rounds", 3, "interleaved rounds of BenchmarkVsF")
+
+// BenchmarkVsF measures the ledger's durable operations on entitlement.OpenFile with its default
+// options beside F, in interleaved rounds (-rounds, default 3). Each round runs F, then on a
+// fresh store: an empty update, a one-seat attach, and attaches of one seat from 1, 8 and 64
+// goroutines (each onto its own location from one shared bin line, so every attach conflicts on
+// that line and on the audit head); then the same on a store in its steady state (its first
+// write-ahead log files written and recycled, as in a ledger that has run a while); then the same
+// on the in-memory store (no engine, no sync: the core's own cost, the ceiling for any engine);
+// then F again.
+//
+//	go test -run '^$' -bench VsF -benchtime 1s ./entitlement/
+func BenchmarkVsF(b *testing.B) {
+	for r := range *rounds {
+		b.Run(fmt.Sprintf("round%d/F", r+1), benchF)
+		for _, state := range []string{"fresh", "steady", "memstore"} {
+			var s entitlement.Store
+			switch state {
+			case "memstore":
+				s = entitlement.NewMemStore()
+			case "steady":
+				s = openBench(b, false)
+				warmStore(b, s)
+			default:
+				s = openBench(b, false)
+			}
+			f := storetest.NewFixture(b, s, 3)
+			shipped, err := f.L.Ship(ctx, f.Admin, entitlement.Order{Partner: f.DistP, PO: "BIG", SO: "BIG", Lines: []entitlement.OrderLine{{Part: "BE107585", Qty: 1e9}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var locs []string
+			for i := range 64 {
+				locs = append(locs, newLocation(b, f, f.Dist, "SV8100", fmt.Sprintf("19%010d", i)).ID)
+			}
+			attach := func(w int) error {
+				_, err := f.L.Attach(ctx, f.Dist, locs[w], []entitlement.Pick{{Line: shipped[0].ID, Qty: 1}})
+				return err
+			}
+			b.Run(fmt.Sprintf("round%d/%s/EmptyUpdate", r+1, state), func(b *testing.B) { emptyUpdate(b, s) })
+			b.Run(fmt.Sprintf("round%d/%s/AttachOne", r+1, state), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := attach(0); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			for _, n := range []int{1, 8, 64} {
+				b.Run(fmt.Sprintf("round%d/%s/Attach-%d", r+1, state, n), func(b *testing.B) { parallel(b, n, attach) })
+			}
+		}
+		b.Run(fmt.Sprintf("round%d/F", r+1), benchF)
+	}
+}
+
+// warmStore writes and deletes about 100 MiB through s, so that the store's first write-ahead
+// log files have been written, flushed and recycled: a sync then overwrites blocks of a file of
+// unchanged size, where a fresh store's first logs grow (and fdatasync also writes the file size).
+func warmStore(b *testing.B, s entitlement.Store) {
+	val := make([]byte, 4096)
+	for i := range 100 {
+		for _, del := range []bool{false, true} {
+			if err := s.Update(ctx, func(tx entitlement.Tx) error {
+				for j := range 256 {
+					k := fmt.Sprintf("%04d/%03d", i, j)
+					if del {
+						if err := tx.Delete("warm", k); err != nil {
+							return err
+						}
+					} else if err := tx.Put("warm", k, val); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// parallel runs b.N calls of op from exactly n goroutines (op gets the goroutine's number) and
+// reports operations per second.
+func parallel(b *testing.B, n int, op func(w int) error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for w := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				if err := op(w); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
 }
 
 // BenchmarkActivateIssue50 activates a location with 50 attached lines on the durable file store
@@ -132,53 +269,9 @@ func bulk(b *testing.B, noSync bool) {
 	}
 }
 
-// BenchmarkConcurrentAttach8 attaches one seat per operation from 8 goroutines, each onto its own
-// location from one shared bin line, on the durable file store (fsync on): with every Update its
-// own transaction (bbolt runs writers one at a time; compare BenchmarkFloor_FileStoreEmptyUpdate)
-// and with group commit (FileOptions.GroupCommit 1 ms: concurrent attaches share one fsync).
-func BenchmarkConcurrentAttach8(b *testing.B) {
-	b.Run("serial-commit", func(b *testing.B) { concurrentAttach(b, openBench(b, false)) })
-	b.Run("group-commit", func(b *testing.B) {
-		s, err := entitlement.OpenFile(filepath.Join(b.TempDir(), "bench.db"), &entitlement.FileOptions{GroupCommit: time.Millisecond})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { s.Close() })
-		concurrentAttach(b, s)
-	})
-}
-
-func concurrentAttach(b *testing.B, s entitlement.Store) {
-	f := storetest.NewFixture(b, s, 3)
-	l := f.L
-	shipped, err := l.Ship(ctx, f.Admin, entitlement.Order{Partner: f.DistP, PO: "BIG", SO: "BIG", Lines: []entitlement.OrderLine{{Part: "BE107585", Qty: 1e9}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var locs [8]string
-	for i := range locs {
-		locs[i] = newLocation(b, f, f.Dist, "SV8100", fmt.Sprintf("19%010d", i)).ID
-	}
-	var next atomic.Int32
-	b.ReportAllocs()
-	b.SetParallelism((8 + runtimeProcs() - 1) / runtimeProcs())
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		loc := locs[int(next.Add(1)-1)%8]
-		for pb.Next() {
-			if _, err := l.Attach(ctx, f.Dist, loc, []entitlement.Pick{{Line: shipped[0].ID, Qty: 1}}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-}
-
 // realIssuer is a ledger on s that issues real license files (package license) with the test key.
 func realIssuer(s entitlement.Store) *entitlement.Ledger {
 	return entitlement.New(s, entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: issuerKey}, Clock: storetest.FixedClock{T: t0}})
 }
-
-func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
 
 const bulkN = 10000

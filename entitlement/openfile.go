@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -28,6 +29,9 @@ type FileOptions struct {
 	// durability.
 	UnsafeNoSync bool
 }
+
+// defaultLockTimeout is how long OpenFile and MigrateFile wait for a ledger another process holds.
+const defaultLockTimeout = 5 * time.Second
 
 // ErrLocked is returned by [OpenFile] and [MigrateFile] when another process (or another open
 // Store in this process) holds the ledger.
@@ -68,7 +72,7 @@ func OpenFile(path string, opts *FileOptions) (Store, error) {
 		o = *opts
 	}
 	if o.Timeout == 0 {
-		o.Timeout = 5 * time.Second
+		o.Timeout = defaultLockTimeout
 	}
 	fi, err := os.Stat(path)
 	switch {
@@ -158,15 +162,22 @@ func openPebble(dir string, o FileOptions, created bool) (_ Store, err error) {
 	return newFileStore(db, lock, o.UnsafeNoSync), nil
 }
 
-// pebbleOptions are the engine's settings: a small cache and memtable (the ledger's working set
-// per operation is a few dozen keys; peak memory matters more than read hits), the newest format.
+// pebbleOptions are the engine's settings. Bloom filters on every level: an operation looks up
+// keys that do not exist (a new software key code, a free id), and without a filter each such
+// lookup reads an index and a data block of every table that could hold it. A 32 MiB block
+// cache and 16 MiB memtables keep peak memory well under the bbolt file's mapping.
 func pebbleOptions(lock *pebble.Lock) *pebble.Options {
-	return &pebble.Options{
+	o := &pebble.Options{
 		Lock:               lock,
 		Logger:             quietLogger{},
 		FormatMajorVersion: pebble.FormatNewest,
 		MemTableSize:       16 << 20,
+		CacheSize:          32 << 20,
 	}
+	for i := range o.Levels {
+		o.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	return o
 }
 
 // lockDir takes the store's lock file, waiting up to timeout while another process holds it.
