@@ -8,8 +8,9 @@ import (
 // Store is the transactional key-value storage the ledger keeps its books in. Keys and values are
 // opaque to the store; the ledger encodes records and keeps its own indexes, so an implementation
 // needs no knowledge of the ledger's types. Implementations: [NewMemStore] (tests),
-// [OpenFile] (a durable single-file store, the default) and, later, PostgreSQL. The conformance
-// suite in entitlement/storetest runs against every implementation.
+// [OpenFile] (the durable embedded store, the default: Pebble in one directory, one log sync per
+// group of commits) and entitlement/pgstore (PostgreSQL). The conformance suite in
+// entitlement/storetest runs against every implementation.
 //
 // Update runs fn in a read-write transaction: if fn returns nil the transaction commits and, for a
 // durable store, is on stable storage when Update returns; if fn returns an error or panics, nothing
