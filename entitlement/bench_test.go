@@ -132,6 +132,7 @@ func BenchmarkVsF(b *testing.B) {
 			for _, n := range []int{1, 8, 64} {
 				b.Run(fmt.Sprintf("round%d/%s/Attach-%d", r+1, state, n), func(b *testing.B) { parallel(b, n, attach) })
 			}
+			b.Run(fmt.Sprintf("round%d/%s/ActivateIssue50", r+1, state), func(b *testing.B) { activateIssue50(b, s, f) })
 		}
 		b.Run(fmt.Sprintf("round%d/F", r+1), benchF)
 	}
@@ -192,13 +193,16 @@ func parallel(b *testing.B, n int, op func(w int) error) {
 // svi zip). Setup (ship, create, attach) is outside the timer.
 func BenchmarkActivateIssue50(b *testing.B) {
 	s := openBench(b, false)
-	f := storetest.NewFixture(b, s, 1)
+	activateIssue50(b, s, storetest.NewFixture(b, s, 1))
+}
+
+func activateIssue50(b *testing.B, s entitlement.Store, f *storetest.Fixture) {
 	l := realIssuer(s)
 	parts := []string{"BE107573", "BE107576", "BE107582", "BE107585"}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
-		ord := entitlement.Order{Partner: f.DistP, PO: fmt.Sprint("PO", i), SO: "SO"}
+		ord := entitlement.Order{Partner: f.DistP, PO: fmt.Sprint("PO50-", i), SO: "SO"}
 		for j := range 50 {
 			ord.Lines = append(ord.Lines, entitlement.OrderLine{Part: parts[j%4], Qty: int64(j + 1)})
 		}
@@ -206,7 +210,7 @@ func BenchmarkActivateIssue50(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		loc := newLocation(b, f, f.Dist, "SV8100", fmt.Sprintf("19%010d", i))
+		loc := newLocation(b, f, f.Dist, "SV8100", fmt.Sprintf("19%010d", 100000+i))
 		if _, err := l.Attach(ctx, f.Dist, loc.ID, picksAll(shipped)); err != nil {
 			b.Fatal(err)
 		}
