@@ -251,7 +251,8 @@ func (t *fileTx) key(bucket, key string) []byte {
 // keep copies v into the transaction's arena, so it stays valid after Pebble's buffers move on.
 func (t *fileTx) keep(v []byte) []byte {
 	if len(v) > cap(t.arena)-len(t.arena) {
-		t.arena = make([]byte, 0, max(16<<10, len(v)))
+		// Chunks start small (most transactions read a few records) and double up to 64 KiB.
+		t.arena = make([]byte, 0, max(len(v), min(64<<10, max(1<<10, 2*cap(t.arena)))))
 	}
 	off := len(t.arena)
 	t.arena = append(t.arena, v...)

@@ -36,3 +36,20 @@ func TestOpenFile_SyncsDirectoryOfNewFile(t *testing.T) {
 		t.Fatalf("reopening an existing file synced %q", synced)
 	}
 }
+
+// TestFileStore_WaitDurable: an Update that commits nothing but may have read a batch not yet
+// synced waits for a log sync (an empty synced log record) before it returns.
+func TestFileStore_WaitDurable(t *testing.T) {
+	st, err := OpenFile(filepath.Join(t.TempDir(), "ledger"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*fileStore)
+	if err := s.waitDurable(s.applied + 1); err != nil { // beyond the published state: syncs
+		t.Fatal(err)
+	}
+	if err := s.waitDurable(0); err != nil { // published already: returns at once
+		t.Fatal(err)
+	}
+}
