@@ -93,7 +93,13 @@ func migrateInto(old *bolt.DB, dir string) (err error) {
 		b = s.db.NewBatch()
 		return err
 	}
-	err = old.View(func(btx *bolt.Tx) error {
+	err = old.View(func(btx *bolt.Tx) (err error) {
+		// bbolt panics on some damaged pages; a damaged file is an error, not a crash.
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("%w: the old file is damaged: %v", ErrCorrupt, p)
+			}
+		}()
 		return btx.ForEach(func(name []byte, bk *bolt.Bucket) error {
 			h := sha256.New()
 			want[string(name)] = h

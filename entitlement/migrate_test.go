@@ -3,6 +3,7 @@ package entitlement_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -154,5 +155,32 @@ func TestMigrateFile_Refusals(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(exists); len(ents) != 0 {
 		t.Errorf("a refused migration wrote into the existing %s", exists)
+	}
+}
+
+// TestMigrateFile_DamagedFile damages the bbolt file at one place after another: MigrateFile
+// either migrates what bbolt reads (bbolt keeps no checksums on its data pages) into a store that
+// opens, or fails and leaves nothing at the new path; it never crashes.
+func TestMigrateFile_DamagedFile(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("testdata", "ledger-bbolt-v1.db"))
+	ok(t, err)
+	dir := t.TempDir()
+	for off := 4096; off < len(good); off += 2048 {
+		bad := bytes.Clone(good)
+		for i := range 16 {
+			bad[off+i] ^= 0xa5
+		}
+		oldPath := filepath.Join(dir, fmt.Sprint("old", off))
+		newPath := filepath.Join(dir, fmt.Sprint("new", off))
+		ok(t, os.WriteFile(oldPath, bad, 0o600))
+		if err := entitlement.MigrateFile(oldPath, newPath); err != nil {
+			if _, serr := os.Stat(newPath); !errors.Is(serr, os.ErrNotExist) {
+				t.Fatalf("damage at %d: MigrateFile failed (%v) but left %s", off, err, newPath)
+			}
+			continue
+		}
+		s, err := entitlement.OpenFile(newPath, nil)
+		ok(t, err)
+		ok(t, s.Close())
 	}
 }
