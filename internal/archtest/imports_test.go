@@ -57,7 +57,7 @@ func TestPBXImageStaysSmall(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command on PATH")
 	}
-	forbidden := []string{"net/http", "go.etcd.io/bbolt", "github.com/jackc/pgx/v5", mod + "/entitlement", mod + "/license/lmc", "github.com/veraison/go-cose"}
+	forbidden := []string{"net/http", "go.etcd.io/bbolt", "github.com/cockroachdb/pebble/v2", "github.com/jackc/pgx/v5", mod + "/entitlement", mod + "/license/lmc", "github.com/veraison/go-cose"}
 	for _, pkg := range []string{"keycode", "signing", "license"} {
 		for _, d := range deps(t, pkg) {
 			for _, f := range forbidden {
