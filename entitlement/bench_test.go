@@ -179,13 +179,14 @@ func warmStore(b *testing.B, s entitlement.Store) {
 const perLocation = 20
 
 // parallel runs op(i) for i in [0, b.N) from exactly n goroutines and reports operations per
-// second.
+// second and the process's CPU time per operation (every goroutine, the engine's background work
+// included: on a shared machine it is steadier than the wall time).
 func parallel(b *testing.B, n int, op func(i int) error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for range n {
 		wg.Add(1)
 		go func() {
@@ -204,6 +205,7 @@ func parallel(b *testing.B, n int, op func(i int) error) {
 	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "CPU-µs/op")
 }
 
 // BenchmarkActivateIssue50 activates a location with 50 attached lines on the durable file store
