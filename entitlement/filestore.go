@@ -25,8 +25,8 @@ import (
 // Readers never see a write before it is on stable storage: a View reads the newest published
 // snapshot, and a writer publishes the snapshot taken just after its batch only once the log is
 // synced through it. A function that fails or writes nothing may have read a batch that is not
-// yet synced: its Update waits for that sync before returning, so no caller acts on a state a
-// crash could take back.
+// yet synced: its Update syncs the log and publishes what it read before returning, so no caller
+// acts on a state a crash could take back, and a View after it sees at least what it saw.
 type fileStore struct {
 	db     *pebble.DB
 	lock   *pebble.Lock
@@ -93,9 +93,14 @@ func (s *fileStore) Update(ctx context.Context, fn func(Tx) error) error {
 	defer s.life.RUnlock()
 	b, snap, seq, err := s.write(ctx, fn)
 	if b == nil {
-		// Nothing committed: wait until what fn read is durable, then report.
-		if serr := s.waitDurable(seq); serr != nil && err == nil {
-			err = serr
+		// Nothing committed, but fn may have read batches not yet synced: wait until they
+		// are durable (and let Views see them, as this caller did) before reporting.
+		if snap != nil {
+			if serr := s.syncLog(); serr != nil {
+				snap.Close()
+				return serr
+			}
+			s.publish(snap, seq)
 		}
 		return err
 	}
@@ -113,8 +118,9 @@ func (s *fileStore) Update(ctx context.Context, fn func(Tx) error) error {
 }
 
 // write runs fn on a fresh batch with the writer lock held and applies the batch if fn succeeds.
-// It returns the applied batch (nil if nothing was applied), the snapshot just after it and its
-// sequence number; without a batch, seq is the state fn read.
+// It returns the applied batch and the snapshot just after it with its sequence number. When
+// nothing was applied it returns no batch, and a snapshot of the state fn read only if that state
+// is not yet published (a batch applied before it may still be waiting for its sync).
 func (s *fileStore) write(ctx context.Context, fn func(Tx) error) (_ *pebble.Batch, _ *pebble.Snapshot, seq uint64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -135,7 +141,10 @@ func (s *fileStore) write(ctx context.Context, fn func(Tx) error) (_ *pebble.Bat
 		return ctx.Err()
 	}()
 	if err != nil || b.Empty() {
-		return nil, nil, seq, err
+		if s.noSync || s.published() >= seq {
+			return nil, nil, seq, err
+		}
+		return nil, s.db.NewSnapshot(), seq, err
 	}
 	if s.noSync {
 		err = s.db.Apply(b, pebble.NoSync)
@@ -150,16 +159,17 @@ func (s *fileStore) write(ctx context.Context, fn func(Tx) error) (_ *pebble.Bat
 	return b, s.db.NewSnapshot(), s.applied, nil
 }
 
-// waitDurable returns once the state after the seq-th batch is on stable storage.
-func (s *fileStore) waitDurable(seq uint64) error {
+// published is the sequence number of the state Views read.
+func (s *fileStore) published() uint64 {
 	s.pubMu.Lock()
-	done := s.pub.seq >= seq
-	s.pubMu.Unlock()
-	if done || s.noSync {
-		return nil
-	}
-	// An empty log record with Sync waits for the log to be synced through everything
-	// applied before it.
+	defer s.pubMu.Unlock()
+	return s.pub.seq
+}
+
+// syncLog returns once everything applied before the call is on stable storage: an empty log
+// record written with Sync waits for the log to be synced through it, and the log is synced in
+// order.
+func (s *fileStore) syncLog() error {
 	if err := s.db.LogData(nil, pebble.Sync); err != nil {
 		return fmt.Errorf("entitlement: sync the ledger's log: %w", err)
 	}

@@ -1,6 +1,8 @@
 package entitlement
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -37,19 +39,50 @@ func TestOpenFile_SyncsDirectoryOfNewFile(t *testing.T) {
 	}
 }
 
-// TestFileStore_WaitDurable: an Update that commits nothing but may have read a batch not yet
-// synced waits for a log sync (an empty synced log record) before it returns.
-func TestFileStore_WaitDurable(t *testing.T) {
+// TestFileStore_FailedUpdateSeesOnlyDurable: an Update that commits nothing while another
+// writer's batch is applied but not yet synced syncs the log itself and publishes what it read,
+// so a View after it sees that batch.
+func TestFileStore_FailedUpdateSeesOnlyDurable(t *testing.T) {
 	st, err := OpenFile(filepath.Join(t.TempDir(), "ledger"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	s := st.(*fileStore)
-	if err := s.waitDurable(s.applied + 1); err != nil { // beyond the published state: syncs
-		t.Fatal(err)
+	ctx := context.Background()
+	// A batch applied as a writer applies it, its sync not waited for and its snapshot not
+	// published: what another writer's Update looks like between apply and publish.
+	b, snap, _, err := s.write(ctx, func(tx Tx) error { return tx.Put("b", "k", []byte("v")) })
+	if err != nil || b == nil {
+		t.Fatalf("write: %v", err)
 	}
-	if err := s.waitDurable(0); err != nil { // published already: returns at once
-		t.Fatal(err)
+	defer func() {
+		if err := b.SyncWait(); err != nil {
+			t.Error(err)
+		}
+		b.Close()
+		snap.Close()
+	}()
+	seen := func() (ok bool) {
+		if err := s.View(ctx, func(tx Tx) error { _, ok, err = tx.Get("b", "k"); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if seen() {
+		t.Fatal("a View saw a batch whose sync nobody has waited for")
+	}
+	errBoom := errors.New("boom")
+	err = s.Update(ctx, func(tx Tx) error {
+		if _, ok, err := tx.Get("b", "k"); err != nil || !ok {
+			t.Errorf("the next writer does not read the applied batch: %v %v", ok, err)
+		}
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("Update: %v", err)
+	}
+	if !seen() {
+		t.Fatal("after a failed Update that read the batch, a View does not see it")
 	}
 }
