@@ -2,6 +2,7 @@ package entitlement_test
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -104,4 +105,29 @@ func TestOpenFile_HeldInThisProcess(t *testing.T) {
 	if err := s.Close(); !errors.Is(err, entitlement.ErrClosed) {
 		t.Fatalf("second Close: %v", err)
 	}
+}
+
+// TestOpenFile_NotALedger: a directory or file that is not a ledger store is refused with
+// ErrCorrupt and left as it was; a store whose creation was cut short (an empty database without
+// the ledger's marker) opens.
+func TestOpenFile_NotALedger(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other")
+	ok(t, os.Mkdir(other, 0o700))
+	ok(t, os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o600))
+	file := filepath.Join(dir, "file")
+	ok(t, os.WriteFile(file, bytes.Repeat([]byte("x"), 8192), 0o600))
+	for _, p := range []string{other, file} {
+		if _, err := entitlement.OpenFile(p, &entitlement.FileOptions{Timeout: -1}); !errors.Is(err, entitlement.ErrCorrupt) {
+			t.Fatalf("OpenFile(%s): %v, want ErrCorrupt", p, err)
+		}
+	}
+	if ents, _ := os.ReadDir(other); len(ents) != 1 {
+		t.Fatalf("the refused directory changed: %v", ents)
+	}
+	empty := filepath.Join(dir, "empty")
+	ok(t, os.Mkdir(empty, 0o700))
+	s, err := entitlement.OpenFile(empty, nil)
+	ok(t, err)
+	ok(t, s.Close())
 }

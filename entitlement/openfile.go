@@ -102,6 +102,26 @@ func OpenFile(path string, opts *FileOptions) (Store, error) {
 var storeMarker, storeVersion = []byte("\x00lmskit"), []byte("ledger store 1")
 
 func openPebble(dir string, o FileOptions, created bool) (_ Store, err error) {
+	if !created {
+		// Look before taking the lock, so that a directory that is not a ledger is left as it
+		// was (the lock would add a file to it).
+		desc, err := pebble.Peek(dir, vfs.Default)
+		if err != nil {
+			return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
+		}
+		if !desc.Exists {
+			ents, err := os.ReadDir(dir)
+			if err != nil {
+				return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
+			}
+			for _, e := range ents {
+				if e.Name() != "LOCK" { // an empty directory, or one whose creation was cut short
+					return nil, fmt.Errorf("entitlement: open %s: %w: a directory that is not a ledger", dir, ErrCorrupt)
+				}
+			}
+			created = true
+		}
+	}
 	lock, err := lockDir(dir, o.Timeout)
 	if err != nil {
 		return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
@@ -111,18 +131,6 @@ func openPebble(dir string, o FileOptions, created bool) (_ Store, err error) {
 			lock.Close()
 		}
 	}()
-	if !created {
-		desc, err := pebble.Peek(dir, vfs.Default)
-		if err != nil {
-			return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
-		}
-		if !desc.Exists {
-			if ents, _ := os.ReadDir(dir); len(ents) > 1 { // the lock file we just made
-				return nil, fmt.Errorf("entitlement: open %s: %w: a directory that is not a ledger", dir, ErrCorrupt)
-			}
-			created = true
-		}
-	}
 	db, err := pebble.Open(dir, pebbleOptions(lock))
 	if err != nil {
 		return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
@@ -148,7 +156,14 @@ func openPebble(dir string, o FileOptions, created bool) (_ Store, err error) {
 	} else {
 		v, c, err := db.Get(storeMarker)
 		if errors.Is(err, pebble.ErrNotFound) {
-			return nil, fmt.Errorf("entitlement: open %s: %w: a database that is not a ledger", dir, ErrCorrupt)
+			// A database with no key at all is one whose creation was cut short: finish it.
+			if empty, err := isEmpty(db); err != nil || !empty {
+				return nil, fmt.Errorf("entitlement: open %s: %w: a database that is not a ledger", dir, ErrCorrupt)
+			}
+			if err := db.Set(storeMarker, storeVersion, sync); err != nil {
+				return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
+			}
+			return newFileStore(db, lock, o.UnsafeNoSync), nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
@@ -160,6 +175,16 @@ func openPebble(dir string, o FileOptions, created bool) (_ Store, err error) {
 		}
 	}
 	return newFileStore(db, lock, o.UnsafeNoSync), nil
+}
+
+// isEmpty reports whether db holds no key.
+func isEmpty(db *pebble.DB) (bool, error) {
+	it, err := db.NewIter(nil)
+	if err != nil {
+		return false, err
+	}
+	empty := !it.First()
+	return empty, it.Close()
 }
 
 // pebbleOptions are the engine's settings. Bloom filters on every level: an operation looks up
