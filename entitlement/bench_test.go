@@ -15,6 +15,7 @@ import (
 
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
+	bolt "go.etcd.io/bbolt"
 )
 
 func openBench(b *testing.B, noSync bool) entitlement.Store {
@@ -89,18 +90,21 @@ var rounds = flag.Int("rounds", 3, "interleaved rounds of BenchmarkVsF")
 // goroutines (each onto its own location from one shared bin line, so every attach conflicts on
 // that line and on the audit head); then the same on a store in its steady state (its first
 // write-ahead log files written and recycled, as in a ledger that has run a while); then the same
-// on the in-memory store (no engine, no sync: the core's own cost, the ceiling for any engine);
-// then F again.
+// on a bbolt-format file (the store before this one, with its defaults then: a transaction and
+// two syncs per Update); then on the in-memory store (no engine, no sync: the core's own cost,
+// the ceiling for any engine); then F again.
 //
 //	go test -run '^$' -bench VsF -benchtime 1s ./entitlement/
 func BenchmarkVsF(b *testing.B) {
 	for r := range *rounds {
 		b.Run(fmt.Sprintf("round%d/F", r+1), benchF)
-		for _, state := range []string{"fresh", "steady", "memstore"} {
+		for _, state := range []string{"fresh", "steady", "bbolt", "memstore"} {
 			var s entitlement.Store
 			switch state {
 			case "memstore":
 				s = entitlement.NewMemStore()
+			case "bbolt":
+				s = openBoltFormat(b)
 			case "steady":
 				s = openBench(b, false)
 				warmStore(b, s)
@@ -147,6 +151,22 @@ func BenchmarkVsF(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("round%d/F", r+1), benchF)
 	}
+}
+
+// openBoltFormat opens, with OpenFile's defaults, an empty ledger file in the bbolt format.
+func openBoltFormat(b *testing.B) entitlement.Store {
+	path := filepath.Join(b.TempDir(), "ledger.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.Close()
+	s, err := entitlement.OpenFile(path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
 }
 
 // warmStore writes 100 MiB through s, the same 256 keys of 4 KiB over and over (so the tables
