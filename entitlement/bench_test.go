@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -28,33 +27,9 @@ func openBench(b *testing.B, noSync bool) entitlement.Store {
 	return s
 }
 
-// BenchmarkFloor_F is the floor of every durable operation: one 4 KiB write over the same block
-// of a file on the same disk and its fdatasync.
-func BenchmarkFloor_F(b *testing.B) { benchF(b) }
-
-func benchF(b *testing.B) {
-	f, err := os.Create(filepath.Join(b.TempDir(), "f"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 4096)
-	if _, err := f.WriteAt(buf, 0); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Sync(); err != nil {
-		b.Fatal(err)
-	}
-	for i := 0; b.Loop(); i++ {
-		buf[0] = byte(i)
-		if _, err := f.WriteAt(buf, 0); err != nil {
-			b.Fatal(err)
-		}
-		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+// BenchmarkFloor_F is the floor of every durable operation, F: one 4 KiB write over the same block
+// of a file on the same disk and its fdatasync (storetest.FloorF).
+func BenchmarkFloor_F(b *testing.B) { storetest.FloorF(b) }
 
 // BenchmarkFloor_FileStoreEmptyUpdate is one durable Update of the default store with one small
 // put, on a fresh store.
@@ -97,7 +72,7 @@ var rounds = flag.Int("rounds", 3, "interleaved rounds of BenchmarkVsF")
 //	go test -run '^$' -bench VsF -benchtime 1s ./entitlement/
 func BenchmarkVsF(b *testing.B) {
 	for r := range *rounds {
-		b.Run(fmt.Sprintf("round%d/F", r+1), benchF)
+		b.Run(fmt.Sprintf("round%d/F", r+1), storetest.FloorF)
 		for _, state := range []string{"fresh", "steady", "bbolt", "memstore"} {
 			var s entitlement.Store
 			switch state {
@@ -107,7 +82,7 @@ func BenchmarkVsF(b *testing.B) {
 				s = openBoltFormat(b)
 			case "steady":
 				s = openBench(b, false)
-				warmStore(b, s)
+				storetest.Warm(b, s)
 			default:
 				s = openBench(b, false)
 			}
@@ -149,7 +124,7 @@ func BenchmarkVsF(b *testing.B) {
 			}
 			b.Run(fmt.Sprintf("round%d/%s/ActivateIssue50", r+1, state), func(b *testing.B) { activateIssue50(b, s, f) })
 		}
-		b.Run(fmt.Sprintf("round%d/F", r+1), benchF)
+		b.Run(fmt.Sprintf("round%d/F", r+1), storetest.FloorF)
 	}
 }
 
@@ -167,32 +142,6 @@ func openBoltFormat(b *testing.B) entitlement.Store {
 	}
 	b.Cleanup(func() { s.Close() })
 	return s
-}
-
-// warmStore writes 100 MiB through s, the same 256 keys of 4 KiB over and over (so the tables
-// stay small and no compaction debt builds up), then deletes them: the store's first
-// write-ahead log files have been written, flushed and recycled, so a sync overwrites blocks of a
-// file of unchanged size, where a fresh store's first logs grow (and fdatasync also writes the
-// file size).
-func warmStore(b *testing.B, s entitlement.Store) {
-	val := make([]byte, 4096)
-	for i := range 101 {
-		if err := s.Update(ctx, func(tx entitlement.Tx) error {
-			for j := range 256 {
-				k := fmt.Sprintf("%03d", j)
-				if i == 100 {
-					if err := tx.Delete("warm", k); err != nil {
-						return err
-					}
-				} else if err := tx.Put("warm", k, val); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
 
 // perLocation is how many seats the attach benchmarks put on one location.

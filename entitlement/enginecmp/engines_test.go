@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -100,7 +99,7 @@ var rounds = flag.Int("rounds", 3, "interleaved rounds of BenchmarkEngines")
 //	cd entitlement/enginecmp && go test -run '^$' -bench Engines -benchtime 1s -timeout 30m
 func BenchmarkEngines(b *testing.B) {
 	for r := range *rounds {
-		b.Run(fmt.Sprintf("round%d/F", r+1), benchF)
+		b.Run(fmt.Sprintf("round%d/F", r+1), storetest.FloorF)
 		for _, e := range engines {
 			for _, state := range []string{"fresh", "steady"} {
 				s, g := e.open(b), entitlement.Store(nil)
@@ -108,9 +107,9 @@ func BenchmarkEngines(b *testing.B) {
 					g = e.groupOpen(b)
 				}
 				if state == "steady" {
-					warm(b, s)
+					storetest.Warm(b, s)
 					if g != s {
-						warm(b, g)
+						storetest.Warm(b, g)
 					}
 				}
 				name := fmt.Sprintf("round%d/%s/%s/", r+1, e.name, state)
@@ -121,55 +120,7 @@ func BenchmarkEngines(b *testing.B) {
 				}
 			}
 		}
-		b.Run(fmt.Sprintf("round%d/F", r+1), benchF)
-	}
-}
-
-// warm writes 100 MiB through s in 1 MiB updates of the same 256 keys (no compaction debt), then
-// deletes them.
-func warm(tb testing.TB, s entitlement.Store) {
-	val := make([]byte, 4096)
-	for i := range 101 {
-		if err := s.Update(ctx, func(tx entitlement.Tx) error {
-			for j := range 256 {
-				k := fmt.Sprintf("%03d", j)
-				if i == 100 {
-					if err := tx.Delete("warm", k); err != nil {
-						return err
-					}
-				} else if err := tx.Put("warm", k, val); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			tb.Fatal(err)
-		}
-	}
-}
-
-// benchF is the floor: one 4 KiB write over the same block of a preallocated file and fdatasync.
-func benchF(b *testing.B) {
-	f, err := os.Create(filepath.Join(b.TempDir(), "f"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 4096)
-	if _, err := f.WriteAt(buf, 0); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Sync(); err != nil {
-		b.Fatal(err)
-	}
-	for i := 0; b.Loop(); i++ {
-		buf[0] = byte(i)
-		if _, err := f.WriteAt(buf, 0); err != nil {
-			b.Fatal(err)
-		}
-		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
-			b.Fatal(err)
-		}
+		b.Run(fmt.Sprintf("round%d/F", r+1), storetest.FloorF)
 	}
 }
 
