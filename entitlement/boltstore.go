@@ -5,97 +5,64 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	bolterr "go.etcd.io/bbolt/errors"
 )
 
-// FileOptions configures [OpenFile]. The zero value is the safe default.
-type FileOptions struct {
-	// Timeout bounds the wait for the file lock held by another process; zero means 5 seconds.
-	Timeout time.Duration
-	// GroupCommit, when positive, lets concurrent Updates share one transaction and one fsync:
-	// an Update waits up to this long for others to join (bbolt's Batch). Each caller still gets
-	// its own outcome: a failing function is taken out of the group and run alone, so a function
-	// may be called more than once (the Store contract allows it). Zero means every Update is its
-	// own transaction, the lowest latency for a lone caller.
-	GroupCommit time.Duration
-	// UnsafeNoSync skips fsync at commit. A crash can then lose committed transactions or corrupt
-	// the file. Only for tests and benchmarks that do not test durability.
-	UnsafeNoSync bool
-	// ReadOnly opens an existing file for View only (Update returns ErrReadOnly), sharing the file
-	// with other read-only openers but not with a writer: while a writer holds it, OpenFile waits
-	// Timeout and then fails with ErrLocked. For audit and export tools.
-	ReadOnly bool
-}
-
-// syncDir fsyncs a directory, making a file created in it durable (a variable so a test can
-// watch it).
-var syncDir = func(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
+// openBolt opens a ledger file in the bbolt format (the embedded store before the current
+// engine): [OpenFile] keeps such a file working on its own engine, and [MigrateFile] copies it to
+// the current one.
+func openBolt(path string, o FileOptions) (Store, error) {
+	timeout := o.Timeout
+	if timeout < 0 {
+		timeout = time.Nanosecond // bbolt reads 0 as "wait for ever"
 	}
-	if err := d.Sync(); err != nil {
-		d.Close()
-		return err
-	}
-	return d.Close()
-}
-
-// OpenFile opens (creating if needed, mode 0600) the durable single-file ledger store at path.
-// Every committed Update is fsynced before it returns, so a crash at any point loses no committed
-// transaction; a newly created file also has its directory entry fsynced before OpenFile returns
-// (unless UnsafeNoSync), so the file itself survives a crash. One process at a time may hold the
-// file: while another holds it, OpenFile waits up to FileOptions.Timeout and then fails with
-// [ErrLocked].
-func OpenFile(path string, opts *FileOptions) (Store, error) {
-	var o FileOptions
-	if opts != nil {
-		o = *opts
-	}
-	if o.Timeout == 0 {
-		o.Timeout = 5 * time.Second
-	}
-	_, statErr := os.Stat(path)
-	created := errors.Is(statErr, fs.ErrNotExist) && !o.ReadOnly
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, NoSync: o.UnsafeNoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, ReadOnly: o.ReadOnly})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoSync: o.UnsafeNoSync, NoFreelistSync: true,
+		FreelistType: bolt.FreelistMapType, ReadOnly: o.ReadOnly})
 	if errors.Is(err, bolterr.ErrTimeout) {
-		return nil, fmt.Errorf("%w: %s: another process holds the ledger file (waited %v for its lock; stop the other server, or take an online backup through it)",
-			ErrLocked, path, o.Timeout)
+		return nil, fmt.Errorf("entitlement: open %s: %w (waited %v for its lock; stop the other server, or take an online backup through it)",
+			path, ErrLocked, max(o.Timeout, 0))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("entitlement: open %s: %w", path, err)
-	}
-	if created && !o.UnsafeNoSync {
-		if err := syncDir(filepath.Dir(path)); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("entitlement: open %s: sync directory: %w", path, err)
-		}
 	}
 	if o.GroupCommit > 0 {
 		db.MaxBatchDelay = o.GroupCommit
 		db.MaxBatchSize = 64
 	}
-	return &boltStore{db: db, group: o.GroupCommit > 0, readOnly: o.ReadOnly}, nil
+	return &boltStore{db: db, group: o.GroupCommit > 0}, nil
+}
+
+// boltMagic is what a bbolt file holds at offset 16 of its first page (the meta page's magic,
+// little-endian 0xED0CDAED).
+var boltMagic = []byte{0xed, 0xda, 0x0c, 0xed}
+
+// isBoltFile reports whether the file at path starts like a bbolt database.
+func isBoltFile(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	var head [20]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil {
+		return false, nil
+	}
+	return bytes.Equal(head[16:20], boltMagic), nil
 }
 
 type boltStore struct {
-	db       *bolt.DB
-	group    bool
-	readOnly bool
+	db    *bolt.DB
+	group bool
 }
 
 func (s *boltStore) Update(ctx context.Context, fn func(Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
-	}
-	if s.readOnly {
-		return ErrReadOnly
 	}
 	run := s.db.Update
 	if s.group {

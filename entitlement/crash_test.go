@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -19,9 +20,14 @@ import (
 
 const crashEnv = "LMSKIT_ENTITLEMENT_CRASH_CHILD"
 
+// crashWorkers is how many goroutines of the crash child write at once, so that the store's group
+// commit (on by default) acknowledges operations that shared a log sync.
+const crashWorkers = 4
+
 // TestCrashChild is the child half of TestCrash: it runs only when re-executed with crashEnv set.
-// It streams operations on the durable store (fsync on) and prints "ACK <kind> <round> <n> <id>"
-// after each one returns, so the parent knows what was acknowledged (a JSON [crashAck]).
+// It streams operations on the durable store (default options: sync on, group commit) from
+// crashWorkers goroutines, each on its own location, and prints "ACK <json>" after each one
+// returns, so the parent knows what was acknowledged (a JSON [crashAck]).
 func TestCrashChild(t *testing.T) {
 	spec := os.Getenv(crashEnv)
 	if spec == "" {
@@ -36,53 +42,63 @@ func TestCrashChild(t *testing.T) {
 	seed, _ := strconv.Atoi(round)
 	f := storetest.NewFixture(t, s, uint64(seed)+100) // a fresh random stream per round: SKCs must not repeat
 	l := f.L
+	var mu sync.Mutex
 	w := bufio.NewWriter(os.Stdout)
-	c, err := l.CreateCustomer(ctx, f.Dist, entitlement.Customer{Name: "crash " + round})
-	if err != nil {
+	fail := func(err error) {
+		mu.Lock()
 		fmt.Println("ERR", err)
 		os.Exit(2)
 	}
-	loc, err := l.CreateLocation(ctx, f.Dist, entitlement.Location{Customer: c.ID, Name: "crash", System: "SV8100", HWKC: "1910000000" + fmt.Sprintf("%02s", round)})
-	if err != nil {
-		fmt.Println("ERR", err)
-		os.Exit(2)
-	}
-	var pending []string // attached since the last activation: the next Activate activates them
 	ack := func(a crashAck) {
 		a.Round = round
 		b, err := json.Marshal(a)
 		if err != nil {
-			fmt.Println("ERR", err)
-			os.Exit(2)
+			fail(err)
 		}
+		mu.Lock()
 		fmt.Fprintf(w, "ACK %s\n", b)
 		w.Flush()
+		mu.Unlock()
 	}
-	for n := 0; ; n++ {
-		po := fmt.Sprintf("PO-%s-%d", round, n)
-		lines, err := l.Ship(ctx, f.Admin, entitlement.Order{Partner: f.DistP, PO: po, SO: "SO", Lines: []entitlement.OrderLine{{Part: "BE107585", Qty: 5}}})
-		if err != nil {
-			fmt.Println("ERR", err)
-			os.Exit(2)
-		}
-		ack(crashAck{Kind: "ship", PO: po, Part: "BE107585", Qty: lines[0].Shipped})
-		att, err := l.Attach(ctx, f.Dist, loc.ID, []entitlement.Pick{{Line: lines[0].ID, Qty: 3}})
-		if err != nil {
-			fmt.Println("ERR", err)
-			os.Exit(2)
-		}
-		pending = append(pending, att[0].SKC)
-		ack(crashAck{Kind: "attach", Loc: loc.ID, SKCs: []string{att[0].SKC}, Qty: att[0].Qty})
-		if n%3 == 2 {
-			file, err := l.Activate(ctx, f.Dist, loc.ID, entitlement.Activation{AcceptAgreement: true})
+	c, err := l.CreateCustomer(ctx, f.Dist, entitlement.Customer{Name: "crash " + round})
+	if err != nil {
+		fail(err)
+	}
+	var wg sync.WaitGroup
+	for worker := range crashWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			loc, err := l.CreateLocation(ctx, f.Dist, entitlement.Location{Customer: c.ID, Name: "crash", System: "SV8100", HWKC: fmt.Sprintf("1910000%03s%02d", round, worker)})
 			if err != nil {
-				fmt.Println("ERR", err)
-				os.Exit(2)
+				fail(err)
 			}
-			ack(crashAck{Kind: "activate", Loc: loc.ID, Serial: file.Serial, SKCs: pending})
-			pending = nil
-		}
+			var pending []string // attached since the last activation: the next Activate activates them
+			for n := 0; ; n++ {
+				po := fmt.Sprintf("PO-%s-%d-%d", round, worker, n)
+				lines, err := l.Ship(ctx, f.Admin, entitlement.Order{Partner: f.DistP, PO: po, SO: "SO", Lines: []entitlement.OrderLine{{Part: "BE107585", Qty: 5}}})
+				if err != nil {
+					fail(err)
+				}
+				ack(crashAck{Kind: "ship", PO: po, Part: "BE107585", Qty: lines[0].Shipped})
+				att, err := l.Attach(ctx, f.Dist, loc.ID, []entitlement.Pick{{Line: lines[0].ID, Qty: 3}})
+				if err != nil {
+					fail(err)
+				}
+				pending = append(pending, att[0].SKC)
+				ack(crashAck{Kind: "attach", Loc: loc.ID, SKCs: []string{att[0].SKC}, Qty: att[0].Qty})
+				if n%3 == 2 {
+					file, err := l.Activate(ctx, f.Dist, loc.ID, entitlement.Activation{AcceptAgreement: true})
+					if err != nil {
+						fail(err)
+					}
+					ack(crashAck{Kind: "activate", Loc: loc.ID, Serial: file.Serial, SKCs: pending})
+					pending = nil
+				}
+			}
+		}()
 	}
+	wg.Wait()
 }
 
 // crashAck is what the crash child acknowledges after an operation returned: the order and its
@@ -95,8 +111,8 @@ type crashAck struct {
 	SKCs                       []string
 }
 
-// TestCrash kills a child process that streams ledger operations on the durable store with
-// SIGKILL at random points, then reopens the file and checks that every acknowledged operation is
+// TestCrash kills a child process that streams ledger operations from several goroutines on the
+// durable store (default options, so with group commit) with SIGKILL at random points, then reopens the file and checks that every acknowledged operation is
 // there, the audit chain verifies and conservation holds. Three rounds on one file.
 func TestCrash(t *testing.T) {
 	if os.Getenv(crashEnv) != "" {
@@ -115,7 +131,9 @@ func TestCrash(t *testing.T) {
 		ok(t, err)
 		cmd.Stderr = os.Stderr
 		ok(t, cmd.Start())
-		killAfter := 8 + r.IntN(40) // the 8th acknowledgement is the first activation
+		// Every worker reaches its first activation within its 7th acknowledgement, so some
+		// activation is acknowledged within the first 7 × crashWorkers.
+		killAfter := 7*crashWorkers + r.IntN(60)
 		sc := bufio.NewScanner(out)
 		got := 0
 		for sc.Scan() {

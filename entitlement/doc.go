@@ -148,11 +148,13 @@
 // # Stores
 //
 // [Store] is a small transactional key-value interface with no bbolt types: [NewMemStore] for
-// tests, [OpenFile] (bbolt, one file, fsync per commit, optional group commit) as the embedded
-// default, and entitlement/pgstore on PostgreSQL (SERIALIZABLE, retried) past one machine.
-// entitlement/storetest is the conformance suite all three pass. No operation costs time
-// proportional to the whole ledger: lookups go through indexes (HWKC, SKC, PO, SO, partner,
-// customer, location, source line); listings cost what the partner holds.
+// tests, [OpenFile] as the embedded default (Pebble in one directory: one write-ahead log sync per
+// commit, concurrent commits grouped under one sync with no delay; [MigrateFile] copies a ledger
+// file of the earlier bbolt store, which OpenFile still opens), and entitlement/pgstore on
+// PostgreSQL (SERIALIZABLE, retried) past one machine. [Bulk] runs many operations at once so
+// that they share log syncs. entitlement/storetest is the conformance suite all three pass. No
+// operation costs time proportional to the whole ledger: lookups go through indexes (HWKC, SKC,
+// PO, SO, partner, customer, location, source line); listings cost what the partner holds.
 //
 // # Catalog
 //

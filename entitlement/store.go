@@ -7,10 +7,11 @@ import (
 
 // Store is the transactional key-value storage the ledger keeps its books in. Keys and values are
 // opaque to the store; the ledger encodes records and keeps its own indexes, so an implementation
-// needs no knowledge of the ledger's types. Implementations: [NewMemStore] (tests), [OpenFile] (a
-// durable single-file store, the default) and entitlement/pgstore (PostgreSQL, for a server past
-// one machine). The conformance suite in entitlement/storetest runs against every implementation;
-// [Export] and [Import] move a ledger from one to another.
+// needs no knowledge of the ledger's types. Implementations: [NewMemStore] (tests),
+// [OpenFile] (the durable embedded store, the default: Pebble in one directory, one log sync per
+// group of commits) and entitlement/pgstore (PostgreSQL, for a server past one machine). The
+// conformance suite in entitlement/storetest runs against every implementation; [Export] and
+// [Import] move a ledger from one to another.
 //
 // Update runs fn in a read-write transaction: if fn returns nil the transaction commits and, for a
 // durable store, is on stable storage when Update returns; if fn returns an error or panics, nothing
@@ -50,10 +51,6 @@ type Tx interface {
 
 // ErrReadOnly is returned by Put and Delete inside View.
 var ErrReadOnly = errors.New("entitlement: write in a read-only transaction")
-
-// ErrLocked is returned by [OpenFile] when another process holds the ledger file for longer than
-// [FileOptions.Timeout].
-var ErrLocked = errors.New("entitlement: ledger file held by another process")
 
 // ErrClosed is returned by a Store after Close.
 var ErrClosed = errors.New("entitlement: store is closed")

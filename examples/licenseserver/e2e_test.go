@@ -160,10 +160,10 @@ func TestEndToEnd(t *testing.T) {
 	if !strings.HasPrefix(s.token, "lmsk_") {
 		t.Fatalf("first start printed no admin token (%q)", s.token)
 	}
-	for _, f := range []string{"issuer.pem", "deriver.key", "audit.key", "ledger.db"} {
+	for f, mode := range map[string]os.FileMode{"issuer.pem": 0o600, "deriver.key": 0o600, "audit.key": 0o600, "ledger": 0o700} {
 		fi, err := os.Stat(filepath.Join(data, f))
-		if err != nil || fi.Mode().Perm() != 0o600 {
-			t.Fatalf("%s: %v %v", f, err, fi)
+		if err != nil || fi.Mode().Perm() != mode {
+			t.Fatalf("%s: %v %v, want mode %o", f, err, fi, mode)
 		}
 	}
 	c := &client{t: t, url: s.url, hc: &http.Client{Timeout: 30 * time.Second}}
@@ -353,7 +353,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := entitlement.OpenFile(filepath.Join(data, "ledger.db"), nil)
+	store, err := entitlement.OpenFile(filepath.Join(data, "ledger"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func run(ctx context.Context, c config, out io.Writer, log *slog.Logger) error {
 	if c.pg != "" {
 		store, err = pgstore.Open(ctx, c.pg, &pgstore.Options{Table: c.pgTable})
 	} else {
-		store, err = entitlement.OpenFile(filepath.Join(c.data, "ledger.db"), &entitlement.FileOptions{GroupCommit: c.groupCommit})
+		store, err = entitlement.OpenFile(filepath.Join(c.data, "ledger"), &entitlement.FileOptions{GroupCommit: c.groupCommit})
 	}
 	if err != nil {
 		return err

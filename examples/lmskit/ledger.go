@@ -21,6 +21,8 @@ func ledgerCommands() []*command {
 	return []*command{
 		ledgerCommand("verify-audit", "", "check the audit chain: sequence, links, hashes (keyed with -audit-key-file), head", 0, verifyAudit),
 		ledgerCommand("check", "", "check that no seat was created or lost (the conservation check)", 0, checkLedger),
+		{name: "migrate", args: "OLD NEW", run: migrateLedger,
+			summary: "copy a ledger file of the earlier bbolt store (OLD) to a new store of the current engine (NEW), verified (entitlement.MigrateFile)"},
 		ledgerCommand("export", "OUT", "write every record as versioned JSON lines (entitlement.Export) to OUT (- for standard output); holds no secret", 1, exportLedger),
 	}
 }
@@ -174,5 +176,24 @@ func exportLedger(ctx context.Context, e *env, s entitlement.Store, _ []byte, po
 	case out != "-":
 		fmt.Fprintf(e.stdout, "OK: %d records written to %s (%s version %d)\n", n, out, entitlement.ExportFormat, entitlement.ExportVersion)
 	}
+	return nil
+}
+
+// migrateLedger wraps entitlement.MigrateFile: OLD is opened read-only and left as it is; NEW must
+// not exist.
+func migrateLedger(e *env, argv []string) error {
+	fs := e.newFlags()
+	asJSON := fs.Bool("json", false, "answer in JSON")
+	pos, err := parse(fs, argv, 2, 2)
+	if err != nil {
+		return err
+	}
+	if err := entitlement.MigrateFile(pos[0], pos[1]); err != nil {
+		return e.refuse(*asJSON, map[string]any{"ok": false, "error": err.Error()}, err)
+	}
+	if *asJSON {
+		return e.printJSON(map[string]any{"ok": true, "old": pos[0], "new": pos[1]})
+	}
+	fmt.Fprintf(e.stdout, "OK: %s copied to %s and verified; %s is unchanged\n", pos[0], pos[1], pos[0])
 	return nil
 }

@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -586,6 +589,35 @@ func TestLmskitNonOwner(t *testing.T) {
 }
 
 // ledgerFile makes an embedded ledger with a few audited operations, keyed with auditKey.
+// treeDigest is a digest of every file's name, mode and content under dir (the embedded store is
+// a directory), so that a test can tell whether a read-only command changed anything.
+func treeDigest(t *testing.T, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %v %d\n", p, fi.Mode(), fi.Size())
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			h.Write(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 func ledgerFile(t *testing.T, path string, auditKey []byte) {
 	t.Helper()
 	s, err := entitlement.OpenFile(path, nil)
@@ -616,12 +648,12 @@ func fillLedger(t *testing.T, s entitlement.Store, auditKey []byte) {
 // from a file; a wrong key is refused; a store another process holds is named as such.
 func TestLedgerCommands(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "ledger.db")
+	db := filepath.Join(dir, "ledger")
 	key := []byte("audit key 0123456789abcdef012345")
 	ledgerFile(t, db, key)
 	write(t, filepath.Join(dir, "audit.key"), key, 0o600)
 	write(t, filepath.Join(dir, "wrong.key"), []byte("another key"), 0o600)
-	before, _ := os.ReadFile(db)
+	before := treeDigest(t, db)
 
 	r := lmskit(t, dir, "ledger", "verify-audit", "-file", db, "-audit-key-file", "audit.key", "--json")
 	var ans struct {
@@ -654,7 +686,17 @@ func TestLedgerCommands(t *testing.T) {
 		t.Fatalf("the exported ledger does not import: %d %v", n, err)
 	}
 	lmskit(t, dir, "ledger", "export", "-file", db).want(t, 2, "", "")
-	if after, _ := os.ReadFile(db); !bytes.Equal(before, after) {
+	// migrate: a ledger file of the earlier bbolt store becomes a store of the current engine.
+	old, err := os.ReadFile(filepath.Join("..", "..", "entitlement", "testdata", "ledger-bbolt-v1.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "old.db"), old, 0o600)
+	lmskit(t, dir, "ledger", "migrate", "old.db", "migrated").want(t, 0, "copied to migrated and verified", "")
+	lmskit(t, dir, "ledger", "check", "-file", "migrated").want(t, 0, "OK: every shipped line is conserved", "")
+	lmskit(t, dir, "ledger", "migrate", "old.db", "migrated").want(t, 1, "", "exists")
+	lmskit(t, dir, "ledger", "migrate", "old.db").want(t, 2, "", "")
+	if after := treeDigest(t, db); before != after {
 		t.Fatal("a read-only command changed the ledger file")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "none.db")); err == nil {
@@ -666,7 +708,7 @@ func TestLedgerCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lmskit(t, dir, "ledger", "check", "-file", db, "-wait", "50ms").want(t, 1, "", "ledger file held by another process")
+	lmskit(t, dir, "ledger", "check", "-file", db, "-wait", "50ms").want(t, 1, "", "another process holds the ledger file")
 	s.Close()
 }
 

@@ -37,7 +37,7 @@ func runLedger(w io.Writer) error {
 		return err
 	}
 	now := time.Date(2012, 12, 28, 10, 0, 0, 0, time.UTC)
-	store, err := entitlement.OpenFile(filepath.Join(dir, "ledger.db"), nil)
+	store, err := entitlement.OpenFile(filepath.Join(dir, "ledger"), nil)
 	if err != nil {
 		return err
 	}

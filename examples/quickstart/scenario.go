@@ -40,7 +40,7 @@ func runScenario(w io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	store, err := entitlement.OpenFile(filepath.Join(dir, "ledger.db"), nil)
+	store, err := entitlement.OpenFile(filepath.Join(dir, "ledger"), nil)
 	if err != nil {
 		return err
 	}

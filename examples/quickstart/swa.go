@@ -36,7 +36,7 @@ func runSWA(w io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	store, err := entitlement.OpenFile(filepath.Join(dir, "ledger.db"), nil)
+	store, err := entitlement.OpenFile(filepath.Join(dir, "ledger"), nil)
 	if err != nil {
 		return err
 	}

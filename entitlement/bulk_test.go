@@ -1,0 +1,103 @@
+package entitlement_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/storetest"
+)
+
+// TestBulk loads items through Bulk on the durable store, where every fifth item asks to
+// attach more than its order shipped: those items report the refusal at their index, their
+// refused attach changes nothing (the shipment before it stays, whole), every other item is
+// complete, and the audit chain and conservation hold.
+func TestBulk(t *testing.T) {
+	s, err := entitlement.OpenFile(filepath.Join(t.TempDir(), "ledger"), nil)
+	ok(t, err)
+	defer s.Close()
+	f := storetest.NewFixture(t, s, 31)
+	l := f.L
+	cust, err := l.CreateCustomer(ctx, f.Dist, entitlement.Customer{Name: "import"})
+	ok(t, err)
+	head0, _, err := l.AuditHead(ctx)
+	ok(t, err)
+	const n = 60
+	errs := entitlement.Bulk(ctx, n, 16, func(ctx context.Context, i int) error {
+		shipped, err := l.Ship(ctx, f.Admin, entitlement.Order{Partner: f.DistP, PO: fmt.Sprint("IMP", i), SO: "SO",
+			Lines: []entitlement.OrderLine{{Part: "BE107585", Qty: 4}, {Part: "BE107582", Qty: 2}}})
+		if err != nil {
+			return err
+		}
+		loc, err := l.CreateLocation(ctx, f.Dist, entitlement.Location{Customer: cust.ID, Name: "import", System: "SV8100", HWKC: fmt.Sprintf("19%010d", 700+i)})
+		if err != nil {
+			return err
+		}
+		picks := picksAll(shipped)
+		if i%5 == 0 {
+			picks[1].Qty++ // more than the bin holds: refused whole
+		}
+		_, err = l.Attach(ctx, f.Dist, loc.ID, picks)
+		return err
+	})
+	if len(errs) != n {
+		t.Fatalf("%d errors for %d items", len(errs), n)
+	}
+	for i, err := range errs {
+		if (err != nil) != (i%5 == 0) {
+			t.Fatalf("item %d: %v", i, err)
+		}
+		d, lerr := l.LookupOrder(ctx, f.Admin, fmt.Sprint("IMP", i))
+		ok(t, lerr)
+		for _, ln := range d.Shipped {
+			want := int64(0)
+			if i%5 == 0 {
+				want = ln.Shipped
+			}
+			if ln.InBin != want {
+				t.Fatalf("item %d (error %v): line %s has %d in the bin, want %d", i, err, ln.Part, ln.InBin, want)
+			}
+		}
+	}
+	ok(t, entitlement.CheckConservation(ctx, s))
+	head, _, err := l.AuditHead(ctx)
+	ok(t, err)
+	if want := head0 + n*2 + n*4/5; head != want { // ship and create for every item, attach for 4 of 5
+		t.Fatalf("audit head %d after the import, want %d (one record per operation that committed)", head, want)
+	}
+	if _, err := l.VerifyAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBulk_Canceled: once ctx is canceled no further item starts; those report ctx's error.
+func TestBulk_Canceled(t *testing.T) {
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ran := make([]bool, 10)
+	errBad := errors.New("item 2 failed")
+	errs := entitlement.Bulk(cctx, 10, 1, func(ctx context.Context, i int) error {
+		ran[i] = true
+		if i == 2 {
+			cancel()
+			return errBad
+		}
+		return nil
+	})
+	for i, err := range errs {
+		switch {
+		case i < 2 && (err != nil || !ran[i]):
+			t.Fatalf("item %d: ran %v, %v", i, ran[i], err)
+		case i == 2 && !errors.Is(err, errBad):
+			t.Fatalf("item 2: %v, want its own error", err)
+		case i > 2 && (ran[i] || !errors.Is(err, context.Canceled)):
+			t.Fatalf("item %d after the cancel: ran %v, %v", i, ran[i], err)
+		}
+	}
+	if errs := entitlement.Bulk(ctx, 0, 0, func(context.Context, int) error { return errBad }); len(errs) != 0 {
+		t.Fatalf("no items: %v", errs)
+	}
+}

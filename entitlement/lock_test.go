@@ -1,0 +1,133 @@
+package entitlement_test
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lmskit/lmskit/entitlement"
+)
+
+const lockEnv = "LMSKIT_ENTITLEMENT_LOCK_CHILD"
+
+// TestLockChild is the child half of TestOpenFile_HeldByAnotherProcess: it opens the store named
+// in lockEnv, says HELD, and holds it until its standard input closes.
+func TestLockChild(t *testing.T) {
+	path := os.Getenv(lockEnv)
+	if path == "" {
+		t.Skip("child process of TestOpenFile_HeldByAnotherProcess only")
+	}
+	s, err := entitlement.OpenFile(path, nil)
+	if err != nil {
+		os.Stdout.WriteString("ERR " + err.Error() + "\n")
+		os.Exit(2)
+	}
+	os.Stdout.WriteString("HELD\n")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	ok(t, s.Close())
+}
+
+// TestOpenFile_HeldByAnotherProcess: while another process holds the ledger (store or bbolt-format
+// file), OpenFile fails with ErrLocked and a message that says so; once it lets go, OpenFile
+// succeeds.
+func TestOpenFile_HeldByAnotherProcess(t *testing.T) {
+	if os.Getenv(lockEnv) != "" {
+		t.Skip("in the child")
+	}
+	exe, err := os.Executable()
+	ok(t, err)
+	for _, format := range []string{"current", "bbolt"} {
+		t.Run(format, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ledger")
+			if format == "bbolt" {
+				path = copyBoltLedger(t)
+			} else {
+				s, err := entitlement.OpenFile(path, nil)
+				ok(t, err)
+				ok(t, s.Close())
+			}
+			cmd := exec.Command(exe, "-test.run=^TestLockChild$", "-test.count=1")
+			cmd.Env = append(os.Environ(), lockEnv+"="+path)
+			stdin, err := cmd.StdinPipe()
+			ok(t, err)
+			out, err := cmd.StdoutPipe()
+			ok(t, err)
+			cmd.Stderr = os.Stderr
+			ok(t, cmd.Start())
+			defer cmd.Wait()
+			defer stdin.Close()
+			sc := bufio.NewScanner(out)
+			for sc.Scan() && sc.Text() != "HELD" {
+				if strings.HasPrefix(sc.Text(), "ERR") {
+					t.Fatalf("child: %s", sc.Text())
+				}
+			}
+			_, err = entitlement.OpenFile(path, &entitlement.FileOptions{Timeout: -1})
+			if !errors.Is(err, entitlement.ErrLocked) || !strings.Contains(err.Error(), "another process holds the ledger file") {
+				t.Fatalf("OpenFile while another process holds the ledger: %v", err)
+			}
+			t.Logf("refused: %v", err)
+			if format == "bbolt" {
+				err := entitlement.MigrateFile(path, filepath.Join(t.TempDir(), "migrated"))
+				if !errors.Is(err, entitlement.ErrLocked) {
+					t.Fatalf("MigrateFile while another process holds the file: %v", err)
+				}
+			}
+			ok(t, stdin.Close())
+			_, _ = io.Copy(io.Discard, out)
+			ok(t, cmd.Wait())
+			s, err := entitlement.OpenFile(path, &entitlement.FileOptions{Timeout: -1})
+			ok(t, err)
+			ok(t, s.Close())
+		})
+	}
+}
+
+// TestOpenFile_HeldInThisProcess: a second open of a store that is open in this process is
+// refused the same way, and works after the first Close.
+func TestOpenFile_HeldInThisProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger")
+	s, err := entitlement.OpenFile(path, nil)
+	ok(t, err)
+	if _, err := entitlement.OpenFile(path, &entitlement.FileOptions{Timeout: -1}); !errors.Is(err, entitlement.ErrLocked) {
+		t.Fatalf("second open: %v", err)
+	}
+	ok(t, s.Close())
+	s, err = entitlement.OpenFile(path, &entitlement.FileOptions{Timeout: -1})
+	ok(t, err)
+	ok(t, s.Close())
+	if err := s.Close(); !errors.Is(err, entitlement.ErrClosed) {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// TestOpenFile_NotALedger: a directory or file that is not a ledger store is refused with
+// ErrCorrupt and left as it was; a store whose creation was cut short (an empty database without
+// the ledger's marker) opens.
+func TestOpenFile_NotALedger(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other")
+	ok(t, os.Mkdir(other, 0o700))
+	ok(t, os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o600))
+	file := filepath.Join(dir, "file")
+	ok(t, os.WriteFile(file, bytes.Repeat([]byte("x"), 8192), 0o600))
+	for _, p := range []string{other, file} {
+		if _, err := entitlement.OpenFile(p, &entitlement.FileOptions{Timeout: -1}); !errors.Is(err, entitlement.ErrCorrupt) {
+			t.Fatalf("OpenFile(%s): %v, want ErrCorrupt", p, err)
+		}
+	}
+	if ents, _ := os.ReadDir(other); len(ents) != 1 {
+		t.Fatalf("the refused directory changed: %v", ents)
+	}
+	empty := filepath.Join(dir, "empty")
+	ok(t, os.Mkdir(empty, 0o700))
+	s, err := entitlement.OpenFile(empty, nil)
+	ok(t, err)
+	ok(t, s.Close())
+}
