@@ -36,25 +36,34 @@ func ReinstatementUnits(rate12, lapsedMonths int) int {
 func addMonths(d time.Time, months int) time.Time {
 	d = d.UTC()
 	first := time.Date(d.Year(), d.Month()+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
-	last := time.Date(first.Year(), first.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
-	return time.Date(first.Year(), first.Month(), min(d.Day(), last), 0, 0, 0, 0, time.UTC)
+	return time.Date(first.Year(), first.Month(), min(d.Day(), endOfMonth(first).Day()), 0, 0, 0, 0, time.UTC)
 }
 
-// termEnd is the last day of a term of months that starts on start.
+// termEnd is the last day of a term of months that starts on start: the day before the same day
+// of the month months later, or, where that month is too short to have that day, its last day. A
+// 12-month term from 2013-07-01 ends on 2014-06-30; from 2016-02-29 on 2017-02-28; 1 month from
+// 2015-01-31 on 2015-02-28 (the next term starts on 2015-03-01). Terms end to end cover every day
+// once.
 func termEnd(start time.Time, months int) time.Time {
-	return addMonths(start, months).AddDate(0, 0, -1)
+	same := addMonths(start, months)
+	if same.Day() < start.UTC().Day() { // the month has no such day
+		return same
+	}
+	return same.AddDate(0, 0, -1)
 }
 
-// monthsBegun counts the months begun from from through to: the k ≥ 0 with from + k months ≤ to.
-// It is the lapsed-month count of a reinstatement (lapse on 2015-04-01, quoted on 2015-06-30: 3)
-// and the month count of a term that ends on to.
+// monthsBegun counts the months begun from from through to: the k ≥ 1 whose k-th month starts on
+// or before to (the first month starts on from, the (k+1)-th the day after a term of k months from
+// from ends: [termEnd]); 0 when to is before from. It is the lapsed-month count of a reinstatement
+// (lapse on 2015-04-01, quoted on 2015-06-30: 3) and the month count of a term that ends on to, so
+// monthsBegun(start, termEnd(start, m)) is m.
 func monthsBegun(from, to time.Time) int {
+	from, to = from.UTC(), to.UTC()
 	if to.Before(from) {
 		return 0
 	}
-	from, to = from.UTC(), to.UTC()
 	n := (to.Year()-from.Year())*12 + int(to.Month()) - int(from.Month()) + 1
-	for n > 0 && addMonths(from, n-1).After(to) {
+	for n > 1 && !termEnd(from, n-1).Before(to) { // the n-th month starts after to
 		n--
 	}
 	return n
