@@ -11,6 +11,13 @@ func day(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
+// calendarDay is the date a caller's time names, read in the time's own zone, as a day (midnight
+// UTC): a desired end month of 2017-05-01 00:00 in Amsterdam is May 2017, not the UTC instant's
+// April 30.
+func calendarDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
 // GraceEnd returns the last day of the grace period of a location whose licenses were first
 // activated on first: the last day of the third month after the month of first ("Grace period:
 // from first license activation to the end of the third following month"). 2014-12-15 gives

@@ -136,8 +136,8 @@ func (r *run) quoteProduct(av appView, st State) ProductQuote {
 }
 
 // Choice is what an assignment takes for one product: a quoted term (Months), or, where the quote
-// offers the end-date choice, an End day. Months 0 without End is "activate SWA later": the product
-// is left out.
+// offers the end-date choice, an End day (the calendar date End names in its own zone). Months 0
+// without End is "activate SWA later": the product is left out.
 type Choice struct {
 	// Product names the product; it may be empty when the location has one product to quote.
 	Product string
@@ -279,7 +279,7 @@ func (r *run) item(loc entitlement.Location, pq ProductQuote, av appView, ch Cho
 		if !pq.EndDateChoice {
 			return Item{}, wrapf(entitlement.ErrInvalid, "product %s offers no end-date choice: choose a term", pq.Product)
 		}
-		end := day(ch.End)
+		end := calendarDay(ch.End)
 		if end.Before(pq.MinEnd) || end.After(pq.MaxEnd) {
 			return Item{}, wrapf(entitlement.ErrInvalid, "end date %s for %s: choose from %s to %s", end.Format("2006-01-02"),
 				pq.Product, pq.MinEnd.Format("2006-01-02"), pq.MaxEnd.Format("2006-01-02"))

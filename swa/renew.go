@@ -19,11 +19,13 @@ type RenewalRequest struct {
 	// Locations are the locations to renew; nil means every location of the customer with an
 	// agreement ("Renew and Co-term all existing and expired Software Assurance agreements").
 	Locations []string
-	// Start is the renewal activation moment; the zero time means today. A running agreement
-	// renews from the day after it expires; a lapsed one from Start, with the reinstatement fee.
+	// Start is the renewal activation moment, a day (the calendar date Start names in its own
+	// zone, as for End); the zero time means today. A running agreement renews from the day after
+	// it expires; a lapsed one from Start, with the reinstatement fee.
 	Start time.Time
 	// End, when set, is the desired end month: every agreement then ends on the last day of that
-	// month (the co-term). Otherwise each renews for Months months (0 means 12, the guide's
+	// month (the co-term). The month is the one End names in its own zone: 2017-05-01 00:00 in
+	// Amsterdam is May 2017. Otherwise each renews for Months months (0 means 12, the guide's
 	// default quote).
 	End    time.Time
 	Months int
@@ -124,7 +126,7 @@ func (r *run) renewalQuote(req RenewalRequest) (RenewalQuote, []renewalTarget, e
 	}
 	start := r.today
 	if !req.Start.IsZero() {
-		start = day(req.Start)
+		start = calendarDay(req.Start)
 		if start.Before(r.today) {
 			return RenewalQuote{}, nil, wrapf(entitlement.ErrInvalid, "renewal activation moment %s is in the past", start.Format("2006-01-02"))
 		}
@@ -266,7 +268,7 @@ func (r *run) renewalLine(loc entitlement.Location, av appView, pending *Assignm
 	if desiredEnd.IsZero() {
 		ln.End = termEnd(ln.Start, months)
 	} else {
-		ln.End = endOfMonth(day(desiredEnd))
+		ln.End = endOfMonth(calendarDay(desiredEnd))
 	}
 	if ln.End.Before(ln.Start) {
 		ln.Failed = ReasonEndBeforeStart
