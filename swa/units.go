@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lmskit/lmskit/entitlement"
 )
@@ -300,8 +301,9 @@ func (b *Book) Resold(ctx context.Context, a entitlement.Actor, limit int) ([]Re
 	return out, err
 }
 
-// checkOrderNumber checks a PO or SO number as the ledger's ids: 1 to 200 bytes, no control
-// characters, no surrounding space.
+// checkOrderNumber checks a PO or SO number as the ledger checks its ids: 1 to 200 bytes of valid
+// UTF-8, no control characters, no surrounding space. (A string of invalid UTF-8 would be stored,
+// and then refused by every strict decode of the record: the receiving dealer's units bin.)
 func checkOrderNumber(what, s string) error {
 	if s == "" || len(s) > 200 {
 		return wrapf(entitlement.ErrInvalid, "%s %q: want 1 to 200 bytes", what, s)
@@ -309,6 +311,9 @@ func checkOrderNumber(what, s string) error {
 	for i, c := range s {
 		if c < 0x20 || c == 0x7f {
 			return wrapf(entitlement.ErrInvalid, "%s has a control character at byte %d", what, i)
+		}
+		if c == utf8.RuneError {
+			return wrapf(entitlement.ErrInvalid, "%s is not valid UTF-8 at byte %d", what, i)
 		}
 	}
 	if s[0] == ' ' || s[len(s)-1] == ' ' {
