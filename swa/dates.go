@@ -1,6 +1,10 @@
 package swa
 
-import "time"
+import (
+	"math"
+	"math/bits"
+	"time"
+)
 
 // Agreement dates are days: midnight UTC. An agreement covers its start day through its end day
 // (the guide's "Expires 06/30/2014" is the last day covered).
@@ -30,12 +34,25 @@ func GraceEnd(first time.Time) time.Time {
 // ReinstatementUnits is the reinstatement fee of a location that was past grace, or whose agreement
 // lapsed unrenewed, for lapsedMonths months: one month of the 12-month rate per lapsed month,
 // rounded up once over the whole fee ("Reinstatement Fees are applicable: Months 3, SWA Units 17"
-// for a 12-month rate of 66: 66 × 3 / 12 = 16.5 → 17). Zero or negative inputs give 0.
+// for a 12-month rate of 66: 66 × 3 / 12 = 16.5 → 17). Zero or negative inputs give 0; the result
+// never overflows (a fee past the largest int is the largest int).
 func ReinstatementUnits(rate12, lapsedMonths int) int {
 	if rate12 <= 0 || lapsedMonths <= 0 {
 		return 0
 	}
-	return int((int64(rate12)*int64(lapsedMonths) + 11) / 12)
+	// rate12 × lapsedMonths + 11 in 128 bits, then divided by 12: exact for any inputs, and a fee
+	// beyond the largest int (no terms table comes near) is the largest int.
+	hi, lo := bits.Mul64(uint64(rate12), uint64(lapsedMonths))
+	lo, carry := bits.Add64(lo, 11, 0)
+	hi += carry
+	if hi >= 12 {
+		return math.MaxInt
+	}
+	q, _ := bits.Div64(hi, lo, 12)
+	if q > math.MaxInt {
+		return math.MaxInt
+	}
+	return int(q)
 }
 
 // addMonths moves a day by months, keeping its day of the month where that month has it and the

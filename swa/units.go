@@ -211,8 +211,8 @@ func (b *Book) Reship(ctx context.Context, a entitlement.Actor, req ReshipReques
 		var order []uint64
 		qty := map[uint64]int64{}
 		for i, p := range req.Picks {
-			if p.Qty < 0 || p.Qty > math.MaxInt64/2 {
-				return wrapf(entitlement.ErrInvalid, "selection %d (shipment %d): quantity %d", i+1, p.Shipment, p.Qty)
+			if p.Qty < 0 || p.Qty > maxUnits { // no shipment holds more; 1000 picks of it add up without overflow
+				return wrapf(entitlement.ErrInvalid, "selection %d (shipment %d): quantity %d, want 0 to %d", i+1, p.Shipment, p.Qty, int64(maxUnits))
 			}
 			if p.Qty == 0 {
 				continue
