@@ -130,6 +130,7 @@ func (r *run) activate(a *Assignment, by, reason string) error {
 		if err := r.putShipment(s); err != nil {
 			return err
 		}
+		r.x.Note("consumed %d units of shipment %d (SO %s, PO %s) for assignment %d", d.Qty, s.ID, s.SO, s.PO, a.ID)
 	}
 	a.State, a.Closed, a.ClosedBy, a.Reason, a.Pushed = AssignmentActive, r.now, by, reason, by != ""
 	if by == "" {
