@@ -86,13 +86,20 @@ func (r *run) state(av appView, pending *Assignment) State {
 	return StateExpired
 }
 
-// inForce reports whether a product is covered now: an agreement in force or the grace period
-// running (also while an assignment made in grace cools off).
+// inForce reports whether a product is covered today: its grace period running (also while an
+// assignment made in grace cools off), or a term of one of its agreements. The history decides, not
+// the current term: a renewal made before its agreement expires starts the day after, and the
+// agreement stays in force until then.
 func (r *run) inForce(av appView) bool {
-	if av.rec != nil && !av.rec.End.IsZero() && !r.today.After(av.rec.End) && !r.today.Before(av.rec.Start) {
+	if !r.today.After(GraceEnd(av.first)) {
 		return true
 	}
-	return !r.today.After(GraceEnd(av.first))
+	if av.rec == nil {
+		return false
+	}
+	return slices.ContainsFunc(av.rec.History, func(h Period) bool {
+		return h.Kind != PeriodGrace && !r.today.Before(h.Start) && !r.today.After(h.End)
+	})
 }
 
 // Status is a location's Software Assurance status: the license page's SWA icon and the SWA
