@@ -216,7 +216,6 @@ func (r *run) settleLocation(lr *locRec) (*Assignment, error) {
 	if _, err := r.x.Get(bLoc, lr.Location, &fresh); err != nil {
 		return nil, err
 	}
-	fresh.utc()
 	fresh.Partner, fresh.Customer = lr.Partner, lr.Customer
 	*lr = fresh
 	return nil, nil

@@ -415,3 +415,28 @@ func TestAttack_AdministratorCancelsWithAReason(t *testing.T) {
 	}
 	f.conserved(t)
 }
+
+// The book's dates are UTC days whatever the server's zone: a server west of Greenwich must not
+// see a grace end or an expiry one day early.
+func TestAttack_DatesAreUTCWhateverTheLocalZone(t *testing.T) {
+	defer func(l *time.Location) { time.Local = l }(time.Local)
+	time.Local = time.FixedZone("UTC-8", -8*3600)
+	f, loc := sv8300(t)
+	asg := f.pushed(t, f.Dist, loc.ID, 12)
+	st, err := f.B.Status(ctx, f.Dist, loc.ID)
+	must(t, err)
+	bin, err := f.B.Bin(ctx, f.Dist)
+	must(t, err)
+	resold, err := f.B.Resold(ctx, f.Dist, 0)
+	must(t, err)
+	p := st.Products[0]
+	for name, tm := range map[string]time.Time{"expires": p.Expires, "grace end": p.GraceEnd, "start": p.Start, "history": p.History[0].End,
+		"item end": asg.Items[0].End, "shipment expiry": bin.Shipments[0].Expires, "resold": resold[0].Lines[0].Expires} {
+		if tm.Location() != time.UTC || tm.Hour() != 0 {
+			t.Errorf("%s: %v", name, tm)
+		}
+	}
+	if p.Expires.Format("01/02/2006") != "06/30/2014" || p.GraceEnd.Format("2006-01-02") != "2013-06-30" {
+		t.Fatalf("status %+v", p)
+	}
+}

@@ -102,7 +102,6 @@ func (r *run) reservation(id uint64, act int) (Assignment, error) {
 	if err != nil {
 		return a, err
 	}
-	a.utc()
 	may := false
 	if ok {
 		if may, err = r.mayAct(a, actView); err != nil {
@@ -380,7 +379,6 @@ func (r *run) expiryEvents() (expiring, expired int, err error) {
 		if err := decode(&e); err != nil {
 			return false, err
 		}
-		e.utc()
 		list = append(list, due{k, e})
 		return true, nil
 	})

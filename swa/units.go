@@ -293,7 +293,6 @@ func (b *Book) Resold(ctx context.Context, a entitlement.Actor, limit int) ([]Re
 			if err := decode(&rs); err != nil {
 				return false, err
 			}
-			rs.utc()
 			out = append(out, rs)
 			return len(out) < limit, nil
 		})
