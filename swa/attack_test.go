@@ -440,3 +440,56 @@ func TestAttack_DatesAreUTCWhateverTheLocalZone(t *testing.T) {
 		t.Fatalf("status %+v", p)
 	}
 }
+
+// "LMS will quote a reinstatement fee … if the system is not renewed within the active SWA
+// period": renewing on the first day after the expiry is a lapse of one month begun, exactly as
+// a new assignment quoted that day; on the last day it is none.
+func TestAttack_RenewingTheDayAfterTheExpiryPaysReinstatement(t *testing.T) {
+	f, loc := sv8300(t)
+	f.pushed(t, f.Dist, loc.ID, 12) // to 2014-06-30
+	f.units(t, f.DistP, "SO-2014", "PO-2014", 2000, date(2016, 12, 31))
+	f.C.Set(date(2014, 6, 30).Add(23 * time.Hour))
+	rq, err := f.B.RenewalQuote(ctx, f.Dist, swa.RenewalRequest{Locations: []string{loc.ID}})
+	must(t, err)
+	if ln := rq.Lines[0]; ln.Reinstatement.Months != 0 || !ln.Start.Equal(date(2014, 7, 1)) {
+		t.Fatalf("on the last day: %+v", ln)
+	}
+	f.C.Set(date(2014, 7, 1).Add(1 * time.Hour))
+	q, err := f.B.Quote(ctx, f.Dist, loc.ID)
+	must(t, err)
+	rq, err = f.B.RenewalQuote(ctx, f.Dist, swa.RenewalRequest{Locations: []string{loc.ID}})
+	must(t, err)
+	ln, pq := rq.Lines[0], q.Products[0]
+	if pq.State != swa.StateExpired || pq.Reinstatement.Months != 1 || pq.Reinstatement.Units != 22 {
+		t.Fatalf("the quote on the day after: %+v", pq)
+	}
+	if ln.Reinstatement.Months != pq.Reinstatement.Months || ln.Reinstatement.Units != pq.Reinstatement.Units || !ln.Reinstatement.Since.Equal(date(2014, 7, 1)) ||
+		!ln.Start.Equal(date(2014, 7, 1)) || ln.Total() != 264+22 {
+		t.Fatalf("the renewal on the day after: %+v, the quote's reinstatement %+v", ln, pq.Reinstatement)
+	}
+}
+
+// Boundaries: units expire at their shipment's expiry instant (not a second later), an agreement
+// covers its last day (free-of-charge licenses included) and not the day after.
+func TestAttack_ExpiryBoundaries(t *testing.T) {
+	f := newFx(t, fxOpt{start: date(2013, 3, 26).Add(10 * time.Hour)})
+	expires := date(2013, 3, 27).Add(10 * time.Hour)
+	f.units(t, f.DistP, "SO1", "PO1", 264, expires)
+	loc := f.location(t, f.Dist, "", "SV8300 system", "SV8300", "18CYG-IPS-00000000BJ300643SE")
+	f.activate(t, f.Dist, f.DistP, loc.ID, sv8300Licenses...)
+	f.C.Set(expires)
+	before := f.snapshot(t)
+	_, err := f.B.Assign(ctx, f.Dist, loc.ID, swa.AssignRequest{Choices: []swa.Choice{{Months: 12}}, AuthorizeUnits: true})
+	f.refused(t, before, err, entitlement.ErrQuantity, "units drawn at their expiry instant")
+	f.C.Set(expires.Add(-time.Second))
+	f.pushed(t, f.Dist, loc.ID, 12) // 2013-07-01 to 2014-06-30
+	f.C.Set(date(2014, 6, 30).Add(23*time.Hour + 59*time.Minute))
+	if _, err := f.B.FreeOfCharge(ctx, f.Dist, loc.ID); err != nil {
+		t.Fatalf("free of charge on the agreement's last day: %v", err)
+	}
+	f.C.Set(date(2014, 7, 1))
+	if _, err := f.B.FreeOfCharge(ctx, f.Dist, loc.ID); !errors.Is(err, entitlement.ErrState) {
+		t.Fatalf("free of charge the day after the agreement: %v", err)
+	}
+	f.conserved(t)
+}
