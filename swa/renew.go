@@ -259,7 +259,9 @@ func (r *run) renewalLine(loc entitlement.Location, av appView, pending *Assignm
 	}
 	next := rec.End.AddDate(0, 0, 1)
 	ln.Start = next
-	if next.Before(start) { // lapsed by the renewal's start: the reinstatement fee applies
+	// Not renewed within the agreement (made after its last day, or starting after the day that
+	// follows it): the reinstatement fee applies, from the day after the agreement.
+	if r.today.After(rec.End) || next.Before(start) {
 		ln.Start = start
 		n := monthsBegun(next, start)
 		ln.Reinstatement = Reinstatement{Months: n, Units: int64(ReinstatementUnits(int(av.tb.Rate12()), n)), Since: next,
