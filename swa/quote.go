@@ -13,10 +13,14 @@ import (
 // Quote is the guide's "Quote Information" for a location: per SWA product, the units each term
 // costs, with the reinstatement fee where one applies, and the units available in the bin.
 type Quote struct {
+	// Location, Customer, Name and HWKC identify the location quoted ("Name: Test Customer
+	// Hendrikus - SV8300 system 18CYG-IPS-…").
 	Location, Customer, Name, HWKC string
-	At                             time.Time
-	Available                      int64 // "SWA Units Available"
-	Products                       []ProductQuote
+	// At is when the quote was made.
+	At        time.Time
+	Available int64 // "SWA Units Available"
+	// Products are the location's SWA products, one quote each.
+	Products []ProductQuote
 }
 
 // ProductQuote is one product of a quote.

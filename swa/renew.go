@@ -37,9 +37,10 @@ type RenewalRequest struct {
 // RenewalQuote is the renewal page: per location and product, the renewal's start, end, months
 // and units, or the reason its quote failed; the total and the units available.
 type RenewalQuote struct {
-	Customer  string
-	At        time.Time
-	Start     time.Time // the renewal activation moment
+	Customer string    // the customer whose locations the quote covers
+	At       time.Time // when the quote was made
+	Start    time.Time // the renewal activation moment
+	// Lines are the agreements quoted, by location name, failed ones included.
 	Lines     []RenewalLine
 	Units     int64 // "A total of 1078 SWA Units": the lines that did not fail
 	Available int64 // "There are 6415 token currently available for use"

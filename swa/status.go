@@ -105,6 +105,8 @@ func (r *run) inForce(av appView) bool {
 // Status is a location's Software Assurance status: the license page's SWA icon and the SWA
 // portal's agreement lines.
 type Status struct {
+	// Location, Customer, Name, HWKC and System identify the location as the ledger has it now
+	// (after a migration or a hardware replacement: its new code and system).
 	Location, Customer, Name, HWKC, System string
 	// State is the location's state: the first of pending, grace, expired, renewable and active
 	// that one of its products is in (the one that calls for action first), or none.

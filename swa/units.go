@@ -151,8 +151,8 @@ func (b *Book) Bin(ctx context.Context, a entitlement.Actor) (Bin, error) {
 
 // UnitPick selects units of one shipment of the bin.
 type UnitPick struct {
-	Shipment uint64
-	Qty      int64 // 0 skips the pick
+	Shipment uint64 // the shipment's ID in the distributor's bin
+	Qty      int64  // 0 skips the pick; at most 1e9
 }
 
 // ReshipRequest is a distributor's reshipment of SWA units to a dealer ("New Shipment Order").
