@@ -493,3 +493,66 @@ func TestAttack_ExpiryBoundaries(t *testing.T) {
 	}
 	f.conserved(t)
 }
+
+// A lapsed agreement with a new assignment cooling off cannot be renewed as well (its units would
+// pay twice for the same months); once the assignment is cancelled it can.
+func TestAttack_RenewOnAPendingAssignment(t *testing.T) {
+	f, loc := sv8300(t)
+	f.pushed(t, f.Dist, loc.ID, 12) // to 2014-06-30
+	f.units(t, f.DistP, "SO-2014", "PO-2014", 2000, date(2016, 12, 31))
+	f.C.Set(date(2014, 8, 5).Add(10 * time.Hour))
+	asg, err := f.B.Assign(ctx, f.Dist, loc.ID, swa.AssignRequest{Choices: []swa.Choice{{Months: 12}}, AuthorizeUnits: true})
+	must(t, err)
+	rq, err := f.B.RenewalQuote(ctx, f.Dist, swa.RenewalRequest{Locations: []string{loc.ID}})
+	must(t, err)
+	if len(rq.Lines) != 1 || rq.Lines[0].Failed != swa.ReasonPending || rq.Units != 0 {
+		t.Fatalf("renewal quote with an assignment pending: %+v", rq)
+	}
+	before := f.snapshot(t)
+	_, err = f.B.Renew(ctx, f.Dist, swa.RenewalRequest{Locations: []string{loc.ID}, AuthorizeUnits: true})
+	f.refused(t, before, err, swa.ErrQuote, "renew with an assignment pending")
+	_, err = f.B.Cancel(ctx, f.Dist, asg.ID, "renew instead")
+	must(t, err)
+	r, err := f.B.Renew(ctx, f.Dist, swa.RenewalRequest{Locations: []string{loc.ID}, AuthorizeUnits: true})
+	must(t, err)
+	if it := r.Items[0]; !strings.HasSuffix(it.Agreement, "-R01") || it.ReinstatementMonths != 2 || !it.Start.Equal(date(2014, 8, 5)) {
+		t.Fatalf("renewal after the cancel %+v", it)
+	}
+	f.conserved(t)
+}
+
+// Zero, negative and absurd terms and dates are refused as bad input or quoted as failed lines;
+// none panics, none draws a unit.
+func TestAttack_AbsurdTermsAndDates(t *testing.T) {
+	f, loc := sv8300(t)
+	before := f.snapshot(t)
+	for name, ch := range map[string]swa.Choice{
+		"negative months":    {Months: -12},
+		"absurd months":      {Months: math.MaxInt},
+		"an end date":        {End: date(2014, 6, 30)}, // SV8300 offers no end-date choice
+		"the year 99999":     {End: time.Date(99999, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"before the epoch":   {End: time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"an unknown product": {Product: "SV9500", Months: 12},
+	} {
+		_, err := f.B.Assign(ctx, f.Dist, loc.ID, swa.AssignRequest{Choices: []swa.Choice{ch}, AuthorizeUnits: true})
+		f.refused(t, before, err, entitlement.ErrInvalid, name)
+	}
+	f.pushed(t, f.Dist, loc.ID, 12)
+	before = f.snapshot(t)
+	for name, c := range map[string]struct {
+		req  swa.RenewalRequest
+		want error
+	}{
+		"negative months":        {swa.RenewalRequest{Locations: []string{loc.ID}, Months: -1}, entitlement.ErrInvalid},
+		"61 months":              {swa.RenewalRequest{Locations: []string{loc.ID}, Months: 61}, entitlement.ErrInvalid},
+		"a start in the past":    {swa.RenewalRequest{Locations: []string{loc.ID}, Start: time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)}, entitlement.ErrInvalid},
+		"the year 99999":         {swa.RenewalRequest{Locations: []string{loc.ID}, Start: time.Date(99999, 1, 1, 0, 0, 0, 0, time.UTC)}, swa.ErrQuote},
+		"an end month long gone": {swa.RenewalRequest{Locations: []string{loc.ID}, End: time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)}, swa.ErrQuote},
+		"an end month far away":  {swa.RenewalRequest{Locations: []string{loc.ID}, End: time.Date(99999, 1, 1, 0, 0, 0, 0, time.UTC)}, swa.ErrQuote},
+		"no location":            {swa.RenewalRequest{Locations: []string{}}, entitlement.ErrInvalid},
+	} {
+		c.req.AuthorizeUnits = true
+		_, err := f.B.Renew(ctx, f.Dist, c.req)
+		f.refused(t, before, err, c.want, name)
+	}
+}
