@@ -133,7 +133,8 @@ type ProductStatus struct {
 	Expires   time.Time
 	// GraceStart is the first activation, GraceEnd the last day of grace.
 	GraceStart, GraceEnd time.Time
-	// Start is the first day of the current term (zero before any agreement).
+	// Start is the first day of the agreement's latest term (zero before any agreement): a renewal
+	// made before the expiry starts the day after it, and History shows the term in force until then.
 	Start time.Time
 	// History is the agreement history, oldest first.
 	History []Period
