@@ -45,3 +45,33 @@ func TestTermsCoverEveryDayOnce(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTermEnd: for any start day and term, the term ends after it starts, within the month the
+// term names, and monthsBegun counts it back.
+func FuzzTermEnd(f *testing.F) {
+	f.Add(int64(15_706), 12)  // 2013-01-01
+	f.Add(int64(16_860), 12)  // 2016-02-29
+	f.Add(int64(16_466), 1)   // 2015-01-31
+	f.Add(int64(-719_162), 3) // 0001-01-01
+	f.Fuzz(func(t *testing.T, days int64, months int) {
+		if days < -1_000_000 || days > 30_000_000 || months < 1 || months > 1200 {
+			t.Skip()
+		}
+		start := time.Unix(days*86400, 0).UTC()
+		end := termEnd(start, months)
+		if !end.After(start.AddDate(0, 0, -1)) || end.Hour() != 0 {
+			t.Fatalf("termEnd(%s, %d) = %s", start.Format("2006-01-02"), months, end.Format("2006-01-02"))
+		}
+		want := time.Date(start.Year(), start.Month()+time.Month(months), 1, 0, 0, 0, 0, time.UTC)
+		inWant := func(d time.Time) bool { return d.Year() == want.Year() && d.Month() == want.Month() }
+		if !inWant(end) && !inWant(end.AddDate(0, 0, 1)) {
+			t.Fatalf("termEnd(%s, %d) = %s: not in or just before %s", start.Format("2006-01-02"), months, end.Format("2006-01-02"), want.Format("2006-01"))
+		}
+		if got := monthsBegun(start, end); got != months {
+			t.Fatalf("monthsBegun(%s, %s) = %d, want %d", start.Format("2006-01-02"), end.Format("2006-01-02"), got, months)
+		}
+		if got := monthsBegun(start, end.AddDate(0, 0, 1)); got != months+1 {
+			t.Fatalf("monthsBegun(%s, day after %s) = %d, want %d", start.Format("2006-01-02"), end.Format("2006-01-02"), got, months+1)
+		}
+	})
+}
