@@ -556,3 +556,77 @@ func TestAttack_AbsurdTermsAndDates(t *testing.T) {
 		f.refused(t, before, err, c.want, name)
 	}
 }
+
+// Pushes, cancels and reads of one reservation race on a store that runs every update twice:
+// exactly one push or one cancel wins, the rest are refused as the wrong state, and no unit is
+// created or lost. At the end of the cooling-off neither a push nor a cancel is possible; the
+// next read brings it into force.
+func TestAttack_PushCancelAndReadsRace(t *testing.T) {
+	for round := range 6 {
+		f := newFx(t, fxOpt{start: date(2013, 3, 26).Add(10 * time.Hour), store: storetest.Retrying(entitlement.NewMemStore()), seed: uint64(round + 1)})
+		f.units(t, f.DistP, "SO1", "PO1", 1000, date(2013, 12, 31))
+		loc := f.location(t, f.Dist, "", "SV8300 system", "SV8300", "18CYG-IPS-00000000BJ300643SE")
+		f.activate(t, f.Dist, f.DistP, loc.ID, sv8300Licenses...)
+		asg, err := f.B.Assign(ctx, f.Dist, loc.ID, swa.AssignRequest{Choices: []swa.Choice{{Months: 12}}, AuthorizeUnits: true})
+		must(t, err)
+		f.events()
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		won := map[string]int{}
+		for i := range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var err error
+				op := []string{"push", "cancel", "read"}[i%3]
+				switch op {
+				case "push":
+					_, err = f.B.Push(ctx, f.Dist, asg.ID, "race")
+				case "cancel":
+					_, err = f.B.Cancel(ctx, f.Dist, asg.ID, "race")
+				default:
+					_, err = f.B.Status(ctx, f.Dist, loc.ID)
+				}
+				if err != nil && !errors.Is(err, entitlement.ErrState) {
+					t.Errorf("%s: %v", op, err)
+				}
+				if err == nil {
+					mu.Lock()
+					won[op]++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if won["push"]+won["cancel"] != 1 {
+			t.Fatalf("round %d: %v succeeded", round, won)
+		}
+		ev := f.events()
+		bin, err := f.B.Bin(ctx, f.Dist)
+		must(t, err)
+		if won["push"] == 1 && (len(ev) != 1 || ev[0].Kind != swa.EventActivated || bin.Available != 1000-264) ||
+			won["cancel"] == 1 && (len(ev) != 1 || ev[0].Kind != swa.EventCancelled || bin.Available != 1000) {
+			t.Fatalf("round %d: %v, events %+v, bin %+v", round, won, ev, bin)
+		}
+		f.conserved(t)
+	}
+	f, loc := sv8300(t)
+	asg, err := f.B.Assign(ctx, f.Dist, loc.ID, swa.AssignRequest{Choices: []swa.Choice{{Months: 12}}, AuthorizeUnits: true})
+	must(t, err)
+	f.C.Set(asg.Due)
+	before := f.snapshot(t)
+	_, err = f.B.Push(ctx, f.Dist, asg.ID, "at the due instant")
+	f.refused(t, before, err, entitlement.ErrState, "push at the end of the cooling-off")
+	_, err = f.B.Cancel(ctx, f.Dist, asg.ID, "at the due instant")
+	f.refused(t, before, err, entitlement.ErrState, "cancel at the end of the cooling-off")
+	st, err := f.B.Status(ctx, f.Dist, loc.ID)
+	must(t, err)
+	if st.State != swa.StateActive {
+		t.Fatalf("state %v", st.State)
+	}
+	_, err = f.B.Push(ctx, f.Dist, asg.ID, "again")
+	if !errors.Is(err, entitlement.ErrState) {
+		t.Fatalf("a push of a settled assignment: %v", err)
+	}
+	f.conserved(t)
+}
