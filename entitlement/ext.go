@@ -170,13 +170,23 @@ func (x *Op) Get(bucket, key string, v any) (ok bool, err error) {
 	return getRec(x.o.tx, bExt, kk, v)
 }
 
-// Put stores v under key in bucket.
+// Put stores v under key in bucket. A value the ledger's strict decoder would refuse (a string of
+// invalid UTF-8, nesting deeper than it allows) is refused with [ErrInvalid]: stored, it would make
+// every later read of the record, the export and the integrity check fail.
 func (x *Op) Put(bucket, key string, v any) error {
 	kk, err := extKey(bucket, key)
 	if err != nil {
 		return err
 	}
-	return putRec(x.o.tx, bExt, kk, v)
+	b, err := enc(v)
+	if err != nil {
+		return err
+	}
+	var readBack any
+	if err := decMode.Unmarshal(b, &readBack); err != nil {
+		return wrapf(ErrInvalid, "extension record %s %q: %v", bucket, key, err)
+	}
+	return x.o.tx.Put(bExt, kk, b)
 }
 
 // Delete removes key from bucket; a missing key is not an error.

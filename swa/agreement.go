@@ -130,6 +130,7 @@ func (r *run) activate(a *Assignment, by, reason string) error {
 		if err := r.putShipment(s); err != nil {
 			return err
 		}
+		r.x.Note("consumed %d units of shipment %d (SO %s, PO %s) for assignment %d", d.Qty, s.ID, s.SO, s.PO, a.ID)
 	}
 	a.State, a.Closed, a.ClosedBy, a.Reason, a.Pushed = AssignmentActive, r.now, by, reason, by != ""
 	if by == "" {
@@ -215,7 +216,6 @@ func (r *run) settleLocation(lr *locRec) (*Assignment, error) {
 	if _, err := r.x.Get(bLoc, lr.Location, &fresh); err != nil {
 		return nil, err
 	}
-	fresh.utc()
 	fresh.Partner, fresh.Customer = lr.Partner, lr.Customer
 	*lr = fresh
 	return nil, nil

@@ -187,7 +187,6 @@ func (r *run) shipment(id uint64) (Shipment, error) {
 	} else if !ok {
 		return s, wrapf(entitlement.ErrNotFound, "SWA units shipment %d", id)
 	}
-	s.utc()
 	return s, nil
 }
 
@@ -325,7 +324,6 @@ func (r *run) loadLoc(loc entitlement.Location) (locRec, error) {
 	if !ok {
 		lr = locRec{Location: loc.ID}
 	}
-	lr.utc()
 	lr.Partner, lr.Customer = loc.Partner, loc.Customer
 	return lr, nil
 }
@@ -340,7 +338,6 @@ func (r *run) assignment(id uint64) (Assignment, error) {
 	} else if !ok {
 		return a, wrapf(entitlement.ErrCorrupt, "SWA assignment %d missing", id)
 	}
-	a.utc()
 	return a, nil
 }
 

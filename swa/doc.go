@@ -93,6 +93,15 @@
 //     [Book.Activate] offers Lic-078 free of charge in the same step.
 //   - Free-of-charge lines are activated in the attaching transaction: an attached line could be
 //     detached into the partner's license bin and attached to a location without SWA.
+//   - The guide grants free-of-charge licenses to a location with SWA; its agreements are per
+//     product ("Assured Applications"), so an upgrade is free when the product of the license it
+//     succeeds is covered (BCT's SWA on an SV9100 hands out no SV9100 upgrade), and a count
+//     upgrade comes in the quantity activated of what it succeeds.
+//   - Dates are days. An agreement covers its first day through its last; a term of months ends
+//     the day before the same day of the month that many months later, or on the last day of a
+//     month too short to have it (2016-02-29 + 12 months ends 2017-02-28). The dates a caller
+//     gives (an end date, a renewal's start and end month) are the calendar days they name in
+//     their own zone.
 //
 // # Agreement numbers
 //

@@ -12,38 +12,48 @@ import (
 // Licenses").
 type Offer struct {
 	Part, Name string
-	// Qty is the quantity attached: 1 for a version or flag license, the quantity the location
-	// holds of the licenses it replaces for a count license.
+	// Qty is the quantity attached: 1 for a version or flag license, the quantity of the licenses
+	// it replaces that are activated on the location for a count license.
 	Qty int64
 	// Replaces is the part it succeeds in the catalog (Lic-073 for Lic-078).
 	Replaces string
 }
 
-// offers lists the free-of-charge upgrades of a location and whether it may claim them now (SWA
-// in force or grace running for one of its products). The upgrades are the newest versions, per
-// the catalog's successor data, of the licenses that fit the location's system, that the location
-// does not hold yet: Lic-078 for an iS3000/SIP@Net system (the successor of Lic-073, which an
-// order with SWA does not ship), System R8 for an SV8300 in a catalog that has it.
+// offers lists the free-of-charge upgrades of a location and whether it may claim any now (SWA in
+// force or grace running for one of its products). The upgrades are the newest versions, per the
+// catalog's successor data, of the licenses that fit the location's system, that the location does
+// not hold yet, and whose product (the terms table's product of the license they succeed) is in
+// force on the location: Software Assurance of one product (BCT on an SV9100) hands out no upgrade
+// of another. Lic-078 for an iS3000/SIP@Net system (the successor of Lic-073, which an order with
+// SWA does not ship), System R8 for an SV8300 in a catalog that has it. A count upgrade comes in
+// the quantity of the licenses it succeeds that are activated on the location (an attached line
+// can still go back to the bin).
 func (r *run) offers(loc entitlement.Location, lr *locRec) ([]Offer, bool, error) {
 	apps, _, err := r.apps(loc, lr)
 	if err != nil {
 		return nil, false, err
 	}
-	covered := false
+	covered := map[string]bool{} // products in force
 	for _, av := range apps {
-		covered = covered || r.inForce(av)
+		if r.inForce(av) {
+			covered[av.p.Name] = true
+		}
 	}
-	if !covered {
+	if len(covered) == 0 {
 		return nil, false, nil
 	}
 	lines, err := r.x.Lines(loc.ID)
 	if err != nil {
 		return nil, false, err
 	}
-	held := map[string]int64{}
+	held, activated := map[string]bool{}, map[string]int64{}
 	for _, ln := range lines {
-		if ln.State != entitlement.StateMigrated {
-			held[ln.Part] += ln.Qty
+		switch ln.State {
+		case entitlement.StateActivated:
+			activated[ln.Part] += ln.Qty
+			held[ln.Part] = true
+		case entitlement.StateAttached:
+			held[ln.Part] = true
 		}
 	}
 	cat := r.x.Ledger().Catalog()
@@ -56,7 +66,10 @@ func (r *run) offers(loc entitlement.Location, lr *locRec) ([]Offer, bool, error
 		for steps := 0; ok && to.Successor != "" && steps < 32; steps++ {
 			to, ok = cat.Part(to.Successor)
 		}
-		if !ok || to.SWAUnits || !to.FitsSystem(loc.System) || held[to.Number] > 0 {
+		if !ok || to.SWAUnits || !to.FitsSystem(loc.System) || held[to.Number] {
+			continue
+		}
+		if p, ok := r.b.terms.productFor(loc.System, from.Number); !ok || !covered[p.Name] {
 			continue
 		}
 		i := slices.IndexFunc(out, func(o Offer) bool { return o.Part == to.Number })
@@ -64,10 +77,10 @@ func (r *run) offers(loc entitlement.Location, lr *locRec) ([]Offer, bool, error
 			out = append(out, Offer{Part: to.Number, Name: to.Name, Replaces: from.Number})
 			i = len(out) - 1
 		}
-		if held[from.Number] > 0 { // name a predecessor the location holds; a count adds them up
+		if activated[from.Number] > 0 { // name a predecessor the location holds; a count adds them up
 			out[i].Replaces = from.Number
 			if to.Kind == entitlement.PartCount {
-				out[i].Qty += held[from.Number]
+				out[i].Qty += activated[from.Number]
 			}
 		}
 	}
@@ -101,8 +114,8 @@ func (r *run) claimable(location, what string) (entitlement.Location, []Offer, e
 
 // FreeOfCharge lists the upgrade licenses a location of the actor's partner may attach free of
 // charge now (an SWA role is needed): with SWA in force or in the grace period, "the latest version
-// licenses for that Customer Location". Outside SWA and grace it is refused with
-// entitlement.ErrState.
+// licenses for that Customer Location", each for the product whose SWA or grace covers it. Outside
+// SWA and grace it is refused with entitlement.ErrState.
 func (b *Book) FreeOfCharge(ctx context.Context, a entitlement.Actor, location string) ([]Offer, error) {
 	var out []Offer
 	err := b.read(ctx, a, "swa.free-of-charge", func(r *run) error {

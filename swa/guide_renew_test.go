@@ -329,3 +329,39 @@ func TestGuide_SWA_RenewalScope(t *testing.T) {
 		t.Fatalf("quote %+v", q)
 	}
 }
+
+// TestGuide_SWA_NoAgreementRunsPastFiveYears: "Quotes are available for less than 5 year agreement
+// due to MAX SWA". A new agreement's longest term is the table's, which may not pass 60 months
+// (the guide's 304 units for 60 months, assigned in grace, end 5 years after grace); a renewal ends
+// at most 5 years after the day it is made.
+func TestGuide_SWA_NoAgreementRunsPastFiveYears(t *testing.T) {
+	if _, err := swa.ParseTerms(strings.NewReader(product(`"tables":[{"terms":[{"months":12,"units":3},{"months":61,"units":5}]}]`))); !errors.Is(err, swa.ErrTerms) {
+		t.Fatalf("a 61-month term: %v", err)
+	}
+	f := newFx(t, fxOpt{start: date(2014, 12, 15).Add(10 * time.Hour)})
+	f.units(t, f.DistP, "SO1", "PO1", 5000, date(2016, 12, 31))
+	loc := f.location(t, f.Dist, "", "SIP@Net Server", "iS3000", "aa0014SA2792654321AA")
+	f.activate(t, f.Dist, f.DistP, loc.ID, sipNetLicenses...)
+	q, err := f.B.Quote(ctx, f.Dist, loc.ID)
+	must(t, err)
+	longest := q.Products[0].Options[len(q.Products[0].Options)-2]
+	if longest.Months != 60 || longest.Units != 304 || !longest.End.Equal(date(2020, 3, 31)) {
+		t.Fatalf("the longest term %+v: 60 months from 2015-04-01 end 2020-03-31", longest)
+	}
+	a := f.pushed(t, f.Dist, loc.ID, 60)
+	// Renewal on 2015-06-01, the day it is made: 5 years end on 2020-05-31, before the agreement
+	// even expires, so no renewal quotes.
+	f.C.Set(date(2015, 6, 1).Add(10 * time.Hour))
+	rq, err := f.B.RenewalQuote(ctx, f.Dist, swa.RenewalRequest{Locations: []string{loc.ID}})
+	must(t, err)
+	if ln := rq.Lines[0]; ln.Failed != swa.ReasonMaxSWA || ln.Agreement != a.Items[0].Agreement {
+		t.Fatalf("renewal of a 60-month agreement: %+v", ln)
+	}
+	// On 2016-04-01 a 12-month renewal (2020-04-01 to 2021-03-31) is within 5 years of the day.
+	f.C.Set(date(2016, 4, 1).Add(10 * time.Hour))
+	rq, err = f.B.RenewalQuote(ctx, f.Dist, swa.RenewalRequest{Locations: []string{loc.ID}})
+	must(t, err)
+	if ln := rq.Lines[0]; ln.Failed != "" || !ln.End.Equal(date(2021, 3, 31)) {
+		t.Fatalf("a renewal within 5 years: %+v", ln)
+	}
+}

@@ -153,6 +153,8 @@ type fxOpt struct {
 	seed  uint64
 	rules map[string]entitlement.Rules
 	start time.Time
+	// catalog replaces the test catalog (testCatalog) when not nil.
+	catalog *entitlement.Catalog
 }
 
 func newFx(t testing.TB, o fxOpt) *fx {
@@ -166,8 +168,11 @@ func newFx(t testing.TB, o fxOpt) *fx {
 	if o.start.IsZero() {
 		o.start = date(2013, 1, 7).Add(9 * time.Hour)
 	}
+	if o.catalog == nil {
+		o.catalog = testCatalog(t)
+	}
 	f := &fx{Fixture: storetest.NewFixture(t, o.store, o.seed), C: &clock{t: o.start}, Plain: entitlement.Actor{User: "plain@distx"}}
-	f.L = entitlement.New(o.store, entitlement.Config{Clock: f.C, Catalog: testCatalog(t), Issuer: storetest.Issuer{},
+	f.L = entitlement.New(o.store, entitlement.Config{Clock: f.C, Catalog: o.catalog, Issuer: storetest.Issuer{},
 		Rand: rand.NewChaCha8([32]byte{byte(o.seed), 's', 'w', 'a'}), Rules: o.rules,
 		Events: func(e entitlement.Event) { f.mu.Lock(); f.ev = append(f.ev, e); f.mu.Unlock() }})
 	if o.terms == nil {

@@ -285,36 +285,3 @@ type ReshippedUnit struct {
 
 // empty is the value of index entries.
 type empty struct{}
-
-// The ledger's CBOR decoding gives times in the machine's local zone; the book's dates are UTC
-// days, so every record is put back in UTC as it is read (the same instants, printed as the days
-// they are).
-
-func (s *Shipment) utc() { s.Expires, s.ShippedAt = s.Expires.UTC(), s.ShippedAt.UTC() }
-
-func (a *Assignment) utc() {
-	a.Created, a.Due, a.Closed = a.Created.UTC(), a.Due.UTC(), a.Closed.UTC()
-	for i := range a.Items {
-		a.Items[i].Start, a.Items[i].End = a.Items[i].Start.UTC(), a.Items[i].End.UTC()
-	}
-}
-
-func (r *locRec) utc() {
-	for i := range r.Apps {
-		app := &r.Apps[i]
-		app.Start, app.End = app.Start.UTC(), app.End.UTC()
-		for j := range app.History {
-			h := &app.History[j]
-			h.Start, h.End, h.At = h.Start.UTC(), h.End.UTC(), h.At.UTC()
-		}
-	}
-}
-
-func (e *expEntry) utc() { e.End = e.End.UTC() }
-
-func (r *Reshipment) utc() {
-	r.Time = r.Time.UTC()
-	for i := range r.Lines {
-		r.Lines[i].Expires = r.Lines[i].Expires.UTC()
-	}
-}

@@ -13,10 +13,14 @@ import (
 // Quote is the guide's "Quote Information" for a location: per SWA product, the units each term
 // costs, with the reinstatement fee where one applies, and the units available in the bin.
 type Quote struct {
+	// Location, Customer, Name and HWKC identify the location quoted ("Name: Test Customer
+	// Hendrikus - SV8300 system 18CYG-IPS-…").
 	Location, Customer, Name, HWKC string
-	At                             time.Time
-	Available                      int64 // "SWA Units Available"
-	Products                       []ProductQuote
+	// At is when the quote was made.
+	At        time.Time
+	Available int64 // "SWA Units Available"
+	// Products are the location's SWA products, one quote each.
+	Products []ProductQuote
 }
 
 // ProductQuote is one product of a quote.
@@ -136,8 +140,8 @@ func (r *run) quoteProduct(av appView, st State) ProductQuote {
 }
 
 // Choice is what an assignment takes for one product: a quoted term (Months), or, where the quote
-// offers the end-date choice, an End day. Months 0 without End is "activate SWA later": the product
-// is left out.
+// offers the end-date choice, an End day (the calendar date End names in its own zone). Months 0
+// without End is "activate SWA later": the product is left out.
 type Choice struct {
 	// Product names the product; it may be empty when the location has one product to quote.
 	Product string
@@ -279,7 +283,7 @@ func (r *run) item(loc entitlement.Location, pq ProductQuote, av appView, ch Cho
 		if !pq.EndDateChoice {
 			return Item{}, wrapf(entitlement.ErrInvalid, "product %s offers no end-date choice: choose a term", pq.Product)
 		}
-		end := day(ch.End)
+		end := calendarDay(ch.End)
 		if end.Before(pq.MinEnd) || end.After(pq.MaxEnd) {
 			return Item{}, wrapf(entitlement.ErrInvalid, "end date %s for %s: choose from %s to %s", end.Format("2006-01-02"),
 				pq.Product, pq.MinEnd.Format("2006-01-02"), pq.MaxEnd.Format("2006-01-02"))

@@ -19,11 +19,13 @@ type RenewalRequest struct {
 	// Locations are the locations to renew; nil means every location of the customer with an
 	// agreement ("Renew and Co-term all existing and expired Software Assurance agreements").
 	Locations []string
-	// Start is the renewal activation moment; the zero time means today. A running agreement
-	// renews from the day after it expires; a lapsed one from Start, with the reinstatement fee.
+	// Start is the renewal activation moment, a day (the calendar date Start names in its own
+	// zone, as for End); the zero time means today. A running agreement renews from the day after
+	// it expires; a lapsed one from Start, with the reinstatement fee.
 	Start time.Time
 	// End, when set, is the desired end month: every agreement then ends on the last day of that
-	// month (the co-term). Otherwise each renews for Months months (0 means 12, the guide's
+	// month (the co-term). The month is the one End names in its own zone: 2017-05-01 00:00 in
+	// Amsterdam is May 2017. Otherwise each renews for Months months (0 means 12, the guide's
 	// default quote).
 	End    time.Time
 	Months int
@@ -35,9 +37,10 @@ type RenewalRequest struct {
 // RenewalQuote is the renewal page: per location and product, the renewal's start, end, months
 // and units, or the reason its quote failed; the total and the units available.
 type RenewalQuote struct {
-	Customer  string
-	At        time.Time
-	Start     time.Time // the renewal activation moment
+	Customer string    // the customer whose locations the quote covers
+	At       time.Time // when the quote was made
+	Start    time.Time // the renewal activation moment
+	// Lines are the agreements quoted, by location name, failed ones included.
 	Lines     []RenewalLine
 	Units     int64 // "A total of 1078 SWA Units": the lines that did not fail
 	Available int64 // "There are 6415 token currently available for use"
@@ -124,7 +127,7 @@ func (r *run) renewalQuote(req RenewalRequest) (RenewalQuote, []renewalTarget, e
 	}
 	start := r.today
 	if !req.Start.IsZero() {
-		start = day(req.Start)
+		start = calendarDay(req.Start)
 		if start.Before(r.today) {
 			return RenewalQuote{}, nil, wrapf(entitlement.ErrInvalid, "renewal activation moment %s is in the past", start.Format("2006-01-02"))
 		}
@@ -257,7 +260,9 @@ func (r *run) renewalLine(loc entitlement.Location, av appView, pending *Assignm
 	}
 	next := rec.End.AddDate(0, 0, 1)
 	ln.Start = next
-	if next.Before(start) { // lapsed by the renewal's start: the reinstatement fee applies
+	// Not renewed within the agreement (made after its last day, or starting after the day that
+	// follows it): the reinstatement fee applies, from the day after the agreement.
+	if r.today.After(rec.End) || next.Before(start) {
 		ln.Start = start
 		n := monthsBegun(next, start)
 		ln.Reinstatement = Reinstatement{Months: n, Units: int64(ReinstatementUnits(int(av.tb.Rate12()), n)), Since: next,
@@ -266,7 +271,7 @@ func (r *run) renewalLine(loc entitlement.Location, av appView, pending *Assignm
 	if desiredEnd.IsZero() {
 		ln.End = termEnd(ln.Start, months)
 	} else {
-		ln.End = endOfMonth(day(desiredEnd))
+		ln.End = endOfMonth(calendarDay(desiredEnd))
 	}
 	if ln.End.Before(ln.Start) {
 		ln.Failed = ReasonEndBeforeStart

@@ -69,6 +69,10 @@ const (
 	actEscalate
 )
 
+// actVerbs name the acts in messages: the verb and its past participle.
+var actVerbs = [...][2]string{actView: {"see", "seen"}, actCancel: {"cancel", "cancelled"}, actPush: {"push", "pushed"},
+	actEscalate: {"escalate", "escalated"}}
+
 // mayAct reports whether the actor may see or act on a pending assignment.
 func (r *run) mayAct(a Assignment, act int) (bool, error) {
 	x := r.x
@@ -91,13 +95,13 @@ func (r *run) mayAct(a Assignment, act int) (bool, error) {
 // reservation loads a pending assignment for an act. One the actor may not see is not found, like
 // an unknown one; one whose cooling-off ended is in force already (entitlement.ErrState: a settled
 // assignment cannot be cancelled; the next operation that meets it records it).
-func (r *run) reservation(id uint64, act int, what string) (Assignment, error) {
+func (r *run) reservation(id uint64, act int) (Assignment, error) {
+	verb, done := actVerbs[act][0], actVerbs[act][1]
 	var a Assignment
 	ok, err := r.x.Get(bAsg, hexID(id), &a)
 	if err != nil {
 		return a, err
 	}
-	a.utc()
 	may := false
 	if ok {
 		if may, err = r.mayAct(a, actView); err != nil {
@@ -108,16 +112,16 @@ func (r *run) reservation(id uint64, act int, what string) (Assignment, error) {
 		return a, wrapf(entitlement.ErrNotFound, "SWA assignment %d", id)
 	}
 	if a.State != AssignmentPending {
-		return a, wrapf(entitlement.ErrState, "SWA assignment %d is %s: only a pending assignment can be %s", id, a.State, what)
+		return a, wrapf(entitlement.ErrState, "SWA assignment %d is %s: only a pending assignment can be %s", id, a.State, done)
 	}
 	if !r.now.Before(a.Due) {
 		return a, wrapf(entitlement.ErrState, "SWA assignment %d came into force when its cooling-off ended on %s: it cannot be %s",
-			id, a.Due.Format(time.RFC3339), what)
+			id, a.Due.Format(time.RFC3339), done)
 	}
 	if may, err = r.mayAct(a, act); err != nil {
 		return a, err
 	} else if !may {
-		return a, wrapf(entitlement.ErrNotAllowed, "%s may not %s SWA assignment %d", r.x.Actor(), what, id)
+		return a, wrapf(entitlement.ErrNotAllowed, "%s may not %s SWA assignment %d", r.x.Actor(), verb, id)
 	}
 	return a, nil
 }
@@ -152,7 +156,7 @@ func (b *Book) Cancel(ctx context.Context, a entitlement.Actor, id uint64, reaso
 				return err
 			}
 		}
-		asg, err := r.reservation(id, actCancel, "cancelled")
+		asg, err := r.reservation(id, actCancel)
 		if err != nil {
 			return err
 		}
@@ -218,7 +222,7 @@ func (b *Book) Push(ctx context.Context, a entitlement.Actor, id uint64, reason 
 				return err
 			}
 		}
-		asg, err := r.reservation(id, actPush, "pushed")
+		asg, err := r.reservation(id, actPush)
 		if err != nil {
 			return err
 		}
@@ -247,7 +251,7 @@ func (b *Book) Escalate(ctx context.Context, a entitlement.Actor, id uint64, not
 		if err := r.x.Need(entitlement.RoleSWADistributor, "escalate SWA reservations"); err != nil {
 			return err
 		}
-		asg, err := r.reservation(id, actEscalate, "escalated")
+		asg, err := r.reservation(id, actEscalate)
 		if err != nil {
 			return err
 		}
@@ -375,7 +379,6 @@ func (r *run) expiryEvents() (expiring, expired int, err error) {
 		if err := decode(&e); err != nil {
 			return false, err
 		}
-		e.utc()
 		list = append(list, due{k, e})
 		return true, nil
 	})

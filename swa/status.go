@@ -86,18 +86,27 @@ func (r *run) state(av appView, pending *Assignment) State {
 	return StateExpired
 }
 
-// inForce reports whether a product is covered now: an agreement in force or the grace period
-// running (also while an assignment made in grace cools off).
+// inForce reports whether a product is covered today: its grace period running (also while an
+// assignment made in grace cools off), or a term of one of its agreements. The history decides, not
+// the current term: a renewal made before its agreement expires starts the day after, and the
+// agreement stays in force until then.
 func (r *run) inForce(av appView) bool {
-	if av.rec != nil && !av.rec.End.IsZero() && !r.today.After(av.rec.End) && !r.today.Before(av.rec.Start) {
+	if !r.today.After(GraceEnd(av.first)) {
 		return true
 	}
-	return !r.today.After(GraceEnd(av.first))
+	if av.rec == nil {
+		return false
+	}
+	return slices.ContainsFunc(av.rec.History, func(h Period) bool {
+		return h.Kind != PeriodGrace && !r.today.Before(h.Start) && !r.today.After(h.End)
+	})
 }
 
 // Status is a location's Software Assurance status: the license page's SWA icon and the SWA
 // portal's agreement lines.
 type Status struct {
+	// Location, Customer, Name, HWKC and System identify the location as the ledger has it now
+	// (after a migration or a hardware replacement: its new code and system).
 	Location, Customer, Name, HWKC, System string
 	// State is the location's state: the first of pending, grace, expired, renewable and active
 	// that one of its products is in (the one that calls for action first), or none.
@@ -124,7 +133,8 @@ type ProductStatus struct {
 	Expires   time.Time
 	// GraceStart is the first activation, GraceEnd the last day of grace.
 	GraceStart, GraceEnd time.Time
-	// Start is the first day of the current term (zero before any agreement).
+	// Start is the first day of the agreement's latest term (zero before any agreement): a renewal
+	// made before the expiry starts the day after it, and History shows the term in force until then.
 	Start time.Time
 	// History is the agreement history, oldest first.
 	History []Period

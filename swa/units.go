@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lmskit/lmskit/entitlement"
 )
@@ -150,8 +151,8 @@ func (b *Book) Bin(ctx context.Context, a entitlement.Actor) (Bin, error) {
 
 // UnitPick selects units of one shipment of the bin.
 type UnitPick struct {
-	Shipment uint64
-	Qty      int64 // 0 skips the pick
+	Shipment uint64 // the shipment's ID in the distributor's bin
+	Qty      int64  // 0 skips the pick; at most 1e9
 }
 
 // ReshipRequest is a distributor's reshipment of SWA units to a dealer ("New Shipment Order").
@@ -210,8 +211,8 @@ func (b *Book) Reship(ctx context.Context, a entitlement.Actor, req ReshipReques
 		var order []uint64
 		qty := map[uint64]int64{}
 		for i, p := range req.Picks {
-			if p.Qty < 0 || p.Qty > math.MaxInt64/2 {
-				return wrapf(entitlement.ErrInvalid, "selection %d (shipment %d): quantity %d", i+1, p.Shipment, p.Qty)
+			if p.Qty < 0 || p.Qty > maxUnits { // no shipment holds more; 1000 picks of it add up without overflow
+				return wrapf(entitlement.ErrInvalid, "selection %d (shipment %d): quantity %d, want 0 to %d", i+1, p.Shipment, p.Qty, int64(maxUnits))
 			}
 			if p.Qty == 0 {
 				continue
@@ -292,7 +293,6 @@ func (b *Book) Resold(ctx context.Context, a entitlement.Actor, limit int) ([]Re
 			if err := decode(&rs); err != nil {
 				return false, err
 			}
-			rs.utc()
 			out = append(out, rs)
 			return len(out) < limit, nil
 		})
@@ -300,8 +300,9 @@ func (b *Book) Resold(ctx context.Context, a entitlement.Actor, limit int) ([]Re
 	return out, err
 }
 
-// checkOrderNumber checks a PO or SO number as the ledger's ids: 1 to 200 bytes, no control
-// characters, no surrounding space.
+// checkOrderNumber checks a PO or SO number as the ledger checks its ids: 1 to 200 bytes of valid
+// UTF-8, no control characters, no surrounding space. (A string of invalid UTF-8 would be stored,
+// and then refused by every strict decode of the record: the receiving dealer's units bin.)
 func checkOrderNumber(what, s string) error {
 	if s == "" || len(s) > 200 {
 		return wrapf(entitlement.ErrInvalid, "%s %q: want 1 to 200 bytes", what, s)
@@ -309,6 +310,9 @@ func checkOrderNumber(what, s string) error {
 	for i, c := range s {
 		if c < 0x20 || c == 0x7f {
 			return wrapf(entitlement.ErrInvalid, "%s has a control character at byte %d", what, i)
+		}
+		if c == utf8.RuneError {
+			return wrapf(entitlement.ErrInvalid, "%s is not valid UTF-8 at byte %d", what, i)
 		}
 	}
 	if s[0] == ' ' || s[len(s)-1] == ' ' {
