@@ -67,9 +67,9 @@ func ExampleOpenDevice() {
 	}
 	fmt.Println("licensed:", d.Grant(), "- IP terminals:", d.Grant().Count("BE107585"))
 
-	// A restart with the clock set back a day (flat RTC battery): the permanent file still works,
-	// and the rollback is reported. (After a restart device time resumes one save interval, five
-	// minutes here, ahead of the last reading saved: the most it can have reached.)
+	// A restart with the clock set back a day: the permanent file still works, and the rollback is
+	// reported. (After a restart device time resumes the save interval plus a tick, six minutes
+	// here, ahead of the last device time saved: the most it can have reached.)
 	now = now.Add(-24 * time.Hour)
 	d = boot()
 	fmt.Println("after reboot:", d.Grant())
@@ -80,6 +80,6 @@ func ExampleOpenDevice() {
 	// trial: trial until 2026-05-31T08:00:00Z: BE107573=2 BE107585=32
 	//   event: installed "LMS-0001"
 	// licensed: licensed: BE107585=20 - IP terminals: 20
-	//   event: rollback: license: clock set back: the clock reads 2026-04-03T08:00:00Z, 24h5m0s below device time (2026-04-04T08:05:00Z); tolerance 10m0s
+	//   event: rollback: license: clock set back: the clock reading 2026-04-03T08:00:00Z is 24h6m0s behind device time 2026-04-04T08:06:00Z, more than the tolerance (10m0s); correct the clock
 	// after reboot: licensed (clock rolled back): BE107585=20
 }

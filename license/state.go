@@ -174,27 +174,35 @@ const (
 	kindMarker  = "trial marker"
 )
 
-// recordVersion is the version of the plaintext state and marker records.
-const recordVersion = 1
+// recordVersion is the version of the plaintext state and marker records this version writes.
+// Version 1 records (written before device time followed the monotonic clock) are read too.
+const recordVersion = 2
 
 // stateRecord is the plaintext of the sealed state record: a CBOR map with small integer keys.
 type stateRecord struct {
-	V          int      `cbor:"0,keyasint"`           // recordVersion
+	V          int      `cbor:"0,keyasint"`           // record version: 1 or 2
 	Gen        uint64   `cbor:"1,keyasint"`           // generation: +1 on every save
 	HighWater  int64    `cbor:"2,keyasint"`           // device time, Unix nanoseconds
 	TrialStart int64    `cbor:"3,keyasint,omitempty"` // trial start, Unix nanoseconds; 0: not started
 	TrialVoid  bool     `cbor:"4,keyasint,omitempty"` // the trial counts as used up (state was lost)
 	Files      [][]byte `cbor:"5,keyasint,omitempty"` // installed signed files, in install order
-	Seen       int64    `cbor:"6,keyasint,omitempty"` // highest clock reading seen, Unix ns; 0: HighWater
+	Seen       int64    `cbor:"6,keyasint,omitempty"` // the reference setbacks are measured against, Unix ns; 0: HighWater
+	// Version 2.
+	Unconfirmed bool `cbor:"7,keyasint,omitempty"` // time-limited grants wait for a vendor time token
 }
 
 // markerRecord is the plaintext of the sealed trial marker.
 type markerRecord struct {
 	V          int    `cbor:"0,keyasint"`
-	Gen        uint64 `cbor:"1,keyasint"`           // generation of the state record saved just before
-	Floor      int64  `cbor:"2,keyasint"`           // the highest reading in the state saved with it, Unix ns
+	Gen        uint64 `cbor:"1,keyasint"`           // generation of the state record saved with it
+	Floor      int64  `cbor:"2,keyasint"`           // the reference in that state record, Unix ns
 	TrialStart int64  `cbor:"3,keyasint,omitempty"` // as in stateRecord
 	TrialVoid  bool   `cbor:"4,keyasint,omitempty"`
+	// Version 2.
+	HighWater   int64  `cbor:"5,keyasint,omitempty"` // device time in that state record, Unix ns; 0 in version 1
+	Unconfirmed bool   `cbor:"6,keyasint,omitempty"` // as in stateRecord
+	Challenge   []byte `cbor:"7,keyasint,omitempty"` // the open time challenge's nonce (TimeChallengeNonceSize bytes)
+	ChallengeAt int64  `cbor:"8,keyasint,omitempty"` // device time when it was made, Unix ns
 }
 
 var stateDecMode = cborx.MustDecMode(cborx.Limits{MaxNested: 4, MaxArray: 64, MaxMap: 16})
@@ -247,10 +255,11 @@ func (s *sealer) openState(b []byte) (*stateRecord, error) {
 	if err := stateDecMode.Unmarshal(pt, &r); err != nil {
 		return nil, &stateError{what: "device state", err: err}
 	}
-	if r.V != recordVersion {
+	if r.V != 1 && r.V != recordVersion {
 		return nil, &stateError{what: "device state", err: fmt.Errorf("record version %d", r.V)}
 	}
-	if r.HighWater < 0 || r.TrialStart < 0 || r.Seen < 0 || r.Seen > r.HighWater || len(r.Files) > MaxInstalledFiles {
+	if r.HighWater <= 0 || r.TrialStart < 0 || r.Seen < 0 || r.Seen > r.HighWater || len(r.Files) > MaxInstalledFiles ||
+		r.V == 1 && r.Unconfirmed {
 		return nil, &stateError{what: "device state", err: errors.New("values out of range")}
 	}
 	return &r, nil
@@ -265,10 +274,14 @@ func (s *sealer) openMarker(b []byte) (*markerRecord, error) {
 	if err := stateDecMode.Unmarshal(pt, &r); err != nil {
 		return nil, &stateError{what: "trial marker", err: err}
 	}
-	if r.V != recordVersion {
+	if r.V != 1 && r.V != recordVersion {
 		return nil, &stateError{what: "trial marker", err: fmt.Errorf("record version %d", r.V)}
 	}
-	if r.Floor < 0 || r.TrialStart < 0 {
+	v1 := r.V == 1
+	if r.Floor < 0 || r.TrialStart < 0 || r.HighWater < 0 || r.ChallengeAt < 0 ||
+		v1 && (r.HighWater != 0 || r.Unconfirmed || r.Challenge != nil || r.ChallengeAt != 0) ||
+		!v1 && (r.HighWater == 0 || r.Floor > r.HighWater) ||
+		(r.Challenge == nil) != (r.ChallengeAt == 0) || r.Challenge != nil && len(r.Challenge) != TimeChallengeNonceSize {
 		return nil, &stateError{what: "trial marker", err: errors.New("values out of range")}
 	}
 	return &r, nil
