@@ -49,6 +49,7 @@ type simWorld struct {
 	tol          time.Duration  // RollbackTolerance (0: default)
 
 	st      *memState
+	state   State // when not nil, the device's State (wrapping st); else st
 	dev     *Device
 	changes []Change
 	reads   int // clock readings so far, for glitches at a given reading
@@ -124,7 +125,7 @@ func (w *simWorld) config() DeviceConfig {
 	return DeviceConfig{
 		Host:              devHostA,
 		Keyring:           devKeyring(w.t),
-		State:             w.st,
+		State:             w.store(),
 		Secret:            devSecret,
 		Clock:             w.clock,
 		Elapsed:           w.elapsed,
@@ -132,6 +133,14 @@ func (w *simWorld) config() DeviceConfig {
 		RollbackTolerance: w.tol,
 		OnChange:          func(c Change) { w.changes = append(w.changes, c) },
 	}
+}
+
+// store is the device's State.
+func (w *simWorld) store() State {
+	if w.state != nil {
+		return w.state
+	}
+	return w.st
 }
 
 // tolerance is the world's RollbackTolerance.
