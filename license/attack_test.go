@@ -11,8 +11,6 @@ import (
 // rollback tolerance; for the glitch, that an honest device loses nothing outside a boot whose time
 // it cannot know.
 
-const simDays = 90 * day
-
 // attackBound is the most an attack may get out of a term: its length plus the tolerance.
 func attackBound(term simTerm) time.Duration { return term.length() + DefaultRollbackTolerance }
 
@@ -20,7 +18,7 @@ func checkAttack(t *testing.T, w *simWorld, name string) simResult {
 	t.Helper()
 	r := w.result(name)
 	if r.granted > attackBound(w.term) {
-		t.Errorf("%s: the %s granted %s in %s of true time; want at most %s", name, w.term, fmtDays(r.granted), fmtDays(simDays), fmtDays(attackBound(w.term)))
+		t.Errorf("%s: the %s granted %s in %s of true time; want at most %s", name, w.term, fmtDays(r.granted), fmtDays(simSpan()), fmtDays(attackBound(w.term)))
 	}
 	return r
 }
@@ -59,7 +57,7 @@ func TestAttack_SlowedOrFrozenClock(t *testing.T) {
 		for _, term := range []simTerm{simTrial, simDemo} {
 			t.Run(a.name+"/"+term.String(), func(t *testing.T) {
 				w := newSimWorld(t, term)
-				w.run(simDays, time.Minute, a.play(w))
+				w.run(simSpan(), time.Minute, a.play(w))
 				checkAttack(t, w, a.name)
 			})
 		}
@@ -95,7 +93,7 @@ func TestAttack_RestartsWithClockSetBack(t *testing.T) {
 			t.Run(a.name+"/"+term.String(), func(t *testing.T) {
 				w := newSimWorld(t, term)
 				setBack := func() { w.setWall(w.dev.Grant().At().Add(-DefaultRollbackTolerance)) }
-				for w.real.Before(simT0.Add(simDays)) {
+				for w.real.Before(simT0.Add(simSpan())) {
 					var each func()
 					if a.back {
 						each = setBack
@@ -133,10 +131,10 @@ func attack3() []struct {
 		every  time.Duration
 		marker func(m []byte) []byte
 	}{
-		{"state from before the start, marker deleted", -1, 20 * day, del},
-		{"state from before the start, marker damaged", -1, 20 * day, damage},
-		{"state from day 1, marker deleted, clock back", day, 20 * day, del},
-		{"state from day 1, marker damaged, clock back", day, 5 * day, damage},
+		{"state from before the start, marker deleted", -1, 20 * day / simScale(), del},
+		{"state from before the start, marker damaged", -1, 20 * day / simScale(), damage},
+		{"state from day 1, marker deleted, clock back", day / simScale(), 20 * day / simScale(), del},
+		{"state from day 1, marker damaged, clock back", day / simScale(), 5 * day / simScale(), damage},
 	}
 }
 
@@ -165,8 +163,8 @@ func TestAttack_RestoreOlderState(t *testing.T) {
 					state, _ = w.snapshot()
 					wallAtCopy = w.wall
 				}
-				for w.real.Before(simT0.Add(simDays)) {
-					w.run(min(a.every, simT0.Add(simDays).Sub(w.real)), time.Minute, nil)
+				for w.real.Before(simT0.Add(simSpan())) {
+					w.run(min(a.every, simT0.Add(simSpan()).Sub(w.real)), time.Minute, nil)
 					_, marker := w.snapshot()
 					w.putRecords(state, a.marker(marker))
 					w.setWall(wallAtCopy)
@@ -195,26 +193,27 @@ func glitches() []struct {
 			return wall
 		}
 	}
+	ten := 10 * day / simScale() // when the glitch comes
 	return []struct {
 		name string
 		play func(t *testing.T, w *simWorld)
 	}{
 		{"one reading while running", func(t *testing.T, w *simWorld) {
-			w.run(10*day, time.Minute, nil)
+			w.run(ten, time.Minute, nil)
 			once(w)
-			w.run(simDays-10*day, time.Minute, nil)
+			w.run(simSpan()-ten, time.Minute, nil)
 		}},
 		{"one reading at a boot", func(t *testing.T, w *simWorld) {
-			w.run(10*day, time.Minute, nil)
+			w.run(ten, time.Minute, nil)
 			w.up = false
 			once(w)
 			w.restart(2 * time.Minute)
-			w.run(simDays-10*day-2*time.Minute, time.Minute, nil)
+			w.run(simSpan()-ten-2*time.Minute, time.Minute, nil)
 		}},
 		{"the state deleted after a glitch", func(t *testing.T, w *simWorld) {
-			w.run(10*day, time.Minute, nil)
+			w.run(ten, time.Minute, nil)
 			once(w)
-			w.run(day, time.Minute, nil)
+			w.run(day/simScale(), time.Minute, nil)
 			_, marker := w.snapshot()
 			w.putRecords(nil, marker)
 			w.restart(2 * time.Minute)
@@ -227,7 +226,7 @@ func glitches() []struct {
 			if at := w.dev.Grant().At(); at.Year() > 2030 {
 				t.Errorf("after the state was deleted device time is %v", at)
 			}
-			w.run(simDays-11*day-2*time.Minute, time.Minute, nil)
+			w.run(simSpan()-ten-day/simScale()-2*time.Minute, time.Minute, nil)
 		}},
 	}
 }

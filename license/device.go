@@ -587,19 +587,16 @@ func (d *Device) Install(signed []byte) error {
 	now, ev := d.read()
 	clockChanges := d.clockChange(ev, now)
 	dev := d.ck.dev
-	if err := f.Check(d.host, dev); err != nil {
-		if !errors.Is(err, ErrNotYetValid) {
-			if errors.Is(err, ErrExpired) {
-				return fmt.Errorf("license: install %s file %q: %w (at device time %s)", f.Term, f.Serial, err, dev.Format(time.RFC3339))
-			}
-			return fmt.Errorf("license: install %s file %q: %w", f.Term, f.Serial, err)
-		}
-		if err := f.Check(d.host, f.Issued); err != nil {
-			return fmt.Errorf("license: install %s file %q: %w", f.Term, f.Serial, err)
-		}
+	// The binding first (checked at the file's own Issued time, so the term cannot fail), then,
+	// for a fixed-term file, whether device time can be trusted, then the term at device time.
+	if err := f.Check(d.host, f.Issued); err != nil {
+		return fmt.Errorf("license: install %s file %q: %w", f.Term, f.Serial, err)
 	}
 	if h := d.holdNow(); h != HoldNone && f.Term.FixedTerm() {
 		return fmt.Errorf("license: cannot install %s file %q now: %w", f.Term, f.Serial, d.holdErr(h, now))
+	}
+	if err := f.Check(d.host, dev); err != nil && !errors.Is(err, ErrNotYetValid) {
+		return fmt.Errorf("license: install %s file %q: %w at device time %s", f.Term, f.Serial, err, dev.Format(time.RFC3339))
 	}
 	in := &installed{signed: bytes.Clone(signed), file: f}
 	files := slices.Clone(d.files)

@@ -27,10 +27,10 @@ func TestDeviceUnknownTimeBoot(t *testing.T) {
 	if err := w.dev.Install(permanentFile(t, "PERM", simT0)); err != nil {
 		t.Fatal(err)
 	}
-	w.run(5*day, time.Minute, nil)
-	// Off for three days; the clock reads 2000-01-01 when it starts again.
+	w.run(simDemo.length()/6, time.Minute, nil)
+	// Off for a while; the clock reads 2000-01-01 when it starts again.
 	w.up = false
-	w.real = w.real.Add(3 * day)
+	w.real = w.real.Add(simDemo.length() / 10)
 	flat := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	w.setWall(flat)
 	w.changes = nil
@@ -320,8 +320,8 @@ func TestDevicePowerCutAtEveryWrite(t *testing.T) {
 		if g.Hold() != HoldNone {
 			t.Errorf("%s: hold %v", where, g.Hold())
 		}
-		if l.trial && !g.TrialEnd().Equal(simT0.Add(DefaultTrialLength)) {
-			t.Errorf("%s: trial end %v, want %v", where, g.TrialEnd(), simT0.Add(DefaultTrialLength))
+		if l.trial && !g.TrialEnd().Equal(simT0.Add(simTrial.length())) {
+			t.Errorf("%s: trial end %v, want %v", where, g.TrialEnd(), simT0.Add(simTrial.length()))
 		}
 		if err := d.StartTrial(); err != nil {
 			t.Errorf("%s: StartTrial = %v (the trial was started, or can be)", where, err)

@@ -24,12 +24,24 @@ const (
 
 func (k simTerm) String() string { return [...]string{"trial", "demo"}[k] }
 
-// simLen is the length of each term: the 60-day trial, a 30-day demo file.
+// simScale divides every span of the simulations: 1 normally, 10 with -short or the race detector
+// (which slows them about tenfold). The periods of ticks, restarts and clock games do not scale.
+func simScale() time.Duration {
+	if testing.Short() || raceEnabled {
+		return 10
+	}
+	return 1
+}
+
+// simSpan is how much true time a simulation runs: 90 days (9 with simScale 10).
+func simSpan() time.Duration { return 90 * day / simScale() }
+
+// length is the length of each term: the 60-day trial, a 30-day demo file (scaled by simScale).
 func (k simTerm) length() time.Duration {
 	if k == simTrial {
-		return DefaultTrialLength
+		return DefaultTrialLength / simScale()
 	}
-	return 30 * day
+	return 30 * day / simScale()
 }
 
 // simT0 is when every world starts (true time); the trial starts, or the demo file is issued, then.
@@ -130,6 +142,7 @@ func (w *simWorld) config() DeviceConfig {
 		Clock:             w.clock,
 		Elapsed:           w.elapsed,
 		TrialSet:          devTrial,
+		TrialLength:       simTrial.length(),
 		RollbackTolerance: w.tol,
 		OnChange:          func(c Change) { w.changes = append(w.changes, c) },
 	}

@@ -206,7 +206,7 @@ func tokenFor(t *testing.T, w *simWorld, opts TimeTokenOptions) []byte {
 // token confirms the time and the trial runs again, for what is left of it.
 func TestDeviceTimeToken_UnknownTimeBoot(t *testing.T) {
 	w := newSimWorld(t, simTrial)
-	w.run(10*day, time.Minute, nil)
+	w.run(simTrial.length()/6, time.Minute, nil)
 	w.up = false
 	w.restart(time.Hour)
 	w.setWall(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -218,7 +218,7 @@ func TestDeviceTimeToken_UnknownTimeBoot(t *testing.T) {
 	if err := w.dev.StartTrial(); err != nil {
 		t.Errorf("StartTrial of the running trial while the time is unknown = %v, want nil", err)
 	}
-	if err := w.dev.Install(simDemoFile(t)); !errors.Is(err, ErrTimeUnknown) {
+	if err := w.dev.Install(devFile(t, devHostA, "DEMO-NOW", Demo, w.real, w.real.Add(30*day))); !errors.Is(err, ErrTimeUnknown) {
 		t.Errorf("Install of a demo file while the time is unknown = %v, want ErrTimeUnknown", err)
 	}
 	w.run(time.Hour, time.Minute, func() { w.setWall(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)) })
@@ -232,9 +232,9 @@ func TestDeviceTimeToken_UnknownTimeBoot(t *testing.T) {
 		t.Errorf("after the token: %v (hold %v) at device time %v, true time %v; want the trial", g, g.Hold(), g.At(), w.real)
 	}
 	// The clock still reads 2000: ignored; device time runs on the monotonic clock.
-	w.run(day, time.Minute, func() { w.setWall(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)) })
+	w.run(simTrial.length()/60, time.Minute, func() { w.setWall(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)) })
 	if g := w.dev.Grant(); g.Hold() != HoldNone || g.Mode() != ModeTrial || g.At().Before(w.real.Add(-20*time.Minute)) {
-		t.Errorf("a day later with the clock still at 2000: %v (hold %v) at %v", g, g.Hold(), g.At())
+		t.Errorf("later, with the clock still at 2000: %v (hold %v) at %v", g, g.Hold(), g.At())
 	}
 	if err := w.dev.ApplyTimeToken(signed); !errors.Is(err, ErrChallenge) {
 		t.Errorf("the same token again = %v, want ErrChallenge", err)
@@ -321,7 +321,7 @@ func TestDeviceTimeToken_UnconfirmedState(t *testing.T) {
 	if err := w.dev.StartTrial(); err != nil {
 		t.Errorf("StartTrial after a re-arming token = %v", err)
 	}
-	if end := w.dev.Grant().TrialEnd(); !end.Equal(w.dev.Grant().At().Add(DefaultTrialLength)) {
+	if end := w.dev.Grant().TrialEnd(); !end.Equal(w.dev.Grant().At().Add(simTrial.length())) {
 		t.Errorf("the re-armed trial ends %v, want its full length from now", end)
 	}
 	w.restart(10 * time.Minute)
