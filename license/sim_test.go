@@ -45,7 +45,9 @@ func (k simTerm) length() time.Duration {
 }
 
 // simT0 is when every world starts (true time); the trial starts, or the demo file is issued, then.
-var simT0 = time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+// It is in late October, so that every scale of the simulations sees the daylight saving changes
+// of Europe (October 25) and the United States (November 1).
+var simT0 = time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC)
 
 // simWorld is one device in simulated time.
 type simWorld struct {
@@ -57,7 +59,7 @@ type simWorld struct {
 	mono time.Duration // the device process's monotonic clock
 	mu   sync.Mutex    // guards wall and mono (the device reads them under its own lock)
 
-	wallLocation *time.Location // when set, the clock returns wall in this location (DST)
+	wallLocation func(time.Time) *time.Location // when set, the clock returns wall in this location (DST)
 	tol          time.Duration  // RollbackTolerance (0: default)
 
 	st      *memState
@@ -121,7 +123,7 @@ func (w *simWorld) clock() time.Time {
 		r = w.glitch(w.reads, r)
 	}
 	if w.wallLocation != nil {
-		r = r.In(w.wallLocation)
+		r = r.In(w.wallLocation(r))
 	}
 	return r
 }
@@ -232,7 +234,7 @@ func (w *simWorld) account(s time.Duration) {
 	}
 	if w.real.Before(simT0.Add(w.term.length())) {
 		w.entitled += s
-		if simHeldUnknown(g) {
+		if g.Hold() == HoldTimeUnknown {
 			w.unknown += s
 		}
 	}
