@@ -60,7 +60,7 @@ type simWorld struct {
 	mu   sync.Mutex    // guards wall and mono (the device reads them under its own lock)
 
 	wallLocation func(time.Time) *time.Location // when set, the clock returns wall in this location (DST)
-	tol          time.Duration  // RollbackTolerance (0: default)
+	tol          time.Duration                  // RollbackTolerance (0: default)
 
 	st      *memState
 	state   State // when not nil, the device's State (wrapping st); else st
