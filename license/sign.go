@@ -16,7 +16,10 @@ const ContentType = "application/vnd.lmskit.license+cbor"
 // Sign validates f, encodes its payload (see FORMAT.md) and signs it with key as a tagged COSE_Sign1
 // message whose protected header holds alg EdDSA, the content type [ContentType] and the key's
 // KeyID. The result is the license file. Sign is deterministic: the same File and key always give
-// the same bytes. An invalid File returns an error matching [ErrInvalid] and nothing is signed.
+// the same bytes. An invalid File returns an error matching [ErrInvalid] and nothing is signed;
+// so does a file whose signed form would be over [MaxFileSize], which [Open] would refuse (at most
+// [MaxLines] lines, and at most MaxFileSize bytes signed: with every field of every line at its
+// longest, a file reaches MaxFileSize at 2,961 lines; split such a location's lines over more files).
 func (f *File) Sign(key *signing.PrivateKey) ([]byte, error) {
 	if key == nil {
 		return nil, errors.New("license: sign: nil key")
@@ -25,9 +28,28 @@ func (f *File) Sign(key *signing.PrivateKey) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	signed, err := signing.Sign1(key, payload, &signing.Sign1Options{ContentType: ContentType})
+	opts := &signing.Sign1Options{ContentType: ContentType}
+	tooBig := func(n int) error {
+		return fieldErr("size", "file "+quote(f.Serial)+" of "+strconv.Itoa(len(f.Lines))+" lines would be "+strconv.Itoa(n)+
+			" bytes signed, over the cap of "+strconv.Itoa(MaxFileSize)+" that Open accepts; split its lines over more files")
+	}
+	if len(payload) > MaxFileSize-1024 {
+		// Near the cap: the envelope's own bytes decide. They are those of an empty payload, less
+		// its one-byte head, plus this payload's head.
+		probe, err := signing.Sign1(key, nil, opts)
+		if err != nil {
+			return nil, &wrapped{"license: sign: ", err}
+		}
+		if n := len(probe) - 1 + len(appendHead(nil, majBytes, uint64(len(payload)))) + len(payload); n > MaxFileSize {
+			return nil, tooBig(n)
+		}
+	}
+	signed, err := signing.Sign1(key, payload, opts)
 	if err != nil {
 		return nil, &wrapped{"license: sign: ", err}
+	}
+	if len(signed) > MaxFileSize {
+		return nil, tooBig(len(signed))
 	}
 	return signed, nil
 }
