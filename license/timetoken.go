@@ -165,10 +165,7 @@ type TimeToken struct {
 }
 
 // String summarises the token for logs.
-func (t *TimeToken) String() string {
-	if t == nil {
-		return "license.TimeToken(nil)"
-	}
+func (t TimeToken) String() string {
 	s := "license.TimeToken{" + strconv.Quote(t.Serial) + " for " + string(t.Code.System()) + " " + strconv.Quote(t.Code.String()) +
 		", time " + t.Time.UTC().Format(time.RFC3339) + ", nonce " + strings.ToUpper(hex.EncodeToString(t.Nonce[:4])) + "…"
 	if t.MaxSetBack > 0 {
@@ -181,7 +178,7 @@ func (t *TimeToken) String() string {
 }
 
 // GoString is String: %#v never prints the nonce byte by byte.
-func (t *TimeToken) GoString() string { return t.String() }
+func (t TimeToken) GoString() string { return t.String() }
 
 // TimeTokenOptions are what the issuer decides for one token beyond the challenge and the time.
 type TimeTokenOptions struct {
