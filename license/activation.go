@@ -1,9 +1,9 @@
 package license
 
 import (
-	"strconv"
 	"crypto/sha256"
 	"encoding/binary"
+	"strconv"
 )
 
 // The activation code is shown with a license download so that a support call can confirm which

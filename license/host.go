@@ -1,9 +1,9 @@
 package license
 
 import (
-	"strconv"
 	"encoding/hex"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/lmskit/lmskit/keycode"
