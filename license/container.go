@@ -13,7 +13,8 @@ import (
 	"github.com/lmskit/lmskit/keycode"
 )
 
-// Download containers (DOMAIN.md §4):
+// Download containers (the guide's "Activate Licenses and Download License file" and "Attach and
+// Activate BX / OVOC licenses"):
 //
 //   - PBX systems: <HWKC>-svi.zip holding one entry <HWKC>-svi.lic, the signed file.
 //   - BX/OVOC: AA_<productkey>_out.zip holding AA_<productkey>_out.lic per machine (two for a
