@@ -462,10 +462,11 @@ func (d *Device) load() ([]Change, error) {
 		d.trialStart = fromNanos(st.TrialStart)
 		d.trialVoid = d.trialVoid || st.TrialVoid
 		d.unconfirmed = d.unconfirmed || st.Unconfirmed
-		for _, signed := range st.Files {
+		for i, signed := range st.Files {
 			f, err := Open(signed, d.kr)
 			if err != nil {
-				changes = append(changes, Change{Reason: ReasonRemoved, Err: fmt.Errorf("license: installed file no longer opens: %w", err)})
+				changes = append(changes, Change{Reason: ReasonRemoved, Err: fmt.Errorf("license: installed file %d of %d (activation code %s) no longer opens, and is dropped: %w",
+					i+1, len(st.Files), ActivationCode(signed), err)})
 				d.stateDirty = true
 				continue
 			}
@@ -595,8 +596,11 @@ func (d *Device) Install(signed []byte) error {
 	if h := d.holdNow(); h != HoldNone && f.Term.FixedTerm() {
 		return fmt.Errorf("license: cannot install %s file %q now: %w", f.Term, f.Serial, d.holdErr(h, now))
 	}
-	if err := f.Check(d.host, dev); err != nil && !errors.Is(err, ErrNotYetValid) {
-		return fmt.Errorf("license: install %s file %q: %w at device time %s", f.Term, f.Serial, err, dev.Format(time.RFC3339))
+	if err := f.Check(d.host, dev); errors.Is(err, ErrExpired) {
+		return fmt.Errorf("license: install %s file %q: %w: it was valid until %s, and device time is %s",
+			f.Term, f.Serial, ErrExpired, f.NotAfter.Format(time.RFC3339), dev.Format(time.RFC3339))
+	} else if err != nil && !errors.Is(err, ErrNotYetValid) {
+		return fmt.Errorf("license: install %s file %q: %w", f.Term, f.Serial, err)
 	}
 	in := &installed{signed: bytes.Clone(signed), file: f}
 	files := slices.Clone(d.files)
@@ -810,7 +814,7 @@ func (d *Device) holdErr(h Hold, now time.Time) error {
 		return fmt.Errorf("%w: the clock reading %s is %s behind device time %s, more than the tolerance (%s); correct the clock",
 			ErrRollback, now.Format(time.RFC3339), d.ck.dev.Sub(now).Round(time.Second), d.ck.dev.Format(time.RFC3339), d.ck.tol)
 	case HoldTimeUnknown:
-		return fmt.Errorf("%w: no plausible clock reading since start-up (the clock reads %s; plausible is from %s to %s ahead of device time %s): set the clock or apply a vendor time token",
+		return fmt.Errorf("%w: no plausible clock reading since start-up: the clock reading %s is not from %s up to %s ahead of device time %s; set the clock or apply a vendor time token",
 			ErrTimeUnknown, now.Format(time.RFC3339), d.ck.earliest.Format(time.RFC3339), d.ck.lead, d.ck.dev.Format(time.RFC3339))
 	case HoldUnconfirmed:
 		return fmt.Errorf("%w: the device state could not be confirmed by its trial marker (it may be an older copy): apply a vendor time token",

@@ -76,7 +76,7 @@ func ExampleOpenDevice() {
 
 	// Output:
 	// first boot: unlicensed
-	//   event: trial started
+	//   event: trial started at device time 2026-04-01T08:00:00Z (the clock reading 2026-04-01T08:00:00Z)
 	// trial: trial until 2026-05-31T08:00:00Z: BE107573=2 BE107585=32
 	//   event: installed "LMS-0001"
 	// licensed: licensed: BE107585=20 - IP terminals: 20

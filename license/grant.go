@@ -322,7 +322,8 @@ type Change struct {
 	Reason Reason
 	// Serial names the file concerned; empty for the trial and for clock and state events.
 	Serial string
-	// At is the clock reading when the change was seen.
+	// At is the clock reading when the change was seen. The device time it was seen at is that of
+	// Grant (Grant.At()).
 	At time.Time
 	// Err gives detail for ReasonRollback, ReasonStateInvalid, ReasonTimeUnknown,
 	// ReasonClockGlitch, ReasonClockJump, ReasonNotSaved, and ReasonRemoved at start-up.
@@ -331,11 +332,24 @@ type Change struct {
 	Grant *Grant
 }
 
-// String describes the change for logs.
+// String describes the change for logs: the reason, the file's serial (for the trial's end, "trial
+// expired"), for a change that time made the device time and the clock reading, and the detail.
 func (c Change) String() string {
 	s := c.Reason.String()
-	if c.Serial != "" {
+	switch {
+	case c.Serial != "":
 		s += " " + strconv.Quote(c.Serial)
+	case c.Reason == ReasonExpired:
+		s = "trial expired"
+	}
+	switch c.Reason {
+	case ReasonExpired, ReasonStarted, ReasonTrialStarted, ReasonClockRestored, ReasonTimeToken:
+		if c.Grant != nil {
+			s += " at device time " + c.Grant.At().Format(time.RFC3339)
+		}
+		if !c.At.IsZero() {
+			s += " (the clock reading " + c.At.UTC().Format(time.RFC3339) + ")"
+		}
 	}
 	if c.Err != nil {
 		s += ": " + c.Err.Error()

@@ -101,3 +101,31 @@ func TestNoByteDumps(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeMessages: a change that time made says which file (or the trial), at which device time,
+// and what the clock read; a refused install says which file and that the time is device time.
+func TestChangeMessages(t *testing.T) {
+	w := newSimWorld(t, simTrial)
+	if err := w.dev.Install(devFile(t, devHostA, "DEMO-7", Demo, simT0, simT0.Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	w.changes = nil
+	w.run(2*time.Hour, time.Minute, nil)
+	var got []string
+	for _, c := range w.changes {
+		got = append(got, c.String())
+	}
+	want := []string{`expired "DEMO-7" at device time 2026-10-20T10:00:00Z (the clock reading 2026-10-20T10:00:00Z)`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	w.changes = nil
+	w.run(simTrial.length(), time.Hour, nil)
+	if len(w.changes) != 1 || !strings.HasPrefix(w.changes[0].String(), "trial expired at device time ") {
+		t.Errorf("the trial's end: %v", w.changes)
+	}
+	err := w.dev.Install(devFile(t, devHostA, "DEMO-8", Demo, simT0, simT0.Add(time.Hour)))
+	if want := `license: install demo file "DEMO-8": license: expired: it was valid until 2026-10-20T10:00:00Z, and device time is `; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Install of an expired file = %v; want it to start %q", err, want)
+	}
+}

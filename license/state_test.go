@@ -528,6 +528,16 @@ func TestDeviceSaveSchedule(t *testing.T) {
 	if want := 3 * 24 * 60 / 5; st.saves != want || st.markerSaves != want {
 		t.Errorf("%d state and %d marker saves in 3 days of minute ticks, want %d of each (every 5 minutes)", st.saves, st.markerSaves, want)
 	}
+	// State documents the marker as under 150 bytes, with a trial and a time challenge in it.
+	if err := r.dev.StartTrial(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.dev.TimeChallenge(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(st.marker); n >= 150 {
+		t.Errorf("the marker is %d bytes", n)
+	}
 }
 
 // TestDeviceSavesTheMark: the clock's progress is saved as it advances, so a restart with the clock
@@ -565,6 +575,24 @@ func FuzzDeviceState(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(statePT, markerPT)
+	// Version 1 records, as the engine before record version 2 wrote them.
+	if v1s, err := os.ReadFile("testdata/state-v1/device.state"); err == nil {
+		v1m, _ := os.ReadFile("testdata/state-v1/trial.marker")
+		s1, err1 := sl.key.Open(kindState, v1s)
+		m1, err2 := sl.key.Open(kindMarker, v1m)
+		if err1 != nil || err2 != nil {
+			f.Fatal("testdata/state-v1 does not open")
+		}
+		f.Add(s1, m1)
+	}
+	// A marker with an open time challenge.
+	w := newSimWorld(f, simTrial)
+	if _, err := w.dev.TimeChallenge(); err != nil {
+		f.Fatal(err)
+	}
+	if m, err := sl.key.Open(kindMarker, w.st.marker); err == nil {
+		f.Add(statePT, m)
+	}
 	f.Add([]byte{0xa0}, []byte{0xa0})
 	f.Add([]byte{0xa1, 0x00, 0x01}, markerPT)
 	f.Add(statePT[:len(statePT)/2], []byte{})

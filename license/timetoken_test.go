@@ -401,3 +401,99 @@ func TestDeviceTimeToken_Refused(t *testing.T) {
 		t.Errorf("the same token once the state saves again = %v", err)
 	}
 }
+
+// tokenSeeds are payloads for the token fuzz targets: valid ones and near misses.
+func tokenSeeds(f *testing.F) [][]byte {
+	var out [][]byte
+	for _, tok := range []TimeToken{
+		{Serial: "TT-1", Code: devHostA.Code, Nonce: tokenNonce, Time: devT0},
+		{Serial: "TT-2:a.b_c", Code: keycode.MustParse(keycode.SV9500, "35G00N360103F0S0007490B6E0yQ"), Nonce: tokenNonce, Time: devT0, MaxSetBack: 400 * day, RearmTrial: true},
+	} {
+		p := tok.payload()
+		b, err := cborx.EncMode().Marshal(&p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b, b[:len(b)/2], append(bytes.Clone(b), 0))
+	}
+	return append(out, []byte{0xa0}, []byte{0xa1, 0x01, 0x01})
+}
+
+// FuzzDecodeTimeToken: the token payload decoder never panics; what it accepts is valid and
+// re-encodes to exactly its input, and an error comes with no token.
+func FuzzDecodeTimeToken(f *testing.F) {
+	for _, s := range tokenSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tok, err := decodeTimeToken(b)
+		if err != nil {
+			if tok != nil {
+				t.Fatal("a token came back with an error")
+			}
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v matches neither ErrMalformed nor ErrInvalid", err)
+			}
+			return
+		}
+		if err := tok.check(); err != nil {
+			t.Fatalf("accepted an invalid token: %v", err)
+		}
+		p := tok.payload()
+		again, err := cborx.EncMode().Marshal(&p)
+		if err != nil || !bytes.Equal(again, b) {
+			t.Fatalf("re-encoding differs: %v", err)
+		}
+		_ = tok.String()
+	})
+}
+
+// FuzzOpenTimeToken: OpenTimeToken never panics on any input; signed tokens from the seeds open
+// and sign again to the same bytes.
+func FuzzOpenTimeToken(f *testing.F) {
+	for _, s := range tokenSeeds(f) {
+		if msg, err := signing.Sign1(devSigner, s, &signing.Sign1Options{ContentType: TimeTokenContentType}); err == nil {
+			f.Add(msg)
+		}
+	}
+	kr := devKeyring(f)
+	f.Fuzz(func(t *testing.T, signed []byte) {
+		tok, err := OpenTimeToken(signed, kr)
+		if err != nil {
+			if tok != nil {
+				t.Fatal("a token came back with an error")
+			}
+			return
+		}
+		again, err := tok.Sign(devSigner)
+		if err != nil || !bytes.Equal(again, signed) {
+			t.Fatalf("signing the opened token again differs: %v", err)
+		}
+	})
+}
+
+// FuzzParseTimeChallenge: ParseTimeChallenge never panics; what it accepts prints back to its
+// input (the nonce in upper case) and parses again to itself; an error is ErrMalformed with a zero
+// challenge.
+func FuzzParseTimeChallenge(f *testing.F) {
+	for _, s := range []string{testChallenge().String(), strings.ToLower(testChallenge().String()), "SV8100:191000343919:",
+		"LMC:LM16717688D912171C3E3E603E1836:00000000000000000000000000000000", "BX/OVOC:9551484:" + strings.Repeat("f", 32), ":::", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseTimeChallenge(s)
+		if err != nil {
+			if !c.IsZero() || !errors.Is(err, ErrMalformed) {
+				t.Fatalf("ParseTimeChallenge(%q) = %v, %v", s, c, err)
+			}
+			return
+		}
+		i := strings.LastIndexByte(s, ':')
+		if c.String() != s[:i+1]+strings.ToUpper(s[i+1:]) {
+			t.Fatalf("ParseTimeChallenge(%q).String() = %q", s, c.String())
+		}
+		if again, err := ParseTimeChallenge(c.String()); err != nil || again != c {
+			t.Fatalf("round trip of %q: %v, %v", c, again, err)
+		}
+	})
+}
