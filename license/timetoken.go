@@ -369,6 +369,9 @@ func (d *Device) TimeChallenge() (TimeChallenge, error) {
 	if _, err := io.ReadFull(d.rand, ch.Nonce[:]); err != nil {
 		return TimeChallenge{}, fmt.Errorf("license: time challenge: reading a nonce: %w", err)
 	}
+	if ch.Nonce == [TimeChallengeNonceSize]byte{} {
+		return TimeChallenge{}, errors.New("license: time challenge: the random source gave a nonce of zeros")
+	}
 	oldNonce, oldAt := d.challenge, d.challengeAt
 	d.challenge, d.challengeAt = bytes.Clone(ch.Nonce[:]), d.ck.dev
 	if err := d.saveMarker(); err != nil {

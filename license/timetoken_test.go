@@ -386,6 +386,14 @@ func TestDeviceTimeToken_Refused(t *testing.T) {
 	if fresh, err := w.dev.TimeChallenge(); err != nil || fresh == ch {
 		t.Errorf("after expiry TimeChallenge = %v, %v; want a new one", fresh, err)
 	}
+	// A random source that gives zeros makes no challenge.
+	zeros := w.config()
+	zeros.State, zeros.Rand = &memState{}, bytes.NewReader(make([]byte, 64))
+	if d, err := OpenDevice(zeros); err != nil {
+		t.Fatal(err)
+	} else if _, err := d.TimeChallenge(); err == nil {
+		t.Error("TimeChallenge with a nonce of zeros succeeded")
+	}
 	// A save that fails changes nothing and leaves the challenge open.
 	good = tokenFor(t, w, TimeTokenOptions{Serial: "TT-S", RearmTrial: true})
 	before := w.dev.Grant()
