@@ -53,7 +53,7 @@ type DeviceConfig struct {
 	// EarliestPlausible is the earliest time a clock reading can be: a reading before it is never
 	// believed, on the first boot included (a PBX whose real-time clock lost its battery reads
 	// 2000-01-01 or 1970-01-01). A firmware sets its own build time. Zero means
-	// DefaultEarliestPlausible.
+	// 2025-01-01T00:00:00Z, a time before this version of the package was written.
 	EarliestPlausible time.Time
 	// MaxClockLead is how far ahead of device time a clock reading can be and still be believed:
 	// a reading further ahead (2099-01-01 from a flat battery) is never believed without a vendor
@@ -328,7 +328,7 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 	}
 	d.ck.earliest = cfg.EarliestPlausible.UTC()
 	if cfg.EarliestPlausible.IsZero() {
-		d.ck.earliest = DefaultEarliestPlausible
+		d.ck.earliest = defaultEarliestPlausible
 	}
 
 	d.mu.Lock()

@@ -12,10 +12,9 @@ const DefaultRollbackTolerance = 10 * time.Minute
 // SV8100 trial.
 const DefaultTrialLength = 60 * 24 * time.Hour
 
-// DefaultEarliestPlausible is the EarliestPlausible of a DeviceConfig that leaves it zero: the
-// start of 2025, before this version of the package was written. A firmware sets its own build
-// time instead.
-var DefaultEarliestPlausible = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+// defaultEarliestPlausible is the EarliestPlausible of a DeviceConfig that leaves it zero: the
+// start of 2025, before this version of the package was written. It never changes.
+var defaultEarliestPlausible = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // DefaultMaxClockLead is the MaxClockLead of a DeviceConfig that leaves it zero: a year and a day.
 const DefaultMaxClockLead = 366 * 24 * time.Hour

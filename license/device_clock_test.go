@@ -48,7 +48,7 @@ func TestClockStateObserve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := clockState{tol: tol, lead: DefaultMaxClockLead, earliest: DefaultEarliestPlausible, dev: devT0, ref: devT0, booting: true}
+			c := clockState{tol: tol, lead: DefaultMaxClockLead, earliest: defaultEarliestPlausible, dev: devT0, ref: devT0, booting: true}
 			for i, s := range tt.steps {
 				ev := c.observe(devT0.Add(s.wall), s.mono)
 				if got := c.dev.Sub(devT0); got != s.wantDev || c.rolled != s.rolled || ev != s.ev {

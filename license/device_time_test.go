@@ -70,7 +70,7 @@ func TestDeviceUnknownTimeBoot(t *testing.T) {
 }
 
 // TestDeviceEarliestPlausible: a clock before EarliestPlausible is never believed, on the first boot
-// included; the default is DefaultEarliestPlausible.
+// included; the default is defaultEarliestPlausible.
 func TestDeviceEarliestPlausible(t *testing.T) {
 	build := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -82,7 +82,7 @@ func TestDeviceEarliestPlausible(t *testing.T) {
 		{"before the build time", build, build.Add(-time.Second), HoldTimeUnknown},
 		{"at the build time", build, build, HoldNone},
 		{"default floor, 2024", time.Time{}, time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC), HoldTimeUnknown},
-		{"default floor, 2025", time.Time{}, DefaultEarliestPlausible, HoldNone},
+		{"default floor, 2025", time.Time{}, defaultEarliestPlausible, HoldNone},
 		{"epoch", build, time.Unix(0, 0), HoldTimeUnknown},
 		{"far future on a new device", build, build.Add(21 * 366 * day), HoldTimeUnknown},
 	}
