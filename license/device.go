@@ -150,10 +150,11 @@ func (c DeviceConfig) GoString() string { return c.String() }
 //     plausible and not a rollback is believed when it is more than RollbackTolerance ahead of
 //     device time.
 //   - While the device runs, a reading ahead of device time that the monotonic clock does not
-//     confirm is a glitch: device time does not follow it, and [ReasonClockGlitch] is reported.
-//     Only a jump that holds, reading after reading, for [ForwardJumpHold] (24 hours) of monotonic
-//     time is followed ([ReasonClockJump]); a correction of the clock in the other direction ends
-//     the watch. No forward jump is ever accepted without a vendor time token beyond MaxClockLead.
+//     confirm is a glitch: device time does not follow it ([ReasonClockGlitch] is reported when it
+//     is more than RollbackTolerance ahead). Only a jump that holds, reading after reading and
+//     steady against the monotonic clock, for [ForwardJumpHold] (24 hours) of monotonic time is
+//     followed ([ReasonClockJump]); a reading back at or below device time ends the watch. No
+//     reading more than MaxClockLead ahead is ever accepted without a vendor time token.
 //
 // The plausibility rule: a reading is plausible when it is not before EarliestPlausible and not
 // more than MaxClockLead (366 days) ahead of device time (a device without any state takes any
