@@ -15,22 +15,6 @@ import (
 	"github.com/lmskit/lmskit/signing"
 )
 
-// Vendor time: a device that cannot trust its clock asks the vendor for the time. The exchange:
-//
-//  1. The device makes a challenge: ch, err := dev.TimeChallenge(). Its text form (ch.String(),
-//     like "SV8100:191000343919:6C1A…") goes to the vendor's license server, by the partner or by
-//     the device itself.
-//  2. The license server checks that ch.Code is the code of a location it keeps (and whatever its
-//     policy asks: who may request it, how often, how far it may pull device time back, whether the
-//     trial may start again), then signs a token with the vendor key:
-//     signed, err := license.IssueTimeToken(key, ch, now, license.TimeTokenOptions{Serial: id, ...})
-//     and records what it issued in its audit.
-//  3. The device applies it: err := dev.ApplyTimeToken(signed).
-//
-// The ledger's operation is a thin wrapper around step 2: parse the challenge
-// ([ParseTimeChallenge]), look up the location by ch.Code, decide the options, call
-// [IssueTimeToken], audit the token's serial and options.
-
 // TimeChallengeNonceSize is the size in bytes of a time challenge's nonce.
 const TimeChallengeNonceSize = 16
 
@@ -128,8 +112,21 @@ func detailOf(err error) string {
 	return m
 }
 
-// TimeToken is a vendor-signed statement of the time, for one device, answering one challenge. See
-// [IssueTimeToken] (server) and [Device.ApplyTimeToken] (device). It prints as a summary.
+// TimeToken is a vendor-signed statement of the time, for one device, answering one challenge. It
+// prints as a summary. The exchange:
+//
+//  1. The device makes a challenge: ch, err := dev.TimeChallenge(). Its text form (ch.String(),
+//     like "SV8100:191000343919:6C1A…") goes to the vendor's license server, by the partner or by
+//     the device itself.
+//  2. The license server reads it with [ParseTimeChallenge], checks that ch.Code is the code of a
+//     location it keeps and that its policy allows what it is asked (who may ask, how often, how
+//     far device time may be pulled back, whether the trial may start again), signs a token with
+//     the vendor key, signed, err := license.IssueTimeToken(key, ch, now,
+//     license.TimeTokenOptions{Serial: id, MaxSetBack: …, RearmTrial: …}), and records the serial
+//     and the options in its audit. That is the whole of the ledger's operation: a thin wrapper
+//     around IssueTimeToken.
+//  3. The device applies it: err := dev.ApplyTimeToken(signed). See [Device.ApplyTimeToken] for
+//     what it does and refuses.
 //
 // The signed form is a COSE_Sign1 message like a license file's (tag 18, EdDSA, the key's kid),
 // with content type [TimeTokenContentType] and a payload that is a CBOR map in core deterministic
