@@ -24,16 +24,20 @@ const (
 
 func (k simTerm) String() string { return [...]string{"trial", "demo"}[k] }
 
-// simScale divides every span of the simulations: 1 normally, 10 with -short or the race detector
-// (which slows them about tenfold). The periods of ticks, restarts and clock games do not scale.
+// simScale divides every span of the simulations: 1 normally, 10 with -short, 30 with the race
+// detector (which slows them about tenfold, and has nothing to find in them: they run on one
+// goroutine). The periods of ticks, restarts and clock games do not scale.
 func simScale() time.Duration {
-	if testing.Short() || raceEnabled {
+	switch {
+	case raceEnabled:
+		return 30
+	case testing.Short():
 		return 10
 	}
 	return 1
 }
 
-// simSpan is how much true time a simulation runs: 90 days (9 with simScale 10).
+// simSpan is how much true time a simulation runs: 90 days, divided by simScale.
 func simSpan() time.Duration { return 90 * day / simScale() }
 
 // length is the length of each term: the 60-day trial, a 30-day demo file (scaled by simScale).
