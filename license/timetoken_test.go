@@ -181,6 +181,11 @@ func TestTimeChallengeText(t *testing.T) {
 	}
 }
 
+// demo30 is a 30-day demo file from simT0, whatever the simulations' scale.
+func demo30(t *testing.T) []byte {
+	return devFile(t, devHostA, "DEMO-30", Demo, simT0, simT0.Add(30*day), Line{Part: "DEMO-ALL", Kind: Flag, Qty: 1})
+}
+
 // tokenFor issues a token at the world's true time for the device's open challenge.
 func tokenFor(t *testing.T, w *simWorld, opts TimeTokenOptions) []byte {
 	t.Helper()
@@ -255,7 +260,10 @@ func TestDeviceTimeToken_PullBack(t *testing.T) {
 		{"too little allowance", 100 * day, ModeUnlicensed, "back by 100 of the 300 days only: still past the demo's end"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newSimWorld(t, simDemo)
+			w := newIdleSimWorld(t, simDemo)
+			if err := w.dev.Install(demo30(t)); err != nil {
+				t.Fatal(err)
+			}
 			w.run(day, time.Minute, nil)
 			jumped := w.wall.Add(300 * day)
 			w.setWall(jumped)
@@ -289,7 +297,9 @@ func TestDeviceTimeToken_PullBack(t *testing.T) {
 // only a token that re-arms the trial lets it start.
 func TestDeviceTimeToken_UnconfirmedState(t *testing.T) {
 	w := newIdleSimWorld(t, simDemo)
-	w.dev.Install(simDemoFile(t))
+	if err := w.dev.Install(demo30(t)); err != nil {
+		t.Fatal(err)
+	}
 	w.run(day, time.Minute, nil)
 	state, _ := w.snapshot()
 	w.putRecords(state, nil)
