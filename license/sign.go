@@ -65,43 +65,58 @@ func (f *File) Sign(key *signing.PrivateKey) ([]byte, error) {
 //
 // Open does not look at the host or the clock: call [File.Check] for that.
 func Open(signed []byte, kr *signing.Keyring) (*File, error) {
-	if len(signed) > MaxFileSize {
-		return nil, &FormatError{What: "file", Offset: -1, Reason: strconv.Itoa(len(signed)) + " bytes, over the cap of " + strconv.Itoa(MaxFileSize)}
+	var f *File
+	err := openSigned(signed, kr, "file", "open", MaxFileSize, ContentType, func(payload []byte) (time.Time, error) {
+		// The payload is a copy that Verify hands to us alone (its documentation says the caller
+		// owns it) and nothing writes to it again, so the File's text may alias it. Should it
+		// ever alias the caller's signed bytes instead, copy.
+		var err error
+		if f, err = decodeValid(payload, !overlaps(payload, signed)); err != nil {
+			return time.Time{}, err
+		}
+		return f.Issued, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// openSigned verifies a signed message of this package (a license file, a time token) against the
+// keyring: at most maxSize bytes, checked before parsing; the exact envelope the package writes; a
+// signature under a key the keyring trusts at the signing time decode reads from the payload (its
+// error, if any, is returned as it is); and the content type. what names the thing in a
+// FormatError ("file", "time token"), op the operation in other errors ("open", "open time token").
+func openSigned(signed []byte, kr *signing.Keyring, what, op string, maxSize int, contentType string, decode func(payload []byte) (time.Time, error)) error {
+	if len(signed) > maxSize {
+		return &FormatError{What: what, Offset: -1, Reason: strconv.Itoa(len(signed)) + " bytes, over the cap of " + strconv.Itoa(maxSize)}
 	}
 	if kr == nil {
-		return nil, errors.New("license: open: nil keyring")
+		return errors.New("license: " + op + ": nil keyring")
 	}
-	var (
-		f      *File
-		decErr error
-	)
+	var decErr error
 	v, err := kr.Verify(signed, &signing.VerifyOptions{
 		RequireCanonical: true,
 		SigningTime: func(payload []byte) (time.Time, error) {
-			// The payload is a copy that Verify hands to us alone (its documentation says the
-			// caller owns it) and nothing writes to it again, so the File's text may alias it.
-			// Should it ever alias the caller's signed bytes instead, copy.
-			f, decErr = decodeValid(payload, !overlaps(payload, signed))
-			if decErr != nil {
-				return time.Time{}, decErr
-			}
-			return f.Issued, nil
+			var t time.Time
+			t, decErr = decode(payload)
+			return t, decErr
 		},
 	})
 	if decErr != nil {
-		return nil, decErr
+		return decErr
 	}
 	if err != nil {
-		return nil, &wrapped{"license: open: ", err}
+		return &wrapped{"license: " + op + ": ", err}
 	}
-	if v.ContentType != ContentType {
+	if v.ContentType != contentType {
 		ct := v.ContentType
 		if ct == "" && v.ContentFormat >= 0 {
 			ct = "content format " + strconv.Itoa(v.ContentFormat)
 		}
-		return nil, &FormatError{What: "file", Offset: -1, Reason: "content type " + quote(ct) + " is not " + quote(ContentType)}
+		return &FormatError{What: what, Offset: -1, Reason: "content type " + quote(ct) + " is not " + quote(contentType)}
 	}
-	return f, nil
+	return nil
 }
 
 // decodeValid decodes a payload and checks every rule of the file. owned says the caller hands

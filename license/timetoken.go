@@ -270,38 +270,16 @@ func (t *TimeToken) Sign(key *signing.PrivateKey) ([]byte, error) {
 // breaks a rule of the token ([ErrInvalid]). It does not look at a device: see
 // [Device.ApplyTimeToken].
 func OpenTimeToken(signed []byte, kr *signing.Keyring) (*TimeToken, error) {
-	if len(signed) > MaxTimeTokenSize {
-		return nil, &FormatError{What: "time token", Offset: -1, Reason: strconv.Itoa(len(signed)) + " bytes, over the cap of " + strconv.Itoa(MaxTimeTokenSize)}
-	}
-	if kr == nil {
-		return nil, errors.New("license: open time token: nil keyring")
-	}
-	var (
-		t      *TimeToken
-		decErr error
-	)
-	v, err := kr.Verify(signed, &signing.VerifyOptions{
-		RequireCanonical: true,
-		SigningTime: func(payload []byte) (time.Time, error) {
-			t, decErr = decodeTimeToken(payload)
-			if decErr != nil {
-				return time.Time{}, decErr
-			}
-			return t.Time, nil
-		},
-	})
-	if decErr != nil {
-		return nil, decErr
-	}
-	if err != nil {
-		return nil, &wrapped{"license: open time token: ", err}
-	}
-	if v.ContentType != TimeTokenContentType {
-		ct := v.ContentType
-		if ct == "" && v.ContentFormat >= 0 {
-			ct = "content format " + strconv.Itoa(v.ContentFormat)
+	var t *TimeToken
+	err := openSigned(signed, kr, "time token", "open time token", MaxTimeTokenSize, TimeTokenContentType, func(payload []byte) (time.Time, error) {
+		var err error
+		if t, err = decodeTimeToken(payload); err != nil {
+			return time.Time{}, err
 		}
-		return nil, &FormatError{What: "time token", Offset: -1, Reason: "content type " + quote(ct) + " is not " + quote(TimeTokenContentType)}
+		return t.Time, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return t, nil
 }
