@@ -203,9 +203,14 @@ func mustLMC(s string) (Code, error) {
 	return c, nil
 }
 
-// PBX returns the PBX code inside an LMC code: the inverse of LMC. LMC codes of the SV7000 and 2000IPS
-// (systems lmskit has no type for), UIP codes, and codes of other systems give an error wrapping
-// ErrNoLMCForm.
+// PBX returns the PBX code inside an LMC code: the inverse of LMC, except for the system of a 3C
+// code. 3C and 3C CAT2 share one grammar and one code space, and "LM3C…" does not say which it
+// was, so PBX reads it from the code's check characters: a code that carries 3C CAT2's lmskit
+// check characters and not 3C's (so lmskit derived it for 3C CAT2) comes back as 3C CAT2; every
+// other 3C code (3C's check characters, or none of lmskit's, like the codes LMS generated) comes
+// back as 3C. A code that Parse read as 3C but that carries CAT2's check characters therefore
+// comes back as 3C CAT2. LMC codes of the SV7000 and 2000IPS (systems lmskit has no type for),
+// UIP codes, and codes of other systems give an error wrapping ErrNoLMCForm.
 func (c Code) PBX() (Code, error) {
 	if c.IsZero() {
 		return Code{}, ErrZero

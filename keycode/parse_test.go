@@ -441,6 +441,17 @@ func TestLMC(t *testing.T) {
 			t.Errorf("derived %s: PBX(%v) = %#v, %v; want %#v", sys, l, p, err, c)
 		}
 	}
+	// Found by FuzzParse12: a code read as 3C that carries 3C CAT2's check characters (and not
+	// 3C's) comes back from its LMC form as 3C CAT2, as PBX documents: the LMC form keeps only the
+	// code, and the check characters are the only thing in it that tells the two apart.
+	c := MustParse(ThreeC, "3C2FFFFFF0A9")
+	if !errors.Is(c.Verify(), ErrCheck) || MustParse(ThreeCCAT2, "3C2FFFFFF0A9").Verify() != nil {
+		t.Fatal("3C2FFFFFF0A9 should carry 3C CAT2's check characters and not 3C's")
+	}
+	l, _ := c.LMC()
+	if p, err := l.PBX(); err != nil || p != MustParse(ThreeCCAT2, "3C2FFFFFF0A9") {
+		t.Errorf("PBX(%v) = %#v, %v; want 3C CAT2", l, p, err)
+	}
 	for _, in := range []string{"LM01PZPC3500000000H2TRP62357gM", "LM16717688D912171C3E3E603E1836", "LM0123456789ABC"} {
 		if p, err := MustParse(LMC, in).PBX(); !errors.Is(err, ErrNoLMCForm) {
 			t.Errorf("PBX(%s) = %v, %v; want ErrNoLMCForm (no lmskit system)", in, p, err)

@@ -3,6 +3,7 @@ package license
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"strconv"
 )
 
 // The activation code is shown with a license download so that a support call can confirm which
@@ -121,6 +122,9 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 
 // IsValid reports whether a holds a parsed or computed code.
 func (a ActCode) IsValid() bool { return a.valid }
+
+// GoString returns license.ActCode("3407-7473-3325-4604") for %#v, not the digits one by one.
+func (a ActCode) GoString() string { return "license.ActCode(" + strconv.Quote(a.String()) + ")" }
 
 // String returns the code as "3407-7473-3325-4604", or "" for the zero ActCode.
 func (a ActCode) String() string {

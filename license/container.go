@@ -13,7 +13,8 @@ import (
 	"github.com/lmskit/lmskit/keycode"
 )
 
-// Download containers (DOMAIN.md §4):
+// Download containers (the guide's "Activate Licenses and Download License file" and "Attach and
+// Activate BX / OVOC licenses"):
 //
 //   - PBX systems: <HWKC>-svi.zip holding one entry <HWKC>-svi.lic, the signed file.
 //   - BX/OVOC: AA_<productkey>_out.zip holding AA_<productkey>_out.lic per machine (two for a
@@ -252,6 +253,14 @@ type BXLicense struct {
 	Signed []byte
 }
 
+// String summarises the entry: its name and the size of the signed file, never the bytes.
+func (l BXLicense) String() string {
+	return "license.BXLicense{AA_" + l.ProductKey.String() + "_out.lic, " + strconv.Itoa(len(l.Signed)) + " bytes signed}"
+}
+
+// GoString is String: %#v never prints the signed bytes.
+func (l BXLicense) GoString() string { return l.String() }
+
 // BXBundle is what a BX/OVOC container holds.
 type BXBundle struct {
 	// ProductKey is the primary machine's product key, which names the .log entry (and the zip).
@@ -261,6 +270,18 @@ type BXBundle struct {
 	// Log is the text of the .log entry, for people.
 	Log string
 }
+
+// String summarises the bundle: the product key and its licenses, never their bytes.
+func (b BXBundle) String() string {
+	s := "license.BXBundle{" + b.ProductKey.String() + ":"
+	for _, l := range b.Licenses {
+		s += " " + l.String()
+	}
+	return s + ", log of " + strconv.Itoa(len(b.Log)) + " bytes}"
+}
+
+// GoString is String: %#v never prints the signed bytes.
+func (b BXBundle) GoString() string { return b.String() }
 
 // BXZip returns the download name and bytes of the BX/OVOC container for one machine's license
 // file, or for a redundant pair's two (primary first). Each file must carry a product key in its

@@ -2,8 +2,10 @@ package license
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -13,24 +15,6 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/signing"
-)
-
-// Sentinel errors of the device engine.
-var (
-	// ErrRollback: the clock reads more than the rollback tolerance below device time (see
-	// [Device]). Fixed-term files and the trial are suspended, and installing a fixed-term
-	// file or starting the trial is refused, until the clock is corrected.
-	ErrRollback = errors.New("license: clock set back")
-	// ErrStateInvalid: the device state or trial marker was missing, edited, truncated, made for
-	// another host or older than the other. Reported through [Change]; the device goes on with
-	// what it can still trust.
-	ErrStateInvalid = errors.New("license: device state invalid")
-	// ErrNoTrial: StartTrial on a device configured without a trial (an empty TrialSet).
-	ErrNoTrial = errors.New("license: device has no trial")
-	// ErrTrialUsed: StartTrial after the trial ended, or after lost state made it count as used.
-	ErrTrialUsed = errors.New("license: trial already used")
-	// ErrNotInstalled: Remove of a serial that is not installed.
-	ErrNotInstalled = errors.New("license: file not installed")
 )
 
 // MaxInstalledFiles is the most files a device holds at once.
@@ -43,43 +27,111 @@ type DeviceConfig struct {
 	// domain or product key it was derived from. Required: a zero System or Code is refused. The
 	// state is sealed to System and Code, so a state moved to another host is rejected.
 	Host Host
-	// Keyring holds the vendor keys license files must be signed with. Required: nil is refused.
+	// Keyring holds the vendor keys license files and time tokens must be signed with. Required:
+	// nil is refused.
 	Keyring *signing.Keyring
-	// State is where the device keeps its files, trial start and clock across restarts: [DirState]
-	// or a firmware store. Required: nil is refused.
+	// State is where the device keeps its files, trial start and clock across restarts: [DirState],
+	// [SplitState] or a firmware store. Required: nil is refused.
 	State State
 	// Secret is the firmware's secret for sealing the state, at least 16 bytes, the same on every
 	// boot of every device of the product and never stored beside the state. Required: a nil or
 	// short secret is refused.
 	Secret []byte
-	// Clock returns the current time. Nil means time.Now.
+	// Clock returns the current time: the wall clock, which a user or a flat battery can set to
+	// anything. It must return the true instant (any location; a clock that keeps local time and
+	// is read as UTC jumps at every daylight saving change). Nil means time.Now.
 	Clock func() time.Time
+	// Elapsed returns the monotonic time since an origin fixed for the process: it only moves
+	// forward, nobody can set it, and a restart of the process starts it again. Device time
+	// advances by at least the time it measures while the device runs, so a wall clock that is
+	// slowed, frozen or set back between readings gains nothing. The device counts from its first
+	// reading in OpenDevice. Nil means Go's monotonic clock, unless Clock is set: then elapsed time
+	// is taken from Clock (the forward moves of its readings), so that a simulation or an example
+	// that moves a fake clock keeps working; that gives up the protection against a slowed or
+	// frozen clock and against forward glitches within MaxClockLead, so a firmware sets neither.
+	Elapsed func() time.Duration
+	// EarliestPlausible is the earliest time a clock reading can be: a reading before it is never
+	// believed, on the first boot included (a PBX whose real-time clock lost its battery reads
+	// 2000-01-01 or 1970-01-01). A firmware sets its own build time. Zero means
+	// 2025-01-01T00:00:00Z, a time before this version of the package was written.
+	EarliestPlausible time.Time
+	// MaxClockLead is how far ahead of device time a clock reading can be and still be believed:
+	// a reading further ahead (2099-01-01 from a flat battery) is never believed without a vendor
+	// time token. It bounds how long a device can be switched off and still take the clock's word
+	// for the time when it starts again. Zero means DefaultMaxClockLead (366 days); negative is
+	// refused.
+	MaxClockLead time.Duration
+	// Rand is the source of the nonces of time challenges ([Device.TimeChallenge]). Nil means
+	// crypto/rand.Reader.
+	Rand io.Reader
 	// TrialSet is what the trial grants while it runs. The zero Set means the device has no trial:
 	// StartTrial returns ErrNoTrial.
 	TrialSet Set
 	// TrialLength is how long the trial runs from StartTrial. Zero means DefaultTrialLength (60
 	// days); negative is refused.
 	TrialLength time.Duration
-	// RollbackTolerance is how far the clock may read below device time before it counts
-	// as set back. Zero means DefaultRollbackTolerance (10 minutes); negative is refused. Below one
-	// minute, a restart can suspend the trial and fixed-term files for up to a minute (device time
-	// resumes up to a minute ahead of the clock; see Device).
+	// RollbackTolerance is how far the clock may read below device time before it counts as set
+	// back; it also sets how often device time is saved (every RollbackTolerance/2, between two
+	// minutes and an hour) and so what a restart costs (see [State]). Zero means
+	// DefaultRollbackTolerance (10 minutes); negative is refused.
 	RollbackTolerance time.Duration
 	// OnChange, when not nil, is called for every change of the grant, in order, before the call
 	// that caused it returns (for changes seen at start-up, before OpenDevice returns). It runs
-	// while the device is locked: it may call Grant and Files, but not Install, Remove, StartTrial
-	// or Tick. Nil means changes are not reported.
+	// while the device is locked: it may call Grant and Files, but no other method of the device.
+	// Nil means changes are not reported.
 	OnChange func(Change)
 }
+
+// String summarises the configuration for logs: the host and the settings, never the secret.
+func (c DeviceConfig) String() string {
+	var b strings.Builder
+	b.WriteString("license.DeviceConfig{Host: ")
+	b.WriteString(string(c.Host.System) + " " + strconv.Quote(c.Host.Code.String()))
+	fmt.Fprintf(&b, ", Secret: %d bytes", len(c.Secret))
+	if c.Keyring == nil {
+		b.WriteString(", Keyring: nil")
+	}
+	if c.State == nil {
+		b.WriteString(", State: nil")
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"Clock", c.Clock != nil}, {"Elapsed", c.Elapsed != nil}, {"Rand", c.Rand != nil}, {"OnChange", c.OnChange != nil}} {
+		if f.set {
+			b.WriteString(", " + f.name + ": set")
+		}
+	}
+	if !c.EarliestPlausible.IsZero() {
+		b.WriteString(", EarliestPlausible: " + c.EarliestPlausible.UTC().Format(time.RFC3339))
+	}
+	if c.MaxClockLead != 0 {
+		b.WriteString(", MaxClockLead: " + c.MaxClockLead.String())
+	}
+	if c.TrialSet.Len() > 0 {
+		b.WriteString(", TrialSet: " + c.TrialSet.String())
+	}
+	if c.TrialLength != 0 {
+		b.WriteString(", TrialLength: " + c.TrialLength.String())
+	}
+	if c.RollbackTolerance != 0 {
+		b.WriteString(", RollbackTolerance: " + c.RollbackTolerance.String())
+	}
+	return b.String() + "}"
+}
+
+// GoString is String: %#v never prints the secret.
+func (c DeviceConfig) GoString() string { return c.String() }
 
 // Device is the license engine of one device (PBX firmware): the files installed on it, its trial and
 // its clock. Its methods are safe for concurrent use; [Device.Grant] never blocks.
 //
 // A firmware calls [OpenDevice] at start-up, answers every "may I?" with Grant().Count, Version or
 // Has on the call-processing path (one atomic load and one map lookup, no lock, no allocation),
-// calls [Device.Tick] from a timer (at the latest at Grant().Until()), [Device.StartTrial] when the
-// installer sets 90-55-01 to 1, and [Device.Install] and [Device.Remove] from its management
-// interface. Every change is reported to DeviceConfig.OnChange with its [Reason].
+// calls [Device.Tick] from a timer at least every [MaxTickInterval] (a minute) and at
+// Grant().Until(), [Device.StartTrial] when the installer sets 90-55-01 to 1, and [Device.Install]
+// and [Device.Remove] from its management interface. Every change is reported to
+// DeviceConfig.OnChange with its [Reason].
 //
 // What the grant holds: the lines of every active file stacked (see [Stack]; each software key code
 // counts once), or, while no file is active and the trial runs, the trial set, or nothing
@@ -87,29 +139,74 @@ type DeviceConfig struct {
 // never look at the clock. Demo, service and temporary files grant from Issued until NotAfter and
 // the grant then falls back to what the other files give.
 //
-// Time: every expiry is measured in device time (the high-water mark, kept in the sealed state),
-// never below the highest clock reading seen, so setting the clock back never makes anything last
-// longer. A reading more than RollbackTolerance below the mark is a rollback: the trial and every demo,
-// service and temporary file stop granting at once, [ReasonRollback] is reported, and installing a
-// fixed-term file or starting the trial is refused. When the clock is corrected they grant again
-// for what is left of their term, measured by the mark, which moved on while the clock was wrong
-// only when the clock passed it. Setbacks within the tolerance add up (see the high-water rule in
-// device_clock.go): repeating them gains at most 1/64 of the time that passes. The mark is saved
-// every RollbackTolerance/2 of progress (between one minute and one hour), and a restart resumes
-// device time that interval ahead of the last saved reading, the most it can have reached: so
-// restarting just before each save with the clock set back cannot hold device time still, while a
-// restart with the clock right only makes device time wait for the clock for at most that
-// interval (restarts in a row do not add up).
+// # Time
 //
-// State: see [State] and [DirState]. The state record and the trial marker are sealed with
+// Every term is measured in device time, kept in the sealed state. Device time advances by the
+// monotonic time that passes while the device runs (DeviceConfig.Elapsed), whatever the wall clock
+// (DeviceConfig.Clock) reads, and never goes back: a clock slowed, frozen or set back gains
+// nothing. It follows the clock forward only where nothing contradicts the move:
+//
+//   - At start-up the device cannot know how long it was off, so the first clock reading that is
+//     plausible and not a rollback is believed when it is more than RollbackTolerance ahead of
+//     device time.
+//   - While the device runs, a reading ahead of device time that the monotonic clock does not
+//     confirm is a glitch: device time does not follow it ([ReasonClockGlitch] is reported when it
+//     is more than RollbackTolerance ahead). Only a jump that holds, reading after reading and
+//     steady against the monotonic clock, for [ForwardJumpHold] (24 hours) of monotonic time is
+//     followed ([ReasonClockJump]); a reading back at or below device time ends the watch. No
+//     reading more than MaxClockLead ahead is ever accepted without a vendor time token.
+//
+// The plausibility rule: a reading is plausible when it is not before EarliestPlausible and not
+// more than MaxClockLead (366 days) ahead of device time (a device without any state takes any
+// reading up to 20 years after EarliestPlausible). An implausible reading is ignored, and reported
+// once per run of them. A device that starts without a plausible reading (its real-time clock lost
+// its battery, or reads a year far off device time) knows no time: it holds its time-limited
+// grants ([HoldTimeUnknown]) until the clock reads a plausible time or a vendor time token
+// ([Device.ApplyTimeToken]) arrives; permanent files grant all along.
+//
+// Rollback: a plausible reading more than RollbackTolerance below the reference (the highest time
+// confirmed, which advances with the monotonic clock, less 1/1024 for clock drift, and which a
+// restart resumes as saved) is a rollback: the trial and every demo, service and temporary file stop
+// granting at once ([HoldRollback], [ReasonRollback]), and installing a fixed-term file or starting
+// the trial is refused, until the clock is corrected. Device time runs on meanwhile, so what was held
+// is not given back later: when the clock is corrected, each term grants again for what is left of
+// it.
+//
+// Restarts: device time is saved every RollbackTolerance/2 of its progress (five minutes by
+// default; between two minutes and an hour), and a restart resumes it that interval plus
+// MaxTickInterval ahead of the last save, the most it can have reached, and saves at once. So
+// restarting, however often and whatever the clock reads, never holds device time back; the cost
+// to an honest device is that a restart that takes less than that interval (six minutes by default)
+// since the last save moves device time ahead of the true time by the difference. See [State] for
+// the writes this costs.
+//
+// What a device cannot prove without trusted time: that time passed while it was switched off. A
+// device that is off, and whose clock is set back to where it stopped before it starts, spends its
+// terms only while it runs. Its terms still never grant for longer than their length, and a
+// fixed-term file never grants for more than its length after its Issued time.
+//
+// # State
+//
+// See [State], [DirState] and [SplitState]. The state record and the trial marker are sealed with
 // XChaCha20-Poly1305 under a key derived with HKDF-SHA256 from DeviceConfig.Secret and the host's
-// system and code, so an edited, truncated or transplanted record fails to open; the marker keeps
-// the generation of the state saved with it, and is saved on every install and remove, so an older
-// copy of the state put back is recognised and can never bring back a removed file. A state the
-// device cannot trust is reported and replaced by what it can: the marker's trial start, no files,
-// and device time at the marker's clock floor plus the day by which the floor may lag (so wiping
-// the state never gains time; see [DirState]). Writes go through State.Save, which [DirState]
-// makes atomic; a failed save changes nothing in memory.
+// system and code, so an edited, truncated or transplanted record fails to open. Both records carry
+// a generation and device time and are written together (the state first, then the marker), so an
+// older copy of the state put back is recognised, and deleting either loses no time. A state the
+// device cannot trust is reported ([ReasonStateInvalid]) and never grants more than the last good
+// one: a state whose marker is missing or damaged may be an older copy, so it starts no trial and
+// its time-limited grants wait for a vendor time token ([HoldUnconfirmed]); an invalid or older
+// state grants nothing time-limited. [DirState] has the table of what each deletion or restore
+// achieves. Writes go through State.Save, which [DirState] makes atomic; a failed save changes
+// nothing in memory, and while device time cannot be saved time-limited grants stop once the last
+// save no longer covers it ([HoldNotSaved]).
+//
+// # Vendor time
+//
+// A vendor time token (see [TimeToken]) answers a challenge the device makes
+// ([Device.TimeChallenge]) and confirms the time after a boot that could not know it, lifts the
+// hold of a state that could not be confirmed, pulls device time back from a forward glitch by at
+// most the allowance the vendor put in it, and can re-arm a trial the vendor grants again. Without
+// a token the device never grants more time than before.
 //
 // Hardware replacement ("License Transfer in case of Hardware Replacement"): a new CPU has a new
 // key code, so the old CPU's files and state do not apply to it. It starts with its own empty state;
@@ -122,6 +219,8 @@ type Device struct {
 	state    State
 	sealer   *sealer
 	clock    func() time.Time
+	elapsed  func() time.Duration // nil: derived from clock
+	rand     io.Reader
 	trialSet Set
 	trialLen time.Duration
 	onChange func(Change)
@@ -137,13 +236,19 @@ type Device struct {
 	ck          clockState
 	trialStart  time.Time
 	trialVoid   bool
-	gen         uint64    // generation of the last state saved
-	savedHW     time.Time // high-water mark in the last state saved
-	savedSeen   time.Time // highest reading in the last state saved
-	markerFloor time.Time // floor in the last marker saved
+	unconfirmed bool      // time-limited grants wait for a vendor time token
+	challenge   []byte    // the open time challenge's nonce; nil when none
+	challengeAt time.Time // device time when it was made
+	gen         uint64    // generation of the last state saved (or read)
+	savedDev    time.Time // device time in the last state saved (the next save is due a persist interval on)
+	savedRef    time.Time // the reference in the last state saved
+	markerFirst bool      // no marker and no state that can be trusted: the next save writes the marker first
+	markerDev   time.Time // device time in the last marker saved (or read): a restart after the state is lost resumes from it
+	markerTrial time.Time // the trial start in the last marker saved (or read)
 	stateDirty  bool      // the state must be saved at the next chance
 	markerDirty bool      // the marker must be saved at the next chance
-	rollback    bool      // as of the last evaluation
+	saveErr     error     // the last save that failed, until one succeeds
+	hold        Hold      // as of the last evaluation
 	allFiles    *Set      // when not nil, the stack of every file in files (set by Install)
 	status      map[string]FileStatus
 	trialActive bool
@@ -155,15 +260,16 @@ type installed struct {
 	mismatch bool // the binding no longer holds for the observed host (checked at open)
 }
 
-// OpenDevice opens the device's state, checks it, and publishes the first grant.
+// OpenDevice opens the device's state, checks it, reads the clocks, and publishes the first grant.
 //
 // What the state cannot vouch for is not trusted: files kept in the state are verified again
 // against Keyring (one that no longer verifies is dropped and reported), and a state or marker that
 // is missing, edited, truncated, older than the other or made for another host is reported with
 // [ReasonStateInvalid] and never grants more than the last good state did (see [DirState] for what
 // each case restores). Errors are returned only for a configuration that is refused and for a State
-// that fails to read for a reason other than "nothing saved". A failure to write the repaired state
-// here is not fatal: the next [Device.Tick] tries again and returns the error.
+// that fails to read for a reason other than "nothing saved". A failure to write the state here is
+// not fatal: it is reported ([ReasonNotSaved]), time-limited grants wait, and the next
+// [Device.Tick] tries again and returns the error.
 func OpenDevice(cfg DeviceConfig) (*Device, error) {
 	switch {
 	case cfg.Host.System == "" || cfg.Host.Code.IsZero():
@@ -176,6 +282,8 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 		return nil, errors.New("license: device config: negative trial length")
 	case cfg.RollbackTolerance < 0:
 		return nil, errors.New("license: device config: negative rollback tolerance")
+	case cfg.MaxClockLead < 0:
+		return nil, errors.New("license: device config: negative clock lead")
 	}
 	sl, err := newSealer(cfg.Secret, cfg.Host)
 	if err != nil {
@@ -187,13 +295,26 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 		state:    cfg.State,
 		sealer:   sl,
 		clock:    cfg.Clock,
+		elapsed:  cfg.Elapsed,
+		rand:     cfg.Rand,
 		trialSet: cfg.TrialSet,
 		trialLen: cfg.TrialLength,
 		onChange: cfg.OnChange,
 		status:   map[string]FileStatus{},
 	}
+	if d.elapsed == nil {
+		if d.clock != nil {
+			d.ck.derive = true
+		} else {
+			start := time.Now()
+			d.elapsed = func() time.Duration { return time.Since(start) }
+		}
+	}
 	if d.clock == nil {
 		d.clock = time.Now
+	}
+	if d.rand == nil {
+		d.rand = rand.Reader
 	}
 	if d.trialLen == 0 {
 		d.trialLen = DefaultTrialLength
@@ -202,6 +323,14 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 	if d.ck.tol == 0 {
 		d.ck.tol = DefaultRollbackTolerance
 	}
+	d.ck.lead = cfg.MaxClockLead
+	if d.ck.lead == 0 {
+		d.ck.lead = DefaultMaxClockLead
+	}
+	d.ck.earliest = cfg.EarliestPlausible.UTC()
+	if cfg.EarliestPlausible.IsZero() {
+		d.ck.earliest = defaultEarliestPlausible
+	}
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -209,12 +338,36 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := readClock(d.clock)
-	d.ck.observe(now)
+	if d.elapsed != nil {
+		d.ck.lastE = d.elapsed() // counted from here on
+	}
+	now, ev := d.read()
+	changes = append(changes, d.clockChange(ev, now)...)
+	d.flush() // best effort; reported through the hold, and Tick retries and returns it
 	changes = append(changes, d.evaluate(now, true)...)
-	d.flush() // best effort; Tick retries and reports
 	d.notify(changes)
 	return d, nil
+}
+
+// read reads the two clocks and observes them.
+func (d *Device) read() (time.Time, clockEvent) {
+	now := readClock(d.clock)
+	var e time.Duration
+	if d.elapsed != nil {
+		e = d.elapsed()
+	}
+	return now, d.ck.observe(now, e)
+}
+
+// clockChange reports what a reading showed, if anything.
+func (d *Device) clockChange(ev clockEvent, now time.Time) []Change {
+	switch ev {
+	case clockGlitch, clockImplausible:
+		return []Change{{Reason: ReasonClockGlitch, At: now, Err: d.ck.eventErr(ev, now)}}
+	case clockJumped:
+		return []Change{{Reason: ReasonClockJump, At: now, Err: d.ck.eventErr(ev, now)}}
+	}
+	return nil
 }
 
 // load reads and checks the state and the marker and sets the device's fields from them.
@@ -239,23 +392,44 @@ func (d *Device) load() ([]Change, error) {
 		mr, mErr = d.sealer.openMarker(mb)
 	}
 	if st != nil && mr != nil && st.Gen < mr.Gen {
-		sErr = &stateError{what: "device state", err: fmt.Errorf("generation %d is older than the trial marker's %d (an old copy was put back)", st.Gen, mr.Gen)}
+		sErr = &stateError{what: "device state", err: fmt.Errorf("generation %d is older than the trial marker's %d (an older copy was put back)", st.Gen, mr.Gen)}
 		st = nil
 	}
 	var problems []string
 	switch {
 	case st != nil && mr != nil:
-		// Both good.
-	case st != nil && mMissing:
-		problems = append(problems, "trial marker missing; rewritten from the device state")
-	case st != nil:
-		problems = append(problems, detail(mErr)+"; rewritten from the device state")
-	case mr != nil:
-		what := "device state missing"
-		if sErr != nil {
-			what = detail(sErr)
+		// The marker is written right after the state, so it may be one generation behind (a
+		// cut between the two writes). More is an older copy of the marker: the newer state
+		// wins, and the marker is rewritten from it.
+		if st.Gen > mr.Gen+1 {
+			problems = append(problems, fmt.Sprintf("trial marker of generation %d is older than the device state's %d (an older copy was put back); rewritten from the device state", mr.Gen, st.Gen))
 		}
-		problems = append(problems, what+"; installed files dropped, trial restored from the trial marker, device time moved to its clock floor plus the day it may lag by")
+	case st != nil:
+		what := "trial marker missing"
+		if mErr != nil {
+			what = detail(mErr)
+		}
+		msg := what + ": the device state may be an older copy, so its trial and fixed-term files wait for a vendor time token"
+		if st.TrialStart == 0 && !st.TrialVoid {
+			msg += ", and the trial, never started in it, cannot start unless a token re-arms it"
+		}
+		if !st.Unconfirmed {
+			problems = append(problems, msg)
+		}
+		d.unconfirmed = true
+		if st.TrialStart == 0 {
+			d.trialVoid = true
+		}
+	case mr != nil:
+		// A cut after the first marker a new device writes, before its first state: nothing lost.
+		firstCut := sMissing && mr.Gen == 1 && mr.TrialStart == 0 && !mr.TrialVoid && !mr.Unconfirmed
+		if !firstCut {
+			what := "device state missing"
+			if sErr != nil {
+				what = detail(sErr)
+			}
+			problems = append(problems, what+"; installed files dropped (install them again); the trial and device time restored from the trial marker")
+		}
 	case sMissing && mMissing:
 		// A new device (or one whose whole state was deleted: indistinguishable).
 	default:
@@ -271,32 +445,29 @@ func (d *Device) load() ([]Change, error) {
 		if mMissing {
 			whats = append(whats, "trial marker missing")
 		}
-		problems = append(problems, strings.Join(whats, "; ")+"; nothing can be trusted: no files, the trial counts as used")
+		problems = append(problems, strings.Join(whats, "; ")+"; nothing can be trusted: no files, and the trial counts as used")
 		d.trialVoid = true
 	}
+	d.markerFirst = st == nil && mr == nil
 
-	var changes []Change
+	var (
+		changes  []Change
+		dev, ref time.Time
+	)
 	if st != nil {
 		d.gen = st.Gen
-		// Device time may have moved on by up to a save interval since the state was saved (the
-		// state is saved when it has): resume at the most it can have reached, so that restarting
-		// just before each save, with the clock set back, cannot hold device time still. The
-		// highest reading stays as saved, so a clock that is right is not behind, and restarting
-		// again and again does not add up.
-		d.savedHW, d.savedSeen = fromNanos(st.HighWater), fromNanos(st.Seen)
+		dev, ref = fromNanos(st.HighWater), fromNanos(st.Seen)
 		if st.Seen == 0 {
-			d.savedSeen = d.savedHW
-		}
-		d.ck.hw, d.ck.seen = d.savedHW, d.savedSeen
-		if lease := d.savedSeen.Add(persistInterval(d.ck.tol)); lease.After(d.ck.hw) {
-			d.ck.hw = lease
+			ref = dev
 		}
 		d.trialStart = fromNanos(st.TrialStart)
 		d.trialVoid = d.trialVoid || st.TrialVoid
-		for _, signed := range st.Files {
+		d.unconfirmed = d.unconfirmed || st.Unconfirmed
+		for i, signed := range st.Files {
 			f, err := Open(signed, d.kr)
 			if err != nil {
-				changes = append(changes, Change{Reason: ReasonRemoved, Err: fmt.Errorf("license: installed file no longer opens: %w", err)})
+				changes = append(changes, Change{Reason: ReasonRemoved, Err: fmt.Errorf("license: installed file %d of %d (activation code %s) no longer opens, and is dropped: %w",
+					i+1, len(st.Files), ActivationCode(signed), err)})
 				d.stateDirty = true
 				continue
 			}
@@ -310,45 +481,61 @@ func (d *Device) load() ([]Change, error) {
 		d.stateDirty = true
 	}
 	if mr != nil {
-		if mr.Gen > d.gen {
-			d.gen = mr.Gen
+		d.gen = max(d.gen, mr.Gen)
+		mdev, mref := fromNanos(mr.HighWater), fromNanos(mr.Floor)
+		if mr.V == 1 {
+			// A version 1 marker kept only the highest reading, written once a day: without
+			// the state, device time may have run up to a day past it.
+			mdev = mref
+			if st == nil {
+				mdev = mref.Add(markerIntervalV1)
+			}
 		}
-		d.markerFloor = fromNanos(mr.Floor)
-		floor := d.markerFloor
-		if st == nil {
-			// The marker's floor can be up to a marker interval (plus a state interval) behind the
-			// highest time the device saw. Without the state to say how much, assume all of it:
-			// otherwise wiping the state and setting the clock back to the floor, again and again,
-			// would hold device time still. A clock that reads below this is a rollback until it
-			// passes it, at most a day later.
-			floor = floor.Add(markerInterval + persistInterval(d.ck.tol))
-		}
-		if floor.After(d.ck.hw) {
-			d.ck.hw = floor
-		}
-		if d.markerFloor.After(d.ck.seen) {
-			d.ck.seen = d.markerFloor
-		}
+		dev, ref = later(dev, mdev), later(ref, mref)
+		d.markerDev = mdev
 		if ts := fromNanos(mr.TrialStart); !ts.IsZero() && (d.trialStart.IsZero() || ts.Before(d.trialStart)) {
 			d.trialStart = ts
 		}
+		d.markerTrial = fromNanos(mr.TrialStart)
 		d.trialVoid = d.trialVoid || mr.TrialVoid
+		d.unconfirmed = d.unconfirmed || mr.Unconfirmed
+		d.challenge, d.challengeAt = mr.Challenge, fromNanos(mr.ChallengeAt)
+		if mr.Gen != d.gen || mr.V != recordVersion || mr.TrialStart != nanos(d.trialStart) || mr.TrialVoid != d.trialVoid || mr.Unconfirmed != d.unconfirmed {
+			d.markerDirty = true
+		}
 	} else {
 		d.markerDirty = true
 	}
-	// A marker behind the state (a crash between the two saves, or an older copy put back) is
-	// rewritten now: left as it is, deleting the state next would bring back what it says. A state
-	// behind the marker's trial is rewritten too.
-	if st != nil && mr != nil && (mr.Gen != st.Gen || mr.TrialStart != nanos(d.trialStart) || mr.TrialVoid != d.trialVoid) {
-		d.markerDirty = true
-	}
-	if st != nil && (st.TrialStart != nanos(d.trialStart) || st.TrialVoid != d.trialVoid) {
+	if st != nil && (st.TrialStart != nanos(d.trialStart) || st.TrialVoid != d.trialVoid || st.Unconfirmed != d.unconfirmed) {
 		d.stateDirty = true
+	}
+
+	d.ck.booting = true
+	if dev.IsZero() {
+		// No device time at all: the first plausible reading sets it.
+		d.ck.fresh = true
+		d.ck.dev, d.ck.ref = d.ck.earliest, d.ck.earliest
+	} else {
+		// Resume at the most device time can have reached before the restart, and save at once
+		// (the save is due when device time reaches savedDev plus the persist interval).
+		if ref.After(dev) {
+			ref = dev
+		}
+		d.savedDev, d.savedRef = dev, ref
+		d.ck.dev, d.ck.ref = dev.Add(restartLease(d.ck.tol)), ref
 	}
 	for _, p := range problems {
 		changes = append(changes, Change{Reason: ReasonStateInvalid, Err: fmt.Errorf("%w: %s", ErrStateInvalid, p)})
 	}
 	return changes, nil
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // detail is an error's message without the package prefix, to be quoted inside another message.
@@ -385,8 +572,9 @@ func (d *Device) Files() []InstalledFile {
 // them; lines without a software key code always stack.
 //
 // Install refuses, changing nothing: a file that does not open ([Open]'s errors), is bound to
-// another host ([ErrHostMismatch]), has expired ([ErrExpired]), is fixed-term while the clock is set
-// back ([ErrRollback]), would not stack with the installed files ([ErrInvalid]), is older than the
+// another host ([ErrHostMismatch]), has expired at device time ([ErrExpired]), is fixed-term while
+// time-limited grants are held (the hold's error: [ErrRollback], [ErrTimeUnknown] or [ErrNotSaved];
+// see [Grant.Hold]), would not stack with the installed files ([ErrInvalid]), is older than the
 // installed file of the same serial, or would exceed MaxInstalledFiles or MaxStateSize; and any
 // failure to save the state (where only the final flush of the directory failed, the new state may
 // still be found after a restart). Once the state is saved the file is installed; if the trial marker
@@ -398,20 +586,22 @@ func (d *Device) Install(signed []byte) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := readClock(d.clock)
-	rolled := d.ck.observe(now)
-	eff := d.ck.hw
-	if err := f.Check(d.host, eff); err != nil {
-		if !errors.Is(err, ErrNotYetValid) {
-			return err
-		}
-		if err := f.Check(d.host, f.Issued); err != nil {
-			return err
-		}
+	now, ev := d.read()
+	clockChanges := d.clockChange(ev, now)
+	dev := d.ck.dev
+	// The binding first (checked at the file's own Issued time, so the term cannot fail), then,
+	// for a fixed-term file, whether device time can be trusted, then the term at device time.
+	if err := f.Check(d.host, f.Issued); err != nil {
+		return fmt.Errorf("license: install %s file %q: %w", f.Term, f.Serial, err)
 	}
-	if rolled && f.Term.FixedTerm() {
-		return fmt.Errorf("%w: cannot install %s file %q until the clock is corrected (it reads %s, device time is %s)",
-			ErrRollback, f.Term, f.Serial, now.Format(time.RFC3339), eff.Format(time.RFC3339))
+	if h := d.holdNow(); h != HoldNone && f.Term.FixedTerm() {
+		return fmt.Errorf("license: cannot install %s file %q now: %w", f.Term, f.Serial, d.holdErr(h, now))
+	}
+	if err := f.Check(d.host, dev); errors.Is(err, ErrExpired) {
+		return fmt.Errorf("license: install %s file %q: %w: it was valid until %s, and device time is %s",
+			f.Term, f.Serial, ErrExpired, f.NotAfter.Format(time.RFC3339), dev.Format(time.RFC3339))
+	} else if err != nil && !errors.Is(err, ErrNotYetValid) {
+		return fmt.Errorf("license: install %s file %q: %w", f.Term, f.Serial, err)
 	}
 	in := &installed{signed: bytes.Clone(signed), file: f}
 	files := slices.Clone(d.files)
@@ -440,9 +630,8 @@ func (d *Device) Install(signed []byte) error {
 	}
 	d.files = files
 	d.allFiles = &all
-	d.markerDirty = true
 	d.flush()
-	changes := []Change{{Reason: ReasonInstalled, Serial: f.Serial, At: now}}
+	changes := append(clockChanges, Change{Reason: ReasonInstalled, Serial: f.Serial, At: now})
 	changes = append(changes, d.evaluate(now, false)...)
 	d.notify(changes)
 	return nil
@@ -457,34 +646,33 @@ func (d *Device) Remove(serial string) error {
 	if i < 0 {
 		return fmt.Errorf("%w: %q", ErrNotInstalled, serial)
 	}
-	now := readClock(d.clock)
-	d.ck.observe(now)
+	now, ev := d.read()
 	files := slices.Delete(slices.Clone(d.files), i, i+1)
 	if err := d.saveState(files, d.trialStart); err != nil {
 		return fmt.Errorf("license: remove %q: %w", serial, err)
 	}
 	d.files = files
 	delete(d.status, serial)
-	d.markerDirty = true
 	d.flush()
-	changes := []Change{{Reason: ReasonRemoved, Serial: serial, At: now}}
+	changes := append(d.clockChange(ev, now), Change{Reason: ReasonRemoved, Serial: serial, At: now})
 	changes = append(changes, d.evaluate(now, false)...)
 	d.notify(changes)
 	return nil
 }
 
-// Tick reads the clock and re-evaluates the grant: files and the trial that reached their end stop
-// granting, files issued for later start, and a clock set back (or corrected again) is detected.
-// Each change is reported through OnChange. The firmware calls Tick from its timer, at the latest at
-// Grant().Until(). Tick also saves the clock's progress when due; the error it returns is a failure
-// to save, and the grant is re-evaluated all the same.
+// Tick reads the clocks and re-evaluates the grant: files and the trial that reached their end stop
+// granting, files issued for later start, and a clock set back (or corrected again), a glitch or a
+// clock that is not plausible is detected. Each change is reported through OnChange. The firmware
+// calls Tick from its timer at least every [MaxTickInterval] (a minute) and at Grant().Until().
+// Tick also saves device time when due; the error it returns is a failure to save, and the grant
+// is re-evaluated all the same.
 func (d *Device) Tick() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := readClock(d.clock)
-	d.ck.observe(now)
-	changes := d.evaluate(now, false)
+	now, ev := d.read()
+	changes := d.clockChange(ev, now)
 	err := d.flush()
+	changes = append(changes, d.evaluate(now, false)...)
 	d.notify(changes)
 	return err
 }
@@ -511,25 +699,23 @@ func (d *Device) notify(changes []Change) {
 	}
 }
 
-// record builds the state record for the given files and trial start at the current mark.
-func (d *Device) record(files []*installed, trialStart time.Time) *stateRecord {
+// saveState seals and saves a state record for the given files and trial start at the current
+// device time; on success the device's saved generation and device time move on and the marker is
+// due. A device with no marker that can be trusted writes the marker (with the new generation)
+// first, so that a cut between the two writes never leaves a state without its marker. On failure
+// nothing in memory changes.
+func (d *Device) saveState(files []*installed, trialStart time.Time) error {
 	r := &stateRecord{
-		Gen:        d.gen + 1,
-		HighWater:  nanos(d.ck.hw),
-		Seen:       nanos(d.ck.seen),
-		TrialStart: nanos(trialStart),
-		TrialVoid:  d.trialVoid,
+		Gen:         d.gen + 1,
+		HighWater:   nanos(d.ck.dev),
+		Seen:        nanos(d.ck.ref),
+		TrialStart:  nanos(trialStart),
+		TrialVoid:   d.trialVoid,
+		Unconfirmed: d.unconfirmed,
 	}
 	for _, f := range files {
 		r.Files = append(r.Files, f.signed)
 	}
-	return r
-}
-
-// saveState seals and saves a state record; on success the device's saved generation and mark move
-// on. On failure nothing in memory changes.
-func (d *Device) saveState(files []*installed, trialStart time.Time) error {
-	r := d.record(files, trialStart)
 	b, err := d.sealer.sealState(r)
 	if err != nil {
 		return err
@@ -537,23 +723,35 @@ func (d *Device) saveState(files []*installed, trialStart time.Time) error {
 	if len(b) > MaxStateSize {
 		return fmt.Errorf("license: device state would be %d bytes, over %d", len(b), MaxStateSize)
 	}
+	if d.markerFirst {
+		if err := d.writeMarker(r.Gen, d.ck.dev, d.ck.ref, trialStart); err != nil {
+			d.saveErr = err
+			return err
+		}
+		d.markerFirst = false
+	}
 	if err := d.state.Save(b); err != nil {
-		return fmt.Errorf("license: saving device state: %w", err)
+		d.saveErr = fmt.Errorf("license: saving device state: %w", err)
+		return d.saveErr
 	}
 	d.gen = r.Gen
-	d.savedHW, d.savedSeen = d.ck.hw, d.ck.seen
+	d.savedDev, d.savedRef = d.ck.dev, d.ck.ref
 	d.stateDirty = false
+	d.markerDirty = true
 	return nil
 }
 
-// saveMarker seals and saves the trial marker with the generation and the highest reading of the
-// last saved state.
-func (d *Device) saveMarker() error {
+// writeMarker seals and saves the trial marker for generation gen.
+func (d *Device) writeMarker(gen uint64, dev, ref, trialStart time.Time) error {
 	r := &markerRecord{
-		Gen:        d.gen,
-		Floor:      nanos(d.savedSeen),
-		TrialStart: nanos(d.trialStart),
-		TrialVoid:  d.trialVoid,
+		Gen:         gen,
+		Floor:       nanos(ref),
+		HighWater:   nanos(dev),
+		TrialStart:  nanos(trialStart),
+		TrialVoid:   d.trialVoid,
+		Unconfirmed: d.unconfirmed,
+		Challenge:   d.challenge,
+		ChallengeAt: nanos(d.challengeAt),
 	}
 	b, err := d.sealer.sealMarker(r)
 	if err != nil {
@@ -562,52 +760,99 @@ func (d *Device) saveMarker() error {
 	if err := d.state.SaveMarker(b); err != nil {
 		return fmt.Errorf("license: saving trial marker: %w", err)
 	}
-	d.markerFloor = d.savedSeen
+	d.markerDev, d.markerTrial = dev, trialStart
+	return nil
+}
+
+// saveMarker saves the trial marker for the last state saved.
+func (d *Device) saveMarker() error {
+	if err := d.writeMarker(d.gen, d.savedDev, d.savedRef, d.trialStart); err != nil {
+		d.saveErr = err
+		return err
+	}
 	d.markerDirty = false
 	return nil
 }
 
-// flush saves the state when it is dirty or the mark has moved on by the persist interval, then the
-// marker when it is dirty or its floor is a day behind.
+// flush saves the state when it is dirty or device time has moved on by the persist interval, and
+// then the marker when it is due.
 func (d *Device) flush() error {
-	// A restart resumes device time at max(savedHW, savedSeen + interval): save before device time
-	// can pass that, and only when there is a new reading to save (right after a restart device
-	// time may stand at that bound while the clock catches up with it).
-	lease := d.savedSeen.Add(persistInterval(d.ck.tol))
-	if d.savedHW.After(lease) {
-		lease = d.savedHW
-	}
-	if d.stateDirty || !d.ck.hw.Before(lease) && d.ck.seen.After(d.savedSeen) {
+	if d.stateDirty || !d.ck.dev.Before(d.savedDev.Add(persistInterval(d.ck.tol))) {
 		if err := d.saveState(d.files, d.trialStart); err != nil {
 			return err
 		}
 	}
-	if d.markerDirty || d.savedSeen.Sub(d.markerFloor) >= markerInterval {
+	if d.markerDirty {
 		if err := d.saveMarker(); err != nil {
 			return err
 		}
+	}
+	d.saveErr = nil
+	return nil
+}
+
+// holdNow says why time-limited grants are held now, if they are.
+func (d *Device) holdNow() Hold {
+	switch {
+	case d.unconfirmed:
+		return HoldUnconfirmed
+	case !d.ck.known:
+		return HoldTimeUnknown
+	case d.ck.rolled:
+		return HoldRollback
+	case d.ck.dev.After(d.markerDev.Add(restartLease(d.ck.tol))) || !d.markerTrial.Equal(d.trialStart):
+		// The protected record no longer covers device time (or the trial start): deleting the
+		// state now would give time back.
+		return HoldNotSaved
+	}
+	return HoldNone
+}
+
+// holdErr describes a hold, for errors and Change.Err.
+func (d *Device) holdErr(h Hold, now time.Time) error {
+	switch h {
+	case HoldRollback:
+		return fmt.Errorf("%w: the clock reading %s is %s behind device time %s, more than the tolerance (%s); correct the clock",
+			ErrRollback, now.Format(time.RFC3339), d.ck.dev.Sub(now).Round(time.Second), d.ck.dev.Format(time.RFC3339), d.ck.tol)
+	case HoldTimeUnknown:
+		return fmt.Errorf("%w: no plausible clock reading since start-up: the clock reading %s is not from %s up to %s ahead of device time %s; set the clock or apply a vendor time token",
+			ErrTimeUnknown, now.Format(time.RFC3339), d.ck.earliest.Format(time.RFC3339), d.ck.lead, d.ck.dev.Format(time.RFC3339))
+	case HoldUnconfirmed:
+		return fmt.Errorf("%w: the device state could not be confirmed by its trial marker (it may be an older copy): apply a vendor time token",
+			ErrTimeUnknown)
+	case HoldNotSaved:
+		if d.saveErr != nil {
+			return fmt.Errorf("%w: %v", ErrNotSaved, d.saveErr)
+		}
+		return fmt.Errorf("%w: device time %s is not saved in the trial marker yet", ErrNotSaved, d.ck.dev.Format(time.RFC3339))
 	}
 	return nil
 }
 
 // evaluate computes the grant at device time, publishes it with the file view, and returns the
-// changes since the last evaluation. initial is true at start-up, where only a rollback is reported.
+// changes since the last evaluation. initial is true at start-up, where only a hold is reported.
 func (d *Device) evaluate(now time.Time, initial bool) []Change {
-	eff := d.ck.hw
-	rolled := d.ck.rolledBack(now)
+	dev := d.ck.dev
+	hold := d.holdNow()
+	held := hold != HoldNone
 	var changes []Change
-	if rolled && (initial || !d.rollback) {
-		changes = append(changes, Change{Reason: ReasonRollback, At: now,
-			Err: fmt.Errorf("%w: the clock reads %s, %s below device time (%s); tolerance %s",
-				ErrRollback, now.Format(time.RFC3339), eff.Sub(now).Round(time.Second), eff.Format(time.RFC3339), d.ck.tol)})
-	} else if !rolled && d.rollback && !initial {
-		changes = append(changes, Change{Reason: ReasonClockRestored, At: now})
+	if hold != d.hold || initial {
+		switch {
+		case hold == HoldRollback:
+			changes = append(changes, Change{Reason: ReasonRollback, At: now, Err: d.holdErr(hold, now)})
+		case hold == HoldTimeUnknown:
+			changes = append(changes, Change{Reason: ReasonTimeUnknown, At: now, Err: d.holdErr(hold, now)})
+		case hold == HoldNotSaved:
+			changes = append(changes, Change{Reason: ReasonNotSaved, At: now, Err: d.holdErr(hold, now)})
+		case hold == HoldNone && !initial:
+			changes = append(changes, Change{Reason: ReasonClockRestored, At: now})
+		}
 	}
-	d.rollback = rolled
+	d.hold = hold
 
 	var until time.Time
 	due := func(t time.Time) {
-		if t.After(eff) && (until.IsZero() || t.Before(until)) {
+		if t.After(dev) && (until.IsZero() || t.Before(until)) {
 			until = t
 		}
 	}
@@ -616,7 +861,7 @@ func (d *Device) evaluate(now time.Time, initial bool) []Change {
 	var hasTerm [Temporary + 1]bool
 	anyActive, nActive := false, 0
 	for _, f := range d.files {
-		st := fileStatus(f, eff, rolled)
+		st := fileStatus(f, dev, held)
 		status[f.file.Serial] = st
 		view = append(view, InstalledFile{File: f.file, Signed: f.signed, Status: st})
 		if st == FileActive {
@@ -640,7 +885,7 @@ func (d *Device) evaluate(now time.Time, initial bool) []Change {
 			due(trialEnd) // with a permanent file active the trial's end changes nothing
 		}
 	}
-	trialActive := !d.trialVoid && !d.trialStart.IsZero() && eff.Before(trialEnd) && !rolled
+	trialActive := !d.trialVoid && !d.trialStart.IsZero() && dev.Before(trialEnd) && !held
 
 	var (
 		set  Set
@@ -671,7 +916,7 @@ func (d *Device) evaluate(now time.Time, initial bool) []Change {
 		mode = ModeUnlicensed
 	}
 	g := newGrant(set)
-	g.mode, g.at, g.until, g.trialEnd, g.rollback = mode, eff, until, trialEnd, rolled
+	g.mode, g.at, g.until, g.trialEnd, g.hold = mode, dev, until, trialEnd, hold
 
 	if !initial {
 		serials := make([]string, 0, len(status))
@@ -690,7 +935,7 @@ func (d *Device) evaluate(now time.Time, initial bool) []Change {
 				changes = append(changes, Change{Reason: ReasonStarted, Serial: s, At: now})
 			}
 		}
-		if d.trialActive && !trialActive && !eff.Before(trialEnd) {
+		if d.trialActive && !trialActive && !dev.Before(trialEnd) {
 			changes = append(changes, Change{Reason: ReasonExpired, At: now})
 		}
 	}
@@ -701,18 +946,18 @@ func (d *Device) evaluate(now time.Time, initial bool) []Change {
 	return changes
 }
 
-// fileStatus is the status of an installed file at device time eff.
-func fileStatus(f *installed, eff time.Time, rolled bool) FileStatus {
+// fileStatus is the status of an installed file at device time dev.
+func fileStatus(f *installed, dev time.Time, held bool) FileStatus {
 	switch {
 	case f.mismatch:
 		return FileHostMismatch
 	case !f.file.Term.FixedTerm():
 		return FileActive
-	case !eff.Before(f.file.NotAfter):
+	case !dev.Before(f.file.NotAfter):
 		return FileExpired
-	case eff.Before(f.file.Issued):
+	case dev.Before(f.file.Issued):
 		return FilePending
-	case rolled:
+	case held:
 		return FileSuspended
 	}
 	return FileActive
@@ -790,3 +1035,6 @@ func dedupe(files []*installed, order []int, lines []Line) []Line {
 func (d *Device) String() string {
 	return string(d.host.System) + " " + strconv.Quote(d.host.Code.String()) + ": " + d.Grant().String()
 }
+
+// GoString is a summary too: %#v never prints the device's files, keys or secrets.
+func (d *Device) GoString() string { return "license.Device(" + d.String() + ")" }

@@ -2,81 +2,78 @@ package license
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestClockStateObserve checks the high-water logic on its own, reading by reading.
+// TestClockStateObserve checks the clock model on its own, reading by reading: each step reads the
+// wall clock and the monotonic clock (both relative to devT0) and checks device time, the rollback
+// state and what was reported.
 func TestClockStateObserve(t *testing.T) {
 	const tol = 10 * time.Minute
 	type step struct {
-		at     time.Duration // reading, relative to devT0
-		wantHW time.Duration
-		rolled bool
+		wall, mono time.Duration
+		wantDev    time.Duration
+		rolled     bool
+		ev         clockEvent
 	}
+	h := time.Hour
 	tests := []struct {
 		name  string
 		why   string
 		steps []step
 	}{
-		{"forward", "readings above the mark raise it", []step{{0, 0, false}, {time.Hour, time.Hour, false}}},
-		{"back by one tolerance", "exactly the tolerance below the mark is still fine", []step{{time.Hour, time.Hour, false}, {time.Hour - tol, time.Hour, false}}},
-		{"back by more", "a second more than the tolerance is a rollback", []step{{time.Hour, time.Hour, false}, {time.Hour - tol - time.Second, time.Hour, true}}},
-		{"catch up at 63/64", "after a small setback the mark moves on with the clock, a little slower",
-			[]step{{time.Hour, time.Hour, false}, {time.Hour - 5*time.Minute, time.Hour, false}, {time.Hour - 5*time.Minute + 64*time.Second, time.Hour + 63*time.Second, false}}},
-		{"setback is paid off", "a minute set back is paid off at 1/64 of the clock's pace, even past the mark",
-			[]step{{time.Hour, time.Hour, false}, {time.Hour - time.Minute, time.Hour, false}, {2 * time.Hour, time.Hour + 61*time.Minute - 61*time.Minute/64, false}, {64 * time.Hour, 64 * time.Hour, false}}},
-		{"setbacks add up", "two setbacks of just under the tolerance, ten minutes apart, are one rollback",
-			[]step{{time.Hour, time.Hour, false}, {time.Hour - tol + time.Second, time.Hour, false}, {time.Hour + time.Second, time.Hour + tol - tol/64, false}, {time.Hour + 2*time.Second - tol, time.Hour + tol - tol/64, true}}},
-		{"rolled back stays until corrected", "a clock left back keeps the rollback while the mark moves on",
-			[]step{{48 * time.Hour, 48 * time.Hour, false}, {0, 48 * time.Hour, true}, {64 * time.Minute, 48 * time.Hour, true}, {48*time.Hour + 63*time.Minute, 48*time.Hour + 63*time.Minute, false}}},
+		{"with the monotonic clock", "device time advances with the monotonic clock when the wall clock agrees",
+			[]step{{0, 0, 0, false, clockNone}, {h, h, h, false, clockNone}, {2 * h, 2 * h, 2 * h, false, clockNone}}},
+		{"frozen wall clock", "a frozen clock does not hold device time still, and becomes a rollback past the tolerance",
+			[]step{{0, 0, 0, false, clockNone}, {0, 5 * time.Minute, 5 * time.Minute, false, clockNone}, {0, h, h, true, clockNone}}},
+		{"set back within the tolerance", "not a rollback, and device time runs on",
+			[]step{{0, 0, 0, false, clockNone}, {h - tol, h, h, false, clockNone}}},
+		{"set back beyond the tolerance", "a rollback (the reference lags the monotonic clock by 1/1024, 3.5s an hour); device time runs on",
+			[]step{{0, 0, 0, false, clockNone}, {h - tol - 4*time.Second, h, h, true, clockNone}, {h, h, h, false, clockNone}}},
+		{"setbacks add up", "two setbacks of just under the tolerance are one rollback",
+			[]step{{0, 0, 0, false, clockNone}, {h - tol + time.Second, h, h, false, clockNone}, {2*h - 2*tol + 2*time.Second, 2 * h, 2 * h, true, clockNone}}},
+		{"forward glitch", "a reading ahead of device time that the monotonic clock does not confirm is not followed",
+			[]step{{0, 0, 0, false, clockNone}, {30 * day, h, h, false, clockGlitch}, {2 * h, 2 * h, 2 * h, false, clockNone}}},
+		{"implausible reading", "a reading more than MaxClockLead ahead is ignored",
+			[]step{{0, 0, 0, false, clockNone}, {400 * day, h, h, false, clockImplausible}, {500 * day, 2 * h, 2 * h, false, clockNone}, {3 * h, 3 * h, 3 * h, false, clockNone}}},
+		{"forward jump that holds", "followed once it has held for ForwardJumpHold of monotonic time",
+			[]step{{0, 0, 0, false, clockNone}, {30 * day, h, h, false, clockGlitch}, {30*day + 12*h, 13 * h, 13 * h, false, clockNone},
+				{30*day + 24*h, 25 * h, 30*day + 24*h, false, clockJumped}, {30*day + 25*h, 26 * h, 30*day + 25*h, false, clockNone}}},
+		{"a jump that does not hold", "a correction back ends the watch",
+			[]step{{0, 0, 0, false, clockNone}, {30 * day, h, h, false, clockGlitch}, {2 * h, 2 * h, 2 * h, false, clockNone}, {30*day + 24*h, 25 * h, 25 * h, false, clockGlitch}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := clockState{tol: tol}
+			c := clockState{tol: tol, lead: DefaultMaxClockLead, earliest: defaultEarliestPlausible, dev: devT0, ref: devT0, booting: true}
 			for i, s := range tt.steps {
-				rolled := c.observe(devT0.Add(s.at))
-				if got := c.hw.Sub(devT0); got != s.wantHW || rolled != s.rolled {
-					t.Errorf("step %d (%v): mark %v rolled %v; want %v %v (%s)", i, s.at, got, rolled, s.wantHW, s.rolled, tt.why)
+				ev := c.observe(devT0.Add(s.wall), s.mono)
+				if got := c.dev.Sub(devT0); got != s.wantDev || c.rolled != s.rolled || ev != s.ev {
+					t.Errorf("step %d (wall %v, mono %v): device time %v rolled %v event %v; want %v %v %v (%s)", i, s.wall, s.mono, got, c.rolled, ev, s.wantDev, s.rolled, s.ev, tt.why)
 				}
 			}
 		})
 	}
 }
 
-// TestClockRepeatedSmallSetbacks: setting the clock back by just under the tolerance each time the
-// mark has caught up must not hold device time still: the 60-day trial still ends, at most 1/63 late.
+// TestClockRepeatedSmallSetbacks: setting the clock back by just under the tolerance again and
+// again cannot hold device time still: the setbacks add up to a rollback, and the trial ends after
+// its 60 days of true time, to the minute.
 func TestClockRepeatedSmallSetbacks(t *testing.T) {
-	clock := newDevClock(devT0)
-	r := newRig(t, &memState{}, clock)
-	if err := r.dev.StartTrial(); err != nil {
-		t.Fatal(err)
-	}
-	const tol = DefaultRollbackTolerance
-	const wait = catchUp * tol // how long the mark takes to catch up a setback of tol
-	real := time.Duration(0)   // time that really passed
-	for r.dev.Grant().Mode() == ModeTrial {
-		clock.Add(-(tol - time.Second))
-		r.tick()
-		for i := 0; i < 64; i++ {
-			clock.Add(wait / 64)
-			real += wait / 64
-			r.tick()
+	w := newSimWorld(t, simTrial)
+	w.run(simTrial.length()+10*day/simScale(), time.Minute, func() {
+		if w.mono%(64*time.Minute) == 0 {
+			w.setWall(w.wall.Add(-(DefaultRollbackTolerance - time.Second)))
 		}
-		if r.dev.Grant().Rollback() {
-			t.Fatal("setbacks within the tolerance, each caught up, were reported as a rollback")
-		}
-		if real > 70*day {
-			t.Fatal("the trial outlived 70 days of real time with repeated small setbacks")
-		}
+	})
+	if w.granted > simTrial.length() {
+		t.Errorf("the trial granted %v with repeated small setbacks; want at most its %v", w.granted, simTrial.length())
 	}
-	if limit := 60*day + 60*day/63 + wait; real > limit {
-		t.Errorf("trial lasted %v of real time, more than %v", real, limit)
-	}
-	if real < 60*day {
-		t.Errorf("trial lasted only %v of real time", real)
+	if !w.dev.Grant().Rollback() {
+		t.Error("setbacks that add up to more than the tolerance are not a rollback")
 	}
 }
 
@@ -190,14 +187,13 @@ func TestDeviceStartTrialDuringRollback(t *testing.T) {
 	}
 }
 
-// TestRestartsBeforeTheSaveGainNothing: the highest time seen is saved every RollbackTolerance/2 of
-// progress, so a restart could forget up to that much. Restarting every four minutes and setting the
-// clock back four minutes (within the tolerance) must not hold device time still: after a restart
-// device time resumes where it can have got to at most (the saved mark plus the save interval).
-// Honest restarts in a row, with the clock right, cost nothing and are never taken for a rollback.
+// TestRestartsBeforeTheSaveGainNothing: device time is saved every RollbackTolerance/2 of progress,
+// and a restart resumes it the restart lease (that interval plus MaxTickInterval) ahead of the last
+// save, the most it can have reached. Restarting every four minutes, before any save but the one
+// at start-up, with the clock set back four minutes or to just within the tolerance of device
+// time, must not hold device time back. (These run with elapsed time taken from the fake clock;
+// sim_test.go plays the same with a monotonic clock.)
 func TestRestartsBeforeTheSaveGainNothing(t *testing.T) {
-	// Whatever the clock reads, device time must keep up with real time (less 1/64 and the
-	// tolerance) whenever the grant is not suspended for a rollback.
 	attacks := []struct {
 		name     string
 		afterRun func(r *devRig, clock *devClock) // after four minutes, before the restart
@@ -222,8 +218,8 @@ func TestRestartsBeforeTheSaveGainNothing(t *testing.T) {
 					real += time.Minute
 					r.dev.Tick()
 					g := r.dev.Grant()
-					if low := devT0.Add(real - real/64 - DefaultRollbackTolerance); !g.Rollback() && g.At().Before(low) {
-						t.Fatalf("after %v of restarts every four minutes device time is %v and not suspended; want at least %v",
+					if low := devT0.Add(real); !g.Rollback() && g.At().Before(low) {
+						t.Fatalf("after %v of restarts every four minutes device time is %v and not held; want at least %v",
 							real, g.At().Sub(devT0), low.Sub(devT0))
 					}
 				}
@@ -233,25 +229,35 @@ func TestRestartsBeforeTheSaveGainNothing(t *testing.T) {
 			}
 		})
 	}
-	t.Run("honest", func(t *testing.T) {
-		clock := newDevClock(devT0)
-		r := newRig(t, &memState{}, clock)
-		if err := r.dev.StartTrial(); err != nil {
-			t.Fatal(err)
-		}
-		for i := range 200 {
-			clock.Add(time.Duration(i%7) * time.Minute)
-			r.reopen()
-			r.tick()
-			if g := r.dev.Grant(); g.Rollback() || g.Mode() != ModeTrial || g.At().After(clock.Now().Add(persistInterval(DefaultRollbackTolerance))) {
-				t.Fatalf("restart %d at %v: %v, device time %v", i, clock.Now().Sub(devT0), g, g.At().Sub(devT0))
+	// Honest restarts with the clock right are never taken for a rollback. One that takes at least
+	// the restart lease costs nothing: device time stays within the tolerance behind the clock
+	// (a reading less than the tolerance ahead at start-up is not believed at once). Quicker ones
+	// move device time ahead of the clock by at most the lease each.
+	for _, down := range []time.Duration{restartLease(DefaultRollbackTolerance), time.Minute} {
+		t.Run(fmt.Sprintf("honest, restarts taking %v", down), func(t *testing.T) {
+			clock := newDevClock(devT0)
+			r := newRig(t, &memState{}, clock)
+			if err := r.dev.StartTrial(); err != nil {
+				t.Fatal(err)
 			}
-			if diff := cmp.Diff([]string(nil), r.take()); diff != "" {
-				t.Fatalf("restart %d: changes (-want +got):\n%s", i, diff)
+			r.take()
+			for i := range 200 {
+				clock.Add(down)
+				r.reopen()
+				r.tick()
+				g := r.dev.Grant()
+				ahead := restartLease(DefaultRollbackTolerance) - down
+				if g.Rollback() || g.Mode() != ModeTrial || g.At().Before(clock.Now().Add(-DefaultRollbackTolerance)) ||
+					g.At().After(clock.Now().Add(time.Duration(i+1)*ahead)) {
+					t.Fatalf("restart %d at %v: %v, device time %v", i, clock.Now().Sub(devT0), g, g.At().Sub(devT0))
+				}
+				if diff := cmp.Diff([]string(nil), r.take()); diff != "" {
+					t.Fatalf("restart %d: changes (-want +got):\n%s", i, diff)
+				}
 			}
-		}
-		if end := r.dev.Grant().TrialEnd(); !end.Equal(devT0.Add(60 * day)) {
-			t.Errorf("trial end %v, want %v", end, devT0.Add(60*day))
-		}
-	})
+			if end := r.dev.Grant().TrialEnd(); !end.Equal(devT0.Add(60 * day)) {
+				t.Errorf("trial end %v, want %v", end, devT0.Add(60*day))
+			}
+		})
+	}
 }

@@ -67,19 +67,79 @@ func ExampleOpenDevice() {
 	}
 	fmt.Println("licensed:", d.Grant(), "- IP terminals:", d.Grant().Count("BE107585"))
 
-	// A restart with the clock set back a day (flat RTC battery): the permanent file still works,
-	// and the rollback is reported. (After a restart device time resumes one save interval, five
-	// minutes here, ahead of the last reading saved: the most it can have reached.)
+	// A restart with the clock set back a day: the permanent file still works, and the rollback is
+	// reported. (After a restart device time resumes the save interval plus a tick, six minutes
+	// here, ahead of the last device time saved: the most it can have reached.)
 	now = now.Add(-24 * time.Hour)
 	d = boot()
 	fmt.Println("after reboot:", d.Grant())
 
 	// Output:
 	// first boot: unlicensed
-	//   event: trial started
+	//   event: trial started at device time 2026-04-01T08:00:00Z (the clock reading 2026-04-01T08:00:00Z)
 	// trial: trial until 2026-05-31T08:00:00Z: BE107573=2 BE107585=32
 	//   event: installed "LMS-0001"
 	// licensed: licensed: BE107585=20 - IP terminals: 20
-	//   event: rollback: license: clock set back: the clock reads 2026-04-03T08:00:00Z, 24h5m0s below device time (2026-04-04T08:05:00Z); tolerance 10m0s
+	//   event: rollback: license: clock set back: the clock reading 2026-04-03T08:00:00Z is 24h6m0s behind device time 2026-04-04T08:06:00Z, more than the tolerance (10m0s); correct the clock
 	// after reboot: licensed (clock rolled back): BE107585=20
+}
+
+// A PBX whose real-time clock lost its battery starts with the clock at 2000-01-01: it keeps its
+// permanent files but holds its trial, because it cannot know the time. The partner sends the
+// device's time challenge to the vendor, whose license server checks the code against its
+// locations and answers with a signed time token; the device applies it and the trial runs again.
+func ExampleDevice_ApplyTimeToken() {
+	vendor, _ := signing.NewKeyFromSeed(bytes.Repeat([]byte{7}, signing.SeedSize))
+	kr := signing.NewKeyring()
+	kr.Add(vendor.Public().KeyID().Bytes(), vendor.Public(), signing.Window{})
+	host := license.Host{System: keycode.SV8100, Code: keycode.MustParse(keycode.SV8100, "191000343919")}
+	trial, _ := license.Stack(license.Line{Part: "BE107585", Kind: license.Count, Qty: 32})
+	data, _ := os.MkdirTemp("", "lmskit-device")
+	defer os.RemoveAll(data)
+
+	now := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+	boot := func() *license.Device {
+		d, err := license.OpenDevice(license.DeviceConfig{
+			Host: host, Keyring: kr, State: license.DirState(filepath.Join(data, "license")),
+			Secret: []byte("example firmware secret, 32 byte"), TrialSet: trial,
+			Clock: func() time.Time { return now },
+			Rand:  bytes.NewReader(bytes.Repeat([]byte{0xa5}, 64)), // crypto/rand in a firmware
+		})
+		if err != nil {
+			panic(err)
+		}
+		return d
+	}
+	d := boot()
+	d.StartTrial()
+	fmt.Println("trial:", d.Grant())
+
+	// Ten days later, a boot with the clock at 2000-01-01.
+	vendorNow := now.Add(10 * 24 * time.Hour)
+	now = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	d = boot()
+	fmt.Println("flat battery:", d.Grant(), "-", d.Grant().Hold())
+	ch, _ := d.TimeChallenge()
+	fmt.Println("challenge:", ch)
+
+	// The license server: parse the challenge, check its code, issue and audit the token.
+	received, _ := license.ParseTimeChallenge(ch.String())
+	token, err := license.IssueTimeToken(vendor, received, vendorNow, license.TimeTokenOptions{Serial: "TT-000123"})
+	if err != nil {
+		panic(err)
+	}
+
+	// The device again.
+	if err := d.ApplyTimeToken(token); err != nil {
+		fmt.Println("refused:", err)
+	}
+	fmt.Println("after the token:", d.Grant(), "- device time", d.Grant().At().Format(time.RFC3339))
+	fmt.Println("the same token again:", d.ApplyTimeToken(token) != nil)
+
+	// Output:
+	// trial: trial until 2026-05-31T08:00:00Z: BE107585=32
+	// flat battery: unlicensed (time unknown) until 2026-05-31T08:00:00Z - time unknown
+	// challenge: SV8100:191000343919:A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5
+	// after the token: trial until 2026-05-31T08:00:00Z: BE107585=32 - device time 2026-04-11T08:00:00Z
+	// the same token again: true
 }

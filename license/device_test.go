@@ -497,7 +497,7 @@ func TestDeviceConfigValues(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newDevClock(devT0)
-			r := newRig(t, &memState{}, clock)
+			r := &devRig{t: t, clock: clock, state: &memState{}, host: devHostA, kr: devKeyring(t)}
 			cfg := r.config()
 			cfg.TrialLength, cfg.RollbackTolerance = tt.trial, tt.tol
 			d, err := OpenDevice(cfg)

@@ -30,24 +30,103 @@
 // bound to the observed [Host] (system; the primary or the secondary code; every other attribute
 // the file carries) and, for fixed-term files, that Issued <= now < NotAfter, to the second
 // ([ErrHostMismatch], [ErrNotYetValid], [ErrExpired]). Permanent files never look at the clock.
-// Demo, service and temporary files are fixed-term; the entitlement type codes are those of
-// DOMAIN.md §8 (a permanent file carries T or nothing).
+// Demo, service and temporary files are fixed-term; the entitlement type codes are those of the
+// second vendor's "Entitlement Category" table (its "Basic Entitlement information"); a permanent
+// file carries T or nothing.
 //
 // # The device
 //
 // A firmware calls [OpenDevice] at start-up with a [DeviceConfig] (the observed host, the vendor
-// keyring, a [State] store such as [DirState], its sealing secret), then answers every "may I?"
-// with Grant().Count, Version or Has (one atomic load and a map lookup, no lock, no allocation),
-// calls [Device.Tick] from a timer, [Device.StartTrial] when 90-55-01 is set to 1, and
+// keyring, a [State] store such as [DirState] or [SplitState], its sealing secret), then answers
+// every "may I?" with Grant().Count, Version or Has (one atomic load and a map lookup, no lock, no
+// allocation), calls [Device.Tick] from a timer, [Device.StartTrial] when 90-55-01 is set to 1, and
 // [Device.Install] and [Device.Remove] from its management interface; see the OpenDevice example.
 // The [Grant] says its [Mode]: files stacked (permanent, demo, service, temporary), else the trial
 // set while the 60-day trial runs, else unlicensed. Demo and service files grant until NotAfter and
 // the grant then falls back to the permanent files; the trial runs once per device lifetime.
-// Every change is reported to DeviceConfig.OnChange with its [Reason].
+// Every change is reported to DeviceConfig.OnChange with its [Reason]. The trial and every
+// fixed-term file are measured in device time, which a user cannot set: the rest of this section
+// is what a firmware needs to know about it; [Device] has the details.
 //
-// Device time is never below the highest clock reading seen, so setting the clock back never
-// makes anything last longer; a reading more than RollbackTolerance below it is a rollback, which stops the trial
-// and every fixed-term file at once (permanent files are unaffected) until the clock is corrected.
+// # Firmware guidance
+//
+//   - Pass no Clock and no Elapsed: the device then reads time.Now and Go's monotonic clock. Set
+//     EarliestPlausible to the firmware's build time.
+//   - Call Tick at least every [MaxTickInterval] (once a minute) and at Grant().Until(). Device time
+//     is saved every RollbackTolerance/2 of its progress; a restart resumes it that much plus a
+//     minute ahead of the last save (the restart lease), which covers every grant published since,
+//     provided the firmware ticked at least once a minute.
+//   - Keep the trial marker where the user cannot wipe it nor put back an older copy: with
+//     [SplitState], the state on the data partition and the marker on a second flash partition, an
+//     EEPROM on the CPU board or a TPM NV index that a factory reset of the data does not touch.
+//     With [DirState] alone the marker lies beside the state directory, where a user with a shell
+//     can delete both (a new device) or put back older copies of both (an older device): see the
+//     table below.
+//   - Show the user Grant().Hold() and the Change reasons: a hold says why the trial and the demo,
+//     service and temporary files wait, and what ends it. For [HoldTimeUnknown] and
+//     [HoldUnconfirmed] the partner asks the vendor for a time token: [Device.TimeChallenge] gives
+//     the text to send, [Device.ApplyTimeToken] takes the answer.
+//   - Where a reboot loop is possible, know what it costs: each restart that comes sooner than the
+//     restart lease (six minutes by default) after the last save moves device time ahead of the
+//     true time by the difference, so time-limited grants end that much earlier. A larger
+//     RollbackTolerance saves less often and costs more per quick restart; a smaller one the
+//     reverse.
+//
+// Writes: the state record and the trial marker are written together, the state first: every
+// RollbackTolerance/2 of device time (288 times a day by default, 24 with a tolerance of two hours
+// or more), at every start-up, and at every install, remove, trial start, time challenge and time
+// token. With the default tolerance a device that runs all day writes each record at most 288 times
+// a day plus once per start-up and per operation. Each state write rewrites the installed files (the
+// record is about their size plus 100 bytes); the marker is under 150 bytes.
+//
+// What a device can prove without trusted time: that its device time is not behind the time it
+// has run (the monotonic clock), so no clock game while it runs, and no restart however often,
+// stretches a term; and that a state or marker it reads is its own and whether the two belong
+// together. What it cannot prove: how long it was switched off. A device switched off, whose clock
+// is set back to where it stopped before it starts again, spends its terms only while it runs;
+// every term still grants for no longer than its length, and a fixed-term file for no longer than
+// its length after its Issued time. Nor can it tell a genuine clock from a wrong one that agrees
+// with the monotonic clock: a clock read at start-up within MaxClockLead ahead is believed.
+//
+// The plausibility rule: a clock reading is plausible when it is not before EarliestPlausible and
+// not more than MaxClockLead (366 days) ahead of device time (a device with no state believes any
+// reading up to 20 years after EarliestPlausible). An implausible reading is never believed: a
+// device that starts with one holds its time-limited grants ([HoldTimeUnknown]) until the clock
+// reads a plausible time or a vendor time token arrives; a device that is running ignores it (and
+// reports it once). A plausible reading more than RollbackTolerance behind device time is a
+// rollback ([HoldRollback]) until the clock is corrected.
+//
+// When an unconfirmed forward jump is accepted without a token: at start-up, the first plausible
+// reading that is more than RollbackTolerance ahead of device time is believed at once, since the
+// device cannot know how long it was off (one less than that ahead is watched as below). While the
+// device runs, a reading ahead of device time is a glitch that device time does not follow unless
+// it holds, reading after reading and steady against the monotonic clock (within the tolerance),
+// for [ForwardJumpHold] (24 hours) of monotonic time; a reading back near device time ends the
+// watch. Nothing beyond MaxClockLead is ever accepted without a token. A token can also pull device
+// time back from a jump that was followed, by at most the allowance the vendor signed into it.
+//
+// What deleting, damaging or putting back the records achieves (tested row by row in
+// TestDirStateDeletion; a power cut between the two writes is none of these, and loses nothing):
+//
+//	done to the records                 files          trial                    time-limited grants
+//	nothing (a restart)                 kept           kept                     run
+//	state deleted, damaged, or an       lost: install  kept (from the marker)   run (device time from the
+//	  older copy put back                 again                                   marker: nothing gained)
+//	marker deleted or damaged           kept           not started: counts as   wait for a vendor time
+//	                                                   used; started: kept      token (HoldUnconfirmed)
+//	an older marker put back            kept           kept                     run (the marker is rewritten)
+//	older state put back and marker     the copy's     as "marker deleted"      wait for a vendor time token
+//	  deleted or damaged
+//	both damaged, or one damaged and    lost           counts as used           run (none are left)
+//	  the other deleted
+//	both deleted                        lost           can start again          a new device
+//	older copies of both put back       the copy's     as in the copy           as in the copy: an older device
+//	older marker put back, state        lost           as in the copy           an older device without files
+//	  deleted
+//
+// The last three need write access where the marker is kept; [SplitState] with a marker the user
+// cannot wipe or roll back removes them. A vendor time token ends the waits, and one that re-arms
+// the trial lets it start again (see [TimeToken]).
 //
 // # Security
 //
@@ -58,20 +137,19 @@
 // with a bounded decoder that refuses duplicate or unknown keys, indefinite lengths, non-shortest
 // encodings, trailing bytes and oversize strings or counts, so that decoding then encoding gives
 // the input bytes back. Container readers cap size, entry count, entry size and total, and refuse
-// entry names that could escape a directory. No input panics.
+// entry names that could escape a directory. No input panics. Time tokens are read the same way
+// ([OpenTimeToken]), with their own content type, so that neither passes for the other.
 //
-// A device refuses a file that does not verify, is bound to another host, has expired, or is
-// fixed-term while the clock is set back; a refused Install changes nothing. Its state (installed
-// files, trial start, device time) is sealed with XChaCha20-Poly1305 under a key derived with
-// HKDF-SHA256 from DeviceConfig.Secret and the host's system and code, so an edited, truncated or
-// transplanted state fails to open, is reported, and never grants more than the last good state.
-// A small sealed trial marker, kept apart from the state (with DirState, beside its directory;
-// with [SplitState], in a second store), keeps the trial start, a floor under the clock and the
-// state's generation, so deleting the state or putting back an older copy does not restart the
-// trial nor bring back a removed file. Deleting both the state and the marker makes a new device:
-// [DirState] says exactly what deleting which file achieves, and a firmware that must rule that
-// out keeps the marker where a user cannot write. Writes are atomic (temporary file, fsync,
-// rename, fsync of the directory).
+// A device refuses a file that does not verify, is bound to another host, has expired in device
+// time, or is fixed-term while its time-limited grants are held; a refused Install changes
+// nothing. Its state (installed files, trial start, device time) is sealed with XChaCha20-Poly1305
+// under a key derived with HKDF-SHA256 from DeviceConfig.Secret and the host's system and code, so
+// an edited, truncated or transplanted state fails to open, is reported, and never grants more
+// than the last good state. A small sealed trial marker, kept apart from the state (with DirState,
+// beside its directory; with [SplitState], in a second store), keeps the trial start, device time,
+// the state's generation and the open time challenge, so deleting the state or putting back an
+// older copy does not restart the trial, give back time, or bring back a removed file. Writes are
+// atomic (temporary file, fsync, rename, fsync of the directory).
 //
 // # Compatibility
 //
@@ -80,9 +158,10 @@
 // later version of this package, with the same activation code (its algorithm is versioned in
 // [ActivationCode]); testdata/golden.json and testdata/payload_vectors.json pin the bytes. A later
 // format gets another version number, which this version refuses rather than guesses at. The
-// device's sealed state and marker (record version 1, seal format version 1) are read by later
-// versions; a record this version cannot read is reported and treated as one that was edited (see
-// [DirState] for what then remains).
+// device's sealed state and marker are read by later versions: this version writes record version
+// 2 and reads version 1 (testdata/state-v1 holds a state written before version 2, and a test opens
+// it); a record it cannot read is reported and treated as one that was damaged (see the table
+// above). Time tokens are version 1 of their own format (see [TimeToken]).
 //
 // # Performance
 //
@@ -94,5 +173,8 @@
 // plain map lookup (7.3-7.9 ns when the machine is quiet, 11-14 ns under load), with no allocation;
 // Device.Grant().Count costs 1.01-1.08 times an atomic.Pointer load plus a map lookup, with no
 // allocation, also while another goroutine installs files; Install of a 50-line file takes about
-// 165 µs with a memory State and 2 ms with DirState's fsyncs.
+// 165 µs with a memory State and 2 ms with DirState's fsyncs. BENCHMARKS.md also has the table of
+// the simulated clock and file games (go test ./license -run '^TestSimulationReport$'
+// -simreport=FILE): what each attack got out of the trial and a demo file in 90 days, and what
+// each honest life lost.
 package license

@@ -19,9 +19,42 @@ var (
 	// (including input over a size cap). Every [*FormatError] matches it.
 	ErrMalformed = errors.New("license: malformed")
 	// ErrInvalid: a value breaks a rule of the file or of stacking (a zero quantity, a part under two
-	// kinds, a sum that overflows, a term that does not fit the entitlement type, …). [Sign] refuses
-	// such a file and [Open] refuses such a payload. Every [*LineError] matches it.
+	// kinds, a sum that overflows, a term that does not fit the entitlement type, a file too large
+	// to sign, …). [File.Sign] refuses such a file and [Open] refuses such a payload. Every
+	// [*LineError] matches it.
 	ErrInvalid = errors.New("license: invalid")
+)
+
+// Sentinel errors of the device engine.
+var (
+	// ErrRollback: the clock reads more than the rollback tolerance below device time (see
+	// [Device]). Fixed-term files and the trial are suspended, and installing a fixed-term
+	// file or starting the trial is refused, until the clock is corrected.
+	ErrRollback = errors.New("license: clock set back")
+	// ErrTimeUnknown: the device does not know the time: no plausible clock reading since
+	// start-up, or a state its trial marker could not confirm (see [Grant.Hold]). Fixed-term
+	// files and the trial wait, and installing a fixed-term file or starting the trial is
+	// refused, until the clock reads a plausible time (for the former) or a vendor time token is
+	// applied ([Device.ApplyTimeToken]).
+	ErrTimeUnknown = errors.New("license: device time unknown")
+	// ErrNotSaved: device time, or the trial start, cannot be saved in the device's state: the
+	// State fails. Fixed-term files and the trial wait until a save succeeds ([Device.Tick]
+	// retries and returns the failure).
+	ErrNotSaved = errors.New("license: device state not saved")
+	// ErrStateInvalid: the device state or trial marker was missing, edited, truncated, made for
+	// another host or older than the other. Reported through [Change]; the device goes on with
+	// what it can still trust.
+	ErrStateInvalid = errors.New("license: device state invalid")
+	// ErrNoTrial: StartTrial on a device configured without a trial (an empty TrialSet).
+	ErrNoTrial = errors.New("license: device has no trial")
+	// ErrTrialUsed: StartTrial after the trial ended, or after lost state made it count as used.
+	ErrTrialUsed = errors.New("license: trial already used")
+	// ErrNotInstalled: Remove of a serial that is not installed.
+	ErrNotInstalled = errors.New("license: file not installed")
+	// ErrChallenge: a time token that does not answer the device's open time challenge: none is
+	// open, it answers another (or an earlier one, already used), or the challenge expired. Ask the
+	// device for a new challenge ([Device.TimeChallenge]).
+	ErrChallenge = errors.New("license: time token does not answer the open challenge")
 )
 
 // FormatError reports bytes that do not follow the license file format, or a container or armor

@@ -12,7 +12,8 @@ type Term uint8
 const (
 	// Permanent files never expire and never look at the clock.
 	Permanent Term = 1
-	// Demo files open what they hold from Issued until NotAfter (DOMAIN.md §5).
+	// Demo files open what they hold from Issued until NotAfter (the guide's "Trial periods, demo
+	// licenses and service licenses").
 	Demo Term = 2
 	// Service files are like demo files, used while hardware is being replaced or serviced.
 	Service Term = 3
@@ -78,7 +79,7 @@ type File struct {
 	// NotAfter is when a fixed-term file stops granting (exclusive: valid while now < NotAfter).
 	// Required and after Issued for fixed-term files; must be zero for permanent ones.
 	NotAfter time.Time
-	// Entitlement is the entitlement type code of DOMAIN.md §8. Permanent files: "" or "T"
+	// Entitlement is the entitlement type code of the second vendor's "Entitlement Category" table (its "Basic Entitlement information"). Permanent files: "" or "T"
 	// (empty means T). Demo and service files: "" or a fixed-term code. Temporary files: a
 	// fixed-term code, one of B D L M N P S X Y (commercial) or A C F V (non-commercial).
 	Entitlement string
@@ -89,7 +90,7 @@ type File struct {
 	Lines []Line
 }
 
-// entitlement codes of DOMAIN.md §8.
+// entitlement codes of the second vendor's "Entitlement Category" table (its "Basic Entitlement information").
 func entitlementClass(code string) (known, fixed, commercial bool) {
 	switch code {
 	case "T":
@@ -102,7 +103,8 @@ func entitlementClass(code string) (known, fixed, commercial bool) {
 	return false, false, false
 }
 
-// EntitlementCommercial reports whether code is a known entitlement type code of DOMAIN.md §8,
+// EntitlementCommercial reports whether code is a known entitlement type code of
+// the second vendor's "Entitlement Category" table (its "Basic Entitlement information"),
 // and whether it is commercial (T, B, D, L, M, N, P, S, X, Y) or not (A, C, F, V).
 func EntitlementCommercial(code string) (commercial, known bool) {
 	known, _, commercial = entitlementClass(code)

@@ -47,7 +47,7 @@ type Grant struct {
 	until    time.Time
 	at       time.Time
 	trialEnd time.Time
-	rollback bool
+	hold     Hold
 }
 
 // Count returns the stacked quantity of a Count part (0 when absent). It does not allocate.
@@ -118,18 +118,28 @@ func (g *Grant) TrialEnd() time.Time {
 	return g.trialEnd
 }
 
-// Rollback reports whether the clock reads more than the rollback tolerance below the highest time
-// seen. While it does, the trial and every demo, service and temporary file grant nothing.
-func (g *Grant) Rollback() bool { return g != nil && g.rollback }
+// Rollback reports whether the clock reads more than the rollback tolerance below device time:
+// Hold() == HoldRollback. While it does, the trial and every demo, service and temporary file grant
+// nothing.
+func (g *Grant) Rollback() bool { return g.Hold() == HoldRollback }
 
-// String summarises the grant for logs: mode, until, and the set.
+// Hold says whether the device holds its time-limited grants (the trial and every demo, service and
+// temporary file), and why: HoldNone when they run. Permanent files grant whatever it says.
+func (g *Grant) Hold() Hold {
+	if g == nil {
+		return HoldNone
+	}
+	return g.hold
+}
+
+// String summarises the grant for logs: mode, hold, until, and the set.
 func (g *Grant) String() string {
 	if g == nil {
 		return "unlicensed"
 	}
 	s := g.mode.String()
-	if g.rollback {
-		s += " (clock rolled back)"
+	if g.hold != HoldNone {
+		s += " (" + g.hold.String() + ")"
 	}
 	if !g.until.IsZero() {
 		s += " until " + g.until.Format(time.RFC3339)
@@ -153,6 +163,41 @@ func newGrant(set Set) *Grant {
 	return g
 }
 
+// Hold says why a device holds its time-limited grants: the trial and every demo, service and
+// temporary file wait (they grant nothing, their terms run on in device time) while permanent files
+// grant as usual. [Grant.Hold] returns it; [Change] reports when it begins and ends.
+type Hold uint8
+
+// The holds, in the order the device checks them (the first that applies is the one reported).
+const (
+	// HoldNone: time-limited grants run.
+	HoldNone Hold = iota
+	// HoldUnconfirmed: the device state could not be confirmed by its trial marker (the marker was
+	// missing or damaged, so the state may be an older copy). Only a vendor time token
+	// ([Device.ApplyTimeToken]) ends it. Errors match [ErrTimeUnknown].
+	HoldUnconfirmed
+	// HoldTimeUnknown: no plausible clock reading since start-up (see [Device], "Time"). It ends
+	// at the first plausible reading or with a vendor time token. Errors match [ErrTimeUnknown].
+	HoldTimeUnknown
+	// HoldRollback: the clock reads more than RollbackTolerance below device time. It ends when
+	// the clock is corrected. Errors match [ErrRollback].
+	HoldRollback
+	// HoldNotSaved: device time has moved past what the trial marker records, or the trial start
+	// is not in it yet, because the State fails to save. It ends when a save succeeds. Errors
+	// match [ErrNotSaved].
+	HoldNotSaved
+)
+
+var holdNames = [...]string{"", "state unconfirmed", "time unknown", "clock rolled back", "state not saved"}
+
+// String returns the hold's name ("" for HoldNone).
+func (h Hold) String() string {
+	if int(h) < len(holdNames) {
+		return holdNames[h]
+	}
+	return "hold(" + strconv.Itoa(int(h)) + ")"
+}
+
 // FileStatus is the state of one installed file at the device's current time.
 type FileStatus uint8
 
@@ -165,7 +210,8 @@ const (
 	// FileExpired: a fixed-term file past its NotAfter; it stays installed until removed and never
 	// grants again.
 	FileExpired
-	// FileSuspended: a fixed-term file within its term while the clock is rolled back.
+	// FileSuspended: a fixed-term file within its term while time-limited grants are held (the
+	// clock rolled back, the time unknown, the state unconfirmed or not saved: see [Grant.Hold]).
 	FileSuspended
 	// FileHostMismatch: a file installed earlier that no longer matches what the device observes of
 	// its host (an IP address, MAC or name the file is bound to changed). It grants nothing.
@@ -182,7 +228,8 @@ func (s FileStatus) String() string {
 	return "status(" + strconv.Itoa(int(s)) + ")"
 }
 
-// InstalledFile describes one file installed on a device.
+// InstalledFile describes one file installed on a device. It prints as a summary (String, also for
+// %+v and %#v), never the signed bytes.
 type InstalledFile struct {
 	// File is a copy of the opened file; changing it changes nothing on the device.
 	File *File
@@ -191,6 +238,24 @@ type InstalledFile struct {
 	// Status is the file's status at the device's current time.
 	Status FileStatus
 }
+
+// String summarises the file: serial, term, status, validity, number of lines and of signed bytes.
+func (f InstalledFile) String() string {
+	s := "license.InstalledFile{"
+	if f.File == nil {
+		s += "no file"
+	} else {
+		s += strconv.Quote(f.File.Serial) + " " + f.File.Term.String()
+		if f.File.Term.FixedTerm() {
+			s += " " + f.File.Issued.UTC().Format(time.RFC3339) + " to " + f.File.NotAfter.UTC().Format(time.RFC3339)
+		}
+		s += ", " + strconv.Itoa(len(f.File.Lines)) + " lines"
+	}
+	return s + ", " + f.Status.String() + ", " + strconv.Itoa(len(f.Signed)) + " bytes signed}"
+}
+
+// GoString is String: %#v never prints the signed bytes.
+func (f InstalledFile) GoString() string { return f.String() }
 
 // Reason says why a device's grant changed.
 type Reason uint8
@@ -210,18 +275,38 @@ const (
 	// ReasonTrialStarted: StartTrial started the trial.
 	ReasonTrialStarted
 	// ReasonRollback: the clock reads more than the tolerance below device time; the
-	// trial and every fixed-term file are suspended. Change.Err matches [ErrRollback].
+	// trial and every fixed-term file are suspended ([HoldRollback]). Change.Err matches
+	// [ErrRollback].
 	ReasonRollback
-	// ReasonClockRestored: the clock is back within the tolerance; what is still within its term
-	// grants again, measured in device time, so nothing outlives its real end.
+	// ReasonClockRestored: a hold ended (the clock is back within the tolerance, it reads a
+	// plausible time again, a save succeeded, or a time token confirmed the time); what is still
+	// within its term grants again, measured in device time, so nothing outlives its real end.
 	ReasonClockRestored
 	// ReasonStateInvalid: at start-up the state or the trial marker was missing, edited, truncated,
 	// made for another host or older than the other; Change.Err matches [ErrStateInvalid] and says
-	// what was restored from where.
+	// what was restored from where, and what waits for a vendor time token.
 	ReasonStateInvalid
+	// ReasonTimeUnknown: no plausible clock reading since start-up; time-limited grants wait
+	// ([HoldTimeUnknown]). Change.Err matches [ErrTimeUnknown] and quotes the reading.
+	ReasonTimeUnknown
+	// ReasonClockGlitch: a clock reading device time does not follow: a forward jump the
+	// monotonic clock does not confirm, or a reading that is not plausible (reported once per run
+	// of them). Change.Err quotes the reading and device time. Nothing else changes.
+	ReasonClockGlitch
+	// ReasonClockJump: device time followed a forward jump of the clock that held for
+	// [ForwardJumpHold]. Change.Err says to what.
+	ReasonClockJump
+	// ReasonNotSaved: device time cannot be saved and has moved past what the trial marker
+	// records; time-limited grants wait ([HoldNotSaved]). Change.Err matches [ErrNotSaved] and
+	// carries the State's error.
+	ReasonNotSaved
+	// ReasonTimeToken: a vendor time token was applied; Change.Serial is the token's serial, and
+	// the grant published with the change shows the device time it set.
+	ReasonTimeToken
 )
 
-var reasonNames = [...]string{"", "installed", "removed", "expired", "started", "trial started", "rollback", "clock restored", "state invalid"}
+var reasonNames = [...]string{"", "installed", "removed", "expired", "started", "trial started", "rollback", "clock restored",
+	"state invalid", "time unknown", "clock glitch", "clock jump", "not saved", "time token"}
 
 // String returns the reason's name.
 func (r Reason) String() string {
@@ -237,19 +322,34 @@ type Change struct {
 	Reason Reason
 	// Serial names the file concerned; empty for the trial and for clock and state events.
 	Serial string
-	// At is the clock reading when the change was seen.
+	// At is the clock reading when the change was seen. The device time it was seen at is that of
+	// Grant (Grant.At()).
 	At time.Time
-	// Err gives detail for ReasonRollback, ReasonStateInvalid and ReasonRemoved at start-up.
+	// Err gives detail for ReasonRollback, ReasonStateInvalid, ReasonTimeUnknown,
+	// ReasonClockGlitch, ReasonClockJump, ReasonNotSaved, and ReasonRemoved at start-up.
 	Err error
 	// Grant is the grant published with the change.
 	Grant *Grant
 }
 
-// String describes the change for logs.
+// String describes the change for logs: the reason, the file's serial (for the trial's end, "trial
+// expired"), for a change that time made the device time and the clock reading, and the detail.
 func (c Change) String() string {
 	s := c.Reason.String()
-	if c.Serial != "" {
+	switch {
+	case c.Serial != "":
 		s += " " + strconv.Quote(c.Serial)
+	case c.Reason == ReasonExpired:
+		s = "trial expired"
+	}
+	switch c.Reason {
+	case ReasonExpired, ReasonStarted, ReasonTrialStarted, ReasonClockRestored, ReasonTimeToken:
+		if c.Grant != nil {
+			s += " at device time " + c.Grant.At().Format(time.RFC3339)
+		}
+		if !c.At.IsZero() {
+			s += " (the clock reading " + c.At.UTC().Format(time.RFC3339) + ")"
+		}
 	}
 	if c.Err != nil {
 		s += ": " + c.Err.Error()

@@ -3,6 +3,7 @@ package license
 import (
 	"encoding/hex"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/lmskit/lmskit/keycode"
@@ -40,6 +41,34 @@ type Host struct {
 	// machine's .lic in a BX container. The zero ProductKey means not bound.
 	ProductKey keycode.ProductKey
 }
+
+// String summarises the host for logs: system and code, then each attribute it is bound to, like
+// `SV9500 "35G00N360103F0S0007490B6E0yQ" ip=123.0.0.105`.
+func (h Host) String() string {
+	s := string(h.System) + " " + strconv.Quote(h.Code.String())
+	if !h.Secondary.IsZero() {
+		s += " secondary=" + strconv.Quote(h.Secondary.String())
+	}
+	if h.IP.IsValid() {
+		s += " ip=" + h.IP.String()
+	}
+	if !h.MAC.IsZero() {
+		s += " mac=" + h.MAC.String()
+	}
+	if h.ComputerName != "" {
+		s += " computer=" + strconv.Quote(h.ComputerName)
+	}
+	if h.Domain != "" {
+		s += " domain=" + strconv.Quote(h.Domain)
+	}
+	if !h.ProductKey.IsZero() {
+		s += " product_key=" + h.ProductKey.String()
+	}
+	return s
+}
+
+// GoString is "license.Host{" + String + "}": %#v prints the attributes in their text forms.
+func (h Host) GoString() string { return "license.Host{" + h.String() + "}" }
 
 // MAC is a 48-bit Ethernet address. The zero MAC is "none". It is comparable; String gives the
 // canonical form "6C:E4:DA:01:37:8C".
@@ -85,6 +114,9 @@ func macErr(s string) error {
 
 // IsZero reports whether m is the zero MAC (none).
 func (m MAC) IsZero() bool { return m == MAC{} }
+
+// GoString returns license.MAC("6C:E4:DA:01:37:8C") for %#v, not the six bytes.
+func (m MAC) GoString() string { return "license.MAC(" + strconv.Quote(m.String()) + ")" }
 
 // String returns the canonical form "6C:E4:DA:01:37:8C", or "" for the zero MAC.
 func (m MAC) String() string {

@@ -67,7 +67,10 @@ const (
 	MaxOrderLen    = 64  // Line.PO and Line.SO
 	MaxHostNameLen = 253 // Host.ComputerName and Host.Domain (the DNS limit)
 	MaxProductKey  = 32  // Host.ProductKey
-	MaxLines       = 10000
+	// MaxLines caps File.Lines. The signed file is capped too ([MaxFileSize]): 10,000 lines fit
+	// when they average under about 100 bytes each; with every field at its longest a file
+	// reaches the size cap at 2,961 lines.
+	MaxLines = 10000
 )
 
 // Line is one license line: one activated order line of one part.

@@ -51,7 +51,8 @@ const (
 	lineActivated = 8
 )
 
-// MaxFileSize caps the signed bytes [Open] accepts (and so the payload), checked before parsing.
+// MaxFileSize caps the signed bytes [Open] accepts (and so the payload), checked before parsing,
+// and the signed bytes [File.Sign] writes: 1 MiB.
 const MaxFileSize = 1 << 20
 
 func appendHead(b []byte, major byte, n uint64) []byte {

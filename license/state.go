@@ -15,21 +15,20 @@ import (
 )
 
 // State is where a [Device] keeps what must survive a restart. It holds two records of opaque bytes,
-// both sealed by the device (see "Device state" in the package documentation), so an implementation
+// both sealed by the device (see "Security" in the package documentation), so an implementation
 // only stores and returns them.
 //
 // The state record (Load, Save) holds the installed files, the trial start, device time and the
-// highest clock reading. It is rewritten when a file is installed or removed, when the trial
-// starts, and each time the clock has advanced by RollbackTolerance/2 (but no more often than once
-// a minute of clock time and at least once an hour of it).
-//
-// The trial marker (LoadMarker, SaveMarker) holds the trial start and a floor under the highest
-// clock reading. It is small (under 100 bytes) and written rarely: when the trial starts, when a
-// file is installed or removed, at start-up when it is missing, damaged or behind the state
-// record, and otherwise at most once per 24 hours of clock time. A firmware that keeps the marker
-// somewhere a user cannot wipe together with the state (a second flash partition, an EEPROM on the
-// CPU board, a TPM NV index) makes the trial impossible to restart and the clock impossible to roll
-// back by deleting or restoring the state.
+// reference a setback is measured against. The trial marker (LoadMarker, SaveMarker) is small
+// (under 150 bytes) and holds the trial start, device time, the generation of the state record
+// saved with it and the open time challenge. The device writes both together, the state first
+// (on a device that has neither, the marker first), so that a power cut between the two writes
+// loses nothing: every RollbackTolerance/2 of device time (288 times a day by default), at every
+// start-up, and at every install, remove, trial start, time challenge and time token. A firmware
+// that keeps the marker somewhere a user cannot wipe or roll back (a second flash partition, an
+// EEPROM on the CPU board, a TPM NV index: see [SplitState]) makes the trial impossible to restart
+// and device time impossible to set back by deleting or restoring the state; the package
+// documentation has the table of what each deletion or restore achieves otherwise.
 //
 // Implementations must be safe for use by one device at a time (the device serialises its calls).
 type State interface {
@@ -62,33 +61,18 @@ const MaxStateSize = 8 << 20
 // /data/license that is /data/.license.trial.marker). Both are written with atomic replacement
 // (temporary file, fsync, rename, fsync of the directory) and permission 0600; dir is created (0700)
 // on the first save; a relative dir is made absolute when DirState is called. The marker is outside
-// dir so that wiping the license directory, the usual
-// "reset the licenses" of a maintenance shell, does not restart the trial.
+// dir so that wiping the license directory, the usual "reset the licenses" of a maintenance shell,
+// only deletes the state: the files are lost, the trial and device time are not.
 //
-// What deleting or replacing files can and cannot do, with the trial and the clock:
-//   - Deleting, editing or truncating device.state, deleting the whole of dir, or putting back an
-//     older copy of device.state, loses the installed files (they must be installed again, which
-//     re-checks them against the clock) but restarts nothing: the trial start comes back from the
-//     marker, and the event is reported. Device time moves on to the marker's clock floor plus the
-//     day (and one save interval) by which the floor may lag, the most that can have passed
-//     unrecorded, so the trial and fixed-term files wait, as after a rollback, until the clock
-//     reaches it: at most a day for an honest wipe, and wiping again and again only moves device
-//     time further on. An older copy is recognised by a generation counter the marker keeps.
-//   - Deleting or editing the marker alone changes nothing: the device rewrites it from
-//     device.state and reports it.
-//   - Editing both, or leaving one edited and the other deleted, is reported and treated as a
-//     device whose trial is used up.
-//   - Deleting both the state and the marker cannot be told apart from a new device: the trial can
-//     be started again and the clock floor is gone. Putting back older copies of both cannot be
-//     told apart from that older device: a trial started since can be started again, and the files
-//     and the clock are those of the copy. Both need write access to dir's parent and knowledge of
-//     the marker. A firmware that must prevent them implements [State] with the marker in a store
-//     that a user cannot wipe or roll back (see [SplitState]).
+// The package documentation has the table of what deleting, damaging or putting back either file
+// achieves. A user who can write in dir's parent can delete both files (the device is then a new
+// one) or put back older copies of both (the device is then the older one); a firmware that must
+// rule that out keeps the marker where the user cannot write, with [SplitState].
 //
 // The device needs write access to dir's parent as well as to dir: where it cannot write the
-// marker, the trial and installs still work but [Device.Tick] returns the error until it can. When
-// dir is a file system root, which has no parent, the marker is kept inside dir and deleting dir
-// deletes it too.
+// marker, Tick returns the error, and the trial and fixed-term files wait once device time has
+// moved past what the marker records ([HoldNotSaved]). When dir is a file system root, which has
+// no parent, the marker is kept inside dir and deleting dir deletes it too.
 func DirState(dir string) State { return newDirState(dir) }
 
 // DirStateMarker returns the path of the trial marker of DirState(dir): the file
@@ -107,12 +91,16 @@ func DirStateMarker(dir string) string {
 }
 
 // SplitState returns a [State] whose state record is that of records (its Load and Save) and whose
-// trial marker is that of marker (its LoadMarker and SaveMarker). With DirState directories on two
-// stores, for example the state on
-// the data partition and the marker on a separate flash partition or EEPROM that a factory reset
-// of the data does not touch, wiping the state no longer restarts the trial:
+// trial marker is that of marker (its LoadMarker and SaveMarker). With the state on the data
+// partition and the marker in a store that a factory reset of the data does not touch and a user
+// cannot write (a separate flash partition, an EEPROM on the CPU board, a TPM NV index behind a
+// firmware State), wiping or restoring the data can neither restart the trial nor set device time
+// back: the last three rows of the package documentation's table are gone.
 //
 //	license.SplitState(license.DirState("/data/license"), license.DirState("/nvram/license"))
+//
+// The marker is written as often as the state (see [State]): choose a store rated for it, or a
+// larger RollbackTolerance (with two hours or more, 24 writes a day).
 func SplitState(records, marker State) State { return splitState{records, marker} }
 
 type splitState struct{ records, marker State }
@@ -174,27 +162,35 @@ const (
 	kindMarker  = "trial marker"
 )
 
-// recordVersion is the version of the plaintext state and marker records.
-const recordVersion = 1
+// recordVersion is the version of the plaintext state and marker records this version writes.
+// Version 1 records (written before device time followed the monotonic clock) are read too.
+const recordVersion = 2
 
 // stateRecord is the plaintext of the sealed state record: a CBOR map with small integer keys.
 type stateRecord struct {
-	V          int      `cbor:"0,keyasint"`           // recordVersion
+	V          int      `cbor:"0,keyasint"`           // record version: 1 or 2
 	Gen        uint64   `cbor:"1,keyasint"`           // generation: +1 on every save
 	HighWater  int64    `cbor:"2,keyasint"`           // device time, Unix nanoseconds
 	TrialStart int64    `cbor:"3,keyasint,omitempty"` // trial start, Unix nanoseconds; 0: not started
 	TrialVoid  bool     `cbor:"4,keyasint,omitempty"` // the trial counts as used up (state was lost)
 	Files      [][]byte `cbor:"5,keyasint,omitempty"` // installed signed files, in install order
-	Seen       int64    `cbor:"6,keyasint,omitempty"` // highest clock reading seen, Unix ns; 0: HighWater
+	Seen       int64    `cbor:"6,keyasint,omitempty"` // the reference setbacks are measured against, Unix ns; 0: HighWater
+	// Version 2.
+	Unconfirmed bool `cbor:"7,keyasint,omitempty"` // time-limited grants wait for a vendor time token
 }
 
 // markerRecord is the plaintext of the sealed trial marker.
 type markerRecord struct {
 	V          int    `cbor:"0,keyasint"`
-	Gen        uint64 `cbor:"1,keyasint"`           // generation of the state record saved just before
-	Floor      int64  `cbor:"2,keyasint"`           // the highest reading in the state saved with it, Unix ns
+	Gen        uint64 `cbor:"1,keyasint"`           // generation of the state record saved with it
+	Floor      int64  `cbor:"2,keyasint"`           // the reference in that state record, Unix ns
 	TrialStart int64  `cbor:"3,keyasint,omitempty"` // as in stateRecord
 	TrialVoid  bool   `cbor:"4,keyasint,omitempty"`
+	// Version 2.
+	HighWater   int64  `cbor:"5,keyasint,omitempty"` // device time in that state record, Unix ns; 0 in version 1
+	Unconfirmed bool   `cbor:"6,keyasint,omitempty"` // as in stateRecord
+	Challenge   []byte `cbor:"7,keyasint,omitempty"` // the open time challenge's nonce (TimeChallengeNonceSize bytes)
+	ChallengeAt int64  `cbor:"8,keyasint,omitempty"` // device time when it was made, Unix ns
 }
 
 var stateDecMode = cborx.MustDecMode(cborx.Limits{MaxNested: 4, MaxArray: 64, MaxMap: 16})
@@ -247,10 +243,11 @@ func (s *sealer) openState(b []byte) (*stateRecord, error) {
 	if err := stateDecMode.Unmarshal(pt, &r); err != nil {
 		return nil, &stateError{what: "device state", err: err}
 	}
-	if r.V != recordVersion {
+	if r.V != 1 && r.V != recordVersion {
 		return nil, &stateError{what: "device state", err: fmt.Errorf("record version %d", r.V)}
 	}
-	if r.HighWater < 0 || r.TrialStart < 0 || r.Seen < 0 || r.Seen > r.HighWater || len(r.Files) > MaxInstalledFiles {
+	if r.HighWater <= 0 || r.TrialStart < 0 || r.Seen < 0 || r.Seen > r.HighWater || len(r.Files) > MaxInstalledFiles ||
+		r.V == 1 && r.Unconfirmed {
 		return nil, &stateError{what: "device state", err: errors.New("values out of range")}
 	}
 	return &r, nil
@@ -265,10 +262,14 @@ func (s *sealer) openMarker(b []byte) (*markerRecord, error) {
 	if err := stateDecMode.Unmarshal(pt, &r); err != nil {
 		return nil, &stateError{what: "trial marker", err: err}
 	}
-	if r.V != recordVersion {
+	if r.V != 1 && r.V != recordVersion {
 		return nil, &stateError{what: "trial marker", err: fmt.Errorf("record version %d", r.V)}
 	}
-	if r.Floor < 0 || r.TrialStart < 0 {
+	v1 := r.V == 1
+	if r.Floor < 0 || r.TrialStart < 0 || r.HighWater < 0 || r.ChallengeAt < 0 ||
+		v1 && (r.HighWater != 0 || r.Unconfirmed || r.Challenge != nil || r.ChallengeAt != 0) ||
+		!v1 && (r.HighWater == 0 || r.Floor > r.HighWater) ||
+		(r.Challenge == nil) != (r.ChallengeAt == 0) || r.Challenge != nil && len(r.Challenge) != TimeChallengeNonceSize {
 		return nil, &stateError{what: "trial marker", err: errors.New("values out of range")}
 	}
 	return &r, nil

@@ -102,7 +102,10 @@ func TestStateEditedByteByByte(t *testing.T) {
 	}
 }
 
-// TestMarkerEditedByteByByte: an edited marker beside a good state costs nothing and is rewritten.
+// TestMarkerEditedByteByByte: an edited marker beside a good state may hide an older copy of the
+// state: it is reported, the permanent files grant, the trial and the demo file wait for a vendor
+// time token (HoldUnconfirmed), and the trial does not start again. The marker is rewritten, and
+// the hold stays across a restart without being reported again.
 func TestMarkerEditedByteByByte(t *testing.T) {
 	st, clock, good := goodDevice(t)
 	for i := range st.marker {
@@ -112,11 +115,16 @@ func TestMarkerEditedByteByByte(t *testing.T) {
 		if !hasStateInvalid(changes) {
 			t.Fatalf("byte %d: not reported", i)
 		}
-		if !d.Grant().Set().Equal(good.Set()) || !d.Grant().TrialEnd().Equal(good.TrialEnd()) {
-			t.Fatalf("byte %d: grant %v, want %v", i, d.Grant(), good)
+		g := d.Grant()
+		if g.Hold() != HoldUnconfirmed || g.Mode() != ModeLicensed || g.Has("DEMO-ALL") || g.Count("BE107585") != 20 || !g.TrialEnd().Equal(good.TrialEnd()) {
+			t.Fatalf("byte %d: grant %v (hold %v), want the permanent file alone, held for a token", i, g, g.Hold())
 		}
-		if _, changes := openOn(t, bad, clock, devHostA); hasStateInvalid(changes) {
-			t.Fatalf("byte %d: the marker was not rewritten", i)
+		if err := d.StartTrial(); err != nil || !d.Grant().TrialEnd().Equal(good.TrialEnd()) {
+			t.Fatalf("byte %d: StartTrial = %v, trial end %v", i, err, d.Grant().TrialEnd())
+		}
+		d, changes = openOn(t, bad, clock, devHostA)
+		if hasStateInvalid(changes) || d.Grant().Hold() != HoldUnconfirmed {
+			t.Fatalf("byte %d: after a restart: changes %v, hold %v; want no report and the hold kept", i, changes, d.Grant().Hold())
 		}
 	}
 }
@@ -178,52 +186,83 @@ func TestStateSecretMatters(t *testing.T) {
 	}
 }
 
-// TestDirStateDeletion walks through what deleting or restoring files of a DirState directory can
-// and cannot do, as DirState's documentation states it.
+// TestDirStateDeletion walks through every row of DirState's table: what deleting, damaging or
+// putting back its files achieves.
 func TestDirStateDeletion(t *testing.T) {
 	type outcome struct {
 		Reported   bool
 		Files      int
 		TrialEnd   time.Time
 		CanRestart bool // StartTrial starts a new trial
+		Hold       Hold
 	}
 	trialEnd := devT0.Add(60 * day)
+	void := time.Unix(0, 0).UTC()
 	// dir is the state directory, marker the marker beside it, old a copy of both taken before the
-	// trial started (old/state, old/marker).
+	// trial started and the demo file was installed (old/state, old/marker).
+	stateOf := func(dir string) string { return filepath.Join(dir, StateFileName) }
+	damage := func(p string) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 0x40
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name string
 		why  string
 		do   func(dir, marker, old string)
 		want outcome
 	}{
-		{"nothing", "a plain restart", func(dir, marker, old string) {}, outcome{false, 2, trialEnd, false}},
-		{"delete state", "files are lost, the trial comes back from the marker", func(dir, marker, old string) {
-			os.Remove(filepath.Join(dir, StateFileName))
-		}, outcome{true, 0, trialEnd, false}},
-		{"delete the directory", "the marker is beside the directory, so wiping it does not restart the trial", func(dir, marker, old string) {
+		{"nothing", "a plain restart", func(dir, marker, old string) {}, outcome{false, 2, trialEnd, false, HoldNone}},
+		{"delete state", "files are lost; the trial and device time come back from the marker", func(dir, marker, old string) {
+			os.Remove(stateOf(dir))
+		}, outcome{true, 0, trialEnd, false, HoldNone}},
+		{"delete the directory", "the marker is beside the directory, so wiping it is deleting the state", func(dir, marker, old string) {
 			os.RemoveAll(dir)
-		}, outcome{true, 0, trialEnd, false}},
-		{"delete marker", "the marker is rewritten from the state; nothing lost", func(dir, marker, old string) {
+		}, outcome{true, 0, trialEnd, false, HoldNone}},
+		{"damage state", "as deleting it", func(dir, marker, old string) { damage(stateOf(dir)) }, outcome{true, 0, trialEnd, false, HoldNone}},
+		{"restore older state", "an older copy of the state is told by the marker's generation: as deleting it", func(dir, marker, old string) {
+			copyFile(t, filepath.Join(old, "state"), stateOf(dir))
+		}, outcome{true, 0, trialEnd, false, HoldNone}},
+		{"delete marker", "the state may be an older copy: files kept, time-limited grants wait for a token", func(dir, marker, old string) {
 			os.Remove(marker)
-		}, outcome{true, 2, trialEnd, false}},
-		{"restore older state", "an older copy of the state is told by the marker's generation", func(dir, marker, old string) {
-			copyFile(t, filepath.Join(old, "state"), filepath.Join(dir, StateFileName))
-		}, outcome{true, 0, trialEnd, false}},
-		{"restore older marker", "an older marker is rewritten from the newer state", func(dir, marker, old string) {
+		}, outcome{true, 2, trialEnd, false, HoldUnconfirmed}},
+		{"damage marker", "as deleting it", func(dir, marker, old string) { damage(marker) }, outcome{true, 2, trialEnd, false, HoldUnconfirmed}},
+		{"restore older marker", "the newer state wins and the marker is rewritten", func(dir, marker, old string) {
 			copyFile(t, filepath.Join(old, "marker"), marker)
-		}, outcome{false, 2, trialEnd, false}},
-		{"edit state, delete marker", "nothing to trust: the trial counts as used", func(dir, marker, old string) {
-			os.WriteFile(filepath.Join(dir, StateFileName), []byte("forged"), 0o600)
+		}, outcome{true, 2, trialEnd, false, HoldNone}},
+		{"restore older state, delete marker", "the copy's files, its trial never started counts as used, time-limited grants wait for a token", func(dir, marker, old string) {
+			copyFile(t, filepath.Join(old, "state"), stateOf(dir))
 			os.Remove(marker)
-		}, outcome{true, 0, time.Unix(0, 0).UTC(), false}},
+		}, outcome{true, 1, void, false, HoldUnconfirmed}},
+		{"restore older state, damage marker", "as with the marker deleted", func(dir, marker, old string) {
+			copyFile(t, filepath.Join(old, "state"), stateOf(dir))
+			damage(marker)
+		}, outcome{true, 1, void, false, HoldUnconfirmed}},
+		{"damage state, delete marker", "nothing to trust: no files, the trial counts as used", func(dir, marker, old string) {
+			damage(stateOf(dir))
+			os.Remove(marker)
+		}, outcome{true, 0, void, false, HoldNone}},
+		{"damage both", "nothing to trust: no files, the trial counts as used", func(dir, marker, old string) {
+			damage(stateOf(dir))
+			damage(marker)
+		}, outcome{true, 0, void, false, HoldNone}},
 		{"delete directory and marker", "DirState cannot tell this from a new device: the trial can start again", func(dir, marker, old string) {
 			os.RemoveAll(dir)
 			os.Remove(marker)
-		}, outcome{false, 0, time.Time{}, true}},
+		}, outcome{false, 0, time.Time{}, true, HoldNone}},
 		{"restore older copies of both", "DirState cannot tell this from the older device: a trial started since then can start again", func(dir, marker, old string) {
-			copyFile(t, filepath.Join(old, "state"), filepath.Join(dir, StateFileName))
+			copyFile(t, filepath.Join(old, "state"), stateOf(dir))
 			copyFile(t, filepath.Join(old, "marker"), marker)
-		}, outcome{false, 1, time.Time{}, true}},
+		}, outcome{false, 1, time.Time{}, true, HoldNone}},
+		{"restore older marker, delete state", "the older device without its files: a trial started since then can start again", func(dir, marker, old string) {
+			os.Remove(stateOf(dir))
+			copyFile(t, filepath.Join(old, "marker"), marker)
+		}, outcome{true, 0, time.Time{}, true, HoldNone}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,7 +274,7 @@ func TestDirStateDeletion(t *testing.T) {
 			if filepath.Dir(marker) == dir {
 				t.Fatalf("marker %s is inside the state directory", marker)
 			}
-			copyFile(t, filepath.Join(dir, StateFileName), filepath.Join(oldDir, "state"))
+			copyFile(t, stateOf(dir), filepath.Join(oldDir, "state"))
 			copyFile(t, marker, filepath.Join(oldDir, "marker"))
 			if err := r.dev.StartTrial(); err != nil {
 				t.Fatal(err)
@@ -246,12 +285,15 @@ func TestDirStateDeletion(t *testing.T) {
 
 			tt.do(dir, marker, oldDir)
 			d, changes := openOn(t, DirState(dir), clock, devHostA)
-			got := outcome{Reported: hasStateInvalid(changes), Files: len(d.Files()), TrialEnd: d.Grant().TrialEnd()}
+			got := outcome{Reported: hasStateInvalid(changes), Files: len(d.Files()), TrialEnd: d.Grant().TrialEnd(), Hold: d.Grant().Hold()}
 			if err := d.StartTrial(); err == nil && !d.Grant().TrialEnd().Equal(got.TrialEnd) {
 				got.CanRestart = true
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("%s (-want +got):\n%s", tt.why, diff)
+			}
+			if at := d.Grant().At(); at.Before(clock.Now().Add(-DefaultRollbackTolerance)) && tt.want.Hold == HoldNone && tt.want.Reported {
+				t.Errorf("device time %v went back below the clock %v", at, clock.Now())
 			}
 		})
 	}
@@ -442,14 +484,18 @@ func TestDeviceCrashAtEachStep(t *testing.T) {
 }
 
 // TestDeviceMarkerFaultRetried: if only the marker cannot be written when the trial starts, the
-// trial runs, Tick reports the failure, and the marker is written once the store recovers.
+// trial is started in the state but waits (HoldNotSaved) and StartTrial says so; Tick reports the
+// failure, and once the marker is written the trial runs, and the marker alone keeps it.
 func TestDeviceMarkerFaultRetried(t *testing.T) {
 	st := &memState{}
 	clock := newDevClock(devT0)
 	r := newRig(t, st, clock)
 	st.failMarker = errFault
-	if err := r.dev.StartTrial(); err != nil {
-		t.Fatalf("StartTrial = %v, want nil", err)
+	if err := r.dev.StartTrial(); !errors.Is(err, errFault) {
+		t.Fatalf("StartTrial = %v, want the marker fault", err)
+	}
+	if g := r.dev.Grant(); g.Mode() != ModeUnlicensed || g.Hold() != HoldNotSaved {
+		t.Errorf("with the trial start not in the marker: %v (hold %v); want unlicensed, not saved", g, g.Hold())
 	}
 	if err := r.dev.Tick(); !errors.Is(err, errFault) {
 		t.Errorf("Tick = %v, want the marker fault", err)
@@ -458,6 +504,9 @@ func TestDeviceMarkerFaultRetried(t *testing.T) {
 	if err := r.dev.Tick(); err != nil {
 		t.Fatal(err)
 	}
+	if g := r.dev.Grant(); g.Mode() != ModeTrial {
+		t.Errorf("after the marker was saved: %v; want the trial", g)
+	}
 	st.state = nil // the state is lost; the marker alone keeps the trial
 	d, changes := openOn(t, st, clock, devHostA)
 	if !hasStateInvalid(changes) || !d.Grant().TrialEnd().Equal(devT0.Add(60*day)) {
@@ -465,8 +514,8 @@ func TestDeviceMarkerFaultRetried(t *testing.T) {
 	}
 }
 
-// TestDeviceSaveSchedule: ticking every minute for three days saves the state once per
-// RollbackTolerance/2 of progress and the marker once a day, as State documents.
+// TestDeviceSaveSchedule: ticking every minute for three days saves the state, and the marker with
+// it, once per RollbackTolerance/2 of progress, as State documents: 288 of each a day.
 func TestDeviceSaveSchedule(t *testing.T) {
 	st := &memState{}
 	clock := newDevClock(devT0)
@@ -476,11 +525,18 @@ func TestDeviceSaveSchedule(t *testing.T) {
 		clock.Add(time.Minute)
 		r.tick()
 	}
-	if want := 3 * 24 * 60 / 5; st.saves != want {
-		t.Errorf("%d state saves in 3 days of minute ticks, want %d (every 5 minutes)", st.saves, want)
+	if want := 3 * 24 * 60 / 5; st.saves != want || st.markerSaves != want {
+		t.Errorf("%d state and %d marker saves in 3 days of minute ticks, want %d of each (every 5 minutes)", st.saves, st.markerSaves, want)
 	}
-	if st.markerSaves != 3 {
-		t.Errorf("%d marker saves in 3 days, want 3 (once a day)", st.markerSaves)
+	// State documents the marker as under 150 bytes, with a trial and a time challenge in it.
+	if err := r.dev.StartTrial(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.dev.TimeChallenge(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(st.marker); n >= 150 {
+		t.Errorf("the marker is %d bytes", n)
 	}
 }
 
@@ -519,6 +575,24 @@ func FuzzDeviceState(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(statePT, markerPT)
+	// Version 1 records, as the engine before record version 2 wrote them.
+	if v1s, err := os.ReadFile("testdata/state-v1/device.state"); err == nil {
+		v1m, _ := os.ReadFile("testdata/state-v1/trial.marker")
+		s1, err1 := sl.key.Open(kindState, v1s)
+		m1, err2 := sl.key.Open(kindMarker, v1m)
+		if err1 != nil || err2 != nil {
+			f.Fatal("testdata/state-v1 does not open")
+		}
+		f.Add(s1, m1)
+	}
+	// A marker with an open time challenge.
+	w := newSimWorld(f, simTrial)
+	if _, err := w.dev.TimeChallenge(); err != nil {
+		f.Fatal(err)
+	}
+	if m, err := sl.key.Open(kindMarker, w.st.marker); err == nil {
+		f.Add(statePT, m)
+	}
 	f.Add([]byte{0xa0}, []byte{0xa0})
 	f.Add([]byte{0xa1, 0x00, 0x01}, markerPT)
 	f.Add(statePT[:len(statePT)/2], []byte{})
@@ -634,6 +708,8 @@ func TestRepeatedStateWipeDoesNotStretchTheTrial(t *testing.T) {
 		})
 	}
 	t.Run("one honest wipe", func(t *testing.T) {
+		// The marker keeps device time as the state does: wiping the state loses the files and
+		// nothing else.
 		st := &memState{}
 		clock := newDevClock(devT0)
 		r := newRig(t, st, clock)
@@ -645,14 +721,14 @@ func TestRepeatedStateWipeDoesNotStretchTheTrial(t *testing.T) {
 		st.state = nil
 		r.reopen()
 		var modes []string
-		for _, at := range []time.Duration{10*day + 7*time.Hour, 11*day + 7*time.Hour + 10*time.Minute, 59 * day, 60 * day} {
+		for _, at := range []time.Duration{10*day + 7*time.Hour, 59 * day, 60 * day} {
 			clock.Set(devT0.Add(at))
 			r.tick()
 			modes = append(modes, r.dev.Grant().Mode().String())
 		}
-		want := []string{"unlicensed", "trial", "trial", "unlicensed"}
+		want := []string{"trial", "trial", "unlicensed"}
 		if diff := cmp.Diff(want, modes); diff != "" {
-			t.Errorf("modes just after the wipe, a day and ten minutes later, at day 59 and at day 60 (-want +got):\n%s", diff)
+			t.Errorf("modes just after the wipe, at day 59 and at day 60 (-want +got):\n%s", diff)
 		}
 	})
 }

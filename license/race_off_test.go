@@ -1,0 +1,5 @@
+//go:build !race
+
+package license
+
+const raceEnabled = false
