@@ -130,6 +130,16 @@
 // with the operations they guard. [Ledger.Partners], [Ledger.Users], [Ledger.Allowances] and
 // [Ledger.Tokens] list what a caller may see, a page at a time.
 //
+// # Time tokens
+//
+// A PBX that booted with no plausible clock holds its time-limited grants until the vendor confirms
+// the time; one whose device time ran ahead after a forward glitch needs it pulled back.
+// [Ledger.IssueTimeToken] answers the device's challenge (package license's
+// Device.TimeChallenge) with a token signed by the issuer's key ([TimeTokenIssuer];
+// [LicenseIssuer] is one): any LMS user of the location's partner may ask for a token that only
+// confirms the time; a set-back (bounded by Config.MaxTimeTokenSetBack) or a re-armed trial is the
+// administrator's decision with a reason, and every token is audited by its serial.
+//
 // # Security
 //
 // The ledger trusts the [Actor] it is given: the service authenticates the user and passes the

@@ -53,6 +53,9 @@ type Config struct {
 	Demos int
 	// DemoTerm is how long a demo file runs; 0 means 30 days.
 	DemoTerm time.Duration
+	// MaxTimeTokenSetBack bounds how far a time token may pull a device's time back
+	// ([Ledger.IssueTimeToken]); 0 means [DefaultMaxTimeTokenSetBack].
+	MaxTimeTokenSetBack time.Duration
 	// AuditKey, when set, keys the audit chain with HMAC-SHA-256 so that only a holder of the key
 	// can extend or rewrite it undetected; nil means a plain SHA-256 chain.
 	AuditKey []byte

@@ -560,8 +560,11 @@ func (d *Device) Files() []InstalledFile {
 	return out
 }
 
-// Install verifies a signed license file against the keyring, checks that it is bound to this host
-// and within its term at device time (see [Device]), saves the new state
+// Install installs a license file in any form a user holds it, recognised by content (see
+// [ReadInput]): the signed file, its armored text, the <HWKC>-svi.zip, or the BX/OVOC zip (from a
+// redundant pair's zip, the file bound to this host). Anything else is refused with an
+// [*InputError] that names the form it saw. It verifies the file against the keyring, checks that
+// it is bound to this host and within its term at device time (see [Device]), saves the new state
 // atomically, and publishes the new grant.
 //
 // A fixed-term file issued for later is accepted and starts granting at its Issued time (so two
@@ -579,7 +582,32 @@ func (d *Device) Files() []InstalledFile {
 // failure to save the state (where only the final flush of the directory failed, the new state may
 // still be found after a restart). Once the state is saved the file is installed; if the trial marker
 // then fails to save, the next Tick tries again and returns that error.
-func (d *Device) Install(signed []byte) error {
+func (d *Device) Install(data []byte) error {
+	files, form, err := ReadInput(data)
+	if err != nil {
+		return fmt.Errorf("license: install: %w", err)
+	}
+	if len(files) == 1 {
+		return d.installSigned(files[0])
+	}
+	// A redundant BX/OVOC pair's zip: each file is bound to its own machine; install this one's.
+	var mismatch error
+	for _, signed := range files {
+		f, err := Open(signed, d.kr)
+		if err != nil {
+			return fmt.Errorf("license: install from the %s: %w", form, err)
+		}
+		if err := f.Check(d.host, f.Issued); errors.Is(err, ErrHostMismatch) {
+			mismatch = err
+			continue
+		}
+		return d.installSigned(signed)
+	}
+	return fmt.Errorf("license: install: none of the %d files in the %s is bound to this host: %w", len(files), form, mismatch)
+}
+
+// installSigned installs one signed file (Install, once the input's form is read).
+func (d *Device) installSigned(signed []byte) error {
 	f, err := Open(signed, d.kr)
 	if err != nil {
 		return err

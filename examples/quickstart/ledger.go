@@ -131,6 +131,9 @@ func runLedger(w io.Writer) error {
 		State:   license.DirState(filepath.Join(dir, "pbx")),
 		Secret:  []byte("quickstart firmware secret, demo only"),
 		Clock:   func() time.Time { return now.Add(24 * time.Hour) },
+		// The firmware's build time: the guide's example runs in 2012, so a clock reading from
+		// then is plausible (the default floor is 2025).
+		EarliestPlausible: now.Add(-24 * time.Hour),
 	})
 	if err != nil {
 		return err
