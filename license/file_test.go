@@ -122,7 +122,7 @@ func TestSignRejects(t *testing.T) {
 		{"no term", func(f *File) { f.Term = 0 }, "term", "the zero term is invalid"},
 		{"term 5", func(f *File) { f.Term = 5 }, "term", "only four terms exist"},
 		{"permanent with end", func(f *File) { f.NotAfter = testNotAfter }, "not_after", "a permanent file never ends"},
-		{"permanent fixed type", func(f *File) { f.Entitlement = "C" }, "entitlement", "C is fixed-term (DOMAIN.md §8)"},
+		{"permanent fixed type", func(f *File) { f.Entitlement = "C" }, "entitlement", "C is fixed-term (the second vendor's entitlement types: C Pre-sales expansion, non-commercial fixed-term)"},
 		{"unknown type", func(f *File) { f.Entitlement = "Q" }, "entitlement", "only the §8 codes exist"},
 		{"lower-case type", func(f *File) { f.Entitlement = "t" }, "entitlement", "type codes are upper-case letters"},
 		{"demo without end", func(f *File) { f.Term = Demo }, "not_after", "a demo ends"},
@@ -188,7 +188,7 @@ func TestSignNilKey(t *testing.T) {
 }
 
 func TestEntitlementTable(t *testing.T) {
-	// DOMAIN.md §8: T commercial permanent; B D L M N P S X Y commercial fixed-term; A C F V
+	// The second vendor's "Entitlement Category" table: T commercial permanent; B D L M N P S X Y commercial fixed-term; A C F V
 	// non-commercial fixed-term.
 	for _, c := range strings.Split("T B D L M N P S X Y", " ") {
 		if com, known := EntitlementCommercial(c); !known || !com {

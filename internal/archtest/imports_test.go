@@ -79,7 +79,7 @@ func TestPBXImageStaysSmall(t *testing.T) {
 	// neither net/http nor the handler's plumbing.)
 	for _, d := range deps(t, "entitlement") {
 		if d == mod+"/entitlement/httpapi" || d == mod+"/internal/httpx" {
-			t.Errorf("entitlement pulls in %s; HTTP belongs to entitlement/httpapi (DESIGN.md)", d)
+			t.Errorf("entitlement pulls in %s; HTTP belongs to entitlement/httpapi (the package map in README.md)", d)
 		}
 	}
 	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, mod+"/entitlement").Output()
@@ -88,7 +88,7 @@ func TestPBXImageStaysSmall(t *testing.T) {
 	}
 	for _, d := range strings.Fields(string(out)) {
 		if strings.HasPrefix(d, "net/http") {
-			t.Errorf("entitlement imports %s; HTTP belongs to entitlement/httpapi (DESIGN.md)", d)
+			t.Errorf("entitlement imports %s; HTTP belongs to entitlement/httpapi (the package map in README.md)", d)
 		}
 	}
 	for _, d := range deps(t, "keycode") {
