@@ -33,9 +33,9 @@ import (
 
 // Caps on containers a reader accepts.
 const (
-	MaxZipSize    = 4 << 20 // compressed input
+	MaxZipSize    = 4 << 20           // compressed input
 	MaxZipEntries = MaxInstalledFiles // every file a device can hold, in one download
-	maxZipTotal   = 3 << 20 // sum of uncompressed entry sizes
+	maxZipTotal   = 3 << 20           // sum of uncompressed entry sizes
 	maxEntryName  = 128
 )
 
