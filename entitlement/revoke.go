@@ -145,3 +145,28 @@ func (x *Op) FixedTermLines(from, to time.Time, fn func(Line) (bool, error)) err
 		return fn(ln)
 	})
 }
+
+// SourceLines returns the location lines taken from a shipped line the actor may see (another
+// partner's is [ErrNotFound]): attached, activated, migrated history, revoked and cancelled, in
+// software key code order. The cost is proportional to those lines.
+func (x *Op) SourceLines(line uint64) ([]Line, error) {
+	o := x.o
+	if _, err := x.Shipped(line); err != nil {
+		return nil, err
+	}
+	prefix := n16(line) + sep
+	var out []Line
+	err := o.tx.Scan(bSource, prefix, func(kk string, _ []byte) (bool, error) {
+		var ln Line
+		ok, err := getRec(o.tx, bSKC, kk[len(prefix):], &ln)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			return false, wrapf(ErrCorrupt, "shipped line %d names missing line %s", line, kk[len(prefix):])
+		}
+		out = append(out, ln)
+		return true, nil
+	})
+	return out, err
+}
