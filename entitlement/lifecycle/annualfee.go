@@ -17,13 +17,13 @@ type BusinessModel string
 
 // The business models in use.
 const (
-	ModelPerpetual     BusinessModel = "01" // Perpetual License: permanent
-	ModelSnS           BusinessModel = "02" // SnS: permanent
-	ModelASRF          BusinessModel = "03" // ASRF: permanent
-	ModelTBL           BusinessModel = "04" // TBL: fixed-term
-	ModelSUS           BusinessModel = "05" // SUS: fixed-term
-	ModelTBLPerpetual  BusinessModel = "07" // TBL (Perpetual): permanent
-	ModelTBLFeature    BusinessModel = "09" // TBL (feature level): fixed-term
+	ModelPerpetual    BusinessModel = "01" // Perpetual License: permanent
+	ModelSnS          BusinessModel = "02" // SnS: permanent
+	ModelASRF         BusinessModel = "03" // ASRF: permanent
+	ModelTBL          BusinessModel = "04" // TBL: fixed-term
+	ModelSUS          BusinessModel = "05" // SUS: fixed-term
+	ModelTBLPerpetual BusinessModel = "07" // TBL (Perpetual): permanent
+	ModelTBLFeature   BusinessModel = "09" // TBL (feature level): fixed-term
 )
 
 var modelNames = map[BusinessModel]struct {
@@ -109,7 +109,7 @@ type OrderDates struct {
 	Activated time.Time `cbor:"2,keyasint,omitzero" json:"activated,omitzero"` // the license activation; zero before it
 	POD       time.Time `cbor:"3,keyasint,omitzero" json:"pod,omitzero"`
 	PAC       time.Time `cbor:"4,keyasint,omitzero" json:"pac,omitzero"`
-	Default   time.Time `cbor:"5,keyasint,omitzero" json:"default,omitzero"`   // rule 05's start
+	Default   time.Time `cbor:"5,keyasint,omitzero" json:"default,omitzero"`  // rule 05's start
 	Positive  time.Time `cbor:"6,keyasint,omitzero" json:"positive,omitzero"` // rule 06's start
 	// ExpandedEnd is the end of the entitlement an expansion (scenario 02) adds to: the expansion
 	// ends with it (co-terms), so its fee covers the rest of that term.

@@ -17,7 +17,7 @@ type MoveError struct {
 	Entitlement string
 	// From is the entitlement's status; 0 for a shipped line with nothing left in the bin.
 	From Status
-	Move        Move
+	Move Move
 	// Allowed lists the moves the table allows from From; empty for a final status.
 	Allowed []Move
 }
