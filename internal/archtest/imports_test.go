@@ -27,7 +27,7 @@ func TestImportDirection(t *testing.T) {
 		t.Skip("no go command on PATH")
 	}
 	lmskit := []string{"keycode", "signing", "license", "license/lmc", "entitlement", "entitlement/systems", "entitlement/pgstore",
-		"entitlement/storetest", "swa"}
+		"entitlement/storetest", "entitlement/lifecycle", "entitlement/presales", "entitlement/dealreg", "swa"}
 	tests := []struct {
 		pkg     string
 		allowed []string // lmskit packages (besides internal/...) it may depend on
@@ -40,6 +40,12 @@ func TestImportDirection(t *testing.T) {
 		{"entitlement", []string{"keycode", "signing", "license"}, "entitlement imports keycode, signing and license, none of the packages built on it"},
 		{"entitlement/systems", []string{"keycode", "signing", "license", "entitlement"},
 			"the per-system rules build on the ledger's extension point and on nothing above it"},
+		{"entitlement/lifecycle", []string{"keycode", "signing", "license", "entitlement"},
+			"the entitlement lifecycle builds on the ledger's extension point, beside the other workflows, not on them"},
+		{"entitlement/presales", []string{"keycode", "signing", "license", "entitlement"},
+			"temporary licenses build on the ledger's extension point and on nothing above it"},
+		{"entitlement/dealreg", []string{"keycode", "signing", "license", "entitlement"},
+			"deal registration builds on the ledger's extension point and on nothing above it"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pkg, func(t *testing.T) {
@@ -93,8 +99,10 @@ func TestEntitlementCoreImportsNoSubPackage(t *testing.T) {
 			t.Errorf("entitlement depends on %s, a package built on it", rel)
 		}
 	}
-	// The sub-package imports the core (it is built on the extension point, not beside it).
-	if !slices.Contains(deps(t, "entitlement/systems"), mod+"/entitlement") {
-		t.Error("entitlement/systems does not import entitlement")
+	// The sub-packages import the core (they are built on the extension point, not beside it).
+	for _, sub := range []string{"entitlement/systems", "entitlement/lifecycle", "entitlement/presales", "entitlement/dealreg"} {
+		if !slices.Contains(deps(t, sub), mod+"/entitlement") {
+			t.Errorf("%s does not import entitlement", sub)
+		}
 	}
 }
