@@ -147,6 +147,7 @@ type Device struct {
 	allFiles    *Set      // when not nil, the stack of every file in files (set by Install)
 	status      map[string]FileStatus
 	trialActive bool
+	superseded  []supersession // what superseding files said (supersede.go), kept in the state
 }
 
 type installed struct {
@@ -293,6 +294,7 @@ func (d *Device) load() ([]Change, error) {
 		}
 		d.trialStart = fromNanos(st.TrialStart)
 		d.trialVoid = d.trialVoid || st.TrialVoid
+		d.superseded = st.Superseded
 		for _, signed := range st.Files {
 			f, err := Open(signed, d.kr)
 			if err != nil {
@@ -382,7 +384,11 @@ func (d *Device) Files() []InstalledFile {
 // issued at the same time or later; the very same bytes again change nothing. Across files, each
 // software key code counts once (the newest file's line wins), so a regenerated file, which repeats
 // every activated line of the location, replaces the lines of the one before instead of doubling
-// them; lines without a software key code always stack.
+// them; lines without a software key code always stack. A file that supersedes its series (format
+// version 2, [File.Supersedes]) removes the installed files it supersedes ([ReasonSuperseded]),
+// and the device refuses them afterwards with [ErrSuperseded], also once the newer file is removed
+// or the device restarts: so a line left out of the newer file (a revoked entitlement) stops
+// granting.
 //
 // Install refuses, changing nothing: a file that does not open ([Open]'s errors), is bound to
 // another host ([ErrHostMismatch]), has expired ([ErrExpired]), is fixed-term while the clock is set
@@ -413,6 +419,9 @@ func (d *Device) Install(signed []byte) error {
 		return fmt.Errorf("%w: cannot install %s file %q until the clock is corrected (it reads %s, device time is %s)",
 			ErrRollback, f.Term, f.Serial, now.Format(time.RFC3339), eff.Format(time.RFC3339))
 	}
+	if why := supersededBy(f, d.superseded); why != "" {
+		return fmt.Errorf("%w: install %q: %s", ErrSuperseded, f.Serial, why)
+	}
 	in := &installed{signed: bytes.Clone(signed), file: f}
 	files := slices.Clone(d.files)
 	if i := d.find(f.Serial); i >= 0 {
@@ -431,11 +440,18 @@ func (d *Device) Install(signed []byte) error {
 		}
 		files = append(files, in)
 	}
+	files, dropped, mem, err := supersede(f, files, d.superseded, eff)
+	if err != nil {
+		return err
+	}
 	all, err := stackFiles(files, func(*installed) bool { return true })
 	if err != nil {
 		return fmt.Errorf("license: install %q: does not stack with the installed files: %w", f.Serial, err)
 	}
+	kept := d.superseded
+	d.superseded = mem
 	if err := d.saveState(files, d.trialStart); err != nil {
+		d.superseded = kept
 		return fmt.Errorf("license: install %q: %w", f.Serial, err)
 	}
 	d.files = files
@@ -443,6 +459,10 @@ func (d *Device) Install(signed []byte) error {
 	d.markerDirty = true
 	d.flush()
 	changes := []Change{{Reason: ReasonInstalled, Serial: f.Serial, At: now}}
+	for _, s := range dropped {
+		delete(d.status, s)
+		changes = append(changes, Change{Reason: ReasonSuperseded, Serial: s, At: now})
+	}
 	changes = append(changes, d.evaluate(now, false)...)
 	d.notify(changes)
 	return nil
@@ -519,6 +539,7 @@ func (d *Device) record(files []*installed, trialStart time.Time) *stateRecord {
 		Seen:       nanos(d.ck.seen),
 		TrialStart: nanos(trialStart),
 		TrialVoid:  d.trialVoid,
+		Superseded: d.superseded,
 	}
 	for _, f := range files {
 		r.Files = append(r.Files, f.signed)

@@ -30,8 +30,17 @@
 // bound to the observed [Host] (system; the primary or the secondary code; every other attribute
 // the file carries) and, for fixed-term files, that Issued <= now < NotAfter, to the second
 // ([ErrHostMismatch], [ErrNotYetValid], [ErrExpired]). Permanent files never look at the clock.
-// Demo, service and temporary files are fixed-term; the entitlement type codes are those of
-// DOMAIN.md §8 (a permanent file carries T or nothing).
+// Demo, service and temporary files are fixed-term; the entitlement type codes are the second
+// vendor's ([EntitlementType]: the one table of types and their categories; a permanent file
+// carries T or nothing). A location whose fixed-term lines have files of their own downloads them
+// all in one <HWKC>-svi.zip ([ReadSVIZipFiles]); a device installs each.
+//
+// # Revocation
+//
+// A newer file of a location can supersede its older files of the same kind (format version 2,
+// [File.Supersedes]): a device that installs it removes them and refuses them afterwards
+// ([ErrSuperseded]), so what was revoked from the newer file no longer grants through an older
+// one. Files that supersede nothing are written in version 1, readable by every device.
 //
 // # The device
 //
@@ -76,10 +85,13 @@
 // # Compatibility
 //
 // The file format is a public contract, documented key by key in FORMAT.md. Files of format
-// version 1, signed by a key the keyring trusts for their Issued time, stay verifiable by every
-// later version of this package, with the same activation code (its algorithm is versioned in
-// [ActivationCode]); testdata/golden.json and testdata/payload_vectors.json pin the bytes. A later
-// format gets another version number, which this version refuses rather than guesses at. The
+// versions 1 and 2, signed by a key the keyring trusts for their Issued time, stay verifiable by
+// every later version of this package, with the same activation code (its algorithm is versioned in
+// [ActivationCode]); testdata/golden.json and testdata/payload_vectors.json pin the bytes. Version
+// 2 adds only the supersedes key, and a file is written in version 2 only when it supersedes, so a
+// device that reads version 1 keeps reading every other file. A later format gets another version
+// number, which this version refuses rather than guesses at. A device that remembers superseded
+// series keeps them in its sealed state record (a new field, written only when there is one). The
 // device's sealed state and marker (record version 1, seal format version 1) are read by later
 // versions; a record this version cannot read is reported and treated as one that was edited (see
 // [DirState] for what then remains).

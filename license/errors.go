@@ -22,6 +22,9 @@ var (
 	// kinds, a sum that overflows, a term that does not fit the entitlement type, …). [Sign] refuses
 	// such a file and [Open] refuses such a payload. Every [*LineError] matches it.
 	ErrInvalid = errors.New("license: invalid")
+	// ErrSuperseded: Install of a file that a newer file of its series superseded (format version
+	// 2, [File.Supersedes]): what it held was revoked or replaced, so the device no longer takes it.
+	ErrSuperseded = errors.New("license: file superseded")
 )
 
 // FormatError reports bytes that do not follow the license file format, or a container or armor

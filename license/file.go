@@ -12,7 +12,8 @@ type Term uint8
 const (
 	// Permanent files never expire and never look at the clock.
 	Permanent Term = 1
-	// Demo files open what they hold from Issued until NotAfter (DOMAIN.md §5).
+	// Demo files open what they hold from Issued until NotAfter (the guide's "Trial periods, demo
+	// licenses and service licenses").
 	Demo Term = 2
 	// Service files are like demo files, used while hardware is being replaced or serviced.
 	Service Term = 3

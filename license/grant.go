@@ -219,9 +219,12 @@ const (
 	// made for another host or older than the other; Change.Err matches [ErrStateInvalid] and says
 	// what was restored from where.
 	ReasonStateInvalid
+	// ReasonSuperseded: an installed file (Change.Serial) was superseded by the file just
+	// installed (format version 2) and removed: it no longer grants.
+	ReasonSuperseded
 )
 
-var reasonNames = [...]string{"", "installed", "removed", "expired", "started", "trial started", "rollback", "clock restored", "state invalid"}
+var reasonNames = [...]string{"", "installed", "removed", "expired", "started", "trial started", "rollback", "clock restored", "state invalid", "superseded"}
 
 // String returns the reason's name.
 func (r Reason) String() string {

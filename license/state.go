@@ -186,6 +186,9 @@ type stateRecord struct {
 	TrialVoid  bool     `cbor:"4,keyasint,omitempty"` // the trial counts as used up (state was lost)
 	Files      [][]byte `cbor:"5,keyasint,omitempty"` // installed signed files, in install order
 	Seen       int64    `cbor:"6,keyasint,omitempty"` // highest clock reading seen, Unix ns; 0: HighWater
+	// Superseded is what superseding files said (supersede.go): their series stay closed to the
+	// older files after they are removed.
+	Superseded []supersession `cbor:"7,keyasint,omitempty"`
 }
 
 // markerRecord is the plaintext of the sealed trial marker.
