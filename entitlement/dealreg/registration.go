@@ -564,12 +564,20 @@ func (b *Book) ApplyPrice(ctx context.Context, a entitlement.Actor, id string) (
 		}
 		if lead := x.Now().Sub(r.Submitted); lead < b.p.PriceLead {
 			return fmt.Errorf("%w %w: dealreg: %s was registered %s ago; the price is applied for at least %s after the registration",
-				ErrTooEarly, entitlement.ErrState, r.ID, lead, b.p.PriceLead)
+				ErrTooEarly, entitlement.ErrState, r.ID, lead.Round(time.Minute), days(b.p.PriceLead))
 		}
 		r.PriceApplied = x.Now()
 		r.record(x, x.Actor().String(), "price applied for", r.Status)
 		return nil
 	})
+}
+
+// days writes a duration in days ("28 days"), or as it is when it is no whole number of days.
+func days(d time.Duration) string {
+	if d%(24*time.Hour) != 0 {
+		return d.String()
+	}
+	return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + " days"
 }
 
 func regEvent(kind entitlement.EventKind, r Registration, detail string) entitlement.Event {
@@ -614,7 +622,7 @@ func (b *Book) Sweep(ctx context.Context, a entitlement.Actor) (SweepResult, err
 				x.Emit(regEvent(EventExpired, r, r.Reason))
 				res.Expired++
 			case r.Status == Accepted && now.Sub(r.Updated) >= b.p.StaleAfter:
-				r.Reason = fmt.Sprintf("not updated since %s (%s)", r.Updated.Format(time.RFC3339), b.p.StaleAfter)
+				r.Reason = fmt.Sprintf("not updated since %s, %s without an update", r.Updated.Format(time.DateOnly), days(b.p.StaleAfter))
 				r.record(x, x.Actor().String(), "invalid", Invalid)
 				x.Emit(regEvent(EventInvalid, r, r.Reason))
 				res.Invalid++

@@ -28,5 +28,8 @@ func run(w io.Writer) error {
 	if err := runScenario(w); err != nil { // The SV9500 Standard Server's virtual HWKC (scenario.go).
 		return err
 	}
+	if err := runSecondVendor(w); err != nil { // Temporary licenses and deal registration (secondvendor.go).
+		return err
+	}
 	return runDevice(w) // The PBX side: a device starts its trial and installs a file (device.go).
 }
