@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,34 +14,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
+	"github.com/lmskit/lmskit/internal/ledgertest"
 	"github.com/lmskit/lmskit/keycode"
 	"github.com/lmskit/lmskit/license"
 )
-
-// movingClock is a clock a test sets.
-type movingClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *movingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *movingClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // termLedger is a ledger with the real license issuer, a clock the test moves, the fixture's
 // partners and an SV8100 location of the distributor.
 type termLedger struct {
 	*storetest.Fixture
 	l     *entitlement.Ledger
-	clock *movingClock
+	clock *ledgertest.Clock
 	loc   entitlement.Location
 	t     *testing.T
 }
@@ -56,7 +38,7 @@ func newTermLedger(t *testing.T) *termLedger {
 	t.Helper()
 	s := storetest.Retrying(entitlement.NewMemStore())
 	f := storetest.NewFixture(t, s, 3)
-	c := &movingClock{t: t0}
+	c := ledgertest.NewClock(t0)
 	l := entitlement.New(s, entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: issuerKey}, Clock: c,
 		Rand: rand.NewChaCha8([32]byte{3}), Rules: map[string]entitlement.Rules{}})
 	f.L = l
@@ -249,7 +231,7 @@ func TestDoc002_FixedTermFilesPerTypeAndEnd(t *testing.T) {
 	}
 	// Once the first end passes, the download holds the permanent file and the file ending
 	// later; the permanent file goes on.
-	tl.clock.set(end1)
+	tl.clock.Set(end1)
 	later := must[entitlement.Issued](t)(tl.l.Download(ctx, tl.Dist, tl.loc.ID))
 	if len(later.Contents) != 2 || later.Contents[1].Type != "S" || !later.Contents[1].NotAfter.Equal(end2) {
 		t.Fatalf("after the first end: %+v", later.Contents)
@@ -291,11 +273,11 @@ func TestDoc002_FixedTermAttachRules(t *testing.T) {
 	s := tl.ship("PO-END", entitlement.OrderLine{Part: "BE107573", Qty: 1, Type: license.TypeTrial, NotAfter: t0.Add(48 * time.Hour)},
 		entitlement.OrderLine{Part: "BE107582", Qty: 1, Type: license.TypeTrial, NotAfter: t0.Add(24 * time.Hour)})
 	att := must[[]entitlement.Line](t)(tl.l.Attach(ctx, tl.Dist, tl.loc.ID, picksAll(s[:1])))
-	tl.clock.set(t0.Add(24 * time.Hour))
+	tl.clock.Set(t0.Add(24 * time.Hour))
 	if _, err := tl.l.Attach(ctx, tl.Dist, tl.loc.ID, picksAll(s[1:])); !errors.Is(err, entitlement.ErrState) || !strings.Contains(err.Error(), "ended") {
 		t.Fatalf("attach of an ended entitlement: %v", err)
 	}
-	tl.clock.set(t0.Add(48 * time.Hour))
+	tl.clock.Set(t0.Add(48 * time.Hour))
 	if _, err := tl.l.Activate(ctx, tl.Dist, tl.loc.ID, entitlement.Activation{AcceptAgreement: true, SKCs: []string{att[0].SKC}}); !errors.Is(err, entitlement.ErrState) {
 		t.Fatalf("activation of an ended entitlement: %v", err)
 	}

@@ -11,7 +11,7 @@ import (
 	"unicode"
 
 	"github.com/lmskit/lmskit/entitlement"
-	"github.com/lmskit/lmskit/internal/staffroles"
+	"github.com/lmskit/lmskit/internal/extop"
 )
 
 // ErrTooEarly refuses a price application made less than the policy's lead (15 days) after the
@@ -138,7 +138,7 @@ const (
 // audited operation ("dealreg roles").
 func (b *Book) SetRoles(ctx context.Context, a entitlement.Actor, user string, roles Role) error {
 	return b.l.Update(ctx, a, "dealreg roles", func(x *entitlement.Op) error {
-		return staffroles.Set(x, bRoles, user, uint32(roles), uint32(roleAll), func(r uint32) string {
+		return extop.SetRoles(x, bRoles, user, uint32(roles), uint32(roleAll), func(r uint32) string {
 			if r == 0 {
 				return "none"
 			}

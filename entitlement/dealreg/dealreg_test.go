@@ -11,32 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/dealreg"
 	"github.com/lmskit/lmskit/entitlement/storetest"
+	"github.com/lmskit/lmskit/internal/ledgertest"
 )
 
 var ctx = context.Background()
 
 var t0 = time.Date(2024, 1, 8, 9, 0, 0, 0, time.UTC)
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // pipeline is the vendor's CRM as a test sets it: the opportunities its account managers have.
 type pipeline struct {
@@ -55,25 +38,20 @@ type fixture struct {
 	*storetest.Fixture
 	l        *entitlement.Ledger
 	b        *dealreg.Book
-	clock    *clock
+	clock    *ledgertest.Clock
 	pipe     *pipeline
 	approver entitlement.Actor
 	cft      entitlement.Actor // a second client-facing dealer, without an allowance from distx
-	mu       sync.Mutex
-	events   []entitlement.Event
+	events   ledgertest.Events
 	t        testing.TB
 }
 
 func newFixture(t testing.TB, p dealreg.Policy) *fixture {
 	t.Helper()
 	s := storetest.Retrying(entitlement.NewMemStore())
-	f := &fixture{Fixture: storetest.NewFixture(t, s, 17), clock: &clock{t: t0}, pipe: &pipeline{opps: map[string]bool{}}, t: t,
+	f := &fixture{Fixture: storetest.NewFixture(t, s, 17), clock: ledgertest.NewClock(t0), pipe: &pipeline{opps: map[string]bool{}}, t: t,
 		approver: entitlement.Actor{User: "dr@vendor"}, cft: entitlement.Actor{User: "wes@dealerw"}}
-	f.l = entitlement.New(s, entitlement.Config{Clock: f.clock, Rand: rand.NewChaCha8([32]byte{17}), Events: func(e entitlement.Event) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.events = append(f.events, e)
-	}})
+	f.l = entitlement.New(s, entitlement.Config{Clock: f.clock, Rand: rand.NewChaCha8([32]byte{17}), Events: f.events.Add})
 	f.L = f.l
 	p.Pipeline = f.pipe
 	f.b = must[*dealreg.Book](t)(dealreg.New(f.l, p))
@@ -90,13 +68,7 @@ func newFixture(t testing.TB, p dealreg.Policy) *fixture {
 	return f
 }
 
-func (f *fixture) take() []entitlement.Event {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	e := f.events
-	f.events = nil
-	return e
-}
+func (f *fixture) take() []entitlement.Event { return f.events.Take() }
 
 func info(customer, project string) dealreg.Info {
 	return dealreg.Info{Customer: customer, Project: project, Budget: 250_000_00, Currency: "EUR", Products: []string{"CloudEngine"},
@@ -105,15 +77,7 @@ func info(customer, project string) dealreg.Info {
 
 func (f *fixture) unchanged(want error, op func() error) error {
 	f.t.Helper()
-	before := must[entitlement.Snapshot](f.t)(f.l.Snapshot(ctx))
-	err := op()
-	if !errors.Is(err, want) {
-		f.t.Fatalf("got %v, want %v", err, want)
-	}
-	if d := cmp.Diff(before, must[entitlement.Snapshot](f.t)(f.l.Snapshot(ctx))); d != "" {
-		f.t.Fatalf("a refused operation changed the ledger:\n%s", d)
-	}
-	return err
+	return ledgertest.Unchanged(f.t, f.l, want, op)
 }
 
 func (f *fixture) submit(a entitlement.Actor, in dealreg.Info) dealreg.Registration {
@@ -121,22 +85,9 @@ func (f *fixture) submit(a entitlement.Actor, in dealreg.Info) dealreg.Registrat
 	return must[dealreg.Registration](f.t)(f.b.Submit(ctx, a, dealreg.Request{Info: in}))
 }
 
-func must[T any](t testing.TB) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
+func must[T any](t testing.TB) func(T, error) T { return ledgertest.Must[T](t) }
 
-func ok(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+func ok(t testing.TB, err error) { t.Helper(); ledgertest.OK(t, err) }
 
 // TestDoc001_CompleteInformation: a registration holds the complete information; an incomplete one
 // is refused naming every missing field, or, once submitted, returned for supplement and
@@ -192,12 +143,12 @@ func TestDoc001_PriceApplicationLead(t *testing.T) {
 	f := newFixture(t, dealreg.Policy{})
 	r := f.submit(f.Dealer, info("ACME", "Campus"))
 	must[dealreg.Registration](t)(f.b.Accept(ctx, f.approver, r.ID))
-	f.clock.set(t0.Add(15*24*time.Hour - time.Second))
+	f.clock.Set(t0.Add(15*24*time.Hour - time.Second))
 	err := f.unchanged(entitlement.ErrState, func() error { _, err := f.b.ApplyPrice(ctx, f.Dealer, r.ID); return err })
 	if !errors.Is(err, dealreg.ErrTooEarly) {
 		t.Fatalf("14 days later: %v", err)
 	}
-	f.clock.set(t0.Add(15 * 24 * time.Hour))
+	f.clock.Set(t0.Add(15 * 24 * time.Hour))
 	r = must[dealreg.Registration](t)(f.b.ApplyPrice(ctx, f.Dealer, r.ID))
 	if !r.PriceApplied.Equal(t0.Add(15 * 24 * time.Hour)) {
 		t.Fatalf("price applied %v", r.PriceApplied)
@@ -245,12 +196,12 @@ func TestDoc001_OnePerOpportunity(t *testing.T) {
 	c := must[dealreg.Registration](t)(f.b.Submit(ctx, f.cft, dealreg.Request{Info: info("ACME Corp", "Campus LAN"), Opportunity: "CRM-4711"}))
 	must[dealreg.Registration](t)(f.b.Accept(ctx, f.approver, c.ID))
 	// When the accepted one expires, the opportunity is free again.
-	f.clock.set(a.ValidUntil)
+	f.clock.Set(a.ValidUntil)
 	res := must[dealreg.SweepResult](t)(f.b.Sweep(ctx, f.Admin))
 	if res.Expired != 3 {
 		t.Fatalf("sweep %+v", res)
 	}
-	f.clock.set(a.ValidUntil.Add(time.Hour))
+	f.clock.Set(a.ValidUntil.Add(time.Hour))
 	d := f.submit(f.cft, info("ACME Corp", "Campus LAN"))
 	must[dealreg.Registration](t)(f.b.Accept(ctx, f.approver, d.ID))
 }
@@ -343,14 +294,14 @@ func TestDoc001_ValidityAndStaleness(t *testing.T) {
 	must[dealreg.Registration](t)(f.b.Accept(ctx, f.approver, r.ID))
 	sweep := func(at time.Time) (dealreg.SweepResult, []entitlement.Event) {
 		t.Helper()
-		f.clock.set(at)
+		f.clock.Set(at)
 		f.take()
 		res := must[dealreg.SweepResult](t)(f.b.Sweep(ctx, f.Admin))
 		return res, f.take()
 	}
 	// Updates every three weeks keep it valid.
 	for w := 3; w < 26; w += 3 {
-		f.clock.set(t0.AddDate(0, 0, 7*w))
+		f.clock.Set(t0.AddDate(0, 0, 7*w))
 		must[dealreg.Registration](t)(f.b.Update(ctx, f.Dealer, r.ID, info("ACME", "Campus")))
 		if res, _ := sweep(t0.AddDate(0, 0, 7*w+1)); res.Invalid != 0 || res.Expired != 0 {
 			t.Fatalf("week %d: %+v", w, res)

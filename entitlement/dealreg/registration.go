@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
-	"github.com/lmskit/lmskit/internal/staffroles"
+	"github.com/lmskit/lmskit/internal/extop"
 )
 
 // The event kinds of this package, on the ledger's event stream (Config.Events). Each names the
@@ -326,7 +326,7 @@ func (b *Book) load(x *entitlement.Op, id string) (Registration, error) {
 	if err != nil {
 		return r, err
 	}
-	staff, err := isStaff(x)
+	staff, err := extop.Staff(x, bRoles, uint32(RoleApprover))
 	if err != nil {
 		return r, err
 	}
@@ -336,25 +336,14 @@ func (b *Book) load(x *entitlement.Op, id string) (Registration, error) {
 	return r, nil
 }
 
-func isStaff(x *entitlement.Op) (bool, error) {
-	if x.Admin() {
-		return true, nil
-	}
-	if x.Actor().As != "" {
-		return false, nil
-	}
-	r, err := staffroles.Get(x, bRoles, x.User().ID)
-	return Role(r)&RoleApprover != 0, err
-}
-
 // needApprover refuses unless the actor holds the approver role (an administrator does not, by
 // being one: approval is a role of its own).
 func needApprover(x *entitlement.Op, what string) error {
-	r, err := staffroles.Get(x, bRoles, x.User().ID)
+	holds, err := extop.Holds(x, bRoles, uint32(RoleApprover))
 	if err != nil {
 		return err
 	}
-	if x.Actor().As != "" || Role(r)&RoleApprover == 0 {
+	if !holds {
 		return fmt.Errorf("%w: dealreg: %s may not %s: it needs the approver role", entitlement.ErrNotAllowed, x.Actor(), what)
 	}
 	return nil
@@ -658,16 +647,9 @@ func (b *Book) Sweep(ctx context.Context, a entitlement.Actor) (SweepResult, err
 
 // Registration returns a registration the actor may see.
 func (b *Book) Registration(ctx context.Context, a entitlement.Actor, id string) (Registration, error) {
-	var r Registration
-	err := b.l.View(ctx, a, "dealreg registration", func(x *entitlement.Op) error {
-		if err := x.LMSUser("see deal registrations"); err != nil {
-			return err
-		}
-		var err error
-		r, err = b.load(x, id)
-		return err
+	return extop.View(ctx, b.l, a, "dealreg registration", "see deal registrations", func(x *entitlement.Op) (Registration, error) {
+		return b.load(x, id)
 	})
-	return r, err
 }
 
 // Registrations returns the registrations a partner registered or is the deal partner of, for an
@@ -678,7 +660,7 @@ func (b *Book) Registrations(ctx context.Context, a entitlement.Actor, partner s
 		if err := x.LMSUser("see deal registrations"); err != nil {
 			return err
 		}
-		staff, err := isStaff(x)
+		staff, err := extop.Staff(x, bRoles, uint32(RoleApprover))
 		if err != nil {
 			return err
 		}

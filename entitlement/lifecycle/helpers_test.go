@@ -2,15 +2,13 @@ package lifecycle_test
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
+	"github.com/lmskit/lmskit/internal/ledgertest"
 	"github.com/lmskit/lmskit/signing"
 )
 
@@ -36,35 +34,16 @@ func keyring(t testing.TB) *signing.Keyring {
 	return kr
 }
 
-// clock is a clock the test moves.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // fixture is a ledger with the real license issuer, the storetest partners (an administrator, a
 // distributor with an SV8100 location, its dealer, another distributor), a clock the test moves
 // and the events delivered.
 type fixture struct {
 	*storetest.Fixture
 	l      *entitlement.Ledger
-	clock  *clock
+	clock  *ledgertest.Clock
 	loc    entitlement.Location
 	t      testing.TB
-	mu     sync.Mutex
-	events []entitlement.Event
+	events ledgertest.Events
 }
 
 func newFixture(t testing.TB, s entitlement.Store) *fixture {
@@ -72,14 +51,10 @@ func newFixture(t testing.TB, s entitlement.Store) *fixture {
 	if s == nil {
 		s = storetest.Retrying(entitlement.NewMemStore())
 	}
-	f := &fixture{clock: &clock{t: t0}, t: t}
+	f := &fixture{clock: ledgertest.NewClock(t0), t: t}
 	f.Fixture = storetest.NewFixture(t, s, 5)
 	f.l = entitlement.New(s, entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: issuerKey}, Clock: f.clock,
-		Rand: rand.NewChaCha8([32]byte{5}), Events: func(e entitlement.Event) {
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			f.events = append(f.events, e)
-		}})
+		Rand: rand.NewChaCha8([32]byte{5}), Events: f.events.Add})
 	f.L = f.l
 	c := must[entitlement.Customer](t)(f.l.CreateCustomer(ctx, f.Dist, entitlement.Customer{Name: "Tons Business"}))
 	f.loc = must[entitlement.Location](t)(f.l.CreateLocation(ctx, f.Dist, entitlement.Location{Customer: c.ID, Name: "Location A",
@@ -88,13 +63,7 @@ func newFixture(t testing.TB, s entitlement.Store) *fixture {
 }
 
 // take returns and forgets the events delivered so far.
-func (f *fixture) take() []entitlement.Event {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	e := f.events
-	f.events = nil
-	return e
-}
+func (f *fixture) take() []entitlement.Event { return f.events.Take() }
 
 // ship ships lines to the distributor.
 func (f *fixture) ship(po string, lines ...entitlement.OrderLine) []entitlement.ShippedLine {
@@ -105,15 +74,7 @@ func (f *fixture) ship(po string, lines ...entitlement.OrderLine) []entitlement.
 // unchanged runs op, which must fail matching want, and checks that it changed nothing.
 func (f *fixture) unchanged(want error, op func() error) error {
 	f.t.Helper()
-	before := must[entitlement.Snapshot](f.t)(f.l.Snapshot(ctx))
-	err := op()
-	if !errors.Is(err, want) {
-		f.t.Fatalf("got %v, want %v", err, want)
-	}
-	if d := cmp.Diff(before, must[entitlement.Snapshot](f.t)(f.l.Snapshot(ctx))); d != "" {
-		f.t.Fatalf("a refused operation changed the ledger:\n%s", d)
-	}
-	return err
+	return ledgertest.Unchanged(f.t, f.l, want, op)
 }
 
 func (f *fixture) conserved() {
@@ -123,22 +84,9 @@ func (f *fixture) conserved() {
 	}
 }
 
-func must[T any](t testing.TB) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
+func must[T any](t testing.TB) func(T, error) T { return ledgertest.Must[T](t) }
 
-func ok(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+func ok(t testing.TB, err error) { t.Helper(); ledgertest.OK(t, err) }
 
 func picksAll(lines []entitlement.ShippedLine) []entitlement.Pick {
 	var p []entitlement.Pick

@@ -25,7 +25,7 @@ func TestDoc002_FixedTermRenewalAndExpiry(t *testing.T) {
 	f.take()
 	sweep := func(at time.Time) (lifecycle.SweepResult, []entitlement.Event) {
 		t.Helper()
-		f.clock.set(at)
+		f.clock.Set(at)
 		r := must[lifecycle.SweepResult](t)(lifecycle.Sweep(ctx, f.l, f.Admin, lifecycle.Notices{RenewalBefore: 30 * 24 * time.Hour}))
 		return r, f.take()
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/internal/extop"
 	"github.com/lmskit/lmskit/license"
 )
 
@@ -214,21 +215,10 @@ func checkFile(name string, data []byte) error {
 	return nil
 }
 
-// update runs one third-party move as an audited operation named name.
-func update(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, name string, fn func(x *entitlement.Op) (ThirdPartyEntitlement, error)) (ThirdPartyEntitlement, error) {
-	var out ThirdPartyEntitlement
-	err := l.Update(ctx, a, name, func(x *entitlement.Op) error {
-		var err error
-		out, err = fn(x)
-		return err
-	})
-	return out, err
-}
-
 // StartPurchase records that the vendor started buying the license (administrator only): the move
 // Start purchase (Activation → In Purchase). One audited operation ("start third-party purchase").
 func StartPurchase(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, id string) (ThirdPartyEntitlement, error) {
-	return update(ctx, l, a, "start third-party purchase", func(x *entitlement.Op) (ThirdPartyEntitlement, error) {
+	return extop.Update(ctx, l, a, "start third-party purchase", func(x *entitlement.Op) (ThirdPartyEntitlement, error) {
 		return moveThird(x, id, MoveStartPurchase, 0, "", nil)
 	})
 }
@@ -237,7 +227,7 @@ func StartPurchase(ctx context.Context, l *entitlement.Ledger, a entitlement.Act
 // (In Purchase → Ready (3rd)); the partner can download it and [EventThirdPartyReady] tells it. The
 // file is 1 byte to 4 MiB with a plain name. One audited operation ("third-party purchased").
 func Purchase(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, id, name string, file []byte) (ThirdPartyEntitlement, error) {
-	return update(ctx, l, a, "third-party purchased", func(x *entitlement.Op) (ThirdPartyEntitlement, error) {
+	return extop.Update(ctx, l, a, "third-party purchased", func(x *entitlement.Op) (ThirdPartyEntitlement, error) {
 		if err := checkFile(name, file); err != nil {
 			return ThirdPartyEntitlement{}, err
 		}
@@ -258,7 +248,7 @@ func Purchase(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, i
 // electronic copy, which the partner can then download ([EventThirdPartyReady]). One audited
 // operation ("third-party medium delivery").
 func DeliverOnMedium(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, id, backupName string, backup []byte) (ThirdPartyEntitlement, error) {
-	return update(ctx, l, a, "third-party medium delivery", func(x *entitlement.Op) (ThirdPartyEntitlement, error) {
+	return extop.Update(ctx, l, a, "third-party medium delivery", func(x *entitlement.Op) (ThirdPartyEntitlement, error) {
 		to := MediumDeliveryN
 		if backup != nil {
 			to = MediumDeliveryE
@@ -291,7 +281,7 @@ func readyEvent(e ThirdPartyEntitlement) entitlement.Event {
 // ([ReapplyLost]). One audited operation ("download third-party license").
 func DownloadThirdParty(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, id string) (ThirdPartyFile, error) {
 	var f ThirdPartyFile
-	_, err := update(ctx, l, a, "download third-party license", func(x *entitlement.Op) (ThirdPartyEntitlement, error) {
+	_, err := extop.Update(ctx, l, a, "download third-party license", func(x *entitlement.Op) (ThirdPartyEntitlement, error) {
 		return moveThird(x, id, MoveDownload, 0, "", func(e *ThirdPartyEntitlement) error {
 			if e.File == nil {
 				return fmt.Errorf("%w: lifecycle: %s has no file", entitlement.ErrCorrupt, e.ID)
@@ -311,7 +301,7 @@ func DownloadThirdParty(ctx context.Context, l *entitlement.Ledger, a entitlemen
 // vendor buys a new one. reason is required. One audited operation ("re-apply third-party
 // license").
 func ReapplyLost(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, id, reason string) (ThirdPartyEntitlement, error) {
-	return update(ctx, l, a, "re-apply third-party license", func(x *entitlement.Op) (ThirdPartyEntitlement, error) {
+	return extop.Update(ctx, l, a, "re-apply third-party license", func(x *entitlement.Op) (ThirdPartyEntitlement, error) {
 		if err := checkReason(reason); err != nil {
 			return ThirdPartyEntitlement{}, err
 		}
@@ -325,16 +315,9 @@ func ReapplyLost(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor
 
 // ThirdPartyOf returns a third-party entitlement the actor may see.
 func ThirdPartyOf(ctx context.Context, l *entitlement.Ledger, a entitlement.Actor, id string) (ThirdPartyEntitlement, error) {
-	var e ThirdPartyEntitlement
-	err := l.View(ctx, a, "third-party entitlement", func(x *entitlement.Op) error {
-		if err := x.LMSUser("see entitlements"); err != nil {
-			return err
-		}
-		var err error
-		e, err = loadThird(x, id)
-		return err
+	return extop.View(ctx, l, a, "third-party entitlement", "see entitlements", func(x *entitlement.Op) (ThirdPartyEntitlement, error) {
+		return loadThird(x, id)
 	})
-	return e, err
 }
 
 // ThirdParties returns the third-party entitlements of a partner the actor may see (its own, or

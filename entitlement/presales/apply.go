@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
-	"github.com/lmskit/lmskit/internal/staffroles"
+	"github.com/lmskit/lmskit/internal/extop"
 	"github.com/lmskit/lmskit/keycode"
 	"github.com/lmskit/lmskit/license"
 )
@@ -210,7 +210,7 @@ func loadApp(x *entitlement.Op, number string) (Application, error) {
 	if err != nil {
 		return app, err
 	}
-	staff, err := isStaff(x)
+	staff, err := extop.Staff(x, bRoles, uint32(roleAll))
 	if err != nil {
 		return app, err
 	}
@@ -218,19 +218,6 @@ func loadApp(x *entitlement.Op, number string) (Application, error) {
 		return Application{}, fmt.Errorf("%w: presales: application %s", entitlement.ErrNotFound, number)
 	}
 	return app, nil
-}
-
-// isStaff reports whether the actor is the vendor's: an administrator or a holder of an approval
-// role.
-func isStaff(x *entitlement.Op) (bool, error) {
-	if x.Admin() {
-		return true, nil
-	}
-	if x.Actor().As != "" {
-		return false, nil // staff never act through impersonation
-	}
-	r, err := staffroles.Get(x, bRoles, x.User().ID)
-	return r != 0, err
 }
 
 // Approve approves the step an application waits at, by a vendor user holding one of the step's
@@ -291,11 +278,11 @@ func (b *Book) decide(x *entitlement.Op, number, note string) (Application, erro
 		return app, fmt.Errorf("%w: presales: application %s is %s, not pending", entitlement.ErrState, app.Number, app.Status)
 	}
 	step := b.policy.Approval[app.Step]
-	roles, err := staffroles.Get(x, bRoles, x.User().ID)
+	holds, err := extop.Holds(x, bRoles, uint32(step.Roles))
 	if err != nil {
 		return app, err
 	}
-	if x.Actor().As != "" || Role(roles)&step.Roles == 0 {
+	if !holds {
 		return app, fmt.Errorf("%w: presales: %s may not approve step %d (%s): it needs the role %s", entitlement.ErrNotAllowed, x.Actor(), app.Step+1, step.Name, step.Roles)
 	}
 	for _, ap := range app.Approvals {
@@ -324,7 +311,7 @@ func (b *Book) Download(ctx context.Context, a entitlement.Actor, number string)
 		if app.Status != Issued || app.File == nil {
 			return fmt.Errorf("%w: presales: application %s is %s: no license to download", entitlement.ErrState, app.Number, app.Status)
 		}
-		staff, err := isStaff(x)
+		staff, err := extop.Staff(x, bRoles, uint32(roleAll))
 		if err != nil {
 			return err
 		}
@@ -339,16 +326,9 @@ func (b *Book) Download(ctx context.Context, a entitlement.Actor, number string)
 
 // Application returns an application the actor may see.
 func (b *Book) Application(ctx context.Context, a entitlement.Actor, number string) (Application, error) {
-	var app Application
-	err := b.l.View(ctx, a, "presales application", func(x *entitlement.Op) error {
-		if err := x.LMSUser("see applications"); err != nil {
-			return err
-		}
-		var err error
-		app, err = loadApp(x, number)
-		return err
+	return extop.View(ctx, b.l, a, "presales application", "see applications", func(x *entitlement.Op) (Application, error) {
+		return loadApp(x, number)
 	})
-	return app, err
 }
 
 // Applications returns the applications for a device the actor may see (its partner's, or all

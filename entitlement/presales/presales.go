@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
-	"github.com/lmskit/lmskit/internal/staffroles"
+	"github.com/lmskit/lmskit/internal/extop"
 	"github.com/lmskit/lmskit/keycode"
 	"github.com/lmskit/lmskit/license"
 )
@@ -209,7 +209,7 @@ type Device struct {
 // operation ("presales roles").
 func (b *Book) SetRoles(ctx context.Context, a entitlement.Actor, user string, roles Role) error {
 	return b.l.Update(ctx, a, "presales roles", func(x *entitlement.Op) error {
-		return staffroles.Set(x, bRoles, user, uint32(roles), uint32(roleAll), func(r uint32) string { return Role(r).String() })
+		return extop.SetRoles(x, bRoles, user, uint32(roles), uint32(roleAll), func(r uint32) string { return Role(r).String() })
 	})
 }
 
@@ -257,16 +257,7 @@ func (b *Book) AddDevice(ctx context.Context, a entitlement.Actor, esn string) (
 // Device selects a known device by its ESN ("Select Manually"), with its application count. An
 // unknown ESN is entitlement.ErrNotFound.
 func (b *Book) Device(ctx context.Context, a entitlement.Actor, esn string) (Device, error) {
-	var d Device
-	err := b.l.View(ctx, a, "presales device", func(x *entitlement.Op) error {
-		if err := x.LMSUser("see devices"); err != nil {
-			return err
-		}
-		var err error
-		d, err = loadDevice(x, esn)
-		return err
-	})
-	return d, err
+	return extop.View(ctx, b.l, a, "presales device", "see devices", func(x *entitlement.Op) (Device, error) { return loadDevice(x, esn) })
 }
 
 func loadDevice(x *entitlement.Op, esn string) (Device, error) {

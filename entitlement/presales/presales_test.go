@@ -14,6 +14,7 @@ import (
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/presales"
 	"github.com/lmskit/lmskit/entitlement/storetest"
+	"github.com/lmskit/lmskit/internal/ledgertest"
 	"github.com/lmskit/lmskit/keycode"
 	"github.com/lmskit/lmskit/license"
 	"github.com/lmskit/lmskit/signing"
@@ -54,8 +55,7 @@ type fixture struct {
 	b          *presales.Book
 	pc, cm, rd entitlement.Actor // the vendor's project contact, channel manager, regional director
 	customer   string
-	mu         sync.Mutex
-	events     []entitlement.Event
+	events     ledgertest.Events
 	t          testing.TB
 }
 
@@ -65,11 +65,7 @@ func newFixture(t testing.TB, approvalFree int) *fixture {
 	f := &fixture{Fixture: storetest.NewFixture(t, s, 11), t: t,
 		pc: entitlement.Actor{User: "pc@vendor"}, cm: entitlement.Actor{User: "cm@vendor"}, rd: entitlement.Actor{User: "rd@vendor"}}
 	f.l = entitlement.New(s, entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: issuerKey}, Clock: storetest.FixedClock{T: t0},
-		Rand: rand.NewChaCha8([32]byte{11}), Events: func(e entitlement.Event) {
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			f.events = append(f.events, e)
-		}})
+		Rand: rand.NewChaCha8([32]byte{11}), Events: f.events.Add})
 	f.L = f.l
 	f.b = must[*presales.Book](t)(presales.New(f.l, presales.Policy{ApprovalFree: approvalFree, Products: products,
 		ESN: func(c keycode.Code) error {
@@ -90,13 +86,7 @@ func newFixture(t testing.TB, approvalFree int) *fixture {
 	return f
 }
 
-func (f *fixture) take() []entitlement.Event {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	e := f.events
-	f.events = nil
-	return e
-}
+func (f *fixture) take() []entitlement.Event { return f.events.Take() }
 
 // apTemplate is an application for the AP product with its template unchanged.
 func apTemplate(esn string) presales.Request {
@@ -106,33 +96,12 @@ func apTemplate(esn string) presales.Request {
 
 func (f *fixture) unchanged(want error, op func() error) error {
 	f.t.Helper()
-	before := must[entitlement.Snapshot](f.t)(f.l.Snapshot(ctx))
-	err := op()
-	if !errors.Is(err, want) {
-		f.t.Fatalf("got %v, want %v", err, want)
-	}
-	if d := cmp.Diff(before, must[entitlement.Snapshot](f.t)(f.l.Snapshot(ctx))); d != "" {
-		f.t.Fatalf("a refused operation changed the ledger:\n%s", d)
-	}
-	return err
+	return ledgertest.Unchanged(f.t, f.l, want, op)
 }
 
-func must[T any](t testing.TB) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
+func must[T any](t testing.TB) func(T, error) T { return ledgertest.Must[T](t) }
 
-func ok(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+func ok(t testing.TB, err error) { t.Helper(); ledgertest.OK(t, err) }
 
 // TestDoc000_ESNRules: an unknown ESN is added only when it passes the ESN rules (keycode's
 // grammar, then the policy's narrowing); a known one is selected, not added again.

@@ -1,8 +1,4 @@
-// Package staffroles keeps the roles that packages built on the ledger define for the vendor's
-// own staff (the pre-sales approvers, the deal-registration approvers): which vendor user holds
-// which of a package's roles, in the package's own extension bucket, granted by an administrator
-// inside the package's audited operation. A package's roles are a bit set it defines.
-package staffroles
+package extop
 
 import (
 	"fmt"
@@ -10,13 +6,16 @@ import (
 	"github.com/lmskit/lmskit/entitlement"
 )
 
+// The staff roles of a package are a bit set it defines: which vendor user holds which of them is
+// kept in the package's own extension bucket.
+
 // record is a user's roles as stored.
 type record struct {
 	Roles uint32 `cbor:"1,keyasint"`
 }
 
-// Get returns the roles user holds in bucket (none for a user never granted any).
-func Get(x *entitlement.Op, bucket, user string) (uint32, error) {
+// Roles returns the roles user holds in bucket (none for a user never granted any).
+func Roles(x *entitlement.Op, bucket, user string) (uint32, error) {
 	var r record
 	if user == "" {
 		return 0, nil
@@ -27,10 +26,10 @@ func Get(x *entitlement.Op, bucket, user string) (uint32, error) {
 	return r.Roles, nil
 }
 
-// Set replaces the roles user holds in bucket, as an administrator's act: the actor must be an
+// SetRoles replaces the roles user holds in bucket, as an administrator's act: the actor must be an
 // administrator ([entitlement.ErrNotAllowed]); user must be a user of the vendor and roles only
 // bits of valid ([entitlement.ErrInvalid]). The audit record names the user and the roles.
-func Set(x *entitlement.Op, bucket, user string, roles, valid uint32, describe func(uint32) string) error {
+func SetRoles(x *entitlement.Op, bucket, user string, roles, valid uint32, describe func(uint32) string) error {
 	if err := x.Need(entitlement.RoleAdmin, "grant staff roles"); err != nil {
 		return err
 	}
@@ -57,4 +56,22 @@ func Set(x *entitlement.Op, bucket, user string, roles, valid uint32, describe f
 		return x.Delete(bucket, user)
 	}
 	return x.Put(bucket, user, record{Roles: roles})
+}
+
+// Staff reports whether the actor is the vendor's staff for a package: an administrator, or a user
+// holding a role of mask in bucket, acting as itself (staff never act through impersonation).
+func Staff(x *entitlement.Op, bucket string, mask uint32) (bool, error) {
+	if x.Admin() {
+		return true, nil
+	}
+	return Holds(x, bucket, mask)
+}
+
+// Holds reports whether the actor, acting as itself, holds a role of mask in bucket.
+func Holds(x *entitlement.Op, bucket string, mask uint32) (bool, error) {
+	if x.Actor().As != "" {
+		return false, nil
+	}
+	r, err := Roles(x, bucket, x.User().ID)
+	return r&mask != 0, err
 }
