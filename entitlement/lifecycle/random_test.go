@@ -164,7 +164,8 @@ func randomMove(f *fixture, r *rand.Rand, a entitlement.Actor, loc string) (stri
 func TestDoc002_ConservationCountsRevokedAndCancelled(t *testing.T) {
 	sd := newSelfDev(t)
 	sd.conserved()
-	// A ledger whose revoked quantity went missing (a record edited outside the ledger) is caught.
+	// A ledger whose revoked quantity was booked as cancelled (a record edited outside the ledger)
+	// is caught: the revoked location lines no longer add up.
 	snap := must[entitlement.Snapshot](t)(sd.l.Snapshot(ctx))
 	var broken entitlement.Store = entitlement.NewMemStore()
 	ok(t, broken.Update(ctx, func(tx entitlement.Tx) error {
@@ -177,8 +178,8 @@ func TestDoc002_ConservationCountsRevokedAndCancelled(t *testing.T) {
 						return err
 					}
 					if s.Revoked > 0 {
-						s.Revoked--
-						s.InBin++
+						s.Revoked-- // counted as cancelled instead: only the revoked lines disagree
+						s.Cancelled++
 						var err error
 						if val, err = encodeLine(s); err != nil {
 							return err
@@ -193,7 +194,7 @@ func TestDoc002_ConservationCountsRevokedAndCancelled(t *testing.T) {
 		return nil
 	}))
 	if err := entitlement.CheckConservation(ctx, broken); !errors.Is(err, entitlement.ErrCorrupt) {
-		t.Fatalf("a revoked quantity moved to the bin outside the ledger: %v", err)
+		t.Fatalf("a revoked quantity booked as cancelled outside the ledger: %v", err)
 	}
 }
 
