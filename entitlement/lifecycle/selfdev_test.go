@@ -268,3 +268,33 @@ func TestDoc002_DetailsShowTypeAndFee(t *testing.T) {
 		t.Fatalf("another partner's details: %v", err)
 	}
 }
+
+// TestDoc002_MovesAreAudited: every move is one audited operation under its own name, by the
+// actor who made it, naming what it touched; a revocation's and a cancellation's reason is in the
+// record.
+func TestDoc002_MovesAreAudited(t *testing.T) {
+	sd := newSelfDev(t)
+	recs := must[[]entitlement.AuditRecord](t)(sd.l.Audit(ctx, sd.Admin, 0, 1000))
+	type seen struct {
+		user  string
+		notes []string
+	}
+	got := map[string]seen{}
+	for _, r := range recs {
+		got[r.Op] = seen{r.User, append(got[r.Op].notes, r.Notes...)}
+	}
+	for op, user := range map[string]string{"pool": sd.Dist.User, "activate": sd.Dist.User, "revoke": sd.Admin.User, "cancel": sd.Admin.User} {
+		if s, ok := got[op]; !ok || s.user != user {
+			t.Errorf("no audit record %q by %s: %+v", op, user, s)
+		}
+	}
+	if n := got["revoke"].notes; len(n) == 0 || n[0] != "revoked: returned by the customer" {
+		t.Errorf("revoke notes %q", n)
+	}
+	if n := got["cancel"].notes; len(n) < 2 || n[0] != "cancelled: order cancelled" {
+		t.Errorf("cancel notes %q", n)
+	}
+	if _, err := sd.l.VerifyAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -296,6 +297,21 @@ func TestDoc000_ValidityAndESNBinding(t *testing.T) {
 		if set.Count("EN-AP-LIC") != 8 || !set.Has("EN-AP-VPN") {
 			t.Fatalf("lines %v", set)
 		}
+	}
+	// A device known by its ESN installs the file like any other and grants it until its end.
+	app := must[presales.Application](t)(f.b.Apply(ctx, f.Dist, apTemplate(esn1)))
+	now := t0.Add(time.Hour)
+	dev := must[*license.Device](t)(license.OpenDevice(license.DeviceConfig{Host: host, Keyring: kr,
+		State: license.DirState(filepath.Join(t.TempDir(), "license")), Secret: []byte("presales device test secret, not real"),
+		Clock: func() time.Time { return now }}))
+	ok(t, dev.Install(must[[]byte](t)(license.ReadSVIZip(app.File.Data))))
+	if g := dev.Grant(); g.Count("EN-AP-LIC") != 8 || g.Mode() != license.ModeTemporary {
+		t.Fatalf("the device grants %v in mode %s", g.Set(), g.Mode())
+	}
+	now = app.NotAfter
+	ok(t, dev.Tick())
+	if g := dev.Grant(); g.Count("EN-AP-LIC") != 0 {
+		t.Fatalf("after its end the device grants %v", g.Set())
 	}
 	for _, days := range []int{0, 1, 29, 31, 45, 181, 365, -30} {
 		req := apTemplate(esn1)
