@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lmskit/lmskit/keycode"
 )
@@ -87,8 +88,16 @@ func (o *op) attach(location string, picks []Pick) ([]Line, error) {
 		if !part.FitsSystem(loc.System) {
 			return nil, wrapf(ErrInvalid, "line %d: part %s (%s) does not fit system %s", s.ID, s.Part, part.Name, loc.System)
 		}
+		if !s.NotAfter.IsZero() {
+			if !s.NotAfter.After(o.now) {
+				return nil, wrapf(ErrState, "line %d (%s): its %s entitlement ended %s", s.ID, s.Part, s.EntitlementType().Name(), s.NotAfter.Format(time.RFC3339))
+			}
+			if err := o.fixedTermFits(loc); err != nil {
+				return nil, wrapf(ErrInvalid, "line %d (%s, type %s): %v", s.ID, s.Part, s.Type, err)
+			}
+		}
 		adding[i] = Line{Location: loc.ID, Source: s.ID, Part: s.Part, Qty: qty[i], State: StateAttached,
-			PO: s.PO, SO: s.SO, Partner: s.Partner, AttachedAt: o.now}
+			PO: s.PO, SO: s.SO, Partner: s.Partner, AttachedAt: o.now, Type: s.Type, NotAfter: s.NotAfter}
 	}
 	if r := l.cfg.Rules[loc.System]; r != nil {
 		if err := ruleErr(r.Attach(ruleView{o}, loc, slices.Clone(adding))); err != nil {
@@ -160,46 +169,48 @@ func (o *op) linesOf(loc Location, skcs []string, want LineState) ([]Line, error
 // Detach returns attached lines (by software key code) of a location to the bin they came from.
 // Activated lines cannot be detached.
 func (l *Ledger) Detach(ctx context.Context, a Actor, location string, skcs []string) error {
-	return l.update(ctx, a, "detach", func(o *op) error {
-		if err := o.lmsUser("detach licenses"); err != nil {
-			return err
-		}
-		loc, err := o.location(location)
+	return l.update(ctx, a, "detach", func(o *op) error { return o.detach(location, skcs) })
+}
+
+func (o *op) detach(location string, skcs []string) error {
+	if err := o.lmsUser("detach licenses"); err != nil {
+		return err
+	}
+	loc, err := o.location(location)
+	if err != nil {
+		return err
+	}
+	if err := o.partnerOnly(loc, "detach licenses from"); err != nil {
+		return err
+	}
+	if len(skcs) == 0 {
+		return wrapf(ErrInvalid, "nothing selected to detach")
+	}
+	lines, err := o.linesOf(loc, skcs, StateAttached)
+	if err != nil {
+		return err
+	}
+	o.ref("location", loc.ID)
+	for _, ln := range lines {
+		s, err := o.shipped(ln.Source)
 		if err != nil {
 			return err
 		}
-		if err := o.partnerOnly(loc, "detach licenses from"); err != nil {
+		before := s
+		s.Attached -= ln.Qty
+		s.InBin += ln.Qty
+		if err := o.saveLine(&before, s); err != nil {
 			return err
 		}
-		if len(skcs) == 0 {
-			return wrapf(ErrInvalid, "nothing selected to detach")
-		}
-		lines, err := o.linesOf(loc, skcs, StateAttached)
-		if err != nil {
-			return err
-		}
-		o.ref("location", loc.ID)
-		for _, ln := range lines {
-			s, err := o.shipped(ln.Source)
-			if err != nil {
+		o.ref("skc", ln.SKC)
+		for _, del := range [][2]string{{bSKC, ln.SKC}, {bLocLines, k(loc.ID, ln.SKC)}, {bSource, k(n16(s.ID), ln.SKC)},
+			{bRecent, recentKey(ln.Partner, recentAttached, ln.Recent)}} {
+			if err := o.tx.Delete(del[0], del[1]); err != nil {
 				return err
 			}
-			before := s
-			s.Attached -= ln.Qty
-			s.InBin += ln.Qty
-			if err := o.saveLine(&before, s); err != nil {
-				return err
-			}
-			o.ref("skc", ln.SKC)
-			for _, del := range [][2]string{{bSKC, ln.SKC}, {bLocLines, k(loc.ID, ln.SKC)}, {bSource, k(n16(s.ID), ln.SKC)},
-				{bRecent, recentKey(ln.Partner, recentAttached, ln.Recent)}} {
-				if err := o.tx.Delete(del[0], del[1]); err != nil {
-					return err
-				}
-			}
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // Activation is a request to activate attached lines.
@@ -252,6 +263,11 @@ func (o *op) activate(location string, act Activation) (Issued, error) {
 	if len(lines) == 0 {
 		return Issued{}, wrapf(ErrState, "location %s has no attached lines", loc.ID)
 	}
+	for _, ln := range lines {
+		if o.ended(ln) {
+			return Issued{}, wrapf(ErrState, "line %s (%s): its %s entitlement ended %s", ln.SKC, ln.Part, ln.EntitlementType().Name(), ln.NotAfter.Format(time.RFC3339))
+		}
+	}
 	if r := l.cfg.Rules[loc.System]; r != nil {
 		if err := ruleErr(r.Activate(ruleView{o}, loc, slices.Clone(lines))); err != nil {
 			return Issued{}, err
@@ -299,57 +315,15 @@ func (o *op) activateLines(lines []Line) error {
 		if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), []byte(ln.SKC)); err != nil {
 			return err
 		}
+		if err := o.indexTerm(ln); err != nil {
+			return err
+		}
 		o.ref("skc", ln.SKC)
 		if err := o.putLine(ln); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// issue builds, signs and stores the location's file from all its activated lines. The system's
-// [IssueRules], if any, choose the container and prepare the request.
-func (o *op) issue(loc Location) (Issued, error) {
-	if o.l.external(loc.System) {
-		return Issued{}, wrapf(ErrState, "the license file of external product location %s comes from outside (pending until supplied)", loc.ID)
-	}
-	if o.l.cfg.Issuer == nil {
-		return Issued{}, wrapf(ErrState, "no issuer configured: cannot issue the license file")
-	}
-	all, err := o.locLines(loc.ID)
-	if err != nil {
-		return Issued{}, err
-	}
-	sys, _ := o.l.cat.System(loc.System)
-	req := IssueRequest{System: sys, Issued: o.now, Container: o.l.container(loc.System)}
-	for _, ln := range all {
-		if ln.State != StateActivated {
-			continue
-		}
-		part, _ := o.l.cat.Part(ln.Part)
-		req.Lines = append(req.Lines, IssueLine{SKC: ln.SKC, Part: ln.Part, Name: part.Name, Kind: part.Kind, Qty: ln.Qty,
-			PO: ln.PO, SO: ln.SO, Activated: ln.ActivatedAt})
-	}
-	if len(req.Lines) == 0 {
-		return Issued{}, wrapf(ErrState, "location %s has no activated lines", loc.ID)
-	}
-	if ir, ok := o.l.cfg.Rules[loc.System].(IssueRules); ok {
-		if loc, req.Pair, err = o.prepareIssue(ir, loc, req); err != nil {
-			return Issued{}, err
-		}
-	}
-	loc.FileSerial++
-	req.Location, req.Serial = loc, loc.FileSerial
-	f, err := o.l.cfg.Issuer.Issue(req)
-	if err != nil {
-		return Issued{}, wrapf(ErrState, "issuing the license file of %s: %v", loc.ID, err)
-	}
-	f.Location, f.Serial, f.Issued, f.Demo, f.NotAfter = loc.ID, loc.FileSerial, o.now, false, req.NotAfter
-	if err := putRec(o.tx, bLocs, loc.ID, loc); err != nil {
-		return Issued{}, err
-	}
-	o.ref("file", f.Name)
-	return f, putRec(o.tx, bFiles, loc.ID, f)
 }
 
 // prepareIssue runs the system's PrepareIssue hook on a copy of the request and keeps what the hook
@@ -407,7 +381,11 @@ func (o *op) regenerate(location string) (Issued, error) {
 	return o.issue(loc)
 }
 
-// Download returns the location's latest issued license file.
+// Download returns the location's download: its permanent file and every current fixed-term file
+// (one per entitlement type and end date, those that ended left out), in one container. With one
+// file it is that file as issued; with several, the [Issuer] packs them ([Packer]; for
+// [LicenseIssuer] the <HWKC>-svi.zip of the license package holding every file), and Contents
+// lists them. A location with no file yet is refused with ErrState.
 func (l *Ledger) Download(ctx context.Context, a Actor, location string) (Issued, error) {
 	var f Issued
 	err := l.view(ctx, a, "download", func(o *op) error {
@@ -418,17 +396,8 @@ func (l *Ledger) Download(ctx context.Context, a Actor, location string) (Issued
 		if err != nil {
 			return err
 		}
-		ok, err := getRec(o.tx, bFiles, location, &f)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			if l.external(loc.System) {
-				return wrapf(ErrState, "the license file of location %s is pending: it is supplied from outside", location)
-			}
-			return wrapf(ErrState, "location %s has no license file yet", location)
-		}
-		return nil
+		f, err = o.download(loc)
+		return err
 	})
 	return f, err
 }

@@ -41,6 +41,8 @@ type Qty struct {
 	Activated    int64 `cbor:"4,keyasint" json:"activated"`
 	ReshippedOut int64 `cbor:"5,keyasint" json:"reshipped_out"`
 	Returned     int64 `cbor:"6,keyasint" json:"returned"`
+	Revoked      int64 `cbor:"7,keyasint,omitempty" json:"revoked,omitempty"`
+	Cancelled    int64 `cbor:"8,keyasint,omitempty" json:"cancelled,omitempty"`
 }
 
 // QtyChange records a shipped line's quantities before and after an operation.
@@ -51,8 +53,16 @@ type QtyChange struct {
 	After  Qty    `cbor:"4,keyasint" json:"after"`
 }
 
+// conserved reports whether q is non-negative and adds up: Shipped = InBin + Attached + Activated
+// + ReshippedOut + Returned + Revoked + Cancelled.
+func (q Qty) conserved() bool {
+	return q.InBin >= 0 && q.Attached >= 0 && q.Activated >= 0 && q.ReshippedOut >= 0 && q.Returned >= 0 &&
+		q.Revoked >= 0 && q.Cancelled >= 0 &&
+		q.Shipped == q.InBin+q.Attached+q.Activated+q.ReshippedOut+q.Returned+q.Revoked+q.Cancelled
+}
+
 func qtyOf(s ShippedLine) Qty {
-	return Qty{s.Shipped, s.InBin, s.Attached, s.Activated, s.ReshippedOut, s.Returned}
+	return Qty{s.Shipped, s.InBin, s.Attached, s.Activated, s.ReshippedOut, s.Returned, s.Revoked, s.Cancelled}
 }
 
 type auditHead struct {

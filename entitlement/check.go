@@ -19,10 +19,12 @@ func (e *ConservationError) Error() string {
 func (e *ConservationError) Unwrap() error { return ErrCorrupt }
 
 // CheckConservation checks, in one consistent read, that no seat was created or lost:
-//   - for every shipped line: Shipped = InBin + Attached + Activated + ReshippedOut + Returned,
-//     all non-negative;
-//   - Attached and Activated equal the sums of the attached and activated location lines taken
-//     from the line;
+//   - for every shipped line: Shipped = InBin + Attached + Activated + ReshippedOut + Returned +
+//     Revoked + Cancelled, all non-negative;
+//   - Attached, Activated and Revoked equal the sums of the attached, activated and revoked
+//     location lines taken from the line, and Cancelled is at least the sum of its cancelled
+//     location lines (the rest was cancelled in the bin);
+//   - an activated fixed-term line is in the index by end, and the index names no other line;
 //   - ReshippedOut equals what the lines reshipped from it still hold (their Shipped − Returned);
 //   - every line carried over by a migration names a migrated history line of the same part and
 //     quantity, and every history line was carried over exactly once;
@@ -55,6 +57,14 @@ func checkConservation(tx Tx) error {
 			return err
 		}
 		att, act, resh := map[uint64]int64{}, map[uint64]int64{}, map[uint64]int64{}
+		rev, canc := map[uint64]int64{}, map[uint64]int64{}
+		termIdx := map[string]bool{}
+		if err := tx.Scan(bTermEnd, "", func(kk string, _ []byte) (bool, error) {
+			termIdx[kk] = true
+			return true, nil
+		}); err != nil {
+			return err
+		}
 		type carried struct {
 			to   []string
 			qty  int64
@@ -81,6 +91,10 @@ func checkConservation(tx Tx) error {
 				if ln.State == StateMigrated {
 					history[ln.SKC] = ln
 				}
+			case StateRevoked:
+				rev[ln.Source] += ln.Qty
+			case StateCancelled:
+				canc[ln.Source] += ln.Qty
 			default:
 				addf("line %s in state %d", ln.SKC, ln.State)
 			}
@@ -97,6 +111,13 @@ func checkConservation(tx Tx) error {
 			}
 			if _, ok := lines[ln.Source]; !ok {
 				addf("line %s comes from missing shipped line %d", ln.SKC, ln.Source)
+			}
+			if ln.State == StateActivated && ln.FixedTerm() {
+				key := k(unixKey(ln.NotAfter), ln.SKC)
+				if !termIdx[key] {
+					addf("fixed-term line %s missing from the index by end", ln.SKC)
+				}
+				delete(termIdx, key)
 			}
 			if _, ok, err := tx.Get(bLocs, ln.Location); err != nil {
 				return false, err
@@ -125,6 +146,9 @@ func checkConservation(tx Tx) error {
 		for skc := range history {
 			addf("migrated history line %s was carried over to no line", skc)
 		}
+		for kk := range termIdx {
+			addf("the index by end names %q, no activated fixed-term line", kk[9:])
+		}
 		inBinIdx := map[uint64]bool{}
 		if err := tx.Scan(bBin, "", func(kk string, _ []byte) (bool, error) {
 			id, _ := parseN16(kk[len(kk)-8:])
@@ -147,12 +171,19 @@ func checkConservation(tx Tx) error {
 		for _, id := range ids {
 			sl := lines[id]
 			q := qtyOf(sl)
-			if q.Shipped <= 0 || q.InBin < 0 || q.Attached < 0 || q.Activated < 0 || q.ReshippedOut < 0 || q.Returned < 0 {
+			if q.Shipped <= 0 || q.InBin < 0 || q.Attached < 0 || q.Activated < 0 || q.ReshippedOut < 0 || q.Returned < 0 ||
+				q.Revoked < 0 || q.Cancelled < 0 {
 				addf("line %d has a negative quantity: %+v", id, q)
 			}
-			if q.Shipped != q.InBin+q.Attached+q.Activated+q.ReshippedOut+q.Returned {
-				addf("line %d: shipped %d ≠ bin %d + attached %d + activated %d + reshipped %d + returned %d",
-					id, q.Shipped, q.InBin, q.Attached, q.Activated, q.ReshippedOut, q.Returned)
+			if q.Shipped != q.InBin+q.Attached+q.Activated+q.ReshippedOut+q.Returned+q.Revoked+q.Cancelled {
+				addf("line %d: shipped %d ≠ bin %d + attached %d + activated %d + reshipped %d + returned %d + revoked %d + cancelled %d",
+					id, q.Shipped, q.InBin, q.Attached, q.Activated, q.ReshippedOut, q.Returned, q.Revoked, q.Cancelled)
+			}
+			if q.Revoked != rev[id] {
+				addf("line %d: revoked %d but its revoked location lines hold %d", id, q.Revoked, rev[id])
+			}
+			if q.Cancelled < canc[id] {
+				addf("line %d: cancelled %d but its cancelled location lines hold %d", id, q.Cancelled, canc[id])
 			}
 			if q.Attached != att[id] {
 				addf("line %d: attached %d but its attached location lines hold %d", id, q.Attached, att[id])

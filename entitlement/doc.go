@@ -56,9 +56,12 @@
 //     checked again on every operation; reshipment needs a distributor (so never while
 //     impersonating a dealer) and the allowance.
 //   - Conservation: for every shipped line, Shipped equals InBin plus Attached, Activated,
-//     ReshippedOut and Returned; the location lines, reshipped lines and bin index agree with
-//     it ([CheckConservation]). Attach never takes more than the bin holds, whatever the
-//     concurrency.
+//     ReshippedOut, Returned, Revoked and Cancelled; the location lines, reshipped lines and bin
+//     index agree with it ([CheckConservation]). Attach never takes more than the bin holds,
+//     whatever the concurrency.
+//   - Every order line carries an entitlement type (license.EntitlementType, the one table of
+//     types and their categories; T by default): a fixed-term type needs its end, T has none.
+//     Old records without a type read as T, permanent.
 //   - Every change is one [Store] transaction with one [AuditRecord] (who, as whom, operation,
 //     ids, before and after quantities, time) appended in the same transaction to a hash chain
 //     ([VerifyAudit]). A refused operation changes nothing and records nothing.
@@ -79,6 +82,23 @@
 // and the operations of particular systems (the SV9500 LAN1 IP, an iS3000 computer name, hardware
 // replacement, the SV9100 migration, the DECT upload, an external product's file), built on [Op].
 //
+// # Entitlement types and a location's files
+//
+// A license file has one term, so a location's activated lines are issued in one file per term:
+// its permanent file (type T) and, beside it, one file per entitlement type and end date of its
+// fixed-term lines, each carrying the type and its end (NotAfter) so that a device ends it on
+// time. Every issue (Activate, Regenerate, [Op.Reissue]) re-issues them all; the download
+// ([Ledger.Download], and what Activate and Regenerate return) holds every current file, packed by
+// the issuer ([Packer]; [LicenseIssuer] puts them in one <HWKC>-svi.zip) and listed in
+// [Issued].Contents; [LocationView] shows the permanent file and the fixed-term ones. A location
+// whose file comes from outside, or whose container holds one file per machine (BX/OVOC), takes
+// no fixed-term line. Once a line is revoked ([Op.RevokeLines]), the files of its kind are issued
+// with [IssueRequest].Supersede, so that a device that installs them stops granting what the
+// earlier files held (license file format version 2); a file that lost every line is issued
+// empty. The delivery statuses, revocation and cancellation as operations, annual fees and the
+// renewal and expiry notices are in package entitlement/lifecycle; temporary pre-sales licenses in
+// entitlement/presales; deal registration in entitlement/dealreg.
+//
 // # System types
 //
 // A location's system is one of the catalog's system types ([Catalog.Systems], the ledger's
@@ -94,7 +114,8 @@
 // # Building on the ledger
 //
 // Packages above the core (Software Assurance in lmskit/swa, the per-system operations in
-// entitlement/systems, the second vendor's workflows) run their operations through one extension
+// entitlement/systems, the second vendor's workflows in entitlement/lifecycle, entitlement/presales
+// and entitlement/dealreg) run their operations through one extension
 // point, [Ledger.Update] and [Ledger.View]: the function runs inside the ledger's own Store
 // transaction with the actor resolved and checked (impersonation included), the operation's time,
 // and one audit record in the same hash chain. Through [Op] it checks roles and scope (Need,
@@ -104,8 +125,10 @@
 // transaction (Ship, Attach, Activate, Regenerate), uses the ledger's general capabilities
 // (HostID, SaveLocation, Rekey and RekeySecondary to move a location to a new code, Reissue,
 // ActivateLines, ShipActivated for licenses that exist already, CarryOver for a migration's
-// history, PutExternalFile), adds references and notes to the audit record, and emits events
-// ([Event]) that Config.Events receives after the commit. A refusal anywhere undoes everything.
+// history, PutExternalFile, Detach, RevokeLines, CancelLines and CancelBin to end entitlements,
+// SourceLines, FixedTermLines for a sweep by end date, IssueFile for a device that is no location),
+// adds references and notes to the audit record, and emits events ([Event]) that Config.Events
+// receives after the commit. A refusal anywhere undoes everything.
 // [Ledger.HandleUnits] routes the SWA unit lines of a shipped order to the Software Assurance
 // book in the shipment's transaction.
 //

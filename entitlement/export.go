@@ -39,8 +39,10 @@ import (
 //	shipped_line  ShippedLine
 //	customer      Customer
 //	location      Location (attrs, former codes)
-//	line          Line, with state 1 attached, 2 activated, 3 migrated history
-//	file          Issued: a location's current file (data and file base64)
+//	line          Line, with state 1 attached, 2 activated, 3 migrated history, 4 revoked, 5
+//	              cancelled
+//	file          Issued: a location's current permanent file (data and file base64)
+//	term_file     Issued: a location's file of the fixed-term lines of one type and end
 //	demo_file     Issued: a demo file
 //	reshipment    Reshipment
 //	return        Return
@@ -118,14 +120,14 @@ type extRec struct {
 var exported = []struct{ bucket, typ string }{
 	{bMeta, ""}, // counters and the audit head
 	{bPartners, "partner"}, {bUsers, "user"}, {bAllow, "allowance"}, {bOrders, "order"}, {bLines, "shipped_line"},
-	{bCustomers, "customer"}, {bLocs, "location"}, {bSKC, "line"}, {bFiles, "file"}, {bDemos, "demo_file"},
+	{bCustomers, "customer"}, {bLocs, "location"}, {bSKC, "line"}, {bFiles, "file"}, {bTermFiles, "term_file"}, {bDemos, "demo_file"},
 	{bReship, "reshipment"}, {bReturn, "return"}, {bAudit, "audit"}, {bTokens, "token"}, {bIdem, "idempotency"},
 	{bExt, "ext"},
 }
 
 // indexBuckets are the buckets Import rebuilds from the records.
 var indexBuckets = []string{bBin, bPO, bSO, bPartnerLines, bCustByP, bHWKC, bRetired, bLocByP, bLocByC, bLocName, bKids,
-	bLocLines, bSource, bRecent, bReshipF, bReshipT, bReturnF, bReturnT, bTokensBy, bIdemExp}
+	bLocLines, bSource, bRecent, bReshipF, bReshipT, bReturnF, bReturnT, bTokensBy, bIdemExp, bTermEnd}
 
 // Export writes every record of the store in the export format (see [ExportFormat]) to w, from
 // one read transaction: a consistent copy of a running ledger, taken without stopping it (writers
@@ -263,7 +265,7 @@ func recordOf(typ string) (any, error) {
 		return new(Location), nil
 	case "line":
 		return new(Line), nil
-	case "file", "demo_file":
+	case "file", "term_file", "demo_file":
 		return new(Issued), nil
 	case "reshipment":
 		return new(Reshipment), nil
@@ -305,8 +307,11 @@ func primaryKey(typ string, rec any) string {
 	case *Line:
 		return r.SKC
 	case *Issued:
-		if typ == "demo_file" {
+		switch typ {
+		case "demo_file":
 			return k(r.Location, n16(r.Serial))
+		case "term_file":
+			return termFileKey(r.Location, r.Type, r.NotAfter)
 		}
 		return r.Location
 	case *Reshipment:

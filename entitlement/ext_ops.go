@@ -217,13 +217,19 @@ func (x *Op) ShipActivated(location string, ord Order) ([]Line, error) {
 	if ord.Partner != loc.Partner {
 		return nil, wrapf(ErrInvalid, "order for partner %q onto a location of another partner", ord.Partner)
 	}
-	if err := o.l.checkOrderLines(ord.Lines); err != nil {
+	lines, err := o.l.checkOrderLines(ord.Lines, o.now)
+	if err != nil {
 		return nil, err
 	}
-	for i, ln := range ord.Lines {
+	for i, ln := range lines {
 		part, _ := o.l.cat.Part(ln.Part)
 		if part.SWAUnits || !part.FitsSystem(loc.System) {
 			return nil, wrapf(ErrInvalid, "order line %d: part %s does not fit system %s", i+1, ln.Part, loc.System)
+		}
+		if ln.Type != "" {
+			if err := o.fixedTermFits(loc); err != nil {
+				return nil, wrapf(ErrInvalid, "order line %d: %v", i+1, err)
+			}
 		}
 	}
 	return o.shipActivated(loc, ord, nil)
@@ -235,7 +241,9 @@ func (x *Op) ShipActivated(location string, ord Order) ([]Line, error) {
 // dates and naming the old line in MigratedFrom; the old line stays on the location as read-only
 // history (StateMigrated, its original PO and SO kept; [LocationView.MigratedOrigin] finds it) and
 // still counts as activated ([CheckConservation]). The new software key codes carry the location's
-// current system. A location without activated lines is refused with [ErrState]. No file is issued.
+// current system. A fixed-term line keeps its type and end; one that has ended is not carried
+// over (it stays activated and ended). A location without activated lines to carry over is
+// refused with [ErrState]. No file is issued.
 func (x *Op) CarryOver(location, order string) ([]Line, error) {
 	o := x.o
 	loc, err := o.location(location)
@@ -248,7 +256,7 @@ func (x *Op) CarryOver(location, order string) ([]Line, error) {
 	}
 	var old []Line
 	for _, ln := range all {
-		if ln.State == StateActivated {
+		if ln.State == StateActivated && !o.ended(ln) {
 			old = append(old, ln)
 		}
 	}
@@ -257,7 +265,7 @@ func (x *Op) CarryOver(location, order string) ([]Line, error) {
 	}
 	ord := Order{Partner: loc.Partner, PO: order, SO: order}
 	for _, ln := range old {
-		ord.Lines = append(ord.Lines, OrderLine{Part: ln.Part, Qty: ln.Qty})
+		ord.Lines = append(ord.Lines, OrderLine{Part: ln.Part, Qty: ln.Qty, Type: ln.Type, NotAfter: ln.NotAfter})
 	}
 	out, err := o.shipActivated(loc, ord, old)
 	if err != nil {
@@ -266,6 +274,9 @@ func (x *Op) CarryOver(location, order string) ([]Line, error) {
 	for _, ln := range old {
 		ln.State = StateMigrated
 		if err := o.tx.Delete(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent)); err != nil {
+			return nil, err
+		}
+		if err := o.unindexTerm(ln); err != nil {
 			return nil, err
 		}
 		if err := o.putLine(ln); err != nil {
@@ -292,7 +303,7 @@ func (o *op) shipActivated(loc Location, ord Order, from []Line) ([]Line, error)
 			return nil, err
 		}
 		ln := Line{Location: loc.ID, Source: s.ID, Part: s.Part, Qty: s.Shipped, State: StateActivated, PO: s.PO, SO: s.SO,
-			Partner: s.Partner, AttachedAt: o.now, ActivatedAt: o.now}
+			Partner: s.Partner, AttachedAt: o.now, ActivatedAt: o.now, Type: s.Type, NotAfter: s.NotAfter}
 		if from != nil {
 			// The guide's migrated page shows the original activation date beside the NEC PO/SO
 			// columns; the original PO and SO stay on the history line named by MigratedFrom.
@@ -337,6 +348,9 @@ func (o *op) indexLine(ln Line) error {
 	case StateAttached:
 		return o.tx.Put(bRecent, recentKey(ln.Partner, recentAttached, ln.Recent), []byte(ln.SKC))
 	case StateActivated:
+		if err := o.indexTerm(ln); err != nil {
+			return err
+		}
 		return o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), []byte(ln.SKC))
 	}
 	return nil

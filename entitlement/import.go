@@ -370,8 +370,11 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 		if err := ids("software key code", r.SKC, "location", r.Location, "partner", r.Partner, "part", r.Part); err != nil {
 			return err
 		}
-		if r.State < StateAttached || r.State > StateMigrated || r.Source == 0 {
+		if r.State < StateAttached || r.State > StateCancelled || r.Source == 0 {
 			return importErr(line, "line %s: state %d, source %d", r.SKC, r.State, r.Source)
+		}
+		if r.Type != "" && (!r.Type.FixedTerm() || r.NotAfter.IsZero()) || r.Type == "" && !r.NotAfter.IsZero() {
+			return importErr(line, "line %s: type %q with end %v", r.SKC, r.Type, r.NotAfter)
 		}
 		refer(ref{what: "line " + r.SKC, id: r.Location, location: true})
 		if err := store(bSKC, r); err != nil {
@@ -382,6 +385,9 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 		case StateAttached:
 			return im.indexVal(line, append(idx, [2]string{bRecent, recentKey(r.Partner, recentAttached, r.Recent)}), r.SKC)
 		case StateActivated:
+			if r.FixedTerm() {
+				idx = append(idx, [2]string{bTermEnd, k(unixKey(r.NotAfter), r.SKC)})
+			}
 			return im.indexVal(line, append(idx, [2]string{bRecent, recentKey(r.Partner, recentActivated, r.Recent)}), r.SKC)
 		}
 		return im.index(line, idx)
@@ -392,10 +398,16 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 		if typ == "demo_file" && (!r.Demo || r.Serial == 0) {
 			return importErr(line, "demo file of %s: demo %v, serial %d", r.Location, r.Demo, r.Serial)
 		}
+		if (typ == "term_file") != (r.Type != "") || r.Type != "" && (!r.Type.FixedTerm() || r.NotAfter.IsZero()) {
+			return importErr(line, "%s of %s: type %q, end %v", typ, r.Location, r.Type, r.NotAfter)
+		}
 		refer(ref{what: typ + " of " + r.Location, id: r.Location, location: true})
 		bucket := bFiles
-		if typ == "demo_file" {
+		switch typ {
+		case "demo_file":
 			bucket = bDemos
+		case "term_file":
+			bucket = bTermFiles
 		}
 		return store(bucket, r)
 	case *Reshipment:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/keycode"
+	"github.com/lmskit/lmskit/license"
 )
 
 // Issuer builds and signs a location's license file. The ledger calls it inside the activation
@@ -22,8 +23,15 @@ type IssueRequest struct {
 	Lines    []IssueLine // in SKC order
 	Serial   uint64      // the location's file serial, 1 for the first file
 	Issued   time.Time
-	NotAfter time.Time // zero for a permanent file; the end of a demo file
+	NotAfter time.Time // zero for a permanent file; the end of a demo or fixed-term file
 	Demo     bool
+	// Type is the entitlement type of a fixed-term file (the location's lines of one type and
+	// end date, NotAfter); "" for a permanent or demo file.
+	Type license.EntitlementType
+	// Supersede is set when lines of an earlier file of the same kind (the location's permanent
+	// file, or its file of this type and end) were revoked: the file must end what the earlier
+	// ones granted on a device that installs it ([LicenseIssuer] writes license.File.Supersedes).
+	Supersede bool
 	// Pair is the secondary location of a redundant pair (a BX9000/OVOC secondary, with its own
 	// code and product key), named by the system's [IssueRules]: the container holds one file per
 	// machine. Nil otherwise.

@@ -24,9 +24,17 @@ const (
 )
 
 // LicenseIssuer issues lmskit license files (package license) signed with the vendor's issuer key:
-// permanent files for activated lines, demo-term files for demo licenses, packed in the request's
-// container (<HWKC>-svi.zip, or the BX/OVOC zip with one file per machine), with the activation
-// code of the signed bytes.
+// permanent files for activated lines, temporary files for fixed-term lines (their entitlement
+// type, NotAfter their end), demo-term files for demo licenses, packed in the request's container
+// (<HWKC>-svi.zip, or the BX/OVOC zip with one file per machine), with the activation code of the
+// signed bytes. It is a [Packer]: a location's download holds every current file in one
+// <HWKC>-svi.zip (license.SVIZipFiles).
+//
+// Serials: a permanent or demo file is "<location>.<n>", n the location's file serial; a
+// fixed-term file is "<location>:<type>:<yyyyMMddHHmmss of its end>.<n>"; the secondary machine's
+// file of a BX/OVOC pair is "<location>:secondary.<n>". The part before the last "." is the
+// file's series: a file issued with Supersede supersedes its series (license.File.Supersedes), so
+// a device ends the earlier files of the same kind, and only of that kind.
 type LicenseIssuer struct {
 	// Key is the issuer's signing key. Real keys never live in source.
 	Key *signing.PrivateKey
@@ -65,12 +73,27 @@ func (li LicenseIssuer) Issue(r IssueRequest) (Issued, error) {
 	return Issued{Name: name, Data: data, File: signed, ActivationCode: license.ActivationCode(signed)}, nil
 }
 
+// series is the series of a request's file (its serial without the last "." and number).
+func series(r IssueRequest) string {
+	if r.Type != "" && !r.Demo {
+		return r.Location.ID + ":" + string(r.Type) + ":" + r.NotAfter.UTC().Format("20060102150405")
+	}
+	return r.Location.ID
+}
+
 // file builds the unsigned license file of a request for one host.
 func (li LicenseIssuer) file(r IssueRequest, host license.Host) (license.File, error) {
-	f := license.File{Version: license.FormatVersion, Serial: r.Location.ID + "." + strconv.FormatUint(r.Serial, 10),
+	s := series(r)
+	f := license.File{Serial: s + "." + strconv.FormatUint(r.Serial, 10),
 		Issued: r.Issued, Term: license.Permanent, Entitlement: li.Entitlement, Host: host}
-	if r.Demo {
+	switch {
+	case r.Demo:
 		f.Term, f.NotAfter, f.Entitlement = license.Demo, r.NotAfter, ""
+	case r.Type != "":
+		f.Term, f.NotAfter, f.Entitlement = license.Temporary, r.NotAfter, string(r.Type)
+	}
+	if r.Supersede && !r.Demo {
+		f.Supersedes = s
 	}
 	for _, ln := range r.Lines {
 		var kind license.Kind
@@ -91,6 +114,15 @@ func (li LicenseIssuer) file(r IssueRequest, host license.Host) (license.File, e
 			PO: ln.PO, SO: ln.SO, Activated: ln.Activated})
 	}
 	return f, nil
+}
+
+// Pack implements [Packer]: the <HWKC>-svi.zip holding every file (license.SVIZipFiles). A
+// BX/OVOC container holds one file per machine and packs no more.
+func (li LicenseIssuer) Pack(r PackRequest) (string, []byte, error) {
+	if r.Container != ContainerSVI {
+		return "", nil, fmt.Errorf("entitlement: license issuer: a %s container holds one file per machine, not %d files", r.Container, len(r.Files))
+	}
+	return license.SVIZipFiles(r.Files...)
 }
 
 // issueBX issues a BX/OVOC container: one signed file per machine (the primary and, for a
@@ -116,7 +148,10 @@ func (li LicenseIssuer) issueBX(r IssueRequest, host license.Host) (Issued, erro
 		if err != nil {
 			return Issued{}, err
 		}
-		sf.Serial = r.Location.ID + "." + strconv.FormatUint(r.Serial, 10) + ".secondary"
+		sf.Serial = r.Location.ID + ":secondary." + strconv.FormatUint(r.Serial, 10)
+		if sf.Supersedes != "" {
+			sf.Supersedes = r.Location.ID + ":secondary"
+		}
 		if secondary, err = sf.Sign(li.Key); err != nil {
 			return Issued{}, err
 		}

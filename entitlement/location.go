@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/lmskit/lmskit/license"
 )
 
 // CreateCustomer creates a customer of the actor's partner and returns it with its UUID.
@@ -408,7 +411,13 @@ type LocationView struct {
 	// ChildLines holds the attached and activated lines of the child locations (an SV8500
 	// page lists its SR-MGC children's lines), in child then SKC order.
 	ChildLines []Line
-	File       *IssuedInfo // the latest issued file, nil before the first activation
+	File       *IssuedInfo // the latest permanent file, nil before the first activation
+	// TermFiles are the current files of the location's fixed-term lines, one per entitlement
+	// type and end date, in type then end order (those that ended are left out).
+	TermFiles []IssuedInfo
+	// Ended holds the lines revoked or cancelled (the delivery statuses Inactive and Order
+	// Cancelled), kept as history.
+	Ended []Line
 }
 
 // MigratedOrigin returns the history line a migrated line was carried over from (its original PO
@@ -430,6 +439,14 @@ type IssuedInfo struct {
 	Serial         uint64
 	Name           string
 	ActivationCode string
+	// Type and NotAfter are those of a fixed-term file; "" and zero for a permanent one.
+	Type     license.EntitlementType
+	NotAfter time.Time
+}
+
+// info describes f without its bytes.
+func (f Issued) info() IssuedInfo {
+	return IssuedInfo{Serial: f.Serial, Name: f.Name, ActivationCode: f.ActivationCode, Type: f.Type, NotAfter: f.NotAfter}
 }
 
 // Location returns a location with its attached and activated lines and child locations.
@@ -462,6 +479,8 @@ func (o *op) locationView(id string) (LocationView, error) {
 			v.Activated = append(v.Activated, ln)
 		case StateMigrated:
 			v.History = append(v.History, ln)
+		case StateRevoked, StateCancelled:
+			v.Ended = append(v.Ended, ln)
 		default:
 			v.Attached = append(v.Attached, ln)
 		}
@@ -475,7 +494,7 @@ func (o *op) locationView(id string) (LocationView, error) {
 			return v, err
 		}
 		for _, ln := range kl {
-			if ln.State != StateMigrated {
+			if ln.State.Live() {
 				v.ChildLines = append(v.ChildLines, ln)
 			}
 		}
@@ -484,7 +503,15 @@ func (o *op) locationView(id string) (LocationView, error) {
 	if ok, err := getRec(o.tx, bFiles, id, &f); err != nil {
 		return v, err
 	} else if ok {
-		v.File = &IssuedInfo{Serial: f.Serial, Name: f.Name, ActivationCode: f.ActivationCode}
+		info := f.info()
+		v.File = &info
+	}
+	terms, err := o.termFiles(id)
+	if err != nil {
+		return v, err
+	}
+	for _, t := range terms {
+		v.TermFiles = append(v.TermFiles, t.info())
 	}
 	return v, nil
 }

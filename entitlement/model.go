@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/lmskit/lmskit/license"
 )
 
 // PartnerKind says what a business partner may do. Only a distributor reships and impersonates.
@@ -104,10 +106,17 @@ type Order struct {
 type OrderLine struct {
 	Part string
 	Qty  int64
+	// Type is the line's entitlement type (see license.EntitlementType, the one table of types
+	// and their categories); "" means T, Commerce: commercial and permanent.
+	Type license.EntitlementType
+	// NotAfter is when a fixed-term type's entitlement ends: required for every type but T,
+	// after the shipment, and zero for T. Kept to the second, in UTC.
+	NotAfter time.Time
 }
 
 // ShippedLine is one part of one order in one partner's bin. Its quantities always satisfy
-// Shipped = InBin + Attached + Activated + ReshippedOut + Returned (see [CheckConservation]).
+// Shipped = InBin + Attached + Activated + ReshippedOut + Returned + Revoked + Cancelled (see
+// [CheckConservation]).
 type ShippedLine struct {
 	ID           uint64    `cbor:"1,keyasint" json:"id"`
 	Partner      string    `cbor:"2,keyasint" json:"partner"`
@@ -122,6 +131,27 @@ type ShippedLine struct {
 	Returned     int64     `cbor:"11,keyasint" json:"returned"`
 	Parent       uint64    `cbor:"12,keyasint,omitempty" json:"parent,omitempty"` // the distributor's line this was reshipped from; 0 for a vendor shipment
 	ShippedAt    time.Time `cbor:"13,keyasint" json:"shipped_at"`
+	// Type is the entitlement type the line was shipped with; "" means T (Commerce), as on every
+	// line shipped before types were kept. [ShippedLine.EntitlementType] reads it.
+	Type license.EntitlementType `cbor:"14,keyasint,omitempty" json:"type,omitempty"`
+	// NotAfter is when a fixed-term line's entitlement ends; zero for a permanent one.
+	NotAfter time.Time `cbor:"15,keyasint,omitzero" json:"not_after,omitzero"`
+	// Revoked is the quantity activated and then revoked (returned): the delivery status
+	// Inactive. It no longer grants: the location's file was re-issued without it.
+	Revoked int64 `cbor:"16,keyasint,omitempty" json:"revoked,omitempty"`
+	// Cancelled is the quantity whose order was cancelled before activation: the delivery status
+	// Order Cancelled, from the bin or from attached lines.
+	Cancelled int64 `cbor:"17,keyasint,omitempty" json:"cancelled,omitempty"`
+}
+
+// EntitlementType is the line's entitlement type, T when none was given.
+func (s ShippedLine) EntitlementType() license.EntitlementType { return typeOrT(s.Type) }
+
+func typeOrT(t license.EntitlementType) license.EntitlementType {
+	if t == "" {
+		return license.TypeCommerce
+	}
+	return t
 }
 
 // Pick selects a quantity of a shipped line for attach, reship or return. Qty 0 skips the line.
@@ -140,9 +170,17 @@ const (
 	// StateMigrated is an activated line kept as read-only history after its location migrated
 	// (see [Ledger.MigrateSV9100]); it still counts as activated on its shipped line.
 	StateMigrated
+	// StateRevoked is an activated line that was revoked (returned): the delivery status
+	// Inactive. It counts as Revoked on its shipped line and is in no file; it stays on the
+	// location as history.
+	StateRevoked
+	// StateCancelled is an attached line whose order was cancelled before activation: the
+	// delivery status Order Cancelled. It counts as Cancelled on its shipped line and stays on the
+	// location as history.
+	StateCancelled
 )
 
-// String returns "attached" or "activated".
+// String returns "attached", "activated", "migrated", "revoked" or "cancelled".
 func (s LineState) String() string {
 	switch s {
 	case StateAttached:
@@ -151,9 +189,17 @@ func (s LineState) String() string {
 		return "activated"
 	case StateMigrated:
 		return "migrated"
+	case StateRevoked:
+		return "revoked"
+	case StateCancelled:
+		return "cancelled"
 	}
 	return "invalid"
 }
+
+// Live reports whether a line in state s holds its quantity on its location: attached or
+// activated. Migrated, revoked and cancelled lines are history.
+func (s LineState) Live() bool { return s == StateAttached || s == StateActivated }
 
 // Line is a quantity of one part on one location, identified by its software key code.
 type Line struct {
@@ -172,7 +218,19 @@ type Line struct {
 	// MigratedFrom is the software key code of the history line this line was carried over from
 	// by a migration; "" otherwise.
 	MigratedFrom string `cbor:"13,keyasint,omitempty" json:"migrated_from,omitempty"`
+	// Type and NotAfter are those of the shipped line it came from: a fixed-term line goes in the
+	// location's file of its type and end date, not in the permanent one.
+	Type     license.EntitlementType `cbor:"14,keyasint,omitempty" json:"type,omitempty"`
+	NotAfter time.Time               `cbor:"15,keyasint,omitzero" json:"not_after,omitzero"`
+	// EndedAt is when a line was revoked or cancelled.
+	EndedAt time.Time `cbor:"16,keyasint,omitzero" json:"ended_at,omitzero"`
 }
+
+// EntitlementType is the line's entitlement type, T when none was given.
+func (ln Line) EntitlementType() license.EntitlementType { return typeOrT(ln.Type) }
+
+// FixedTerm reports whether the line's entitlement ends (at NotAfter).
+func (ln Line) FixedTerm() bool { return !ln.NotAfter.IsZero() }
 
 // Customer is an end customer of a partner.
 type Customer struct {
@@ -246,7 +304,7 @@ type Issued struct {
 	Serial         uint64    `cbor:"2,keyasint" json:"serial"`
 	Issued         time.Time `cbor:"3,keyasint" json:"issued"`
 	Demo           bool      `cbor:"4,keyasint,omitempty" json:"demo,omitempty"`
-	NotAfter       time.Time `cbor:"5,keyasint,omitempty" json:"not_after,omitzero"` // end of a demo file
+	NotAfter       time.Time `cbor:"5,keyasint,omitempty" json:"not_after,omitzero"` // end of a demo or fixed-term file
 	Name           string    `cbor:"6,keyasint" json:"name"`                         // download name, e.g. 191000343919-svi.zip
 	Data           []byte    `cbor:"7,keyasint" json:"data"`                         // the download (container) bytes
 	File           []byte    `cbor:"8,keyasint" json:"file"`                         // the signed license file inside it
@@ -259,6 +317,14 @@ type Issued struct {
 	// Warnings are what the system's rules reported without refusing the activation that
 	// issued the file (see [RuleView].Warn); they are returned, not stored.
 	Warnings []string `cbor:"-" json:"-"`
+	// Type is the entitlement type of a fixed-term file: the location's fixed-term lines of one
+	// type and end date (NotAfter) are issued in a file of their own. "" for a permanent or demo
+	// file.
+	Type license.EntitlementType `cbor:"12,keyasint,omitempty" json:"type,omitempty"`
+	// Contents lists every file in Data when this is a location's download ([Ledger.Download],
+	// and what Activate and Regenerate return): its permanent file first, then its current
+	// fixed-term files. Returned, not stored.
+	Contents []IssuedInfo `cbor:"-" json:"-"`
 }
 
 // String describes the file without its bytes (the download and the signed file are summarised

@@ -6,6 +6,9 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/lmskit/lmskit/license"
 )
 
 const bPartnerLines = "plines"
@@ -31,8 +34,7 @@ func binKey(s ShippedLine) string { return k(s.Partner, s.PO, n16(s.ID)) }
 // before is nil for a new line.
 func (o *op) saveLine(before *ShippedLine, after ShippedLine) error {
 	q := qtyOf(after)
-	if q.InBin < 0 || q.Attached < 0 || q.Activated < 0 || q.ReshippedOut < 0 || q.Returned < 0 ||
-		q.Shipped != q.InBin+q.Attached+q.Activated+q.ReshippedOut+q.Returned {
+	if !q.conserved() {
 		return wrapf(ErrCorrupt, "shipped line %d would break conservation: %+v", after.ID, q)
 	}
 	ch := QtyChange{Line: after.ID, Part: after.Part, After: q}
@@ -70,23 +72,50 @@ func (o *op) saveLine(before *ShippedLine, after ShippedLine) error {
 	return putRec(o.tx, bLines, n16(after.ID), after)
 }
 
-func (l *Ledger) checkOrderLines(lines []OrderLine) error {
+// checkOrderLines checks an order's lines and returns them with their entitlement types in
+// stored form (T as "", the end to the second in UTC). A fixed-term type needs an end after now;
+// T has none.
+func (l *Ledger) checkOrderLines(lines []OrderLine, now time.Time) ([]OrderLine, error) {
 	if len(lines) == 0 {
-		return wrapf(ErrInvalid, "order has no lines")
+		return nil, wrapf(ErrInvalid, "order has no lines")
 	}
 	if len(lines) > 10000 {
-		return wrapf(ErrInvalid, "order has more than 10000 lines")
+		return nil, wrapf(ErrInvalid, "order has more than 10000 lines")
 	}
+	out := make([]OrderLine, len(lines))
 	for i, ln := range lines {
 		if _, ok := l.cat.Part(ln.Part); !ok {
-			return wrapf(ErrInvalid, "order line %d: unknown part number %q", i+1, ln.Part)
+			return nil, wrapf(ErrInvalid, "order line %d: unknown part number %q", i+1, ln.Part)
 		}
 		if ln.Qty <= 0 || ln.Qty > 1e9 {
-			return wrapf(ErrInvalid, "order line %d (%s): quantity %d, want 1 to 1e9", i+1, ln.Part, ln.Qty)
+			return nil, wrapf(ErrInvalid, "order line %d (%s): quantity %d, want 1 to 1e9", i+1, ln.Part, ln.Qty)
 		}
+		t := typeOrT(ln.Type)
+		if !t.IsValid() {
+			return nil, wrapf(ErrInvalid, "order line %d (%s): entitlement type %q is none of T B D L M N P S X Y A C F V", i+1, ln.Part, ln.Type)
+		}
+		end := ln.NotAfter.UTC().Truncate(time.Second)
+		switch {
+		case t.FixedTerm() && ln.NotAfter.IsZero():
+			return nil, wrapf(ErrInvalid, "order line %d (%s): type %s (%s) is fixed-term: it needs its end (NotAfter)", i+1, ln.Part, t, t.Name())
+		case !t.FixedTerm() && !ln.NotAfter.IsZero():
+			return nil, wrapf(ErrInvalid, "order line %d (%s): type %s (%s) is permanent: it has no end", i+1, ln.Part, t, t.Name())
+		case t.FixedTerm() && !end.After(now):
+			return nil, wrapf(ErrInvalid, "order line %d (%s): type %s ends %s, not after the shipment", i+1, ln.Part, t, end.Format(time.RFC3339))
+		case end.Unix() > maxFileTime:
+			return nil, wrapf(ErrInvalid, "order line %d (%s): end %s is after the year 9999", i+1, ln.Part, end.Format(time.RFC3339))
+		}
+		ln.NotAfter = end
+		if t == license.TypeCommerce {
+			ln.Type = ""
+		}
+		out[i] = ln
 	}
-	return nil
+	return out, nil
 }
+
+// maxFileTime is the last second a license file can hold (the end of the year 9999).
+const maxFileTime = 253402300799
 
 // Ship ships an order into a partner's bins (administrator only: the vendor's order processing).
 // Each license line becomes a [ShippedLine] in the license bin. Lines whose part is SWA units go,
@@ -107,7 +136,7 @@ func (l *Ledger) Ship(ctx context.Context, a Actor, ord Order) ([]ShippedLine, e
 		} else if !ok || p.Kind == KindVendor {
 			return wrapf(ErrInvalid, "ship to %q: not a distributor or dealer", ord.Partner)
 		}
-		if err := l.checkOrderLines(ord.Lines); err != nil {
+		if _, err := l.checkOrderLines(ord.Lines, o.now); err != nil {
 			return err
 		}
 		lic, units := ord, []OrderLine(nil)
@@ -153,9 +182,11 @@ func (l *Ledger) Ship(ctx context.Context, a Actor, ord Order) ([]ShippedLine, e
 
 // ship creates the lines of an order; parents (same length as ord.Lines) marks a reshipment.
 func (o *op) ship(ord Order, parents []uint64) ([]ShippedLine, error) {
-	if err := o.l.checkOrderLines(ord.Lines); err != nil {
+	lines, err := o.l.checkOrderLines(ord.Lines, o.now)
+	if err != nil {
 		return nil, err
 	}
+	ord.Lines = lines
 	if err := o.claimOrder(ord); err != nil {
 		return nil, err
 	}
@@ -166,7 +197,7 @@ func (o *op) ship(ord Order, parents []uint64) ([]ShippedLine, error) {
 			return nil, err
 		}
 		s := ShippedLine{ID: id, Partner: ord.Partner, PO: ord.PO, SO: ord.SO, Part: ln.Part, Shipped: ln.Qty,
-			InBin: ln.Qty, ShippedAt: o.now}
+			InBin: ln.Qty, ShippedAt: o.now, Type: ln.Type, NotAfter: ln.NotAfter}
 		if parents != nil {
 			s.Parent = parents[i]
 		}
@@ -244,6 +275,7 @@ type PartStock struct {
 	Name                          string
 	InBin, Attached, Activated    int64
 	ReshippedOut, Returned, Total int64 // Total = shipped into the partner's bin
+	Revoked, Cancelled            int64 // the delivery statuses Inactive and Order Cancelled
 }
 
 // Inventory returns the actor's partner's parts inventory, per part number, over every line ever
@@ -272,6 +304,8 @@ func (l *Ledger) Inventory(ctx context.Context, a Actor) ([]PartStock, error) {
 			ps.Activated += s.Activated
 			ps.ReshippedOut += s.ReshippedOut
 			ps.Returned += s.Returned
+			ps.Revoked += s.Revoked
+			ps.Cancelled += s.Cancelled
 			ps.Total += s.Shipped
 			return true, nil
 		})
@@ -375,7 +409,7 @@ func (l *Ledger) Reship(ctx context.Context, a Actor, req ReshipRequest) (Reship
 			if err := o.saveLine(&before, s); err != nil {
 				return err
 			}
-			ord.Lines = append(ord.Lines, OrderLine{Part: s.Part, Qty: qty[i]})
+			ord.Lines = append(ord.Lines, OrderLine{Part: s.Part, Qty: qty[i], Type: s.Type, NotAfter: s.NotAfter})
 			parents[i] = s.ID
 		}
 		created, err := o.ship(ord, parents)

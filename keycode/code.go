@@ -140,7 +140,9 @@ func truncate(s string) string {
 }
 
 // Detect returns every system whose grammar accepts s, in the order of Systems. Twelve-character
-// codes are typically ambiguous (SL1000, SV8100, 3C, OVOC, ...).
+// codes are typically ambiguous (SL1000, SV8100, 3C, OVOC, ...). [ESN] is never detected: its
+// grammar (any 8 to 40 letters and digits) would accept most codes of the other systems; parse an
+// equipment serial number with Parse(keycode.ESN, s).
 func Detect(s string) []System {
 	if len(s) > MaxInput {
 		return nil
@@ -148,6 +150,9 @@ func Detect(s string) []System {
 	s = strings.TrimSpace(s)
 	var out []System
 	for i := 1; i < len(systems); i++ {
+		if systems[i] == ESN {
+			continue
+		}
 		if _, ok := parseFast(uint8(i), s); ok {
 			out = append(out, systems[i])
 		}

@@ -48,6 +48,9 @@
 //	                12 H OVOC serial; product key "DT" + 7 D, or 15-16 X for software products
 //	UM4730          2 D + "-" + 8 D, or 13 D           ExpenseManagement  8 D
 //	Mobicall Master, Mobicall Supervisor, MobiBox  4 H  uMobility     12 H
+//	ESN             8 to 40 letters or digits (X), letters folded to upper case: the equipment
+//	                serial number of a device of the second vendor, which its temporary
+//	                pre-sales licenses are bound to; never reported by Detect
 //
 // Inputs are capped at [MaxInput] bytes before any work; invalid UTF-8 and control characters are
 // rejected with a [*ParseError] like any other wrong character.

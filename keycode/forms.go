@@ -37,6 +37,7 @@ const (
 	FormMobiCall                         // 4 hex digits
 	FormUMobility                        // 12 hex digits
 	FormUM4730Digits                     // 13 digits, as a UM4730 location in the guide's SWA screenshots
+	FormESN                              // 8 to 40 letters or digits: a device's equipment serial number
 	formEnd
 )
 
@@ -72,6 +73,7 @@ var formNames = [formEnd]string{
 	FormMobiCall:         "MobiCall/MobiBox code",
 	FormUMobility:        "uMobility code",
 	FormUM4730Digits:     "UM4730 serial (13 digits)",
+	FormESN:              "equipment serial number (ESN)",
 }
 
 // String describes the form in words.
@@ -177,4 +179,20 @@ var grammars = [len(systems)][]spec{
 	23: {mk(FormMobiCall, run(cHex, 4))},
 	24: {mk(FormMobiCall, run(cHex, 4))},
 	25: {mk(FormUMobility, run(cHex, 12))},
+	26: esnSpecs(),
+}
+
+// ESN lengths: an equipment serial number is MinESN to MaxESN letters or digits.
+const (
+	MinESN = 8
+	MaxESN = 40
+)
+
+// esnSpecs is the ESN grammar: one form per length, letters folded to upper case.
+func esnSpecs() []spec {
+	out := make([]spec, 0, MaxESN-MinESN+1)
+	for n := MinESN; n <= MaxESN; n++ {
+		out = append(out, mk(FormESN, run(cUpperAlnum, n)))
+	}
+	return out
 }

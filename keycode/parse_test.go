@@ -360,7 +360,7 @@ func TestLookupSystem(t *testing.T) {
 			t.Errorf("LookupSystem(%q) = %q; want nothing", bad, got)
 		}
 	}
-	if len(Systems()) != 25 {
+	if len(Systems()) != 26 {
 		t.Errorf("%d systems", len(Systems()))
 	}
 	s := Systems()

@@ -36,12 +36,15 @@ import (
 //	MobiCallSupervisor  "Mobicall Supervisor"      4 H
 //	MobiBox             "MobiBox"                  4 H
 //	UMobility           "uMobility"                12 H
+//	ESN                 "ESN"                      8 to 40 letters or digits
 //
-// The package documentation gives each grammar in full.
+// The package documentation gives each grammar in full. ESN is no LMS system type: it is the host
+// kind of the second vendor's devices, which are known by their equipment serial number.
 type System string
 
 // The system types LMS administers (the guide's "Products supported and Hardware Key Code
-// formats"), in the order [Systems] lists them; the [System] type's documentation lists them all.
+// formats"), in the order [Systems] lists them, then the host kind of the second vendor's devices;
+// the [System] type's documentation lists them all.
 const (
 	SL1000             System = "SL1000/SL1100"
 	SL2100             System = "SL2100"
@@ -68,6 +71,11 @@ const (
 	MobiCallSupervisor System = "Mobicall Supervisor"
 	MobiBox            System = "MobiBox"
 	UMobility          System = "uMobility"
+	// ESN is a device of the second vendor known by its equipment serial number (the temporary
+	// pre-sales licenses are bound to it). The pre-sales document gives no ESN format: lmskit's
+	// grammar accepts any [MinESN] to [MaxESN] letters and digits, folded to upper case, so
+	// [Detect] never reports it; an issuer narrows it with its own rules.
+	ESN System = "ESN"
 )
 
 // systems is the stable order of Systems and Detect. Index 0 is the invalid system, so a Code's
@@ -77,10 +85,11 @@ var systems = [...]System{
 	SL1000, SL2100, SV8100, SV9100CP10, SV9100CP20, SV8300, SV9300, SV8500, SRMGC, SV9500,
 	IS3000, ThreeC, ThreeCCAT2, IPDECT, DECTNS, LMC, BCT, BXOVOC,
 	RCC, UM4730, ExpenseManagement, MobiCallMaster, MobiCallSupervisor, MobiBox, UMobility,
+	ESN,
 }
 
 // Systems returns every system type, in a stable order: the LMS-administered systems of the guide's
-// table first, then the external products. The caller owns the returned slice.
+// table first, then the external products, then [ESN]. The caller owns the returned slice.
 func Systems() []System {
 	out := make([]System, len(systems)-1)
 	copy(out, systems[1:])
@@ -141,6 +150,8 @@ func (s System) index() uint8 {
 		return 24
 	case UMobility:
 		return 25
+	case ESN:
+		return 26
 	}
 	return 0
 }
@@ -206,6 +217,7 @@ var aliases = map[string]System{
 	"mobicallsupervisor":               MobiCallSupervisor,
 	"mobibox":                          MobiBox,
 	"umobility":                        UMobility,
+	"equipmentserialnumber":            ESN,
 }
 
 // maxSystemName caps the input LookupSystem and ParseSystem fold, so a huge string costs nothing.

@@ -16,7 +16,12 @@ import (
 // Download containers (the guide's "Activate Licenses and Download License file" and "Attach and
 // Activate BX / OVOC licenses"):
 //
-//   - PBX systems: <HWKC>-svi.zip holding one entry <HWKC>-svi.lic, the signed file.
+//   - PBX systems: <HWKC>-svi.zip holding <HWKC>-svi.lic, the signed permanent file. A location
+//     whose fixed-term lines are issued in files of their own (one per entitlement type and end
+//     date) gets every current file in the one zip: <HWKC>-svi.lic for the permanent file, if
+//     any, then <HWKC>-svi-<type>-<yyyyMMddHHmmss>.lic for each fixed-term file, <type> its
+//     entitlement type code (or its term's name, "demo" or "service", when it carries none) and
+//     the time its NotAfter (UTC), in name order ([SVIZipFiles], [ReadSVIZipFiles]).
 //   - BX/OVOC: AA_<productkey>_out.zip holding AA_<productkey>_out.lic per machine (two for a
 //     redundant pair, each named after that machine's product key) and one AA_<productkey>_out.log
 //     listing what the files hold, named after the primary machine like the zip.
@@ -29,9 +34,9 @@ import (
 
 // Caps on containers a reader accepts.
 const (
-	MaxZipSize    = 4 << 20 // compressed input
-	MaxZipEntries = 8
-	maxZipTotal   = 3 << 20 // sum of uncompressed entry sizes
+	MaxZipSize    = 4 << 20           // compressed input
+	MaxZipEntries = MaxInstalledFiles // every file a device can hold, in one download
+	maxZipTotal   = 3 << 20           // sum of uncompressed entry sizes
 	maxEntryName  = 128
 )
 
@@ -193,52 +198,135 @@ func safeCode(s string) bool {
 
 // SVIZip returns the download name and the bytes of the <HWKC>-svi.zip container of a signed PBX
 // license file. The HWKC is read (unverified) from the file's payload; bytes that do not hold a
-// valid license payload are refused.
-func SVIZip(signed []byte) (name string, data []byte, err error) {
-	f, err := peekFile(signed)
-	if err != nil {
-		return "", nil, err
-	}
+// valid license payload are refused. It is [SVIZipFiles] of one file.
+func SVIZip(signed []byte) (name string, data []byte, err error) { return SVIZipFiles(signed) }
+
+// sviEntryName is the entry name of a file in an SVI container: <code>-svi.lic for a permanent
+// file, <code>-svi-<type>-<yyyyMMddHHmmss>.lic for a fixed-term one.
+func sviEntryName(f *File) (string, error) {
 	code := f.Host.Code.String()
 	if !safeCode(code) {
-		return "", nil, zipErr("svi zip", "code "+strconv.Quote(code)+" cannot be a file name")
+		return "", zipErr("svi zip", "code "+strconv.Quote(code)+" cannot be a file name")
 	}
-	data, err = writeZip([]zipEntry{{code + "-svi.lic", signed}})
+	if !f.Term.FixedTerm() {
+		return code + "-svi.lic", nil
+	}
+	kind := f.Entitlement
+	if kind == "" {
+		kind = f.Term.String()
+	}
+	return code + "-svi-" + kind + "-" + f.NotAfter.UTC().Format("20060102150405") + ".lic", nil
+}
+
+// SVIZipFiles returns the download name and the bytes of the <HWKC>-svi.zip container holding one
+// or more signed license files of one location (the package documentation gives the entry
+// names): every file must be bound to the same primary code (read, unverified, from its payload),
+// and no two may take the same entry name (two permanent files, or two fixed-term files of one
+// type and end). Entries are written in name order, so the permanent file comes first and the
+// same files give the same bytes in any order. At most [MaxZipEntries] files.
+func SVIZipFiles(signed ...[]byte) (name string, data []byte, err error) {
+	if len(signed) == 0 || len(signed) > MaxZipEntries {
+		return "", nil, zipErr("svi zip", strconv.Itoa(len(signed))+" files; 1 to "+strconv.Itoa(MaxZipEntries))
+	}
+	var (
+		code    string
+		entries []zipEntry
+	)
+	for i, s := range signed {
+		f, err := peekFile(s)
+		if err != nil {
+			return "", nil, err
+		}
+		c := f.Host.Code.String()
+		if i == 0 {
+			code = c
+		} else if c != code {
+			return "", nil, zipErr("svi zip", "file "+strconv.Itoa(i+1)+" is bound to "+strconv.Quote(c)+", file 1 to "+strconv.Quote(code))
+		}
+		n, err := sviEntryName(f)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, e := range entries {
+			if e.name == n {
+				return "", nil, zipErr("svi zip", "two files would be "+strconv.Quote(n))
+			}
+		}
+		entries = append(entries, zipEntry{n, s})
+	}
+	sort.Slice(entries, func(i, j int) bool { return sviLess(entries[i].name, entries[j].name) })
+	data, err = writeZip(entries)
 	if err != nil {
 		return "", nil, err
 	}
 	return SVIName(code), data, nil
 }
 
-// ReadSVIZip returns the signed license file inside a <HWKC>-svi.zip container. The container must
-// hold exactly one entry, named <code>-svi.lic after the primary code of the license payload it
-// holds. Input over [MaxZipSize], more than [MaxZipEntries]
-// entries, an entry over [MaxFileSize] or a total over 3 MiB (declared or actual), an entry name
-// with a path separator, "..", a leading dot, a drive colon or a control character, a duplicate
-// name, a directory, a link or an encrypted entry: each is an error matching [ErrMalformed].
-// The bytes are not verified: pass them to [Open].
+// sviLess orders entry names: the permanent file (<code>-svi.lic) first, then by name.
+func sviLess(a, b string) bool {
+	pa, pb := strings.HasSuffix(a, "-svi.lic"), strings.HasSuffix(b, "-svi.lic")
+	if pa != pb {
+		return pa
+	}
+	return a < b
+}
+
+// ReadSVIZip returns the signed license file inside a <HWKC>-svi.zip container that holds exactly
+// one ([ReadSVIZipFiles] reads one with several). The entry must be named as the package
+// documentation says after the license payload it holds. Input over [MaxZipSize], more than
+// [MaxZipEntries] entries, an entry over [MaxFileSize] or a total over 3 MiB (declared or actual),
+// an entry name with a path separator, "..", a leading dot, a drive colon or a control character,
+// a duplicate name, a directory, a link or an encrypted entry: each is an error matching
+// [ErrMalformed]. The bytes are not verified: pass them to [Open].
 func ReadSVIZip(data []byte) ([]byte, error) {
+	files, err := ReadSVIZipFiles(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) != 1 {
+		return nil, zipErr("svi zip", strconv.Itoa(len(files))+" entries; want one <HWKC>-svi.lic (ReadSVIZipFiles reads several)")
+	}
+	return files[0], nil
+}
+
+// ReadSVIZipFiles returns every signed license file inside a <HWKC>-svi.zip container, in entry
+// order: the current files of one location (its permanent file and its fixed-term files). Each
+// entry must be named after the license payload it holds (the package documentation gives the
+// names) and every file must be bound to the code the first entry names; the caps and name rules
+// of [ReadSVIZip] apply. The bytes are not verified: pass each to [Open] (a device installs
+// them all).
+func ReadSVIZipFiles(data []byte) ([][]byte, error) {
 	entries, err := readZip("svi zip", data)
 	if err != nil {
 		return nil, err
 	}
-	if len(entries) != 1 {
-		return nil, zipErr("svi zip", strconv.Itoa(len(entries))+" entries; want one <HWKC>-svi.lic")
+	out := make([][]byte, 0, len(entries))
+	var code string
+	for i, e := range entries {
+		if !strings.HasSuffix(e.name, ".lic") || !strings.Contains(e.name, "-svi") {
+			return nil, zipErr("svi zip", "entry "+strconv.Quote(e.name)+" is not named <HWKC>-svi.lic or <HWKC>-svi-<type>-<end>.lic")
+		}
+		// As in a BX container, a name that disagrees with the file means a mixed-up container.
+		f, err := peekFile(e.data)
+		if err != nil {
+			return nil, &FormatError{What: "svi zip", Offset: -1, Reason: "entry " + strconv.Quote(e.name) + ": " + err.Error(), cause: err}
+		}
+		want, err := sviEntryName(f)
+		if err != nil {
+			return nil, err
+		}
+		if e.name != want {
+			return nil, zipErr("svi zip", "entry "+strconv.Quote(e.name)+" holds the file "+strconv.Quote(want))
+		}
+		c := f.Host.Code.String()
+		if i == 0 {
+			code = c
+		} else if c != code {
+			return nil, zipErr("svi zip", "entry "+strconv.Quote(e.name)+" is bound to "+strconv.Quote(c)+", the first entry to "+strconv.Quote(code))
+		}
+		out = append(out, e.data)
 	}
-	e := entries[0]
-	code, ok := strings.CutSuffix(e.name, "-svi.lic")
-	if !ok || !safeCode(code) {
-		return nil, zipErr("svi zip", "entry "+strconv.Quote(e.name)+" is not named <HWKC>-svi.lic")
-	}
-	// As in a BX container, a name that disagrees with the file means a mixed-up container.
-	f, err := peekFile(e.data)
-	if err != nil {
-		return nil, &FormatError{What: "svi zip", Offset: -1, Reason: "entry " + strconv.Quote(e.name) + ": " + err.Error(), cause: err}
-	}
-	if f.Host.Code.String() != code {
-		return nil, zipErr("svi zip", "entry "+strconv.Quote(e.name)+" holds the file of "+strconv.Quote(f.Host.Code.String()))
-	}
-	return e.data, nil
+	return out, nil
 }
 
 // BXName returns the download name of a BX/OVOC container for a product key:

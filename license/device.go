@@ -252,6 +252,7 @@ type Device struct {
 	allFiles    *Set      // when not nil, the stack of every file in files (set by Install)
 	status      map[string]FileStatus
 	trialActive bool
+	superseded  []supersession // what superseding files said (supersede.go), kept in the state
 }
 
 type installed struct {
@@ -463,6 +464,7 @@ func (d *Device) load() ([]Change, error) {
 		d.trialStart = fromNanos(st.TrialStart)
 		d.trialVoid = d.trialVoid || st.TrialVoid
 		d.unconfirmed = d.unconfirmed || st.Unconfirmed
+		d.superseded = st.Superseded
 		for i, signed := range st.Files {
 			f, err := Open(signed, d.kr)
 			if err != nil {
@@ -561,8 +563,9 @@ func (d *Device) Files() []InstalledFile {
 }
 
 // Install installs a license file in any form a user holds it, recognised by content (see
-// [ReadInput]): the signed file, its armored text, the <HWKC>-svi.zip, or the BX/OVOC zip (from a
-// redundant pair's zip, the file bound to this host). Anything else is refused with an
+// [ReadInput]): the signed file, its armored text, the <HWKC>-svi.zip (every file in it, a
+// location's permanent and fixed-term files, all or none), or the BX/OVOC zip (from a redundant
+// pair's zip, the file bound to this host). Anything else is refused with an
 // [*InputError] that names the form it saw. It verifies the file against the keyring, checks that
 // it is bound to this host and within its term at device time (see [Device]), saves the new state
 // atomically, and publishes the new grant.
@@ -572,7 +575,11 @@ func (d *Device) Files() []InstalledFile {
 // issued at the same time or later; the very same bytes again change nothing. Across files, each
 // software key code counts once (the newest file's line wins), so a regenerated file, which repeats
 // every activated line of the location, replaces the lines of the one before instead of doubling
-// them; lines without a software key code always stack.
+// them; lines without a software key code always stack. A file that supersedes its series (format
+// version 2, [File.Supersedes]) removes the installed files it supersedes ([ReasonSuperseded]),
+// and the device refuses them afterwards with [ErrSuperseded], also once the newer file is removed
+// or the device restarts: so a line left out of the newer file (a revoked entitlement) stops
+// granting.
 //
 // Install refuses, changing nothing: a file that does not open ([Open]'s errors), is bound to
 // another host ([ErrHostMismatch]), has expired at device time ([ErrExpired]), is fixed-term while
@@ -587,8 +594,9 @@ func (d *Device) Install(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("license: install: %w", err)
 	}
-	if len(files) == 1 {
-		return d.installSigned(files[0])
+	if form != InputBXZip || len(files) == 1 {
+		// One file, or a location's current files in one <HWKC>-svi.zip: all of them, or none.
+		return d.install(files)
 	}
 	// A redundant BX/OVOC pair's zip: each file is bound to its own machine; install this one's.
 	var mismatch error
@@ -601,68 +609,110 @@ func (d *Device) Install(data []byte) error {
 			mismatch = err
 			continue
 		}
-		return d.installSigned(signed)
+		return d.install([][]byte{signed})
 	}
 	return fmt.Errorf("license: install: none of the %d files in the %s is bound to this host: %w", len(files), form, mismatch)
 }
 
-// installSigned installs one signed file (Install, once the input's form is read).
-func (d *Device) installSigned(signed []byte) error {
-	f, err := Open(signed, d.kr)
-	if err != nil {
-		return err
+// install installs signed files (Install, once the input's form is read) with one state save: if
+// any of them is refused, none is installed.
+func (d *Device) install(signeds [][]byte) error {
+	opened := make([]*File, len(signeds))
+	for i, signed := range signeds {
+		f, err := Open(signed, d.kr)
+		if err != nil {
+			return err
+		}
+		opened[i] = f
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now, ev := d.read()
 	clockChanges := d.clockChange(ev, now)
 	dev := d.ck.dev
-	// The binding first (checked at the file's own Issued time, so the term cannot fail), then,
-	// for a fixed-term file, whether device time can be trusted, then the term at device time.
-	if err := f.Check(d.host, f.Issued); err != nil {
-		return fmt.Errorf("license: install %s file %q: %w", f.Term, f.Serial, err)
-	}
-	if h := d.holdNow(); h != HoldNone && f.Term.FixedTerm() {
-		return fmt.Errorf("license: cannot install %s file %q now: %w", f.Term, f.Serial, d.holdErr(h, now))
-	}
-	if err := f.Check(d.host, dev); errors.Is(err, ErrExpired) {
-		return fmt.Errorf("license: install %s file %q: %w: it was valid until %s, and device time is %s",
-			f.Term, f.Serial, ErrExpired, f.NotAfter.Format(time.RFC3339), dev.Format(time.RFC3339))
-	} else if err != nil && !errors.Is(err, ErrNotYetValid) {
-		return fmt.Errorf("license: install %s file %q: %w", f.Term, f.Serial, err)
-	}
-	in := &installed{signed: bytes.Clone(signed), file: f}
 	files := slices.Clone(d.files)
-	if i := d.find(f.Serial); i >= 0 {
-		old := files[i]
-		if bytes.Equal(old.signed, signed) && !old.mismatch {
-			return nil
+	mem := d.superseded
+	var added, dropped []string
+	for i, f := range opened {
+		signed := signeds[i]
+		// The binding first (checked at the file's own Issued time, so the term cannot fail),
+		// then, for a fixed-term file, whether device time can be trusted, then the term at
+		// device time.
+		if err := f.Check(d.host, f.Issued); err != nil {
+			return fmt.Errorf("license: install %s file %q: %w", f.Term, f.Serial, err)
 		}
-		if f.Issued.Before(old.file.Issued) {
-			return fmt.Errorf("license: install %q: issued %s, before the installed file of the same serial (%s)",
-				f.Serial, f.Issued.Format(time.RFC3339), old.file.Issued.Format(time.RFC3339))
+		if h := d.holdNow(); h != HoldNone && f.Term.FixedTerm() {
+			return fmt.Errorf("license: cannot install %s file %q now: %w", f.Term, f.Serial, d.holdErr(h, now))
 		}
-		files[i] = in
-	} else {
-		if len(files) >= MaxInstalledFiles {
-			return fmt.Errorf("license: install %q: the device holds %d files already; remove one first", f.Serial, len(files))
+		if err := f.Check(d.host, dev); errors.Is(err, ErrExpired) {
+			return fmt.Errorf("license: install %s file %q: %w: it was valid until %s, and device time is %s",
+				f.Term, f.Serial, ErrExpired, f.NotAfter.Format(time.RFC3339), dev.Format(time.RFC3339))
+		} else if err != nil && !errors.Is(err, ErrNotYetValid) {
+			return fmt.Errorf("license: install %s file %q: %w", f.Term, f.Serial, err)
 		}
-		files = append(files, in)
+		if why := supersededBy(f, mem); why != "" {
+			return fmt.Errorf("%w: install %q: %s", ErrSuperseded, f.Serial, why)
+		}
+		in := &installed{signed: bytes.Clone(signed), file: f}
+		if j := slices.IndexFunc(files, func(x *installed) bool { return x.file.Serial == f.Serial }); j >= 0 {
+			old := files[j]
+			if bytes.Equal(old.signed, signed) && !old.mismatch {
+				continue // the very same bytes again change nothing
+			}
+			if f.Issued.Before(old.file.Issued) {
+				return fmt.Errorf("license: install %q: issued %s, before the installed file of the same serial (%s)",
+					f.Serial, f.Issued.Format(time.RFC3339), old.file.Issued.Format(time.RFC3339))
+			}
+			files[j] = in
+		} else {
+			if len(files) >= MaxInstalledFiles {
+				return fmt.Errorf("license: install %q: the device holds %d files already; remove one first", f.Serial, len(files))
+			}
+			files = append(files, in)
+		}
+		var gone []string
+		var err error
+		if files, gone, mem, err = supersede(f, files, mem, dev); err != nil {
+			return err
+		}
+		added, dropped = append(added, f.Serial), append(dropped, gone...)
+	}
+	if len(added) == 0 {
+		return nil
 	}
 	all, err := stackFiles(files, func(*installed) bool { return true })
 	if err != nil {
-		return fmt.Errorf("license: install %q: does not stack with the installed files: %w", f.Serial, err)
+		return fmt.Errorf("license: install %s: does not stack with the installed files: %w", quoteSerials(added), err)
 	}
+	kept := d.superseded
+	d.superseded = mem
 	if err := d.saveState(files, d.trialStart); err != nil {
-		return fmt.Errorf("license: install %q: %w", f.Serial, err)
+		d.superseded = kept
+		return fmt.Errorf("license: install %s: %w", quoteSerials(added), err)
 	}
 	d.files = files
 	d.allFiles = &all
 	d.flush()
-	changes := append(clockChanges, Change{Reason: ReasonInstalled, Serial: f.Serial, At: now})
+	changes := clockChanges
+	for _, s := range added {
+		changes = append(changes, Change{Reason: ReasonInstalled, Serial: s, At: now})
+	}
+	for _, s := range dropped {
+		delete(d.status, s)
+		changes = append(changes, Change{Reason: ReasonSuperseded, Serial: s, At: now})
+	}
 	changes = append(changes, d.evaluate(now, false)...)
 	d.notify(changes)
 	return nil
+}
+
+// quoteSerials is serials quoted and joined for a message.
+func quoteSerials(serials []string) string {
+	q := make([]string, len(serials))
+	for i, s := range serials {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
 }
 
 // Remove uninstalls the file with the given serial, saves the state and publishes the new grant. An
@@ -740,6 +790,7 @@ func (d *Device) saveState(files []*installed, trialStart time.Time) error {
 		TrialStart:  nanos(trialStart),
 		TrialVoid:   d.trialVoid,
 		Unconfirmed: d.unconfirmed,
+		Superseded:  d.superseded,
 	}
 	for _, f := range files {
 		r.Files = append(r.Files, f.signed)

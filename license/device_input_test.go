@@ -107,3 +107,39 @@ func TestDeviceInstall_OtherInputNamesItsForm(t *testing.T) {
 		t.Fatal("refused input installed something")
 	}
 }
+
+// A location's <HWKC>-svi.zip holds its permanent file and its fixed-term files: Install installs
+// them all with one state save, or none of them when one is refused.
+func TestDeviceInstall_SVIZipOfSeveralFilesAllOrNone(t *testing.T) {
+	issued := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	perm := permanentFile(t, "LOC.1", issued)
+	fixed := devFile(t, devHostA, "LOC:S:20270301.1", Temporary, issued, issued.AddDate(1, 0, 0),
+		Line{SKC: "TT19MXCH1TN7A43ML65B", Part: "BE107600", Kind: Count, Qty: 2})
+	_, both, err := SVIZipFiles(perm, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, &memState{}, newDevClock(issued.Add(time.Hour)))
+	r.install(both)
+	if fs := r.dev.Files(); len(fs) != 2 {
+		t.Fatalf("installed %d files, want both", len(fs))
+	}
+	if g := r.dev.Grant(); g.Count("BE107585") != 20 || g.Count("BE107600") != 2 {
+		t.Fatalf("grant %v", g.Set())
+	}
+
+	// One file the device refuses (expired at device time): neither is installed.
+	expired := devFile(t, devHostA, "LOC:S:20260302.1", Temporary, issued.Add(-48*time.Hour), issued.Add(-24*time.Hour),
+		Line{SKC: "TT19MXCH1TN7A43ML65C", Part: "BE107601", Kind: Count, Qty: 2})
+	_, mixed, err := SVIZipFiles(permanentFile(t, "LOC2.1", issued), expired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := newRig(t, &memState{}, newDevClock(issued.Add(time.Hour)))
+	if err := r2.dev.Install(mixed); !errors.Is(err, ErrExpired) {
+		t.Fatalf("a zip with an expired file: %v", err)
+	}
+	if len(r2.dev.Files()) != 0 {
+		t.Fatal("the permanent file was installed although its companion was refused")
+	}
+}

@@ -31,8 +31,16 @@
 // the file carries) and, for fixed-term files, that Issued <= now < NotAfter, to the second
 // ([ErrHostMismatch], [ErrNotYetValid], [ErrExpired]). Permanent files never look at the clock.
 // Demo, service and temporary files are fixed-term; the entitlement type codes are those of the
-// second vendor's "Entitlement Category" table (its "Basic Entitlement information"); a permanent
-// file carries T or nothing.
+// second vendor's "Entitlement Category" table ([EntitlementType]: the one table of types and their categories; a permanent file
+// carries T or nothing). A location whose fixed-term lines have files of their own downloads them
+// all in one <HWKC>-svi.zip ([ReadSVIZipFiles]); a device installs each.
+//
+// # Revocation
+//
+// A newer file of a location can supersede its older files of the same kind (format version 2,
+// [File.Supersedes]): a device that installs it removes them and refuses them afterwards
+// ([ErrSuperseded]), so what was revoked from the newer file no longer grants through an older
+// one. Files that supersede nothing are written in version 1, readable by every device.
 //
 // # The device
 //
@@ -154,14 +162,17 @@
 // # Compatibility
 //
 // The file format is a public contract, documented key by key in FORMAT.md. Files of format
-// version 1, signed by a key the keyring trusts for their Issued time, stay verifiable by every
-// later version of this package, with the same activation code (its algorithm is versioned in
-// [ActivationCode]); testdata/golden.json and testdata/payload_vectors.json pin the bytes. A later
-// format gets another version number, which this version refuses rather than guesses at. The
-// device's sealed state and marker are read by later versions: this version writes record version
-// 2 and reads version 1 (testdata/state-v1 holds a state written before version 2, and a test opens
-// it); a record it cannot read is reported and treated as one that was damaged (see the table
-// above). Time tokens are version 1 of their own format (see [TimeToken]).
+// versions 1 and 2, signed by a key the keyring trusts for their Issued time, stay verifiable by
+// every later version of this package, with the same activation code (its algorithm is versioned in
+// [ActivationCode]); testdata/golden.json and testdata/payload_vectors.json pin the bytes. Version
+// 2 adds only the supersedes key, and a file is written in version 2 only when it supersedes, so a
+// device that reads version 1 keeps reading every other file. A later format gets another version
+// number, which this version refuses rather than guesses at. The device's sealed state and marker
+// are read by later versions: this version writes record version 2 and reads version 1
+// (testdata/state-v1 holds a state written before version 2, and a test opens it); superseded
+// series are a field of record version 2, written only when there is one; a record it cannot read
+// is reported and treated as one that was damaged (see the table above). Time tokens are version 1
+// of their own format (see [TimeToken]).
 //
 // # Performance
 //

@@ -23,6 +23,9 @@ var (
 	// to sign, …). [File.Sign] refuses such a file and [Open] refuses such a payload. Every
 	// [*LineError] matches it.
 	ErrInvalid = errors.New("license: invalid")
+	// ErrSuperseded: Install of a file that a newer file of its series superseded (format version
+	// 2, [File.Supersedes]): what it held was revoked or replaced, so the device no longer takes it.
+	ErrSuperseded = errors.New("license: file superseded")
 )
 
 // Sentinel errors of the device engine.

@@ -57,8 +57,16 @@ func (t *Term) UnmarshalText(b []byte) error {
 	return fieldErr("term", "unknown term "+strconv.Quote(string(b)))
 }
 
-// FormatVersion is the payload format this package writes. [File.Version] 0 means this one.
-const FormatVersion = 1
+// The payload format versions this package reads and writes. A file is written in the lowest
+// version that holds it: version 1, or version 2 when it supersedes earlier files
+// ([File.Supersedes]). A version 1 reader refuses version 2 files (FORMAT.md's compatibility
+// rules), so files that supersede nothing stay readable by every device.
+const (
+	// FormatVersion is the first payload format, that of every file without Supersedes.
+	FormatVersion = 1
+	// FormatVersionSupersedes is version 1 plus the supersedes key (9).
+	FormatVersionSupersedes = 2
+)
 
 // File is the content of a license file: what is granted, to which host, for how long.
 //
@@ -66,8 +74,9 @@ const FormatVersion = 1
 // [File.Check] to see whether it applies to this host now. Times are kept to the second, in UTC:
 // Sign drops fractions of a second, Open returns UTC times.
 type File struct {
-	// Version is the payload format version; 0 means FormatVersion. Open sets it to the version
-	// read.
+	// Version is the payload format version: 0 means the lowest that holds the file
+	// (FormatVersion, or FormatVersionSupersedes when Supersedes is set); 1 must not have
+	// Supersedes and 2 must. Open sets it to the version read.
 	Version int
 	// Serial identifies the file: 1 to 64 letters, digits and "-._:". Required.
 	Serial string
@@ -79,8 +88,8 @@ type File struct {
 	// NotAfter is when a fixed-term file stops granting (exclusive: valid while now < NotAfter).
 	// Required and after Issued for fixed-term files; must be zero for permanent ones.
 	NotAfter time.Time
-	// Entitlement is the entitlement type code of the second vendor's "Entitlement Category" table (its "Basic Entitlement information"). Permanent files: "" or "T"
-	// (empty means T). Demo and service files: "" or a fixed-term code. Temporary files: a
+	// Entitlement is the entitlement type code (see [EntitlementType]). Permanent files: "" or
+	// "T" (empty means T). Demo and service files: "" or a fixed-term code. Temporary files: a
 	// fixed-term code, one of B D L M N P S X Y (commercial) or A C F V (non-commercial).
 	Entitlement string
 	// Host is what the file is bound to.
@@ -88,24 +97,36 @@ type File struct {
 	// Lines are the license lines, 0 to MaxLines, in the order they were given. Their stacked
 	// form must be valid (see [Stack]).
 	Lines []Line
+	// Supersedes, when not empty, names the series of files this one replaces (format version 2):
+	// the file's Serial is then Supersedes + "." + its sequence number n (decimal, 1 or more, no
+	// leading zero), and it supersedes every file of the same Term whose serial is Supersedes +
+	// "." + m with m < n. A device that installs it stops granting what those files held and
+	// refuses them afterwards ([Device.Install]), so a line left out of a newer file (a revoked
+	// entitlement) no longer grants through an older one. Files of another term or series are
+	// not affected. 1 to 62 of the serial's characters.
+	Supersedes string
 }
 
-// entitlement codes of the second vendor's "Entitlement Category" table (its "Basic Entitlement information").
-func entitlementClass(code string) (known, fixed, commercial bool) {
-	switch code {
-	case "T":
-		return true, false, true
-	case "B", "D", "L", "M", "N", "P", "S", "X", "Y":
-		return true, true, true
-	case "A", "C", "F", "V":
-		return true, true, false
+// version is the payload version f is written in.
+func (f *File) version() int {
+	if f.Version != 0 {
+		return f.Version
 	}
-	return false, false, false
+	if f.Supersedes != "" {
+		return FormatVersionSupersedes
+	}
+	return FormatVersion
 }
 
-// EntitlementCommercial reports whether code is a known entitlement type code of
-// the second vendor's "Entitlement Category" table (its "Basic Entitlement information"),
-// and whether it is commercial (T, B, D, L, M, N, P, S, X, Y) or not (A, C, F, V).
+// entitlementClass classifies a type code by the table of [EntitlementType].
+func entitlementClass(code string) (known, fixed, commercial bool) {
+	ti, ok := EntitlementType(code).info()
+	return ok, ti.fixedTerm, ti.commercial
+}
+
+// EntitlementCommercial reports whether code is a known entitlement type code (see
+// [EntitlementType]), and whether it is commercial (T, B, D, L, M, N, P, S, X, Y) or not (A, C, F,
+// V).
 func EntitlementCommercial(code string) (commercial, known bool) {
 	known, _, commercial = entitlementClass(code)
 	return commercial, known
@@ -120,7 +141,17 @@ func (f *File) validateDecoded() error { return f.check(false) }
 // check checks the rules of the file; full is false when the payload decoder has already checked
 // the text fields and parsed the codes.
 func (f *File) check(full bool) error {
-	if f.Version != 0 && f.Version != FormatVersion {
+	switch f.Version {
+	case 0:
+	case FormatVersion:
+		if f.Supersedes != "" {
+			return fieldErr("supersedes", "a version 1 file cannot supersede; version 2 can")
+		}
+	case FormatVersionSupersedes:
+		if f.Supersedes == "" {
+			return fieldErr("supersedes", "a version 2 file supersedes a series; without one it is written as version 1")
+		}
+	default:
 		return fieldErr("version", "unsupported format version "+strconv.Itoa(f.Version))
 	}
 	if f.Serial == "" {
@@ -128,6 +159,11 @@ func (f *File) check(full bool) error {
 	}
 	if !validSerial(f.Serial) {
 		return fieldErr("serial", quote(f.Serial)+" is not 1 to 64 letters, digits and -._:")
+	}
+	if f.Supersedes != "" {
+		if _, ok := seriesSeq(f.Serial, f.Supersedes); !ok {
+			return fieldErr("supersedes", "serial "+quote(f.Serial)+" is not "+quote(f.Supersedes+".")+" and a sequence number (1 or more, no leading zero)")
+		}
 	}
 	if f.Issued.IsZero() {
 		return fieldErr("issued", "no issue time")

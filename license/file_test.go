@@ -112,7 +112,10 @@ func TestSignRejects(t *testing.T) {
 		field  string
 		why    string
 	}{
-		{"version 2", func(f *File) { f.Version = 2 }, "version", "only format 1 exists"},
+		{"version 2 without supersedes", func(f *File) { f.Version = 2 }, "supersedes", "version 2 is for files that supersede"},
+		{"version 3", func(f *File) { f.Version = 3 }, "version", "only formats 1 and 2 exist"},
+		{"version 1 superseding", func(f *File) { f.Version, f.Serial, f.Supersedes = 1, "L.2", "L" }, "supersedes", "version 1 has no supersedes"},
+		{"supersedes another series", func(f *File) { f.Serial, f.Supersedes = "L.2", "M" }, "supersedes", "a file supersedes its own series only"},
 		{"no serial", func(f *File) { f.Serial = "" }, "serial", "the device removes files by serial"},
 		{"serial with space", func(f *File) { f.Serial = "LMS 1" }, "serial", "serials are a restricted alphabet"},
 		{"serial too long", func(f *File) { f.Serial = strings.Repeat("a", 65) }, "serial", "serials are capped"},

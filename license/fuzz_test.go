@@ -130,7 +130,67 @@ func zipSeeds(f *testing.F) [][]byte {
 	if err != nil {
 		f.Fatal(err)
 	}
-	return [][]byte{svi, bx1, bx2, []byte("PK\x05\x06" + string(make([]byte, 18)))}
+	perm, temp := sv8100File(f), sv8100File(f)
+	perm.Serial, perm.Supersedes = "L.4", "L"
+	temp.Serial, temp.Term, temp.NotAfter, temp.Entitlement = "L:S:20300101000000.5", Temporary, temp.Issued.AddDate(1, 0, 0), "S"
+	_, multi, err := SVIZipFiles(mustSign(f, perm), mustSign(f, temp))
+	if err != nil {
+		f.Fatal(err)
+	}
+	return [][]byte{svi, bx1, bx2, multi, []byte("PK\x05\x06" + string(make([]byte, 18)))}
+}
+
+func FuzzReadSVIZipFiles(f *testing.F) {
+	for _, z := range zipSeeds(f) {
+		f.Add(z)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		files, err := ReadSVIZipFiles(data)
+		if err != nil {
+			if files != nil {
+				t.Fatal("files came back with an error")
+			}
+			return
+		}
+		if len(files) == 0 || len(files) > MaxZipEntries {
+			t.Fatalf("%d files", len(files))
+		}
+		// What was read packs again into a container that reads back the same files.
+		_, again, err := SVIZipFiles(files...)
+		if err != nil {
+			t.Fatalf("accepted files do not pack again: %v", err)
+		}
+		back, err := ReadSVIZipFiles(again)
+		if err != nil || len(back) != len(files) {
+			t.Fatalf("re-packed container: %d files, %v", len(back), err)
+		}
+	})
+}
+
+func FuzzParseEntitlementType(f *testing.F) {
+	for _, t := range EntitlementTypes() {
+		f.Add(string(t))
+	}
+	for _, s := range []string{"", "t", "TT", "Q", "\xff", "T\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		typ, err := ParseEntitlementType(s)
+		if err != nil {
+			if typ != "" {
+				t.Fatal("a type came back with an error")
+			}
+			return
+		}
+		if string(typ) != s || !typ.IsValid() || typ.Name() == "" || typ.FixedTerm() == (typ == TypeCommerce) {
+			t.Fatalf("%q: %q %v %q", s, typ, typ.IsValid(), typ.Name())
+		}
+		b, err := typ.MarshalText()
+		var back EntitlementType
+		if err != nil || back.UnmarshalText(b) != nil || back != typ {
+			t.Fatalf("text round trip of %q", typ)
+		}
+	})
 }
 
 func FuzzReadSVIZip(f *testing.F) {

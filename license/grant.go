@@ -303,10 +303,13 @@ const (
 	// ReasonTimeToken: a vendor time token was applied; Change.Serial is the token's serial, and
 	// the grant published with the change shows the device time it set.
 	ReasonTimeToken
+	// ReasonSuperseded: an installed file (Change.Serial) was superseded by the file just
+	// installed (format version 2) and removed: it no longer grants.
+	ReasonSuperseded
 )
 
 var reasonNames = [...]string{"", "installed", "removed", "expired", "started", "trial started", "rollback", "clock restored",
-	"state invalid", "time unknown", "clock glitch", "clock jump", "not saved", "time token"}
+	"state invalid", "time unknown", "clock glitch", "clock jump", "not saved", "time token", "superseded"}
 
 // String returns the reason's name.
 func (r Reason) String() string {

@@ -229,11 +229,11 @@ func readZipInput(data []byte) ([][]byte, InputForm, error) {
 	}
 	switch {
 	case svi > 0 && bx == 0:
-		signed, err := ReadSVIZip(data)
+		files, err := ReadSVIZipFiles(data)
 		if err != nil {
 			return nil, 0, err
 		}
-		return [][]byte{signed}, InputSVIZip, nil
+		return files, InputSVIZip, nil
 	case bx > 0 && svi == 0:
 		b, err := ReadBXZip(data)
 		if err != nil {

@@ -31,6 +31,7 @@ const (
 	keyEntitlement = 6
 	keyHost        = 7
 	keyLines       = 8
+	keySupersedes  = 9 // version 2
 
 	hostSystem       = 1
 	hostCode         = 2
@@ -99,8 +100,11 @@ func appendPayload(b []byte, f *File) []byte {
 	if f.Entitlement != "" {
 		n++
 	}
+	if f.Supersedes != "" {
+		n++
+	}
 	b = appendHead(b, majMap, n)
-	b = appendUintKV(b, keyVersion, FormatVersion)
+	b = appendUintKV(b, keyVersion, uint64(f.version()))
 	b = appendTextKV(b, keySerial, f.Serial)
 	b = appendUintKV(b, keyIssued, uint64(f.Issued.Unix()))
 	b = appendUintKV(b, keyTerm, uint64(f.Term))
@@ -116,6 +120,9 @@ func appendPayload(b []byte, f *File) []byte {
 	b = appendHead(b, majArray, uint64(len(f.Lines)))
 	for i := range f.Lines {
 		b = appendLine(b, &f.Lines[i])
+	}
+	if f.Supersedes != "" {
+		b = appendTextKV(b, keySupersedes, f.Supersedes)
 	}
 	return b
 }
@@ -189,7 +196,7 @@ func appendLine(b []byte, l *Line) []byte {
 
 // payloadSizeHint estimates the encoded size of f, to allocate once.
 func payloadSizeHint(f *File) int {
-	n := 64 + len(f.Serial) + 2*64 + len(f.Host.ComputerName) + len(f.Host.Domain)
+	n := 64 + len(f.Serial) + len(f.Supersedes) + 2*64 + len(f.Host.ComputerName) + len(f.Host.Domain)
 	for i := range f.Lines {
 		l := &f.Lines[i]
 		n += 32 + len(l.SKC) + len(l.Part) + len(l.Name) + len(l.PO) + len(l.SO)
@@ -251,9 +258,10 @@ const (
 	fnSo
 	fnActivated
 	fnCose
+	fnSupersedes
 )
 
-var fieldNames = [...]string{fnNone: "", fnVersion: "version", fnSerial: "serial", fnIssued: "issued", fnTerm: "term", fnNotAfter: "not_after", fnEntitlement: "entitlement", fnHost: "host", fnHostSystem: "host.system", fnHostCode: "host.code", fnHostSecondary: "host.secondary", fnHostIp: "host.ip", fnHostMac: "host.mac", fnHostComputerName: "host.computer_name", fnHostDomain: "host.domain", fnHostProductKey: "host.product_key", fnLines: "lines", fnSkc: "skc", fnPart: "part", fnName: "name", fnKind: "kind", fnQty: "qty", fnPo: "po", fnSo: "so", fnActivated: "activated", fnCose: "cose"}
+var fieldNames = [...]string{fnNone: "", fnVersion: "version", fnSerial: "serial", fnIssued: "issued", fnTerm: "term", fnNotAfter: "not_after", fnEntitlement: "entitlement", fnHost: "host", fnHostSystem: "host.system", fnHostCode: "host.code", fnHostSecondary: "host.secondary", fnHostIp: "host.ip", fnHostMac: "host.mac", fnHostComputerName: "host.computer_name", fnHostDomain: "host.domain", fnHostProductKey: "host.product_key", fnLines: "lines", fnSkc: "skc", fnPart: "part", fnName: "name", fnKind: "kind", fnQty: "qty", fnPo: "po", fnSo: "so", fnActivated: "activated", fnCose: "cose", fnSupersedes: "supersedes"}
 
 func (d *decoder) fail(at int, field fieldID, reason string) error {
 	name := field.name()
@@ -486,14 +494,14 @@ func decodePayloadString(b []byte, s string) (*File, error) {
 	f := new(File)
 	top := fieldAt(-1, fnNone)
 	at := d.off
-	n, err := d.mapHead(top, 8)
+	n, err := d.mapHead(top, 9)
 	if err != nil {
 		return nil, err
 	}
 	var prev byte
 	var seen uint16
 	for range n {
-		k, err := d.key(top, prev, keyLines)
+		k, err := d.key(top, prev, keySupersedes)
 		if err != nil {
 			return nil, err
 		}
@@ -511,7 +519,7 @@ func decodePayloadString(b []byte, s string) (*File, error) {
 			if err != nil {
 				return nil, err
 			}
-			if v != FormatVersion {
+			if v != FormatVersion && v != FormatVersionSupersedes {
 				return nil, d.fail(at, fid, "unsupported format version "+strconv.FormatUint(v, 10))
 			}
 			f.Version = int(v)
@@ -549,7 +557,20 @@ func decodePayloadString(b []byte, s string) (*File, error) {
 			if f.Lines, err = d.lines(); err != nil {
 				return nil, err
 			}
+		case keySupersedes:
+			fid := fieldAt(-1, fnSupersedes)
+			at := d.off
+			if f.Version != FormatVersionSupersedes {
+				// Version 1 has no key 9: a version 1 reader refuses it, and so does this one.
+				return nil, d.fail(at-1, top, "unknown map key 9 in a version "+strconv.Itoa(f.Version)+" payload")
+			}
+			if f.Supersedes, err = d.text(fid, MaxSerialLen); err != nil {
+				return nil, err
+			}
 		}
+	}
+	if f.Version == FormatVersionSupersedes && seen&(1<<keySupersedes) == 0 {
+		return nil, missing(d, at, top, "supersedes (key 9), which version 2 is for")
 	}
 	for _, req := range [...]struct {
 		key  byte

@@ -177,6 +177,9 @@ type stateRecord struct {
 	Seen       int64    `cbor:"6,keyasint,omitempty"` // the reference setbacks are measured against, Unix ns; 0: HighWater
 	// Version 2.
 	Unconfirmed bool `cbor:"7,keyasint,omitempty"` // time-limited grants wait for a vendor time token
+	// Superseded is what superseding files said (supersede.go): their series stay closed to the
+	// older files after they are removed.
+	Superseded []supersession `cbor:"8,keyasint,omitempty"`
 }
 
 // markerRecord is the plaintext of the sealed trial marker.

@@ -124,6 +124,8 @@ type PartStock struct {
 	ReshippedOut int64  `json:"reshipped_out"`
 	Returned     int64  `json:"returned"`
 	Total        int64  `json:"total"`
+	Revoked      int64  `json:"revoked"`
+	Cancelled    int64  `json:"cancelled"`
 }
 
 // Pick selects a quantity of a bin line.

@@ -55,7 +55,7 @@ func (is3000) Activate(v entitlement.RuleView, loc entitlement.Location, activat
 		return err
 	}
 	for _, ln := range append(lines, activating...) {
-		if ln.State == entitlement.StateMigrated {
+		if !ln.State.Live() {
 			continue
 		}
 		if ln.Part == PartIS3000Upgrade || ln.Part == PartIS3000SWAUpgrade {

@@ -75,10 +75,10 @@ func wrapf(sentinel error, format string, a ...any) error {
 // noDeriver is the refusal of an operation that needs Config.Deriver on a ledger without one.
 func noDeriver() error { return wrapf(entitlement.ErrState, "no key code deriver configured") }
 
-// sumQty sums the quantity of one part over lines, history lines excluded.
+// sumQty sums the quantity of one part over lines, history (migrated, revoked, cancelled) excluded.
 func sumQty(lines []entitlement.Line, part string) (n int64) {
 	for _, ln := range lines {
-		if ln.Part == part && ln.State != entitlement.StateMigrated {
+		if ln.Part == part && ln.State.Live() {
 			n += ln.Qty
 		}
 	}

@@ -160,7 +160,7 @@ func (sv9500SE) Attach(v entitlement.RuleView, loc entitlement.Location, adding 
 	}
 	var ports int64
 	for _, ln := range append(lines, adding...) {
-		if ln.State != entitlement.StateMigrated {
+		if ln.State.Live() {
 			p, _ := v.Catalog().Part(ln.Part)
 			ports += ln.Qty * p.Ports
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,21 +11,23 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/keycodes.golden")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// TestRunKeyCodes: the key-code part of the quickstart prints exactly the golden output, every run.
-func TestRunKeyCodes(t *testing.T) {
+// checkGolden runs a part of the quickstart twice and checks that it prints the same both times,
+// exactly the golden output in testdata/name.
+func checkGolden(t *testing.T, name string, run func(io.Writer) error) {
+	t.Helper()
 	var a, b bytes.Buffer
-	if err := runKeyCodes(&a); err != nil {
+	if err := run(&a); err != nil {
 		t.Fatal(err)
 	}
-	if err := runKeyCodes(&b); err != nil {
+	if err := run(&b); err != nil {
 		t.Fatal(err)
 	}
 	if a.String() != b.String() {
 		t.Fatal("two runs printed different output")
 	}
-	golden := filepath.Join("testdata", "keycodes.golden")
+	golden := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(golden, a.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
@@ -38,3 +41,6 @@ func TestRunKeyCodes(t *testing.T) {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}
 }
+
+// TestRunKeyCodes: the key-code part of the quickstart prints exactly the golden output, every run.
+func TestRunKeyCodes(t *testing.T) { checkGolden(t, "keycodes.golden", runKeyCodes) }

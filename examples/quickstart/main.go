@@ -31,5 +31,8 @@ func run(w io.Writer) error {
 	if err := runSWA(w); err != nil { // Software Assurance: the guide's iS3000/SIP@Net example (swa.go).
 		return err
 	}
+	if err := runSecondVendor(w); err != nil { // Temporary licenses and deal registration (secondvendor.go).
+		return err
+	}
 	return runDevice(w) // The PBX side: a device starts its trial and installs a file (device.go).
 }

@@ -27,7 +27,7 @@ func TestImportDirection(t *testing.T) {
 		t.Skip("no go command on PATH")
 	}
 	lmskit := []string{"keycode", "signing", "license", "license/lmc", "entitlement", "entitlement/systems", "entitlement/pgstore",
-		"entitlement/storetest", "entitlement/httpapi", "swa"}
+		"entitlement/storetest", "entitlement/httpapi", "entitlement/lifecycle", "entitlement/presales", "entitlement/dealreg", "swa"}
 	tests := []struct {
 		pkg     string
 		allowed []string // lmskit packages (besides internal/...) it may depend on
@@ -41,8 +41,15 @@ func TestImportDirection(t *testing.T) {
 		{"entitlement/systems", []string{"keycode", "signing", "license", "entitlement"},
 			"the per-system rules build on the ledger's extension point and on nothing above it"},
 		{"swa", []string{"keycode", "signing", "license", "entitlement"}, "swa is built on entitlement (never the reverse)"},
-		{"entitlement/httpapi", []string{"keycode", "signing", "license", "entitlement", "entitlement/systems", "swa"},
+		{"entitlement/httpapi", []string{"keycode", "signing", "license", "entitlement", "entitlement/systems", "entitlement/lifecycle",
+			"entitlement/presales", "entitlement/dealreg", "swa"},
 			"the HTTP handler imports what it serves and what that stands on"},
+		{"entitlement/lifecycle", []string{"keycode", "signing", "license", "entitlement"},
+			"the entitlement lifecycle builds on the ledger's extension point, beside the other workflows, not on them"},
+		{"entitlement/presales", []string{"keycode", "signing", "license", "entitlement"},
+			"temporary licenses build on the ledger's extension point and on nothing above it"},
+		{"entitlement/dealreg", []string{"keycode", "signing", "license", "entitlement"},
+			"deal registration builds on the ledger's extension point and on nothing above it"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pkg, func(t *testing.T) {
@@ -114,8 +121,10 @@ func TestEntitlementCoreImportsNoSubPackage(t *testing.T) {
 			t.Errorf("entitlement depends on %s, a package built on it", rel)
 		}
 	}
-	// The sub-package imports the core (it is built on the extension point, not beside it).
-	if !slices.Contains(deps(t, "entitlement/systems"), mod+"/entitlement") {
-		t.Error("entitlement/systems does not import entitlement")
+	// The sub-packages import the core (they are built on the extension point, not beside it).
+	for _, sub := range []string{"entitlement/systems", "entitlement/lifecycle", "entitlement/presales", "entitlement/dealreg"} {
+		if !slices.Contains(deps(t, sub), mod+"/entitlement") {
+			t.Errorf("%s does not import entitlement", sub)
+		}
 	}
 }
