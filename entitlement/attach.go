@@ -309,7 +309,7 @@ func (o *op) activateLines(lines []Line) error {
 			return err
 		}
 		ln.State, ln.ActivatedAt = StateActivated, o.now
-		if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
+		if ln.Recent, err = o.next("recent"); err != nil {
 			return err
 		}
 		if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), []byte(ln.SKC)); err != nil {

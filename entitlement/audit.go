@@ -65,9 +65,41 @@ func qtyOf(s ShippedLine) Qty {
 	return Qty{s.Shipped, s.InBin, s.Attached, s.Activated, s.ReshippedOut, s.Returned, s.Revoked, s.Cancelled}
 }
 
+// auditHead is the head of the audit chain: the newest record's sequence number and hash. Every
+// operation reads it first and writes it last, so it also carries what every operation would
+// otherwise read and write as records of their own:
+//   - Actors, the sequence number of the record of the last operation that wrote a user, a
+//     partner or a shipping allowance (0: not known, as in a ledger written before it was kept):
+//     the ledger reuses an actor's resolution while Actors is unchanged (see actorCache);
+//   - the counters of shipped lines (Line) and of the positions in the recent lists (Recent),
+//     kept before as meta records "seq/line" and "seq/recent" (a ledger written then keeps them
+//     there until its next operation that counts moves them here).
+//
+// The export writes the head as before ({"seq","hash"}) and these fields as counters named
+// "actors", "line" and "recent"; the import puts them back in the head.
 type auditHead struct {
-	Seq  uint64 `cbor:"1,keyasint" json:"seq"`
-	Hash []byte `cbor:"2,keyasint" json:"hash"`
+	Seq    uint64 `cbor:"1,keyasint" json:"seq"`
+	Hash   []byte `cbor:"2,keyasint" json:"hash"`
+	Actors uint64 `cbor:"3,keyasint,omitempty" json:"-"`
+	Line   uint64 `cbor:"4,keyasint,omitempty" json:"-"`
+	Recent uint64 `cbor:"5,keyasint,omitempty" json:"-"`
+}
+
+// headCounters are the counters the head keeps, by their name as meta keys ("seq/" + name) and
+// in the export.
+var headCounters = []string{"actors", "line", "recent"}
+
+// counter returns the head's counter of that name, nil for a counter kept as a meta record.
+func (h *auditHead) counter(name string) *uint64 {
+	switch name {
+	case "actors":
+		return &h.Actors
+	case "line":
+		return &h.Line
+	case "recent":
+		return &h.Recent
+	}
+	return nil
 }
 
 const keyAuditHead = "audit/head"
@@ -91,11 +123,9 @@ func recordHash(key []byte, r AuditRecord) ([]byte, error) {
 	return h.Sum(nil), nil
 }
 
-func (l *Ledger) appendAudit(tx Tx, r *AuditRecord) error {
-	var head auditHead
-	if _, err := getRec(tx, bMeta, keyAuditHead, &head); err != nil {
-		return err
-	}
+// appendAudit appends r to the chain whose head is head (as read at the start of the operation,
+// with the counters it moved) and writes the record and the new head.
+func (l *Ledger) appendAudit(tx Tx, head *auditHead, r *AuditRecord) error {
 	r.Seq = head.Seq + 1
 	r.Prev = head.Hash
 	if r.Prev == nil {
@@ -109,7 +139,8 @@ func (l *Ledger) appendAudit(tx Tx, r *AuditRecord) error {
 	if err := putRec(tx, bAudit, n16(r.Seq), r); err != nil {
 		return err
 	}
-	return putRec(tx, bMeta, keyAuditHead, auditHead{Seq: r.Seq, Hash: h})
+	head.Seq, head.Hash = r.Seq, h
+	return putRec(tx, bMeta, keyAuditHead, head)
 }
 
 // VerifyAudit checks the whole audit chain of the ledger's store: sequence numbers without gaps,

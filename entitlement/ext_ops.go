@@ -325,7 +325,7 @@ func (o *op) addLine(sys System, ln Line) (Line, error) {
 	if ln.SKC, err = o.newSKC(sys); err != nil {
 		return ln, err
 	}
-	if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
+	if ln.Recent, err = o.next("recent"); err != nil {
 		return ln, err
 	}
 	o.ref("skc", ln.SKC)

@@ -97,7 +97,12 @@ func linesMatchAudit(tx Tx) error {
 
 // imported is an export read and checked, as the puts that write it.
 type imported struct {
-	puts    []put
+	puts []put
+	// head is the audit head, written once every counter it keeps is read; headLine is the line
+	// that held it (0: none yet).
+	head     auditHead
+	headLine int
+
 	seen    map[[2]string]int // bucket, key → line that wrote it
 	records int
 	// What the references are checked against: ids and the lines that defined them.
@@ -177,6 +182,15 @@ func readExport(r io.Reader) (*imported, error) {
 			}
 			if err := im.checkRefs(custPartner); err != nil {
 				return nil, err
+			}
+			if im.headLine != 0 || im.head.Actors != 0 || im.head.Line != 0 || im.head.Recent != 0 {
+				b, err := enc(im.head)
+				if err != nil {
+					return nil, importErr(im.headLine, "%v", err)
+				}
+				if err := im.add(im.headLine, bMeta, keyAuditHead, b); err != nil {
+					return nil, err
+				}
 			}
 			return im, nil
 		default:
@@ -261,13 +275,21 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 		if r.Name == "" || r.Value == 0 {
 			return importErr(line, "counter %q at %d", r.Name, r.Value)
 		}
+		if c := im.head.counter(r.Name); c != nil {
+			// A counter the audit head keeps goes into the head (written at the end).
+			if *c != 0 {
+				return importErr(line, "counter %q twice", r.Name)
+			}
+			*c = r.Value
+			return nil
+		}
 		return im.add(line, bMeta, "seq/"+r.Name, []byte(n16(r.Value)))
 	case *auditHead:
-		b, err := enc(r)
-		if err != nil {
-			return importErr(line, "%v", err)
+		if im.headLine != 0 {
+			return importErr(line, "a second audit head (line %d has one)", im.headLine)
 		}
-		return im.add(line, bMeta, keyAuditHead, b)
+		im.head.Seq, im.head.Hash, im.headLine = r.Seq, r.Hash, line
+		return nil
 	case *Partner:
 		if err := checkPartner(*r); err != nil {
 			return importErr(line, "%v", err)

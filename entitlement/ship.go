@@ -192,7 +192,7 @@ func (o *op) ship(ord Order, parents []uint64) ([]ShippedLine, error) {
 	}
 	out := make([]ShippedLine, 0, len(ord.Lines))
 	for i, ln := range ord.Lines {
-		id, err := nextSeq(o.tx, "line")
+		id, err := o.next("line")
 		if err != nil {
 			return nil, err
 		}
@@ -417,7 +417,7 @@ func (l *Ledger) Reship(ctx context.Context, a Actor, req ReshipRequest) (Reship
 			return err
 		}
 		o.events[len(o.events)-1].User = du.ID
-		id, err := nextSeq(o.tx, "reship")
+		id, err := o.next("reship")
 		if err != nil {
 			return err
 		}
@@ -531,7 +531,7 @@ func (l *Ledger) ReturnLines(ctx context.Context, a Actor, picks []Pick, reason 
 			}
 			rt.Lines = append(rt.Lines, ReshippedPart{From: s.ID, To: s.Parent, Part: s.Part, Qty: qty[i]})
 		}
-		id, err := nextSeq(o.tx, "return")
+		id, err := o.next("return")
 		if err != nil {
 			return err
 		}
