@@ -139,8 +139,8 @@ type op struct {
 	// actorsChanged is set by a write to a user, partner or allowance (opTx).
 	actorsChanged bool
 	// legacy names the head's counters this operation moved out of their meta records.
-	legacy  []string
-	events  []Event // delivered after commit
+	legacy []string
+	events []Event // delivered after commit
 	// warnings are what rules said without refusing, returned with an activation's file.
 	warnings []string
 }
