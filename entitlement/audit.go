@@ -111,6 +111,10 @@ func auditMAC(key []byte) hash.Hash {
 	return hmac.New(sha256.New, key)
 }
 
+// auditDomain starts what a record's hash covers: the domain, then the record's encoding without
+// its Hash.
+const auditDomain = "lmskit audit v1\n"
+
 func recordHash(key []byte, r AuditRecord) ([]byte, error) {
 	r.Hash = nil
 	b, err := enc(r)
@@ -118,7 +122,7 @@ func recordHash(key []byte, r AuditRecord) ([]byte, error) {
 		return nil, err
 	}
 	h := auditMAC(key)
-	h.Write([]byte("lmskit audit v1\n"))
+	h.Write([]byte(auditDomain))
 	h.Write(b)
 	return h.Sum(nil), nil
 }
@@ -131,15 +135,11 @@ func (l *Ledger) appendAudit(tx Tx, head *auditHead, r *AuditRecord) error {
 	if r.Prev == nil {
 		r.Prev = []byte{}
 	}
-	h, err := recordHash(l.cfg.AuditKey, *r)
-	if err != nil {
+	r.Hash = nil
+	if err := tx.Put(bAudit, n16(r.Seq), sealAudit(l.cfg.AuditKey, r)); err != nil {
 		return err
 	}
-	r.Hash = h
-	if err := putRec(tx, bAudit, n16(r.Seq), r); err != nil {
-		return err
-	}
-	head.Seq, head.Hash = r.Seq, h
+	head.Seq, head.Hash = r.Seq, r.Hash
 	return putRec(tx, bMeta, keyAuditHead, head)
 }
 

@@ -72,6 +72,9 @@ var (
 )
 
 func enc(v any) ([]byte, error) {
+	if b, ok := encFast(v); ok {
+		return b, nil
+	}
 	b, err := encMode.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("entitlement: encode %T: %w", v, err)
@@ -80,6 +83,9 @@ func enc(v any) ([]byte, error) {
 }
 
 func dec(b []byte, v any) error {
+	if decFast(b, v) {
+		return nil
+	}
 	if err := decMode.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("%w: decode %T: %v", ErrCorrupt, v, err)
 	}
