@@ -21,10 +21,6 @@ func recentKey(partner, list string, seq uint64) string {
 	return k(partner, list, n16(math.MaxUint64-seq))
 }
 
-func (o *op) putLine(ln Line) error {
-	return putRec(o.tx, bSKC, ln.SKC, ln)
-}
-
 func (o *op) newSKC(sys System) (string, error) {
 	for range 8 {
 		skc, err := keycode.NewSoftwareKeyCode(o.l.rand, sys.SKC)
@@ -147,11 +143,10 @@ func (o *op) linesOf(loc Location, skcs []string, want LineState) ([]Line, error
 			return nil, wrapf(ErrInvalid, "software key code %s selected twice", code)
 		}
 		seen[code] = true
-		var ln Line
 		if code == "" || strings.Contains(code, sep) {
 			return nil, wrapf(ErrInvalid, "software key code %q", code)
 		}
-		ok, err := getRec(o.tx, bSKC, code, &ln)
+		ln, ok, err := o.lineAt(loc.ID, code)
 		if err != nil {
 			return nil, err
 		}
@@ -203,7 +198,7 @@ func (o *op) detach(location string, skcs []string) error {
 			return err
 		}
 		o.ref("skc", ln.SKC)
-		for _, del := range [][2]string{{bSKC, ln.SKC}, {bLocLines, k(loc.ID, ln.SKC)}, {bSource, k(n16(s.ID), ln.SKC)},
+		for _, del := range [][2]string{{bSKC, ln.SKC}, {bLocLines, lineKey(loc.ID, ln.SKC)}, {bSource, k(n16(s.ID), ln.SKC)},
 			{bRecent, recentKey(ln.Partner, recentAttached, ln.Recent)}} {
 			if err := o.tx.Delete(del[0], del[1]); err != nil {
 				return err
@@ -256,8 +251,20 @@ func (o *op) activate(location string, act Activation) (Issued, error) {
 	if err := o.partnerOnly(loc, "activate licenses on"); err != nil {
 		return Issued{}, err
 	}
-	lines, err := o.linesOf(loc, act.SKCs, StateAttached)
-	if err != nil {
+	// Every line of the location is read once: the attached ones are activated, and all of them
+	// are what the files are issued from.
+	var all, lines []Line
+	var at []int // lines[i] is all[at[i]]
+	if act.SKCs == nil {
+		if all, err = o.locLines(loc.ID); err != nil {
+			return Issued{}, err
+		}
+		for i, ln := range all {
+			if ln.State == StateAttached {
+				lines, at = append(lines, ln), append(at, i)
+			}
+		}
+	} else if lines, err = o.linesOf(loc, act.SKCs, StateAttached); err != nil {
 		return Issued{}, err
 	}
 	if len(lines) == 0 {
@@ -285,16 +292,20 @@ func (o *op) activate(location string, act Activation) (Issued, error) {
 		// The file comes from outside (AttachExternalFile); until then it is pending.
 		return Issued{Location: loc.ID, Pending: true, Warnings: o.warnings}, nil
 	}
-	f, err := o.issue(loc)
+	for i, j := range at {
+		all[j] = lines[i]
+	}
+	f, err := o.issue(loc, all)
 	f.Warnings = o.warnings
 	return f, err
 }
 
-// activateLines activates attached lines: their quantities move from attached to activated on
-// the shipped lines, and each line moves from the recently attached list to the recently activated
-// one.
+// activateLines activates attached lines (in place: lines holds them activated afterwards): their
+// quantities move from attached to activated on the shipped lines, and each line moves from the
+// recently attached list to the recently activated one.
 func (o *op) activateLines(lines []Line) error {
-	for _, ln := range lines {
+	for i := range lines {
+		ln := &lines[i]
 		s, err := o.shipped(ln.Source)
 		if err != nil {
 			return err
@@ -312,14 +323,14 @@ func (o *op) activateLines(lines []Line) error {
 		if ln.Recent, err = o.next("recent"); err != nil {
 			return err
 		}
-		if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), []byte(ln.SKC)); err != nil {
+		if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), recentValue(*ln)); err != nil {
 			return err
 		}
-		if err := o.indexTerm(ln); err != nil {
+		if err := o.indexTerm(*ln); err != nil {
 			return err
 		}
 		o.ref("skc", ln.SKC)
-		if err := o.putLine(ln); err != nil {
+		if err := o.putLine(*ln); err != nil {
 			return err
 		}
 	}
@@ -378,7 +389,7 @@ func (o *op) regenerate(location string) (Issued, error) {
 		return Issued{}, err
 	}
 	o.ref("location", loc.ID)
-	return o.issue(loc)
+	return o.issue(loc, nil)
 }
 
 // Download returns the location's download: its permanent file and every current fixed-term file
@@ -396,7 +407,7 @@ func (l *Ledger) Download(ctx context.Context, a Actor, location string) (Issued
 		if err != nil {
 			return err
 		}
-		f, err = o.download(loc)
+		f, err = o.download(loc, nil)
 		return err
 	})
 	return f, err

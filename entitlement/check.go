@@ -28,8 +28,9 @@ func (e *ConservationError) Unwrap() error { return ErrCorrupt }
 //   - ReshippedOut equals what the lines reshipped from it still hold (their Shipped − Returned);
 //   - every line carried over by a migration names a migrated history line of the same part and
 //     quantity, and every history line was carried over exactly once;
-//   - the bin index lists exactly the lines with InBin > 0, and every location line's indexes and
-//     location exist.
+//   - the bin index lists exactly the lines with InBin > 0, every location line is under its
+//     location's key and its code's entry names that location (each code once), and its
+//     location exists.
 //
 // It reads the whole ledger: it is a test and audit tool, not an operation.
 func CheckConservation(ctx context.Context, s Store) error {
@@ -72,13 +73,40 @@ func checkConservation(tx Tx) error {
 		}
 		migrated := map[string]*carried{} // history line → the lines carried over from it
 		history := map[string]Line{}
-		if err := tx.Scan(bSKC, "", func(kk string, v []byte) (bool, error) {
+		codes := 0
+		if err := tx.Scan(bSKC, "", func(string, []byte) (bool, error) { codes++; return true, nil }); err != nil {
+			return err
+		}
+		locLines := 0
+		if err := tx.Scan(bLocLines, "", func(kk string, v []byte) (bool, error) {
+			locLines++
+			loc, code, _ := strings.Cut(kk, sep)
 			var ln Line
-			if err := dec(v, &ln); err != nil {
+			entry, ok, err := tx.Get(bSKC, code)
+			if err != nil {
 				return false, err
 			}
-			if kk != ln.SKC {
-				addf("skc key %s holds %s", kk, ln.SKC)
+			switch {
+			case !ok:
+				addf("line %s of location %s has no entry under its code", code, loc)
+				return true, nil
+			case len(v) == 0 && oldLineRecord(entry): // the earlier layout (lines.go)
+				if err := dec(entry, &ln); err != nil {
+					return false, err
+				}
+			case len(v) == 0:
+				addf("line %s of location %s has no record", code, loc)
+				return true, nil
+			default:
+				if err := dec(v, &ln); err != nil {
+					return false, err
+				}
+				if string(entry) != ln.Location {
+					addf("the entry of code %s names location %q, its line is on %s", code, entry, ln.Location)
+				}
+			}
+			if kk != lineKey(ln.Location, ln.SKC) {
+				addf("location line key %q holds line %s of location %s", kk, ln.SKC, ln.Location)
 			}
 			if ln.Qty <= 0 {
 				addf("line %s has quantity %d", ln.SKC, ln.Qty)
@@ -124,14 +152,12 @@ func checkConservation(tx Tx) error {
 			} else if !ok {
 				addf("line %s is on missing location %s", ln.SKC, ln.Location)
 			}
-			if _, ok, err := tx.Get(bLocLines, k(ln.Location, ln.SKC)); err != nil {
-				return false, err
-			} else if !ok {
-				addf("line %s missing from its location index", ln.SKC)
-			}
 			return true, nil
 		}); err != nil {
 			return err
+		}
+		if codes != locLines {
+			addf("%d software key codes for %d location lines", codes, locLines)
 		}
 		for from, c := range migrated {
 			h, ok := history[from]

@@ -159,6 +159,17 @@ func Export(ctx context.Context, s Store, w io.Writer) (int, error) {
 				if err := ctx.Err(); err != nil {
 					return false, err
 				}
+				if e.bucket == bSKC && !oldLineRecord(v) {
+					// The code's entry names the location; the line is stored under it (lines.go).
+					line, ok, err := tx.Get(bLocLines, lineKey(string(v), key))
+					if err != nil {
+						return false, err
+					}
+					if !ok || len(line) == 0 {
+						return false, fmt.Errorf("export: %w", wrapf(ErrCorrupt, "line %s of location %q missing", key, v))
+					}
+					v = line
+				}
 				typ, rec, err := exportRecord(e.bucket, e.typ, key, v)
 				if err != nil {
 					return false, fmt.Errorf("export: %w", err)

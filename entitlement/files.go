@@ -22,7 +22,7 @@ import (
 const (
 	// bTermFiles holds the current fixed-term files: location sep type sep n16(end) → Issued.
 	bTermFiles = "tfiles"
-	// bTermEnd indexes activated fixed-term lines by end: n16(end) sep skc.
+	// bTermEnd indexes activated fixed-term lines by end: n16(end) sep skc → location (lines.go).
 	bTermEnd = "termend"
 )
 
@@ -39,7 +39,7 @@ func (o *op) indexTerm(ln Line) error {
 	if !ln.FixedTerm() {
 		return nil
 	}
-	return o.tx.Put(bTermEnd, k(unixKey(ln.NotAfter), ln.SKC), nil)
+	return o.tx.Put(bTermEnd, k(unixKey(ln.NotAfter), ln.SKC), []byte(ln.Location))
 }
 
 // unindexTerm takes a line out of the index by end.
@@ -77,18 +77,21 @@ type fileGroup struct {
 }
 
 // issue builds, signs and stores every file of the location from its activated lines (see the
-// comment at the top of this file) and returns its download. The system's [IssueRules], if any,
-// choose the container and prepare each request.
-func (o *op) issue(loc Location) (Issued, error) {
+// comment at the top of this file) and returns its download. all is every line of the location
+// as the operation holds it, nil to read them. The system's [IssueRules], if any, choose the
+// container and prepare each request.
+func (o *op) issue(loc Location, all []Line) (Issued, error) {
 	if o.l.external(loc.System) {
 		return Issued{}, wrapf(ErrState, "the license file of external product location %s comes from outside (pending until supplied)", loc.ID)
 	}
 	if o.l.cfg.Issuer == nil {
 		return Issued{}, wrapf(ErrState, "no issuer configured: cannot issue the license file")
 	}
-	all, err := o.locLines(loc.ID)
-	if err != nil {
-		return Issued{}, err
+	if all == nil {
+		var err error
+		if all, err = o.locLines(loc.ID); err != nil {
+			return Issued{}, err
+		}
 	}
 	groups := map[string]*fileGroup{}
 	group := func(t license.EntitlementType, end time.Time) *fileGroup {
@@ -119,12 +122,18 @@ func (o *op) issue(loc Location) (Issued, error) {
 	} else if ok {
 		group("", time.Time{}).had = true
 	}
-	terms, err := o.termFiles(loc.ID)
+	err := o.tx.Scan(bTermFiles, loc.ID+sep, func(kk string, _ []byte) (bool, error) {
+		t, end, ok := parseTermFileKey(kk[len(loc.ID)+1:])
+		if !ok {
+			return false, wrapf(ErrCorrupt, "fixed-term file key %q", kk)
+		}
+		if end.After(o.now) {
+			group(t, end).had = true
+		}
+		return true, nil
+	})
 	if err != nil {
 		return Issued{}, err
-	}
-	for _, f := range terms {
-		group(f.Type, f.NotAfter).had = true
 	}
 	ordered := make([]*fileGroup, 0, len(groups))
 	for _, g := range groups {
@@ -143,6 +152,7 @@ func (o *op) issue(loc Location) (Issued, error) {
 		return cmp.Or(strings.Compare(string(a.typ), string(b.typ)), a.end.Compare(b.end))
 	})
 	sys, _ := o.l.cat.System(loc.System)
+	fresh := make(map[string]Issued, len(ordered)) // by key: what download would read back
 	for _, g := range ordered {
 		req := IssueRequest{System: sys, Issued: o.now, Container: o.l.container(loc.System), Lines: g.lines,
 			Type: g.typ, NotAfter: g.end, Supersede: g.revoked}
@@ -161,9 +171,12 @@ func (o *op) issue(loc Location) (Issued, error) {
 		f.Contents, f.Warnings = nil, nil
 		o.ref("file", f.Name)
 		if g.typ == "" {
+			fresh[loc.ID] = f
 			err = putRec(o.tx, bFiles, loc.ID, f)
 		} else {
-			err = putRec(o.tx, bTermFiles, termFileKey(loc.ID, g.typ, g.end), f)
+			key := termFileKey(loc.ID, g.typ, g.end)
+			fresh[key] = f
+			err = putRec(o.tx, bTermFiles, key, f)
 		}
 		if err != nil {
 			return Issued{}, err
@@ -172,7 +185,17 @@ func (o *op) issue(loc Location) (Issued, error) {
 	if err := putRec(o.tx, bLocs, loc.ID, loc); err != nil {
 		return Issued{}, err
 	}
-	return o.download(loc)
+	return o.download(loc, fresh)
+}
+
+// parseTermFileKey reads the type and end of a fixed-term file from its key after the location.
+func parseTermFileKey(s string) (license.EntitlementType, time.Time, bool) {
+	t, end, ok := strings.Cut(s, sep)
+	n, okN := parseN16(end)
+	if !ok || !okN {
+		return "", time.Time{}, false
+	}
+	return license.EntitlementType(t), time.Unix(int64(n), 0).UTC(), true
 }
 
 // MaxLocationFiles is the most current files a location holds (its permanent file and its
@@ -180,13 +203,15 @@ func (o *op) issue(loc Location) (Issued, error) {
 const MaxLocationFiles = license.MaxInstalledFiles
 
 // termFiles returns a location's current fixed-term files (those whose end has not come), in type
-// then end order.
-func (o *op) termFiles(loc string) ([]Issued, error) {
+// then end order. fresh holds files the operation wrote, by key: they are not decoded again.
+func (o *op) termFiles(loc string, fresh map[string]Issued) ([]Issued, error) {
 	var out []Issued
-	err := o.tx.Scan(bTermFiles, loc+sep, func(_ string, v []byte) (bool, error) {
-		var f Issued
-		if err := dec(v, &f); err != nil {
-			return false, err
+	err := o.tx.Scan(bTermFiles, loc+sep, func(kk string, v []byte) (bool, error) {
+		f, ok := fresh[kk]
+		if !ok {
+			if err := dec(v, &f); err != nil {
+				return false, err
+			}
 		}
 		if f.NotAfter.After(o.now) {
 			out = append(out, f)
@@ -197,15 +222,20 @@ func (o *op) termFiles(loc string) ([]Issued, error) {
 }
 
 // download returns a location's download: its current files, packed when there are several.
-func (o *op) download(loc Location) (Issued, error) {
+// fresh holds files the operation wrote, by key: they are not read back.
+func (o *op) download(loc Location, fresh map[string]Issued) (Issued, error) {
 	var files []Issued
-	var f Issued
-	if ok, err := getRec(o.tx, bFiles, loc.ID, &f); err != nil {
-		return Issued{}, err
-	} else if ok {
+	if f, ok := fresh[loc.ID]; ok {
 		files = append(files, f)
+	} else {
+		var f Issued
+		if ok, err := getRec(o.tx, bFiles, loc.ID, &f); err != nil {
+			return Issued{}, err
+		} else if ok {
+			files = append(files, f)
+		}
 	}
-	terms, err := o.termFiles(loc.ID)
+	terms, err := o.termFiles(loc.ID, fresh)
 	if err != nil {
 		return Issued{}, err
 	}

@@ -399,20 +399,32 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 			return importErr(line, "line %s: type %q with end %v", r.SKC, r.Type, r.NotAfter)
 		}
 		refer(ref{what: "line " + r.SKC, id: r.Location, location: true})
-		if err := store(bSKC, r); err != nil {
+		// The line under its location, its code's entry and its indexes naming the location
+		// (lines.go).
+		b, err := enc(r)
+		if err != nil {
+			return importErr(line, "%s: %v", typ, err)
+		}
+		if err := im.add(line, bLocLines, lineKey(r.Location, r.SKC), b); err != nil {
 			return err
 		}
-		idx := [][2]string{{bLocLines, k(r.Location, r.SKC)}, {bSource, k(n16(r.Source), r.SKC)}}
+		loc := []byte(r.Location)
+		puts := []put{{bSKC, r.SKC, loc}, {bSource, k(n16(r.Source), r.SKC), loc}}
 		switch r.State {
 		case StateAttached:
-			return im.indexVal(line, append(idx, [2]string{bRecent, recentKey(r.Partner, recentAttached, r.Recent)}), r.SKC)
+			puts = append(puts, put{bRecent, recentKey(r.Partner, recentAttached, r.Recent), recentValue(*r)})
 		case StateActivated:
 			if r.FixedTerm() {
-				idx = append(idx, [2]string{bTermEnd, k(unixKey(r.NotAfter), r.SKC)})
+				puts = append(puts, put{bTermEnd, k(unixKey(r.NotAfter), r.SKC), loc})
 			}
-			return im.indexVal(line, append(idx, [2]string{bRecent, recentKey(r.Partner, recentActivated, r.Recent)}), r.SKC)
+			puts = append(puts, put{bRecent, recentKey(r.Partner, recentActivated, r.Recent), recentValue(*r)})
 		}
-		return im.index(line, idx)
+		for _, p := range puts {
+			if err := im.add(line, p.bucket, p.key, p.val); err != nil {
+				return err
+			}
+		}
+		return nil
 	case *Issued:
 		if err := ids("location", r.Location); err != nil {
 			return err
@@ -538,15 +550,6 @@ func (im *imported) index(line int, keys [][2]string) error {
 		}
 	}
 	return nil
-}
-
-// indexVal adds index entries, the last of which (the recent list) holds the software key code.
-func (im *imported) indexVal(line int, keys [][2]string, skc string) error {
-	if err := im.index(line, keys[:len(keys)-1]); err != nil {
-		return err
-	}
-	last := keys[len(keys)-1]
-	return im.add(line, last[0], last[1], []byte(skc))
 }
 
 // checkRefs refuses a record naming a partner, customer or location the export does not hold, and

@@ -259,9 +259,31 @@ func TestLayout1_Reads(t *testing.T) {
 				t.Fatal(err)
 			}
 			conserved(t, l)
+			before := oldLineRecords(t, s)
 			carryOn(t, s)
+			// Lines the operations changed are in today's layout now; the others stay as they
+			// were, and both read (conservation and the export above).
+			if after := oldLineRecords(t, s); before == 0 || after >= before || after == 0 {
+				t.Errorf("%d line records of layout 1 before the operations, %d after", before, after)
+			}
 		})
 	}
+}
+
+// oldLineRecords counts the line records of layout 1: a record under its code, not the location
+// id that names where it is now.
+func oldLineRecords(t *testing.T, s entitlement.Store) int {
+	t.Helper()
+	n := 0
+	ok(t, s.View(ctx, func(tx entitlement.Tx) error {
+		return tx.Scan("skc", "", func(_ string, v []byte) (bool, error) {
+			if len(v) > 0 && v[0]>>5 == 5 { // a CBOR map
+				n++
+			}
+			return true, nil
+		})
+	}))
+	return n
 }
 
 // carryOn runs operations on a ledger loaded from a fixture: random operations with conservation

@@ -138,6 +138,8 @@ type op struct {
 	head auditHead
 	// actorsChanged is set by a write to a user, partner or allowance (opTx).
 	actorsChanged bool
+	// oldLines are the lines read in the earlier layout (lines.go), by code.
+	oldLines map[string]bool
 	// legacy names the head's counters this operation moved out of their meta records.
 	legacy []string
 	events []Event // delivered after commit

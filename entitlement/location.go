@@ -506,7 +506,7 @@ func (o *op) locationView(id string) (LocationView, error) {
 		info := f.info()
 		v.File = &info
 	}
-	terms, err := o.termFiles(id)
+	terms, err := o.termFiles(id, nil)
 	if err != nil {
 		return v, err
 	}
@@ -514,23 +514,6 @@ func (o *op) locationView(id string) (LocationView, error) {
 		v.TermFiles = append(v.TermFiles, t.info())
 	}
 	return v, nil
-}
-
-func (o *op) locLines(loc string) ([]Line, error) {
-	var out []Line
-	err := o.tx.Scan(bLocLines, loc+sep, func(kk string, _ []byte) (bool, error) {
-		var ln Line
-		ok, err := getRec(o.tx, bSKC, kk[len(loc)+1:], &ln)
-		if err != nil {
-			return false, err
-		}
-		if !ok {
-			return false, wrapf(ErrCorrupt, "location %s: line %s missing", loc, kk[len(loc)+1:])
-		}
-		out = append(out, ln)
-		return true, nil
-	})
-	return out, err
 }
 
 func (o *op) children(loc string) ([]Location, error) {
