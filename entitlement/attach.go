@@ -2,6 +2,7 @@ package entitlement
 
 import (
 	"context"
+	"encoding/binary"
 	"math"
 	"slices"
 	"strings"
@@ -18,7 +19,16 @@ const (
 )
 
 func recentKey(partner, list string, seq uint64) string {
-	return k(partner, list, n16(math.MaxUint64-seq))
+	var b strings.Builder // one allocation: every activated line moves between two lists
+	b.Grow(len(partner) + len(list) + 2*len(sep) + 8)
+	b.WriteString(partner)
+	b.WriteString(sep)
+	b.WriteString(list)
+	b.WriteString(sep)
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], math.MaxUint64-seq)
+	b.Write(n[:])
+	return b.String()
 }
 
 func (o *op) newSKC(sys System) (string, error) {
@@ -323,7 +333,7 @@ func (o *op) activateLines(lines []Line) error {
 		if ln.Recent, err = o.next("recent"); err != nil {
 			return err
 		}
-		if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), recentValue(*ln)); err != nil {
+		if err := o.putRecent(recentActivated, *ln); err != nil {
 			return err
 		}
 		if err := o.indexTerm(*ln); err != nil {
@@ -358,7 +368,7 @@ func (o *op) prepareIssue(ir IssueRules, loc Location, req IssueRequest) (Locati
 	}
 	if !slices.Equal(pair.Attrs, req.Pair.Attrs) {
 		pair.Attrs = slices.Clone(req.Pair.Attrs)
-		if err := putRec(o.tx, bLocs, pair.ID, pair); err != nil {
+		if err := o.putRec(bLocs, pair.ID, pair); err != nil {
 			return loc, nil, err
 		}
 	}
@@ -461,11 +471,11 @@ func (l *Ledger) GenerateDemo(ctx context.Context, a Actor, location string) (Is
 		f.Location, f.Serial, f.Issued, f.Demo, f.NotAfter = loc.ID, loc.FileSerial, o.now, true, req.NotAfter
 		o.ref("location", loc.ID)
 		o.ref("file", f.Name)
-		if err := putRec(o.tx, bLocs, loc.ID, loc); err != nil {
+		if err := o.putRec(bLocs, loc.ID, loc); err != nil {
 			return err
 		}
 		out = f
-		return putRec(o.tx, bDemos, k(loc.ID, n16(f.Serial)), f)
+		return o.putRec(bDemos, k(loc.ID, n16(f.Serial)), f)
 	})
 	if err != nil {
 		return Issued{}, err

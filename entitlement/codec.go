@@ -115,6 +115,17 @@ func putRec(tx Tx, bucket, key string, v any) error {
 	return tx.Put(bucket, key, b)
 }
 
+// putRec is putRec for an operation: the records with a hand-written encoder are encoded into
+// the operation's scratch buffer (the store keeps its own copy of a value).
+func (o *op) putRec(bucket, key string, v any) error {
+	w := wbuf{b: o.scratch[:0]}
+	if !encInto(&w, v) {
+		return putRec(o.tx, bucket, key, v)
+	}
+	o.scratch = w.b
+	return o.tx.Put(bucket, key, w.b)
+}
+
 // nextSeq increments and returns the named counter in the meta bucket.
 func nextSeq(tx Tx, name string) (uint64, error) {
 	key := "seq/" + name

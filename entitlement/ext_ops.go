@@ -98,7 +98,7 @@ func (x *Op) Rekey(location, system, code string) (Location, error) {
 	}
 	loc.HWKC, loc.System = nc, sys
 	o.ref("hwkc", nc)
-	return loc, putRec(o.tx, bLocs, loc.ID, loc)
+	return loc, o.putRec(bLocs, loc.ID, loc)
 }
 
 // RekeySecondary moves the secondary hardware key code of a visible location (a redundant pair) to
@@ -129,7 +129,7 @@ func (x *Op) RekeySecondary(location, code string) (Location, error) {
 	}
 	loc.SecondaryHWKC = nc
 	o.ref("hwkc", nc)
-	return loc, putRec(o.tx, bLocs, loc.ID, loc)
+	return loc, o.putRec(bLocs, loc.ID, loc)
 }
 
 // retireHWKC takes a location's code out of the code index and records it as retired.
@@ -338,12 +338,12 @@ func (o *op) indexLine(ln Line) error {
 	}
 	switch ln.State {
 	case StateAttached:
-		return o.tx.Put(bRecent, recentKey(ln.Partner, recentAttached, ln.Recent), recentValue(ln))
+		return o.putRecent(recentAttached, ln)
 	case StateActivated:
 		if err := o.indexTerm(ln); err != nil {
 			return err
 		}
-		return o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), recentValue(ln))
+		return o.putRecent(recentActivated, ln)
 	}
 	return nil
 }
@@ -402,8 +402,8 @@ func (x *Op) PutExternalFile(location, name string, data []byte) (Issued, error)
 		File: slices.Clone(data), External: true}
 	o.ref("location", loc.ID)
 	o.ref("file", name)
-	if err := putRec(o.tx, bLocs, loc.ID, loc); err != nil {
+	if err := o.putRec(bLocs, loc.ID, loc); err != nil {
 		return Issued{}, err
 	}
-	return f, putRec(o.tx, bFiles, loc.ID, f)
+	return f, o.putRec(bFiles, loc.ID, f)
 }

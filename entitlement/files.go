@@ -93,9 +93,13 @@ func (o *op) issue(loc Location, all []Line) (Issued, error) {
 			return Issued{}, err
 		}
 	}
-	groups := map[string]*fileGroup{}
+	type groupKey struct {
+		typ license.EntitlementType
+		end int64
+	}
+	groups := map[groupKey]*fileGroup{}
 	group := func(t license.EntitlementType, end time.Time) *fileGroup {
-		key := k(string(t), unixKey(end))
+		key := groupKey{t, max(end.Unix(), 0)} // as the file's key keeps the end (unixKey)
 		g := groups[key]
 		if g == nil {
 			g = &fileGroup{typ: t, end: end}
@@ -172,17 +176,17 @@ func (o *op) issue(loc Location, all []Line) (Issued, error) {
 		o.ref("file", f.Name)
 		if g.typ == "" {
 			fresh[loc.ID] = f
-			err = putRec(o.tx, bFiles, loc.ID, f)
+			err = o.putRec(bFiles, loc.ID, f)
 		} else {
 			key := termFileKey(loc.ID, g.typ, g.end)
 			fresh[key] = f
-			err = putRec(o.tx, bTermFiles, key, f)
+			err = o.putRec(bTermFiles, key, f)
 		}
 		if err != nil {
 			return Issued{}, err
 		}
 	}
-	if err := putRec(o.tx, bLocs, loc.ID, loc); err != nil {
+	if err := o.putRec(bLocs, loc.ID, loc); err != nil {
 		return Issued{}, err
 	}
 	return o.download(loc, fresh)

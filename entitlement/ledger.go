@@ -138,6 +138,8 @@ type op struct {
 	head auditHead
 	// actorsChanged is set by a write to a user, partner or allowance (opTx).
 	actorsChanged bool
+	// scratch is a buffer for encoding what the operation writes (the store copies a value).
+	scratch []byte
 	// oldLines are the lines read in the earlier layout (lines.go), by code.
 	oldLines map[string]bool
 	// legacy names the head's counters this operation moved out of their meta records.
@@ -450,7 +452,7 @@ func (l *Ledger) AddPartner(ctx context.Context, a Actor, p Partner) error {
 			return wrapf(ErrExists, "partner %q", p.ID)
 		}
 		o.ref("partner", p.ID)
-		return putRec(o.tx, bPartners, p.ID, p)
+		return o.putRec(bPartners, p.ID, p)
 	})
 }
 
@@ -479,7 +481,7 @@ func (l *Ledger) AddUser(ctx context.Context, a Actor, u User) error {
 			return wrapf(ErrExists, "user %q", u.ID)
 		}
 		o.ref("user", u.ID)
-		return putRec(o.tx, bUsers, u.ID, u)
+		return o.putRec(bUsers, u.ID, u)
 	})
 }
 
@@ -548,7 +550,7 @@ func (l *Ledger) SetRoles(ctx context.Context, a Actor, user string, roles Role)
 			}
 		}
 		o.ref("user", u.ID)
-		return putRec(o.tx, bUsers, u.ID, u)
+		return o.putRec(bUsers, u.ID, u)
 	})
 }
 

@@ -119,7 +119,7 @@ func (o *op) putLine(ln Line) error {
 		}
 		delete(o.oldLines, ln.SKC)
 	}
-	return putRec(o.tx, bLocLines, lineKey(ln.Location, ln.SKC), ln)
+	return o.putRec(bLocLines, lineKey(ln.Location, ln.SKC), ln)
 }
 
 // putNewLine writes a new line and its code's entry.
@@ -127,11 +127,21 @@ func (o *op) putNewLine(ln Line) error {
 	if err := o.tx.Put(bSKC, ln.SKC, []byte(ln.Location)); err != nil {
 		return err
 	}
-	return putRec(o.tx, bLocLines, lineKey(ln.Location, ln.SKC), ln)
+	return o.putRec(bLocLines, lineKey(ln.Location, ln.SKC), ln)
 }
 
 // recentValue is a line's entry in a recent list: location sep code (the earlier layout: the code).
-func recentValue(ln Line) []byte { return []byte(ln.Location + sep + ln.SKC) }
+func recentValue(ln Line) []byte { return appendRecentValue(nil, ln) }
+
+func appendRecentValue(b []byte, ln Line) []byte {
+	return append(append(append(b, ln.Location...), sep...), ln.SKC...)
+}
+
+// putRecent puts a line in a recent list.
+func (o *op) putRecent(list string, ln Line) error {
+	o.scratch = appendRecentValue(o.scratch[:0], ln)
+	return o.tx.Put(bRecent, recentKey(ln.Partner, list, ln.Recent), o.scratch)
+}
 
 // indexedLine reads the line an index entry names: its code, and its location when the entry's
 // value gives it (loc ""). ok is false when there is no such line.

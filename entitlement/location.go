@@ -28,7 +28,7 @@ func (l *Ledger) CreateCustomer(ctx context.Context, a Actor, c Customer) (Custo
 		out = c // a copy: the argument is never changed, whatever the number of runs
 		out.ID, out.Partner = id, o.partner.ID
 		o.ref("customer", id)
-		if err := putRec(o.tx, bCustomers, id, out); err != nil {
+		if err := o.putRec(bCustomers, id, out); err != nil {
 			return err
 		}
 		return o.tx.Put(bCustByP, k(out.Partner, id), nil)
@@ -67,7 +67,7 @@ func (l *Ledger) EditCustomer(ctx context.Context, a Actor, c Customer) error {
 		}
 		c.Partner = old.Partner
 		o.ref("customer", c.ID)
-		return putRec(o.tx, bCustomers, c.ID, c)
+		return o.putRec(bCustomers, c.ID, c)
 	})
 }
 
@@ -257,7 +257,7 @@ func (o *op) createLocation(loc Location, depth int) (Location, error) {
 	}
 	o.ref("location", id)
 	o.ref("hwkc", loc.HWKC)
-	if err := putRec(o.tx, bLocs, id, loc); err != nil {
+	if err := o.putRec(bLocs, id, loc); err != nil {
 		return loc, err
 	}
 	if err := o.tx.Put(bLocByP, k(loc.Partner, id), nil); err != nil {
@@ -376,7 +376,7 @@ func (o *op) saveLocation(old, loc Location) error {
 			return err
 		}
 	}
-	return putRec(o.tx, bLocs, loc.ID, loc)
+	return o.putRec(bLocs, loc.ID, loc)
 }
 
 // checkAttrs validates location attributes: names as identifiers, values as text, at most 32.

@@ -300,39 +300,47 @@ func fast[T any](b []byte, v *T, f func(*rbuf, *T)) bool {
 // encFast returns the encoding of the records written out here; ok is false for any other type.
 func encFast(v any) (b []byte, ok bool) {
 	w := wbuf{b: make([]byte, 0, 128)}
-	switch x := v.(type) {
-	case Line:
-		encLine(&w, &x)
-	case *Line:
-		encLine(&w, x)
-	case ShippedLine:
-		encShipped(&w, &x)
-	case *ShippedLine:
-		encShipped(&w, x)
-	case Location:
-		encLocation(&w, &x)
-	case *Location:
-		encLocation(&w, x)
-	case User:
-		encUser(&w, &x)
-	case *User:
-		encUser(&w, x)
-	case Partner:
-		encPartner(&w, &x)
-	case *Partner:
-		encPartner(&w, x)
-	case auditHead:
-		encHead(&w, &x)
-	case *auditHead:
-		encHead(&w, x)
-	case AuditRecord:
-		encAudit(&w, &x, true)
-	case *AuditRecord:
-		encAudit(&w, x, true)
-	default:
+	if !encInto(&w, v) {
 		return nil, false
 	}
 	return w.b, true
+}
+
+// encInto appends the encoding of a record written out here to w; false for any other type.
+func encInto(w *wbuf, v any) bool {
+	switch x := v.(type) {
+	case Line:
+		encLine(w, &x)
+	case *Line:
+		encLine(w, x)
+	case ShippedLine:
+		encShipped(w, &x)
+	case *ShippedLine:
+		encShipped(w, x)
+	case Location:
+		encLocation(w, &x)
+	case *Location:
+		encLocation(w, x)
+	case User:
+		encUser(w, &x)
+	case *User:
+		encUser(w, x)
+	case Partner:
+		encPartner(w, &x)
+	case *Partner:
+		encPartner(w, x)
+	case auditHead:
+		encHead(w, &x)
+	case *auditHead:
+		encHead(w, x)
+	case AuditRecord:
+		encAudit(w, &x, true)
+	case *AuditRecord:
+		encAudit(w, x, true)
+	default:
+		return false
+	}
+	return true
 }
 
 // decFast decodes the records written out here; ok is false when b is not in their fast form or v

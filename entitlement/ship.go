@@ -65,11 +65,11 @@ func (o *op) saveLine(before *ShippedLine, after ShippedLine) error {
 	for i := range o.rec.Changes {
 		if o.rec.Changes[i].Line == after.ID {
 			o.rec.Changes[i].After = q
-			return putRec(o.tx, bLines, n16(after.ID), after)
+			return o.putRec(bLines, n16(after.ID), after)
 		}
 	}
 	o.rec.Changes = append(o.rec.Changes, ch)
-	return putRec(o.tx, bLines, n16(after.ID), after)
+	return o.putRec(bLines, n16(after.ID), after)
 }
 
 // checkOrderLines checks an order's lines and returns them with their entitlement types in
@@ -427,7 +427,7 @@ func (l *Ledger) Reship(ctx context.Context, a Actor, req ReshipRequest) (Reship
 		}
 		o.ref("reship", fmt.Sprint(id))
 		o.ref("partner", dp.ID)
-		if err := putRec(o.tx, bReship, n16(id), rs); err != nil {
+		if err := o.putRec(bReship, n16(id), rs); err != nil {
 			return err
 		}
 		if err := o.tx.Put(bReshipF, k(rs.From, newestFirst(id)), []byte(n16(id))); err != nil {
@@ -537,7 +537,7 @@ func (l *Ledger) ReturnLines(ctx context.Context, a Actor, picks []Pick, reason 
 		}
 		rt.ID = id
 		o.ref("return", fmt.Sprint(id))
-		if err := putRec(o.tx, bReturn, n16(id), rt); err != nil {
+		if err := o.putRec(bReturn, n16(id), rt); err != nil {
 			return err
 		}
 		if err := o.tx.Put(bReturnF, k(rt.From, newestFirst(id)), []byte(n16(id))); err != nil {
