@@ -167,46 +167,78 @@ func VerifyAudit(ctx context.Context, s Store, key []byte) (int, error) {
 
 // verifyAudit is VerifyAudit inside a transaction.
 func verifyAudit(tx Tx, key []byte) (int, error) {
-	n := 0
-	err := func() error {
-		prev := []byte{}
-		var last uint64
-		err := tx.Scan(bAudit, "", func(kk string, v []byte) (bool, error) {
-			var r AuditRecord
-			if err := dec(v, &r); err != nil {
-				return false, err
-			}
-			seq, _ := parseN16(kk)
-			if r.Seq != last+1 || seq != r.Seq {
-				return false, wrapf(ErrCorrupt, "audit record %d: sequence %d after %d", seq, r.Seq, last)
-			}
-			if !bytes.Equal(r.Prev, prev) {
-				return false, wrapf(ErrCorrupt, "audit record %d: chain broken (prev hash differs)", r.Seq)
-			}
-			h, err := recordHash(key, r)
-			if err != nil {
-				return false, err
-			}
-			if !hmac.Equal(h, r.Hash) {
-				return false, wrapf(ErrCorrupt, "audit record %d: hash mismatch (record edited)", r.Seq)
-			}
-			prev, last = r.Hash, r.Seq
-			n++
-			return true, nil
-		})
-		if err != nil {
-			return err
-		}
-		var head auditHead
-		if _, err := getRec(tx, bMeta, keyAuditHead, &head); err != nil {
-			return err
-		}
-		if head.Seq != last || !bytes.Equal(head.Hash, prev) && !(last == 0 && head.Hash == nil) {
-			return wrapf(ErrCorrupt, "audit head %d does not match last record %d (records removed)", head.Seq, last)
-		}
-		return nil
-	}()
+	_, n, err := verifyAuditFrom(tx, key, Checkpoint{}, nil)
 	return n, err
+}
+
+// verifyAuditFrom checks the chain after the checkpoint from (the zero checkpoint: the whole
+// chain), calling visit, if not nil, with every record it checked, and returns the head as a
+// checkpoint with the number of records it checked. A checkpoint past the start must name a
+// record of the chain, with that record's hash, recomputed.
+func verifyAuditFrom(tx Tx, key []byte, from Checkpoint, visit func(*AuditRecord)) (Checkpoint, int, error) {
+	n := 0
+	prev := []byte{}
+	last := from.Seq
+	if from.Seq != 0 {
+		var r AuditRecord
+		ok, err := getRec(tx, bAudit, n16(from.Seq), &r)
+		if err != nil {
+			return Checkpoint{}, 0, err
+		}
+		if !ok {
+			return Checkpoint{}, 0, wrapf(ErrCorrupt, "checkpoint at audit record %d: the chain holds no such record", from.Seq)
+		}
+		h, err := recordHash(key, r)
+		if err != nil {
+			return Checkpoint{}, 0, err
+		}
+		if r.Seq != from.Seq || !hmac.Equal(h, r.Hash) || !hmac.Equal(h, from.Hash) {
+			return Checkpoint{}, 0, wrapf(ErrCorrupt, "checkpoint at audit record %d: the record is not the one checked (edited, or the checkpoint is another ledger's)", from.Seq)
+		}
+		prev = r.Hash
+	} else if len(from.Hash) != 0 {
+		return Checkpoint{}, 0, wrapf(ErrInvalid, "checkpoint at record 0 with a hash")
+	}
+	err := tx.ScanFrom(bAudit, "", n16(from.Seq+1), func(kk string, v []byte) (bool, error) {
+		var r AuditRecord
+		if err := dec(v, &r); err != nil {
+			return false, err
+		}
+		seq, _ := parseN16(kk)
+		if r.Seq != last+1 || seq != r.Seq {
+			return false, wrapf(ErrCorrupt, "audit record %d: sequence %d after %d", seq, r.Seq, last)
+		}
+		if !bytes.Equal(r.Prev, prev) {
+			return false, wrapf(ErrCorrupt, "audit record %d: chain broken (prev hash differs)", r.Seq)
+		}
+		h, err := recordHash(key, r)
+		if err != nil {
+			return false, err
+		}
+		if !hmac.Equal(h, r.Hash) {
+			return false, wrapf(ErrCorrupt, "audit record %d: hash mismatch (record edited)", r.Seq)
+		}
+		if visit != nil {
+			visit(&r)
+		}
+		prev, last = r.Hash, r.Seq
+		n++
+		return true, nil
+	})
+	if err != nil {
+		return Checkpoint{}, n, err
+	}
+	var head auditHead
+	if _, err := getRec(tx, bMeta, keyAuditHead, &head); err != nil {
+		return Checkpoint{}, n, err
+	}
+	if head.Seq != last || !bytes.Equal(head.Hash, prev) && !(last == 0 && head.Hash == nil) {
+		return Checkpoint{}, n, wrapf(ErrCorrupt, "audit head %d does not match last record %d (records removed)", head.Seq, last)
+	}
+	if last == 0 {
+		return Checkpoint{}, n, nil
+	}
+	return Checkpoint{Seq: last, Hash: bytes.Clone(prev)}, n, nil
 }
 
 // AuditHead returns the sequence number and hash of the newest audit record, for anchoring

@@ -195,34 +195,7 @@ func checkConservation(tx Tx) error {
 		}
 		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 		for _, id := range ids {
-			sl := lines[id]
-			q := qtyOf(sl)
-			if q.Shipped <= 0 || q.InBin < 0 || q.Attached < 0 || q.Activated < 0 || q.ReshippedOut < 0 || q.Returned < 0 ||
-				q.Revoked < 0 || q.Cancelled < 0 {
-				addf("line %d has a negative quantity: %+v", id, q)
-			}
-			if q.Shipped != q.InBin+q.Attached+q.Activated+q.ReshippedOut+q.Returned+q.Revoked+q.Cancelled {
-				addf("line %d: shipped %d ≠ bin %d + attached %d + activated %d + reshipped %d + returned %d + revoked %d + cancelled %d",
-					id, q.Shipped, q.InBin, q.Attached, q.Activated, q.ReshippedOut, q.Returned, q.Revoked, q.Cancelled)
-			}
-			if q.Revoked != rev[id] {
-				addf("line %d: revoked %d but its revoked location lines hold %d", id, q.Revoked, rev[id])
-			}
-			if q.Cancelled < canc[id] {
-				addf("line %d: cancelled %d but its cancelled location lines hold %d", id, q.Cancelled, canc[id])
-			}
-			if q.Attached != att[id] {
-				addf("line %d: attached %d but its attached location lines hold %d", id, q.Attached, att[id])
-			}
-			if q.Activated != act[id] {
-				addf("line %d: activated %d but its activated location lines hold %d", id, q.Activated, act[id])
-			}
-			if q.ReshippedOut != resh[id] {
-				addf("line %d: reshipped out %d but the lines reshipped from it hold %d", id, q.ReshippedOut, resh[id])
-			}
-			if (q.InBin > 0) != inBinIdx[id] {
-				addf("line %d: bin %d but bin index says %v", id, q.InBin, inBinIdx[id])
-			}
+			shippedProblems(lines[id], lineSums{att[id], act[id], rev[id], canc[id], resh[id]}, inBinIdx[id], addf)
 			delete(inBinIdx, id)
 		}
 		for id := range inBinIdx {
@@ -237,6 +210,43 @@ func checkConservation(tx Tx) error {
 		return &ConservationError{Problems: probs}
 	}
 	return nil
+}
+
+// lineSums are what the records taken from a shipped line hold: its location lines attached,
+// activated (migrated history included), revoked and cancelled, and the lines reshipped from it
+// (their Shipped − Returned).
+type lineSums struct{ attached, activated, revoked, cancelled, reshipped int64 }
+
+// shippedProblems checks a shipped line against what was taken from it and against the bin index
+// (inBin: the index lists it).
+func shippedProblems(sl ShippedLine, sums lineSums, inBin bool, addf func(string, ...any)) {
+	id, q := sl.ID, qtyOf(sl)
+	if q.Shipped <= 0 || q.InBin < 0 || q.Attached < 0 || q.Activated < 0 || q.ReshippedOut < 0 || q.Returned < 0 ||
+		q.Revoked < 0 || q.Cancelled < 0 {
+		addf("line %d has a negative quantity: %+v", id, q)
+	}
+	if q.Shipped != q.InBin+q.Attached+q.Activated+q.ReshippedOut+q.Returned+q.Revoked+q.Cancelled {
+		addf("line %d: shipped %d ≠ bin %d + attached %d + activated %d + reshipped %d + returned %d + revoked %d + cancelled %d",
+			id, q.Shipped, q.InBin, q.Attached, q.Activated, q.ReshippedOut, q.Returned, q.Revoked, q.Cancelled)
+	}
+	if q.Revoked != sums.revoked {
+		addf("line %d: revoked %d but its revoked location lines hold %d", id, q.Revoked, sums.revoked)
+	}
+	if q.Cancelled < sums.cancelled {
+		addf("line %d: cancelled %d but its cancelled location lines hold %d", id, q.Cancelled, sums.cancelled)
+	}
+	if q.Attached != sums.attached {
+		addf("line %d: attached %d but its attached location lines hold %d", id, q.Attached, sums.attached)
+	}
+	if q.Activated != sums.activated {
+		addf("line %d: activated %d but its activated location lines hold %d", id, q.Activated, sums.activated)
+	}
+	if q.ReshippedOut != sums.reshipped {
+		addf("line %d: reshipped out %d but the lines reshipped from it hold %d", id, q.ReshippedOut, sums.reshipped)
+	}
+	if (q.InBin > 0) != inBin {
+		addf("line %d: bin %d but bin index says %v", id, q.InBin, inBin)
+	}
 }
 
 // Snapshot is every key and value of the ledger's store, bucket by bucket, as raw stored bytes: a

@@ -75,14 +75,24 @@ func linesMatchAudit(tx Tx) error {
 		if err := dec(v, &r); err != nil {
 			return false, err
 		}
-		for _, c := range r.Changes {
-			last[c.Line] = c.After
-		}
+		lastChanges(last, &r)
 		return true, nil
 	})
 	if err != nil {
 		return err
 	}
+	return linesMatch(tx, last)
+}
+
+// lastChanges notes the quantities after r of the shipped lines it changed.
+func lastChanges(last map[uint64]Qty, r *AuditRecord) {
+	for _, c := range r.Changes {
+		last[c.Line] = c.After
+	}
+}
+
+// linesMatch checks every shipped line against the audit log's last change of it (last).
+func linesMatch(tx Tx, last map[uint64]Qty) error {
 	return tx.Scan(bLines, "", func(_ string, v []byte) (bool, error) {
 		var s ShippedLine
 		if err := dec(v, &s); err != nil {
