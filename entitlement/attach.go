@@ -475,7 +475,7 @@ func (l *Ledger) GenerateDemo(ctx context.Context, a Actor, location string) (Is
 			return err
 		}
 		out = f
-		return o.putRec(bDemos, k(loc.ID, n16(f.Serial)), f)
+		return o.putFile(bDemos, k(loc.ID, n16(f.Serial)), f, sviFromIssuer(l.cfg.Issuer, req.Container))
 	})
 	if err != nil {
 		return Issued{}, err
@@ -494,8 +494,8 @@ func (l *Ledger) DemoFiles(ctx context.Context, a Actor, location string) ([]Iss
 			return err
 		}
 		return o.tx.Scan(bDemos, location+sep, func(_ string, v []byte) (bool, error) {
-			var f Issued
-			if err := dec(v, &f); err != nil {
+			f, err := readFullFile(v)
+			if err != nil {
 				return false, err
 			}
 			out = append(out, f)

@@ -270,7 +270,12 @@ func exportRecord(bucket, typ, key string, v []byte) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if err := decode(rec); err != nil {
+	if f, ok := rec.(*Issued); ok {
+		// A file kept without its download (storedFile) is exported with it, as before.
+		if *f, err = readFullFile(v); err != nil {
+			return "", nil, err
+		}
+	} else if err := decode(rec); err != nil {
 		return "", nil, err
 	}
 	if want := primaryKey(typ, rec); want != key {

@@ -356,8 +356,8 @@ func (x *Op) DemoFiles(location string) ([]Issued, error) {
 	}
 	var out []Issued
 	err := o.tx.Scan(bDemos, location+sep, func(_ string, v []byte) (bool, error) {
-		var f Issued
-		if err := dec(v, &f); err != nil {
+		f, err := readFullFile(v)
+		if err != nil {
 			return false, err
 		}
 		out = append(out, f)

@@ -453,7 +453,13 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 		case "term_file":
 			bucket = bTermFiles
 		}
-		return store(bucket, r)
+		// Kept as the ledger keeps it: without its download when that is the svi zip of its
+		// signed file (storedFile).
+		rec := storedFile{Issued: *r, SVI: isSVIZip(*r)}
+		if rec.SVI {
+			rec.Data = nil
+		}
+		return store(bucket, rec)
 	case *Reshipment:
 		if err := ids("from", r.From, "to", r.To); err != nil {
 			return err

@@ -499,8 +499,7 @@ func (o *op) locationView(id string) (LocationView, error) {
 			}
 		}
 	}
-	var f Issued
-	if ok, err := getRec(o.tx, bFiles, id, &f); err != nil {
+	if f, _, ok, err := o.getFile(bFiles, id); err != nil {
 		return v, err
 	} else if ok {
 		info := f.info()

@@ -19,13 +19,13 @@ var sizeRun int
 // ledger where another partner holds -size locations (default 100,000: each with a line of a
 // 10-line order attached, every other one activated, so the ledger holds as many shipped lines,
 // location lines, files and audit records) beside the same operations on a ledger without
-// them, in one run, on the file store without syncs (the cost of the ledger and the engine, not
+// them, in interleaved rounds (-rounds), on the file store without syncs (the cost of the ledger and the engine, not
 // of the disk). Each reports its time, the process's CPU time and the keys the operation touches
 // (gets, puts, deletes and keys visited by scans) per operation: the keys must be the same at
 // both sizes, and the time grows only with the engine's O(log n) per key. Building the large
 // ledger takes a few minutes:
 //
-//	go test -run '^$' -bench CostAtSize -benchtime 2000x -timeout 60m ./entitlement/
+//	go test -run '^$' -bench CostAtSize -benchtime 2000x -rounds 3 -timeout 60m ./entitlement/
 func BenchmarkCostAtSize(b *testing.B) {
 	type ledger struct {
 		name string
@@ -119,23 +119,25 @@ func BenchmarkCostAtSize(b *testing.B) {
 			return func(int) { must[[]entitlement.Line](b)(f.L.RecentlyAttached(ctx, f.Dist, 20)) }
 		}},
 	}
-	for _, op := range ops {
-		for _, l := range ledgers {
-			b.Run(op.name+"/"+l.name, func(b *testing.B) {
-				runs++
-				sizeRun = runs
-				run := op.prep(b, l.f)
-				l.cs.n = 0
-				b.ReportAllocs()
-				b.ResetTimer()
-				cpu0 := cpuTime()
-				for i := range b.N {
-					run(i)
-				}
-				b.StopTimer()
-				reportCPU(b, cpu0)
-				b.ReportMetric(float64(l.cs.n)/float64(b.N), "keys/op")
-			})
+	for r := range *rounds {
+		for _, op := range ops {
+			for _, l := range ledgers {
+				b.Run(fmt.Sprintf("round%d/%s/%s", r+1, op.name, l.name), func(b *testing.B) {
+					runs++
+					sizeRun = runs
+					run := op.prep(b, l.f)
+					l.cs.n = 0
+					b.ReportAllocs()
+					b.ResetTimer()
+					cpu0 := cpuTime()
+					for i := range b.N {
+						run(i)
+					}
+					b.StopTimer()
+					reportCPU(b, cpu0)
+					b.ReportMetric(float64(l.cs.n)/float64(b.N), "keys/op")
+				})
+			}
 		}
 	}
 }
