@@ -42,4 +42,10 @@
 // Any other header, a malformed value, a block of another type, a key that is not Ed25519, text
 // outside the blocks that is not a comment, or a file with no key at all is an error naming the
 // line.
+//
+// # Security
+//
+// The file decides which license files verify: whoever can write it can add a key of their own.
+// Keep it writable by the administrator only. It holds public keys only, so reading it reveals
+// nothing; a file over [MaxSize] bytes is refused before it is parsed.
 package keyringfile
