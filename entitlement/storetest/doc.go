@@ -24,6 +24,6 @@
 // The package also holds what the ledger's own tests and benchmarks share: [NewFixture] (a ledger
 // with a vendor administrator, two distributors and a dealer), [FixedClock], [Issuer] (a
 // deterministic stand-in for the license issuer), and the durable stores' floor [FloorF] and
-// [Warm]. The package's Example builds a ledger from them; its keys are fixed test keys, and real
-// keys never live in source.
+// [Warm]. The package's Example builds a ledger on [Retrying] with [FixedClock] and [Issuer]; its
+// keys are fixed test keys, and real keys never live in source.
 package storetest
