@@ -122,7 +122,8 @@
 // encoding; strict decoding: no duplicate or unknown keys, no indefinite lengths). The client's first
 // frame is a hello with the protocol version and, if required, the token; then requests carry an id
 // and many may be in flight on one connection, whose callers take turns reading the answers.
-// Requests are at most 1 KiB. The server reads each connection in its own goroutine, waits for a
+// Requests are at most 1 KiB; on an administrator's connection, whose install carries a file or a
+// zip, at most license.MaxZipSize and 1 KiB. The server reads each connection in its own goroutine, waits for a
 // request at most the idle timeout ([WithIdleTimeout]), and gives each request the request timeout
 // ([WithRequestTimeout]) to arrive whole, to be worked on and for its answer to be written; a slow
 // or hostile client loses only its own connection, and one that connects and says nothing gives its
