@@ -1,19 +1,3 @@
-// Package pgstore is an entitlement.Store on PostgreSQL, for a license server that runs on more
-// than one machine. It passes the same conformance suite (entitlement/storetest) as the embedded
-// stores. It lives in its own package so that nothing else pulls in the database driver.
-//
-// The ledger lives in one table (bucket, key, value) with bytea keys, whose order is the byte
-// order the Store contract requires. Read-write transactions run at SERIALIZABLE isolation and are
-// retried on serialization failures and deadlocks, which the Store contract allows (a function may
-// run more than once); read-only transactions run at REPEATABLE READ, READ ONLY, and see one
-// snapshot.
-//
-// Every ledger operation appends to one audit chain, so any two read-write transactions of one
-// ledger conflict: run side by side they would mostly fail serialization and retry. Writers of one
-// table therefore queue on a PostgreSQL advisory lock (taken on the connection before the
-// transaction begins, so the transaction's snapshot is taken after the previous writer committed),
-// from every process and machine that uses the table; read-only transactions never wait for it.
-// Retries remain for what the lock cannot rule out, with a short randomised back-off.
 package pgstore
 
 import (

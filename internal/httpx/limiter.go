@@ -1,6 +1,3 @@
-// Package httpx is HTTP plumbing shared by lmskit's handlers: a per-key token-bucket rate limiter
-// and a small registry of counters and histograms written in the Prometheus text format, so that
-// a library handler exports metrics without a metrics module.
 package httpx
 
 import (

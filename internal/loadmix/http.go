@@ -17,10 +17,10 @@ import (
 // HTTP runs the mix against the API at Base (loopback only) with the administrator's token for
 // the setup.
 type HTTP struct {
-	Base   string // e.g. http://127.0.0.1:8440
-	Admin  string // the administrator's API token
-	Prefix string // names this run's partners
-	Client *http.Client
+	Base   string       // e.g. http://127.0.0.1:8440
+	Admin  string       // the administrator's API token
+	Prefix string       // names this run's partners
+	Client *http.Client // nil means http.DefaultClient
 }
 
 // CheckLoopback refuses a base URL whose host is not a loopback address: the load generator

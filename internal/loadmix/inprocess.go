@@ -9,8 +9,8 @@ import (
 
 // InProcess runs the mix on a ledger directly: the floor the HTTP figures are read against.
 type InProcess struct {
-	L     *entitlement.Ledger
-	Admin entitlement.Actor
+	L     *entitlement.Ledger // the ledger, bootstrapped
+	Admin entitlement.Actor   // its administrator, who sets the partners up
 	// Prefix names this run's partners (<prefix>-<client>), so several runs share a ledger.
 	Prefix string
 }

@@ -2,7 +2,18 @@
 // of a realistic mix (create a location, attach, activate, download the file, look up the
 // hardware and software key codes, and requests that only authenticate), against the HTTP API or
 // in-process against the ledger, and the latencies per operation are collected. It is bounded in
-// rounds and in time and stops by itself; the HTTP driver only talks to loopback addresses.
+// rounds and in time and stops by itself; the HTTP driver only talks to loopback addresses. Pick a
+// driver and run it:
+//
+//	d := &loadmix.InProcess{L: l, Admin: admin, Prefix: "load"} // or a *loadmix.HTTP on a served API
+//	res, err := loadmix.Run(ctx, d, loadmix.Config{Clients: 2, Rounds: 3, MaxTime: time.Minute})
+//	if err != nil {
+//		return err
+//	}
+//
+// res.Table() is then a Markdown table of each operation's count, rate, p50 and p99, and
+// res.Errors what failed. [RunInterleaved] runs two drivers round by round in one run (the HTTP
+// API beside the ledger in process, its floor), so that their figures read as a ratio.
 package loadmix
 
 import (
@@ -17,13 +28,13 @@ import (
 
 // Operation names, in report order.
 const (
-	OpCreateLocation = "create_location"
-	OpAttach         = "attach"
-	OpActivate       = "activate"
-	OpDownload       = "download"
-	OpLookupHWKC     = "lookup_hwkc"
-	OpLookupSKC      = "lookup_skc"
-	OpEmpty          = "empty"
+	OpCreateLocation = "create_location" // create a location under a new hardware key code
+	OpAttach         = "attach"          // attach one seat from the partner's bin
+	OpActivate       = "activate"        // activate it, issuing the location's file
+	OpDownload       = "download"        // download the file
+	OpLookupHWKC     = "lookup_hwkc"     // look the hardware key code up
+	OpLookupSKC      = "lookup_skc"      // look the software key code up
+	OpEmpty          = "empty"           // a request that only authenticates (HTTP)
 )
 
 // Ops lists the operations in report order.
@@ -41,7 +52,7 @@ type Driver interface {
 type Partner struct {
 	Token    string // HTTP: the user's API token
 	User     string // in-process: the user's login
-	Customer string
+	Customer string // the customer the rounds create locations for
 	Line     uint64 // the shipped line to attach from
 }
 
@@ -61,10 +72,10 @@ type Config struct {
 
 // Result is what a run measured.
 type Result struct {
-	Clients int
-	Elapsed time.Duration
+	Clients int                        // the concurrent partners
+	Elapsed time.Duration              // the run's wall-clock time
 	Samples map[string][]time.Duration // per operation
-	Errors  []error
+	Errors  []error                    // the operations and rounds that failed
 }
 
 // Run sets up cfg.Clients partners and runs their rounds concurrently.
