@@ -36,12 +36,12 @@ type Keyring struct {
 func Load(path string) (*Keyring, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: %w", err)
+		return nil, fmt.Errorf("keyringfile: %w", err)
 	}
 	defer f.Close()
 	b, err := readCapped(f)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: %s: %w", path, err)
+		return nil, fmt.Errorf("keyringfile: %s: %w", path, err)
 	}
 	kr, err := Parse(b)
 	if err != nil {
@@ -69,7 +69,7 @@ type ParseError struct {
 
 // Error returns the message.
 func (e *ParseError) Error() string {
-	return "keyring: line " + strconv.Itoa(e.Line) + ": " + e.Reason
+	return "keyringfile: line " + strconv.Itoa(e.Line) + ": " + e.Reason
 }
 
 var beginMarker = []byte("-----BEGIN ")
