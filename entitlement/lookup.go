@@ -155,18 +155,10 @@ func (l *Ledger) recent(ctx context.Context, a Actor, list string, limit int) ([
 		if err := o.lmsUser("see recent lines"); err != nil {
 			return err
 		}
-		return o.tx.Scan(bRecent, k(o.partner.ID, list)+sep, func(_ string, skc []byte) (bool, error) {
-			var ln Line
-			ok, err := getRec(o.tx, bSKC, string(skc), &ln)
-			if err != nil {
-				return false, err
-			}
-			if !ok {
-				return false, wrapf(ErrCorrupt, "recent list names missing line %s", skc)
-			}
-			out = append(out, ln)
-			return len(out) < limit, nil
-		})
+		p := k(o.partner.ID, list) + sep
+		var err error
+		out, err = seekRecs[Line](o.tx, bRecent, bSKC, p, p, limit)
+		return err
 	})
 	return out, err
 }

@@ -431,23 +431,7 @@ func listRecs[T any](tx Tx, index, bucket, partner string, limit int) ([]T, erro
 	if limit <= 0 {
 		limit = 100
 	}
-	var out []T
-	err := tx.Scan(index, partner+sep, func(_ string, id []byte) (bool, error) {
-		b, ok, err := tx.Get(bucket, string(id))
-		if err != nil {
-			return false, err
-		}
-		if !ok {
-			return false, wrapf(ErrCorrupt, "%s index names a missing record", index)
-		}
-		var r T
-		if err := dec(b, &r); err != nil {
-			return false, err
-		}
-		out = append(out, r)
-		return len(out) < limit, nil
-	})
-	return out, err
+	return seekRecs[T](tx, index, bucket, partner+sep, partner+sep, limit)
 }
 
 // ReturnLines returns bin quantities to whoever shipped them: lines a dealer received by
