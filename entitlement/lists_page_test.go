@@ -183,8 +183,7 @@ func TestPagedListsAreTheWholeLists(t *testing.T) {
 	// records (the actor's user and partner, the cursor's item, the page).
 	for _, pl := range lists[:1] {
 		whole, _ := pl.whole()
-		var n int
-		n = cs.cost(func() {
+		n := cs.cost(func() {
 			if _, err := pl.page(entitlement.PageQuery{After: pl.cursor(whole[len(whole)/2]), Limit: 2}); err != nil {
 				t.Fatal(err)
 			}
