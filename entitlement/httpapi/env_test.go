@@ -18,6 +18,7 @@ import (
 	"github.com/lmskit/lmskit/entitlement/httpapi"
 	"github.com/lmskit/lmskit/entitlement/systems"
 	"github.com/lmskit/lmskit/signing"
+	"github.com/lmskit/lmskit/swa"
 )
 
 var ctx = context.Background()
@@ -56,6 +57,7 @@ type env struct {
 	key   *signing.PrivateKey
 	clock *stepClock
 	logs  *syncBuffer
+	book  *swa.Book
 	// tokens
 	admin, dist, dealer, other string
 }
@@ -95,7 +97,9 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Options)) *env {
 		return s
 	}
 	e.admin, e.dist, e.dealer, e.other = tok("admin@vendor"), tok("ed@distx"), tok("dealer@y"), tok("zed@distz")
-	o := httpapi.Options{Ledger: e.l, Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), RateLimit: -1}
+	e.book, err = swa.New(e.l, swa.Config{})
+	chk(err)
+	o := httpapi.Options{Ledger: e.l, SWA: e.book, Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), RateLimit: -1}
 	for _, f := range opts {
 		f(&o)
 	}
