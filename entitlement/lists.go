@@ -320,6 +320,14 @@ func (l *Ledger) CheckIntegrity(ctx context.Context, a Actor) (IntegrityReport, 
 // (decimal for numbered records), and for the recent lines the line's position ([Line].Recent).
 // A cursor that names no item of the list is ErrInvalid.
 
+// limitOr is a list's limit: n, or def for 0 or less (the unpaged lists have no cap).
+func limitOr(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
+}
+
 // cursorNum reads a numbered cursor.
 func cursorNum(after string) (uint64, error) {
 	n, err := strconv.ParseUint(after, 10, 64)
@@ -346,17 +354,45 @@ func seekRecs[T any](tx Tx, index, bucket, prefix, start string, limit int) ([]T
 	return out, err
 }
 
-// newestPage is a page of a newest-first index (partner\x00newestFirst(id) → id).
-func newestPage[T any](o *op, index, bucket, partner string, q PageQuery) ([]T, error) {
-	start := partner + sep
-	if q.After != "" {
-		id, err := cursorNum(q.After)
-		if err != nil {
-			return nil, err
+// newestIndex is a newest-first list of a partner's records: an index owner\x00newestFirst(id) →
+// id over bucket (the resold orders, the returns sent and received).
+type newestIndex struct {
+	name, what    string // the operation's name, and what its users may not do without the role
+	index, bucket string
+	received      bool // owned by the receiver: the vendor's under "\x01vendor"
+}
+
+var (
+	resoldList          = newestIndex{"resold orders", "see resold orders", bReshipF, bReship, false}
+	returnsSentList     = newestIndex{"returns sent", "see returns", bReturnF, bReturn, false}
+	returnsReceivedList = newestIndex{"returns received", "see returns", bReturnT, bReturn, true}
+)
+
+// newestOf lists the actor's partner's records of ix after the record numbered after ("" from the
+// newest), at most limit.
+func newestOf[T any](ctx context.Context, l *Ledger, a Actor, ix newestIndex, after string, limit int) ([]T, error) {
+	var out []T
+	err := l.view(ctx, a, ix.name, func(o *op) error {
+		if err := o.lmsUser(ix.what); err != nil {
+			return err
 		}
-		start = after(k(partner, newestFirst(id)))
-	}
-	return seekRecs[T](o.tx, index, bucket, partner+sep, start, pageLimit(q.Limit))
+		owner := o.partner.ID
+		if ix.received && o.partner.Kind == KindVendor {
+			owner = "\x01vendor"
+		}
+		start := owner + sep
+		if after != "" {
+			id, err := cursorNum(after)
+			if err != nil {
+				return err
+			}
+			start = k(owner, newestFirst(id)) + sep
+		}
+		var err error
+		out, err = seekRecs[T](o.tx, ix.index, ix.bucket, owner+sep, start, limit)
+		return err
+	})
+	return out, err
 }
 
 // BinPage is [Ledger.Bin] a page at a time, in its order (purchase order, then line); q.After is
@@ -381,19 +417,9 @@ func (l *Ledger) BinPage(ctx context.Context, a Actor, q PageQuery) ([]ShippedLi
 			}
 			start = after(binKey(s))
 		}
-		limit := pageLimit(q.Limit)
-		return o.tx.ScanFrom(bBin, p, start, func(kk string, _ []byte) (bool, error) {
-			id, ok := parseN16(kk[len(kk)-8:])
-			if !ok {
-				return false, wrapf(ErrCorrupt, "bin index key")
-			}
-			s, err := o.shipped(id)
-			if err != nil {
-				return false, err
-			}
-			out = append(out, s)
-			return len(out) < limit, nil
-		})
+		var err error
+		out, err = o.bin(o.partner.ID, start, pageLimit(q.Limit))
+		return err
 	})
 	return out, err
 }
@@ -548,65 +574,36 @@ func locationMatches(loc Location, lq string) bool {
 // ResoldPage is [Ledger.Resold] a page at a time, newest first; q.After is the previous page's
 // last reshipment id.
 func (l *Ledger) ResoldPage(ctx context.Context, a Actor, q PageQuery) ([]Reshipment, error) {
-	var out []Reshipment
-	err := l.view(ctx, a, "resold orders", func(o *op) error {
-		if err := o.lmsUser("see resold orders"); err != nil {
-			return err
-		}
-		var err error
-		out, err = newestPage[Reshipment](o, bReshipF, bReship, o.partner.ID, q)
-		return err
-	})
-	return out, err
+	return newestOf[Reshipment](ctx, l, a, resoldList, q.After, pageLimit(q.Limit))
 }
 
 // ReturnsSentPage is [Ledger.ReturnsSent] a page at a time, newest first; q.After is the previous
 // page's last return id.
 func (l *Ledger) ReturnsSentPage(ctx context.Context, a Actor, q PageQuery) ([]Return, error) {
-	var out []Return
-	err := l.view(ctx, a, "returns sent", func(o *op) error {
-		if err := o.lmsUser("see returns"); err != nil {
-			return err
-		}
-		var err error
-		out, err = newestPage[Return](o, bReturnF, bReturn, o.partner.ID, q)
-		return err
-	})
-	return out, err
+	return newestOf[Return](ctx, l, a, returnsSentList, q.After, pageLimit(q.Limit))
 }
 
 // ReturnsReceivedPage is [Ledger.ReturnsReceived] a page at a time, newest first; q.After is the
 // previous page's last return id.
 func (l *Ledger) ReturnsReceivedPage(ctx context.Context, a Actor, q PageQuery) ([]Return, error) {
-	var out []Return
-	err := l.view(ctx, a, "returns received", func(o *op) error {
-		if err := o.lmsUser("see returns"); err != nil {
-			return err
-		}
-		to := o.partner.ID
-		if o.partner.Kind == KindVendor {
-			to = "\x01vendor"
-		}
-		var err error
-		out, err = newestPage[Return](o, bReturnT, bReturn, to, q)
-		return err
-	})
-	return out, err
+	return newestOf[Return](ctx, l, a, returnsReceivedList, q.After, pageLimit(q.Limit))
 }
 
 // RecentlyAttachedPage is [Ledger.RecentlyAttached] a page at a time, newest first; q.After is the
 // previous page's last line's Recent position (decimal).
 func (l *Ledger) RecentlyAttachedPage(ctx context.Context, a Actor, q PageQuery) ([]Line, error) {
-	return l.recentPage(ctx, a, recentAttached, q)
+	return l.recent(ctx, a, recentAttached, q.After, pageLimit(q.Limit))
 }
 
 // RecentlyActivatedPage is [Ledger.RecentlyActivated] a page at a time, newest first; q.After is
 // the previous page's last line's Recent position (decimal).
 func (l *Ledger) RecentlyActivatedPage(ctx context.Context, a Actor, q PageQuery) ([]Line, error) {
-	return l.recentPage(ctx, a, recentActivated, q)
+	return l.recent(ctx, a, recentActivated, q.After, pageLimit(q.Limit))
 }
 
-func (l *Ledger) recentPage(ctx context.Context, a Actor, list string, q PageQuery) ([]Line, error) {
+// recent lists the actor's partner's lines of a recent list after the position after ("" from
+// the newest), at most limit.
+func (l *Ledger) recent(ctx context.Context, a Actor, list, after string, limit int) ([]Line, error) {
 	var out []Line
 	err := l.view(ctx, a, "recent lines", func(o *op) error {
 		if err := o.lmsUser("see recent lines"); err != nil {
@@ -614,15 +611,15 @@ func (l *Ledger) recentPage(ctx context.Context, a Actor, list string, q PageQue
 		}
 		p := k(o.partner.ID, list) + sep
 		start := p
-		if q.After != "" {
-			pos, err := cursorNum(q.After)
+		if after != "" {
+			pos, err := cursorNum(after)
 			if err != nil {
 				return err
 			}
-			start = after(recentKey(o.partner.ID, list, pos))
+			start = recentKey(o.partner.ID, list, pos) + sep
 		}
 		var err error
-		out, err = seekRecs[Line](o.tx, bRecent, bSKC, p, start, pageLimit(q.Limit))
+		out, err = seekRecs[Line](o.tx, bRecent, bSKC, p, start, limit)
 		return err
 	})
 	return out, err

@@ -137,28 +137,11 @@ func (l *Ledger) LookupOrder(ctx context.Context, a Actor, number string) (Order
 // RecentlyAttached returns the actor's partner's lines that are attached now, newest first, at
 // most limit (0 means 20).
 func (l *Ledger) RecentlyAttached(ctx context.Context, a Actor, limit int) ([]Line, error) {
-	return l.recent(ctx, a, recentAttached, limit)
+	return l.recent(ctx, a, recentAttached, "", limitOr(limit, 20))
 }
 
 // RecentlyActivated returns the actor's partner's activated lines, newest first, at most limit (0
 // means 20).
 func (l *Ledger) RecentlyActivated(ctx context.Context, a Actor, limit int) ([]Line, error) {
-	return l.recent(ctx, a, recentActivated, limit)
-}
-
-func (l *Ledger) recent(ctx context.Context, a Actor, list string, limit int) ([]Line, error) {
-	if limit <= 0 {
-		limit = 20
-	}
-	var out []Line
-	err := l.view(ctx, a, "recent lines", func(o *op) error {
-		if err := o.lmsUser("see recent lines"); err != nil {
-			return err
-		}
-		p := k(o.partner.ID, list) + sep
-		var err error
-		out, err = seekRecs[Line](o.tx, bRecent, bSKC, p, p, limit)
-		return err
-	})
-	return out, err
+	return l.recent(ctx, a, recentActivated, "", limitOr(limit, 20))
 }

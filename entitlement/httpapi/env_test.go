@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,8 @@ import (
 )
 
 var ctx = context.Background()
+
+var nullValue = regexp.MustCompile(`[:\[,]\s*null\s*[,\]}]`)
 
 // stepClock is a clock the test moves.
 type stepClock struct{ t atomic.Int64 }
@@ -175,6 +178,11 @@ func (e *env) call(method, path, token string, body any, hdr ...string) resp {
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	// Lists are [] and absent values are left out: no response of the API holds a JSON null.
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/") && strings.HasSuffix(res.Header.Get("Content-Type"), "json") &&
+		nullValue.Match(b) {
+		e.t.Errorf("%s %s answers a null: %s", method, path, b)
 	}
 	return resp{res, b}
 }

@@ -100,15 +100,7 @@ func (h *Handler) swaRoutes() []*route {
 		{method: "GET", path: "/v1/swa/products", op: "listSWAProducts", tag: "swa", out: list[SWAProduct]{}, list: true, status: 200,
 			summary: "The product terms table: the units each term of each product costs",
 			do: func(c *call) (reply, error) {
-				if err := c.authenticated(); err != nil {
-					return reply{}, err
-				}
-				p, err := c.page()
-				if err != nil {
-					return reply{}, err
-				}
-				ps := c.h.book.Terms().Products()
-				return jsonReply(200, pageOf(ps, func(p swa.Product) string { return p.Name }, p, toSWAProduct))
+				return authenticatedList(c, c.h.book.Terms().Products, func(p swa.Product) string { return p.Name }, toSWAProduct)
 			}},
 		{method: "GET", path: "/v1/locations/{location}/swa", op: "getSWAStatus", tag: "swa", out: SWAStatus{}, status: 200,
 			summary: "A location's SWA status: per product its state, agreement, expiry and history",
