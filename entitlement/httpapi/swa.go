@@ -134,7 +134,9 @@ func (h *Handler) swaRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				return created(assignmentPath(a.ID), toSWAAssignment(a))
+				// The assignment is a resource of its location's SWA status (the book reads no
+				// assignment by its number alone).
+				return created("/v1/locations/"+a.Location+"/swa", toSWAAssignment(a))
 			}},
 		{method: "POST", path: "/v1/locations/{location}/swa/activate", op: "activateWithSWA", tag: "swa", in: SWAActivateRequest{}, out: SWAActivated{}, status: 200,
 			summary: "Activate attached lines and get the SWA quote and the free-of-charge offers, or assign SWA in the same step",
@@ -276,7 +278,7 @@ func (h *Handler) swaRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				return created(assignmentPath(a.ID), toSWAAssignment(a))
+				return jsonReply(201, toSWAAssignment(a))
 			}},
 	}
 	for _, rt := range rs {
@@ -293,8 +295,6 @@ func (h *Handler) swaRoutes() []*route {
 
 // seq is a number's sort key.
 func seq(n uint64) string { return fmt.Sprintf("%020d", n) }
-
-func assignmentPath(id uint64) string { return "/v1/swa/assignments/" + strconv.FormatUint(id, 10) }
 
 // assignmentID reads the path's assignment number; one that is no number is not found.
 func (c *call) assignmentID() (uint64, error) {

@@ -144,7 +144,7 @@ func TestGuide_SWAOverHTTP(t *testing.T) {
 	var asg httpapi.SWAAssignment
 	first.json(t, &asg)
 	if asg.State != "pending" || asg.Kind != "assignment" || asg.Units != 66 || asg.DueAt == nil || len(asg.Draws) != 1 ||
-		first.Header.Get("Location") != fmt.Sprintf("/v1/swa/assignments/%d", asg.ID) {
+		first.Header.Get("Location") != "/v1/locations/"+loc1.ID+"/swa" {
 		t.Fatalf("assignment %+v", asg)
 	}
 	if got := e.swaAvailable(e.dist); got != 1000-66 {
