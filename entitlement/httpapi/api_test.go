@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -388,6 +389,7 @@ func TestPagination(t *testing.T) {
 			t.Fatal("paging does not end")
 		}
 	}
+	slices.Sort(names) // the list is in id order, and ids are random
 	if strings.Join(names, ",") != "C0,C1,C2,C3,C4" {
 		t.Fatalf("paged %v", names)
 	}

@@ -28,12 +28,26 @@
 // kind, urn:lmskit:problem:<kind> ([ProblemType]): each sentinel error of the ledger has its
 // kind and status (not-allowed 403, not-found 404, exists 409, quantity-unavailable 409, state
 // 409, no-demo 409, invalid 422, rule 422, agreement-not-accepted 422, idempotency-key-reused
-// 422, unauthenticated 401), and the handler's own refusals theirs (malformed 400, too-large
-// 413, unsupported-media-type 415, rate-limited 429, timeout 503, internal 500). A refused hardware key
-// code carries field, position, want and suggest; a DECT refusal the guide's code and advice.
-// To a partner's user another partner's objects answer exactly the not-found of unknown ones.
+// 422, unauthenticated 401), as has each of the SWA book's (swa-no-terms 409,
+// units-not-authorized 422, quote-failed 422, swa-terms-invalid 500), and the handler's own
+// refusals theirs (malformed 400, too-large 413, unsupported-media-type 415, rate-limited 429,
+// timeout 503, internal 500). A refused hardware key code carries field, position, want and
+// suggest; a DECT refusal the guide's code and advice; a refused renewal (quote-failed) the
+// quote's reasons per location and product, as the guide words them. To a partner's user
+// another partner's objects answer exactly the not-found of unknown ones.
 //
-// Adding a package's routes (Software Assurance, the second vendor's workflows) is mechanical:
+// # Software Assurance
+//
+// With Options.SWA (the ledger's [swa.Book]) the handler serves the book: the units bin
+// (/v1/swa/bin and its shipments), SWA order lookups, reshipments of units, prospective
+// locations, the product terms, and per location (/v1/locations/{location}/swa) the status, the
+// quote, the assignment, the one-step activation with assignment and the free-of-charge
+// upgrades; reservations with their push, cancel and escalation (/v1/swa/assignments/{id}/…),
+// settling for a scheduler, renewal quotes and renewals, per location or co-terming a
+// customer's locations. An assignment or renewal sent with an Idempotency-Key draws its units
+// once, whatever the retries. Without a book those routes answer 404.
+//
+// Adding a package's routes (the second vendor's workflows) is mechanical:
 // a file with a function returning its routes (method, path, operationId, request and response
 // types, the ledger call), one line in the route table, and `go test -run TestOpenAPIUpToDate
 // -update` to regenerate the document from the routes and the types; the tests then check the

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,9 +19,12 @@ import (
 	"github.com/lmskit/lmskit/entitlement/httpapi"
 	"github.com/lmskit/lmskit/entitlement/systems"
 	"github.com/lmskit/lmskit/signing"
+	"github.com/lmskit/lmskit/swa"
 )
 
 var ctx = context.Background()
+
+var nullValue = regexp.MustCompile(`[:\[,]\s*null\s*[,\]}]`)
 
 // stepClock is a clock the test moves.
 type stepClock struct{ t atomic.Int64 }
@@ -56,6 +60,7 @@ type env struct {
 	key   *signing.PrivateKey
 	clock *stepClock
 	logs  *syncBuffer
+	book  *swa.Book
 	// tokens
 	admin, dist, dealer, other string
 }
@@ -95,7 +100,9 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Options)) *env {
 		return s
 	}
 	e.admin, e.dist, e.dealer, e.other = tok("admin@vendor"), tok("ed@distx"), tok("dealer@y"), tok("zed@distz")
-	o := httpapi.Options{Ledger: e.l, Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), RateLimit: -1}
+	e.book, err = swa.New(e.l, swa.Config{})
+	chk(err)
+	o := httpapi.Options{Ledger: e.l, SWA: e.book, Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), RateLimit: -1}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -171,6 +178,11 @@ func (e *env) call(method, path, token string, body any, hdr ...string) resp {
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	// Lists are [] and absent values are left out: no response of the API holds a JSON null.
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/") && strings.HasSuffix(res.Header.Get("Content-Type"), "json") &&
+		nullValue.Match(b) {
+		e.t.Errorf("%s %s answers a null: %s", method, path, b)
 	}
 	return resp{res, b}
 }

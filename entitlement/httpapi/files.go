@@ -46,28 +46,26 @@ func (h *Handler) fileRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				fs, err := c.h.l.DemoFiles(c.ctx, c.actor, c.path("location"))
+				fs, err := c.h.l.DemoFilesPage(c.ctx, c.actor, c.path("location"), p.query())
 				if err != nil {
 					return reply{}, err
 				}
-				return jsonReply(200, pageOf(fs, func(f entitlement.Issued) string { return asc(f.Serial) }, p,
+				return jsonReply(200, pageFrom(fs, func(f entitlement.Issued) string { return num(f.Serial) }, p,
 					func(f entitlement.Issued) FileInfo { return toFile(f, demoPath(f)) }))
 			}},
 		{method: "GET", path: "/v1/locations/{location}/demo-files/{serial}", op: "downloadDemoFile", tag: "files", files: true, status: 200,
 			query: []param{formatParam}, summary: "Download a demo file",
 			do: func(c *call) (reply, error) {
 				serial, err := strconv.ParseUint(c.path("serial"), 10, 64)
-				if err != nil {
+				if err != nil || serial == 0 {
 					return reply{}, &apiError{status: 404, kind: "not-found", detail: "demo file " + c.path("serial")}
 				}
-				fs, err := c.h.l.DemoFiles(c.ctx, c.actor, c.path("location"))
+				fs, err := c.h.l.DemoFilesPage(c.ctx, c.actor, c.path("location"), entitlement.PageQuery{After: num(serial - 1), Limit: 1})
 				if err != nil {
 					return reply{}, err
 				}
-				for _, f := range fs {
-					if f.Serial == serial {
-						return c.download(f)
-					}
+				if len(fs) == 1 && fs[0].Serial == serial {
+					return c.download(fs[0])
 				}
 				return reply{}, &apiError{status: 404, kind: "not-found", detail: fmt.Sprintf("demo file %d of location %s", serial, c.path("location"))}
 			}},

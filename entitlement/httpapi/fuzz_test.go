@@ -9,12 +9,15 @@ import (
 	"testing"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/swa"
 )
 
 // requestTypes are the bodies the handler decodes.
 var requestTypes = []any{Partner{}, User{}, RolesRequest{}, TokenRequest{}, ImpersonationRequest{}, OrderRequest{},
 	ReshipRequest{}, ReturnRequest{}, CustomerRequest{}, LocationRequest{}, LocationEdit{}, AttachRequest{}, DetachRequest{},
-	ActivateRequest{}, LAN1IPRequest{}, ComputerNameRequest{}, HardwareRequest{}}
+	ActivateRequest{}, LAN1IPRequest{}, ComputerNameRequest{}, HardwareRequest{},
+	SWAReshipRequest{}, SWAAssignRequest{}, SWAReasonRequest{}, SWAEscalationRequest{}, SWARenewalQuoteRequest{}, SWARenewRequest{},
+	SWAFreeOfChargeRequest{}, SWAActivateRequest{}}
 
 // FuzzDecodeJSON: the strict decoder never panics, refuses with a malformed-request error only,
 // and what it accepts re-encodes to JSON it decodes again to the same value.
@@ -22,7 +25,12 @@ func FuzzDecodeJSON(f *testing.F) {
 	for _, s := range []string{`{"name":"C"}`, `{"picks":[{"line":1,"quantity":2}]}`, `{"accept_agreement":true,"skcs":["A"]}`,
 		`{"partner":"d","po":"1","so":"1","lines":[{"part":"BE107585","quantity":3}],"expires_at":"2030-01-01T00:00:00Z"}`,
 		`{"customer":"c","name":"n","system":"SV8100","hwkc":"191000343919","attributes":[{"name":"mac","value":"x"}]}`,
-		`{"name": 7}`, `{"name":"x",}`, `{} {}`, `[]`, `null`, `{"roles":["admin"]}`, "\x00", `{"a":`, `{"name":"\ud800"}`} {
+		`{"name": 7}`, `{"name":"x",}`, `{} {}`, `[]`, `null`, `{"roles":["admin"]}`, "\x00", `{"a":`, `{"name":"\ud800"}`,
+		`{"choices":[{"product":"iS3000","months":12},{"end":"2014-12-31T00:00:00Z"}],"reference":"r","authorize_units":true}`,
+		`{"customer":"c","locations":["a","b"],"end":"2018-03-01T00:00:00Z","months":0,"reference":"x","authorize_units":false}`,
+		`{"accept_agreement":true,"assign":{"choices":[{"months":24}],"authorize_units":true}}`,
+		`{"dealer_user":"d@y","po":"1","so":"2","picks":[{"shipment":1,"quantity":5}]}`, `{"reason":"r"}`, `{"note":"n"}`,
+		`{"parts":["960026473134"],"accept_agreement":true}`, `{"start":"2016-01-15T09:00:00+01:00"}`} {
 		for i := range requestTypes {
 			f.Add(uint8(i), []byte(s))
 		}
@@ -96,15 +104,24 @@ func FuzzServePost(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h, err := New(Options{Ledger: l, RateLimit: -1, Logger: discard()})
+	book, err := swa.New(l, swa.Config{})
 	if err != nil {
 		f.Fatal(err)
 	}
-	paths := []string{"/v1/partners", "/v1/users", "/v1/orders", "/v1/customers", "/v1/locations", "/v1/tokens", "/v1/returns", "/v1/reshipments"}
+	h, err := New(Options{Ledger: l, SWA: book, RateLimit: -1, Logger: discard()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	paths := []string{"/v1/partners", "/v1/users", "/v1/orders", "/v1/customers", "/v1/locations", "/v1/tokens", "/v1/returns", "/v1/reshipments",
+		"/v1/swa/reshipments", "/v1/swa/renewal-quotes", "/v1/swa/renewals", "/v1/swa/settle", "/v1/swa/assignments/1/push",
+		"/v1/swa/assignments/1/cancel", "/v1/swa/assignments/1/escalate", "/v1/locations/x/swa/assignments", "/v1/locations/x/swa/activate",
+		"/v1/locations/x/swa/free-of-charge"}
 	for i := range paths {
 		f.Add(uint8(i), []byte(`{"id":"p","name":"P","kind":"dealer"}`))
 		f.Add(uint8(i), []byte(`{"partner":"p","po":"1","so":"1","lines":[{"part":"BE107585","quantity":1}]}`))
 		f.Add(uint8(i), []byte(`{"name":"C"}`))
+		f.Add(uint8(i), []byte(`{"customer":"c","end":"2018-03-01T00:00:00Z","authorize_units":true}`))
+		f.Add(uint8(i), []byte(`{"choices":[{"months":12}],"authorize_units":true}`))
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		path := paths[int(which)%len(paths)]

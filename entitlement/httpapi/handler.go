@@ -17,12 +17,17 @@ import (
 
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/internal/httpx"
+	"github.com/lmskit/lmskit/swa"
 )
 
 // Options configures a [Handler]. The zero value of every field but Ledger has a safe meaning.
 type Options struct {
 	// Ledger is the ledger served. Required.
 	Ledger *entitlement.Ledger
+	// SWA is the ledger's Software Assurance book (swa.New on Ledger), served under /v1/swa/ and
+	// /v1/locations/{location}/swa. Nil means the server keeps no SWA book: those routes stay in
+	// the API (and its OpenAPI document) and answer 404 with a problem document.
+	SWA *swa.Book
 	// Logger receives one structured line per request (method, route, status, duration, acting
 	// identity, request id) and the cause of every internal error; never a token, a secret or a
 	// request body. Nil means slog.Default().
@@ -83,6 +88,7 @@ func CertEmailUser(cert *x509.Certificate) (string, bool) {
 // /metrics and /openapi.json. Create it with [New]; it is safe for concurrent use.
 type Handler struct {
 	l       *entitlement.Ledger
+	book    *swa.Book
 	opts    Options
 	log     *slog.Logger
 	mux     *http.ServeMux
@@ -95,6 +101,9 @@ type Handler struct {
 func New(opts Options) (*Handler, error) {
 	if opts.Ledger == nil {
 		return nil, errors.New("httpapi: Options.Ledger is nil")
+	}
+	if opts.SWA != nil && opts.SWA.Ledger() != opts.Ledger {
+		return nil, errors.New("httpapi: Options.SWA is the book of another ledger")
 	}
 	if opts.MaxBody == 0 {
 		opts.MaxBody = 1 << 20
@@ -114,7 +123,7 @@ func New(opts Options) (*Handler, error) {
 	if opts.IdempotencyTTL == 0 {
 		opts.IdempotencyTTL = entitlement.DefaultIdempotencyTTL
 	}
-	h := &Handler{l: opts.Ledger, opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: httpx.NewMetrics(),
+	h := &Handler{l: opts.Ledger, book: opts.SWA, opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: httpx.NewMetrics(),
 		limiter: &httpx.Limiter{Rate: opts.RateLimit, Burst: opts.RateBurst, Now: opts.Now}}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -268,14 +277,23 @@ func (c *call) run() (reply, bool, error) {
 	if err := c.readBody(); err != nil {
 		return reply{}, false, err
 	}
+	var rep reply
+	var replayed bool
+	var err error
 	if key := c.r.Header.Values("Idempotency-Key"); len(key) > 0 && c.r.Method == http.MethodPost && !c.rt.public {
 		if len(key) > 1 {
 			return reply{}, false, &apiError{status: 400, kind: "malformed", detail: "more than one Idempotency-Key header", field: "Idempotency-Key"}
 		}
-		return c.idempotent(key[0])
+		rep, replayed, err = c.idempotent(key[0])
+	} else {
+		rep, err = c.rt.do(c)
 	}
-	rep, err := c.rt.do(c)
-	return rep, false, err
+	// A refused renewal gets its quote's reasons, read after the refused transaction ended.
+	var qf *quoteFailed
+	if errors.As(err, &qf) {
+		err = c.explain(qf)
+	}
+	return rep, replayed, err
 }
 
 // readBody reads the capped request body and checks its media type.
@@ -383,6 +401,8 @@ func (c *call) idempotent(key string) (reply, bool, error) {
 	fmt.Fprintf(fp, "%s\n%s\n%s\n", c.r.Method, c.r.URL.Path, c.r.URL.RawQuery)
 	fp.Write(c.body)
 	var live reply
+	base := c.ctx
+	defer func() { c.ctx = base }() // the joined transaction ends with Idempotent
 	resp, replayed, err := c.h.l.Idempotent(c.ctx, c.actor, entitlement.IdempotencyKey{Key: key, Fingerprint: fp.Sum(nil),
 		TTL: c.h.opts.IdempotencyTTL}, func(ctx context.Context) (entitlement.Response, error) {
 		c.ctx = ctx

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/lmskit/lmskit/entitlement"
 )
 
 // decode reads the request body into v: one JSON value, no unknown fields, nothing after it. A
@@ -142,19 +144,26 @@ func pageOf[T, W any](items []T, key func(T) string, p pageReq, conv func(T) W) 
 	return out
 }
 
-// pageFrom builds a page from a ledger list that was asked for limit+1 items after the cursor.
+// query asks a ledger list for the page and one item more (to know whether more follow), within
+// the ledger's page cap.
+func (p pageReq) query() entitlement.PageQuery {
+	return entitlement.PageQuery{After: p.after, Limit: min(p.limit+1, maxPage)}
+}
+
+// pageFrom builds a page from a ledger list asked with p.query(): the cursor is the ledger's own
+// position of the page's last item (key). A full page at the ledger's cap gets a cursor too (the
+// next page may then be empty).
 func pageFrom[T, W any](items []T, key func(T) string, p pageReq, conv func(T) W) list[W] {
 	out := list[W]{}
 	if len(items) > p.limit {
 		items = items[:p.limit]
+		out.NextCursor = cursorOf(key(items[len(items)-1]))
+	} else if len(items) == maxPage {
 		out.NextCursor = cursorOf(key(items[len(items)-1]))
 	}
 	out.Items = mapSlice(items, conv)
 	return out
 }
 
-// desc is a key that sorts newer (larger) ids first.
-func desc(id uint64) string { return fmt.Sprintf("%020d", ^id) }
-
-// asc is a key that sorts ids in ascending order.
-func asc(id uint64) string { return fmt.Sprintf("%020d", id) }
+// num is a numbered item's position in a ledger list.
+func num(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -110,6 +110,9 @@ var typeDocs = map[string]string{
 	"LocationView": "A location with its attached, activated and history lines, its children's lines and its latest file.",
 	"FileInfo":     "An issued license file without its bytes; download it from download.",
 	"IssuedToken":  "A new token. The secret is shown here once and kept nowhere.",
+	"SWAAssignment": "Units drawn for agreements: an assignment to one location (a reservation while pending) or a renewal. " +
+		"A day (start, end) is midnight UTC of that day.",
+	"SWAShipment": "A shipment of SWA units: shipped = available + pending + consumed + reshipped_out + expired.",
 }
 
 func buildOpenAPI(h *Handler) ([]byte, error) {
@@ -195,14 +198,15 @@ func buildOpenAPI(h *Handler) ([]byte, error) {
 		"info": map[string]any{
 			"title":   "lmskit license server API",
 			"version": "1.0.0",
-			"summary": "The license server's ledger over HTTP/JSON: partners, bins, customers, locations, license files, lookups and the audit log.",
+			"summary": "The license server's ledger over HTTP/JSON: partners, bins, customers, locations, license files, lookups, the audit log and Software Assurance.",
 			"description": "Every route under /v1/ needs an API token (Authorization: Bearer lmsk_…) issued by the administrator, or a verified " +
 				"TLS client certificate where the server maps certificates to users. The identity comes from the credential only; every " +
 				"permission is the ledger's decision. JSON field names are snake_case, enums are names, times are RFC 3339, lists are " +
 				"[] when empty and every list pages with cursor and limit. Errors are RFC 9457 problem documents whose type is " +
 				"urn:lmskit:problem:<kind> (unauthenticated 401, not-allowed 403, not-found 404, exists 409, quantity-unavailable 409, " +
-				"state 409, no-demo 409, invalid 422, rule 422, agreement-not-accepted 422, idempotency-key-reused 422, malformed 400, " +
-				"too-large 413, unsupported-media-type 415, rate-limited 429, internal 500, timeout 503, unavailable 503); another " +
+				"state 409, no-demo 409, swa-no-terms 409, invalid 422, rule 422, agreement-not-accepted 422, idempotency-key-reused 422, " +
+				"units-not-authorized 422, quote-failed 422 (with reasons), malformed 400, too-large 413, unsupported-media-type 415, " +
+				"rate-limited 429, internal 500, swa-terms-invalid 500, timeout 503, unavailable 503); another " +
 				"partner's objects are not-found exactly as unknown ones. Every POST takes an Idempotency-Key: a retry with the same key " +
 				"gets the first response back (Idempotent-Replayed: true) instead of running again.",
 		},
@@ -257,6 +261,7 @@ var tagDocs = map[string]string{
 	"systems":   "Per-system operations: LAN1 IP, computer name, hardware replacement, migration, DECT upload, external files.",
 	"lookups":   "Hardware key code, software key code and order lookups; recent lines.",
 	"audit":     "The hash-chained audit log and the integrity check.",
+	"swa":       "Software Assurance: the SWA units bin, quotes, assignments and reservations, renewals and co-terms, free-of-charge upgrades.",
 }
 
 func http200(rt *route) string {

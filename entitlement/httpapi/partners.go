@@ -18,7 +18,7 @@ func (h *Handler) partnerRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				ps, err := c.h.l.Partners(c.ctx, c.actor, entitlement.PageQuery{After: p.after, Limit: p.limit + 1})
+				ps, err := c.h.l.Partners(c.ctx, c.actor, p.query())
 				if err != nil {
 					return reply{}, err
 				}
@@ -58,7 +58,7 @@ func (h *Handler) partnerRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				us, err := c.h.l.Users(c.ctx, c.actor, entitlement.UserQuery{Partner: c.r.URL.Query().Get("partner"), After: p.after, Limit: p.limit + 1})
+				us, err := c.h.l.Users(c.ctx, c.actor, entitlement.UserQuery{Partner: c.r.URL.Query().Get("partner"), After: p.after, Limit: p.query().Limit})
 				if err != nil {
 					return reply{}, err
 				}
@@ -117,7 +117,7 @@ func (h *Handler) partnerRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				as, err := c.h.l.Allowances(c.ctx, c.actor, entitlement.PageQuery{After: p.after, Limit: p.limit + 1})
+				as, err := c.h.l.Allowances(c.ctx, c.actor, p.query())
 				if err != nil {
 					return reply{}, err
 				}

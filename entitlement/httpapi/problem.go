@@ -12,6 +12,7 @@ import (
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/systems"
 	"github.com/lmskit/lmskit/keycode"
+	"github.com/lmskit/lmskit/swa"
 )
 
 // ProblemType returns the stable problem type URI of a problem kind ("not-found" →
@@ -30,18 +31,23 @@ type apiError struct {
 	code       string
 	advice     string
 	retryAfter time.Duration
+	reasons    []QuoteReason
 }
 
 func (e *apiError) Error() string { return "httpapi: " + e.detail }
 
-// sentinels maps every sentinel error of the ledger to its status and problem kind, in the order
-// they are tried.
+// sentinels maps every sentinel error of the ledger and of the SWA book to its status and problem
+// kind, in the order they are tried.
 var sentinels = []struct {
 	err    error
 	status int
 	kind   string
 	title  string
 }{
+	{swa.ErrQuote, 422, "quote-failed", "Renewal quote failed"},
+	{swa.ErrUnauthorized, 422, "units-not-authorized", "SWA units not authorized"},
+	{swa.ErrNoTerms, 409, "swa-no-terms", "No SWA product terms"},
+	{swa.ErrTerms, 500, "swa-terms-invalid", "SWA product terms invalid"},
 	{entitlement.ErrAuth, 401, "unauthenticated", "Not authenticated"},
 	{entitlement.ErrNotAllowed, 403, "not-allowed", "Not allowed"},
 	{entitlement.ErrNotFound, 404, "not-found", "Not found"},
@@ -95,6 +101,14 @@ func (h *Handler) errorReply(c *call, err error) reply {
 			if errors.As(err, &de) {
 				ae.code, ae.advice = string(de.Code), de.Code.Advice()
 			}
+			switch s.err {
+			case swa.ErrUnauthorized:
+				ae.field = "authorize_units"
+			case swa.ErrTerms:
+				// The server's terms table, not the request: logged in full, answered in brief.
+				h.log.Error("httpapi: SWA product terms", "route", c.rt.method+" "+c.rt.path, "error", err.Error())
+				ae.detail = "the server's SWA product terms table is invalid (logged)"
+			}
 			return problemReply(ae)
 		}
 	}
@@ -145,7 +159,7 @@ func problemReply(e *apiError) reply {
 		title = http.StatusText(e.status)
 	}
 	p := Problem{Type: ProblemType(e.kind), Title: title, Status: e.status, Detail: e.detail, Field: e.field,
-		Position: e.position, Want: e.want, Suggest: e.suggest, Code: e.code, Advice: e.advice}
+		Position: e.position, Want: e.want, Suggest: e.suggest, Code: e.code, Advice: e.advice, Reasons: e.reasons}
 	b, _ := marshal(p)
 	rep := reply{status: e.status, ctype: "application/problem+json", body: b}
 	if e.retryAfter > 0 {

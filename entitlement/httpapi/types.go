@@ -426,6 +426,8 @@ type Problem struct {
 	Suggest  string `json:"suggest,omitempty" doc:"the character most likely meant at position"`
 	Code     string `json:"code,omitempty" doc:"the rule's own code, e.g. a DECT validation code"`
 	Advice   string `json:"advice,omitempty" doc:"the guide's user action for code"`
+	// Reasons are a failed renewal quote's reasons (quote-failed), per location and product.
+	Reasons []QuoteReason `json:"reasons,omitempty" doc:"quote-failed: why the renewal's quote failed, per location and product or as a whole"`
 }
 
 // list is one page of a list: items and, while more follow, the cursor of the next page.

@@ -1,11 +1,12 @@
-// Command licenseserver runs the license server: the ledger (package entitlement) behind its
-// HTTP/JSON API (package entitlement/httpapi), on the embedded store in a data directory or on
-// PostgreSQL.
+// Command licenseserver runs the license server: the ledger (package entitlement) and its
+// Software Assurance book (package swa) behind their HTTP/JSON API (package entitlement/httpapi),
+// on the embedded store in a data directory or on PostgreSQL.
 //
 //	go run ./examples/licenseserver                   # 127.0.0.1:8440, data in ./lmskit-data
 //	go run ./examples/licenseserver -addr 127.0.0.1:9000 -data /var/lib/lmskit
 //	go run ./examples/licenseserver -pg postgres://lmskit@db/lmskit
 //	go run ./examples/licenseserver -tls-cert server.pem -tls-key server.key -client-ca clients.pem
+//	go run ./examples/licenseserver -swa-terms terms.json   # the vendor's SWA product terms
 //
 // On first start it creates the data directory (0700) with the issuer's signing key
 // (issuer.pem), the key code deriver's secret (deriver.key) and the audit chain's key
@@ -36,11 +37,13 @@ import (
 	"github.com/lmskit/lmskit/entitlement/pgstore"
 	"github.com/lmskit/lmskit/entitlement/systems"
 	"github.com/lmskit/lmskit/keycode"
+	"github.com/lmskit/lmskit/swa"
 )
 
 type config struct {
 	addr, data, pg, pgTable     string
 	tlsCert, tlsKey, clientCA   string
+	swaTerms                    string
 	admin, vendor               string
 	idempotencyTTL, groupCommit time.Duration
 	rate                        float64
@@ -55,6 +58,7 @@ func main() {
 	flag.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
 	flag.StringVar(&c.tlsKey, "tls-key", "", "and this private key (PEM)")
 	flag.StringVar(&c.clientCA, "client-ca", "", "with -tls-cert: accept client certificates from these CAs (PEM); the user is the certificate's e-mail SAN, else its CN")
+	flag.StringVar(&c.swaTerms, "swa-terms", "", "the SWA product terms table (JSON, as swa.ParseTerms reads it); default: the guide's figures (swa.DefaultTerms)")
 	flag.StringVar(&c.admin, "admin", "admin", "login of the first administrator, created on first start")
 	flag.StringVar(&c.vendor, "vendor", "vendor", "partner id of the vendor, created on first start")
 	flag.DurationVar(&c.idempotencyTTL, "idempotency-ttl", 24*time.Hour, "how long an Idempotency-Key's response is kept")
@@ -92,10 +96,26 @@ func run(ctx context.Context, c config, out io.Writer, log *slog.Logger) error {
 	}
 	l := entitlement.New(store, entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: keys.issuer},
 		Rules: systems.GuideRules(), Deriver: deriver, AuditKey: keys.audit})
+	var terms *swa.Terms
+	if c.swaTerms != "" {
+		f, err := os.Open(c.swaTerms)
+		if err != nil {
+			return err
+		}
+		terms, err = swa.ParseTerms(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.swaTerms, err)
+		}
+	}
+	book, err := swa.New(l, swa.Config{Terms: terms}) // before any request: SWA units shipped reach the units bin
+	if err != nil {
+		return err
+	}
 	if err := firstStart(ctx, l, c, out); err != nil {
 		return err
 	}
-	opts := httpapi.Options{Ledger: l, Logger: log, IdempotencyTTL: c.idempotencyTTL, RateLimit: c.rate}
+	opts := httpapi.Options{Ledger: l, SWA: book, Logger: log, IdempotencyTTL: c.idempotencyTTL, RateLimit: c.rate}
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	if c.tlsCert != "" {

@@ -9,6 +9,7 @@ import (
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
 	"github.com/lmskit/lmskit/internal/loadmix"
+	"github.com/lmskit/lmskit/swa"
 )
 
 // Two partners each run three rounds of the mix in process, on an in-memory ledger with the test
@@ -26,6 +27,7 @@ func Example() {
 	// download: 6
 	// lookup_hwkc: 12
 	// lookup_skc: 12
+	// swa_quote: 12
 	// empty: 0
 	// errors: 0
 }
@@ -39,7 +41,11 @@ func loadInProcess() error {
 		return err
 	}
 
-	d := &loadmix.InProcess{L: l, Admin: admin, Prefix: "load"} // or a *loadmix.HTTP on a served API
+	book, err := swa.New(l, swa.Config{})
+	if err != nil {
+		return err
+	}
+	d := &loadmix.InProcess{L: l, Book: book, Admin: admin, Prefix: "load"} // or a *loadmix.HTTP on a served API
 	res, err := loadmix.Run(ctx, d, loadmix.Config{Clients: 2, Rounds: 3, MaxTime: time.Minute})
 	if err != nil {
 		return err
