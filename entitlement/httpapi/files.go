@@ -84,11 +84,7 @@ func (c *call) download(f entitlement.Issued) (reply, error) {
 	}
 	switch format {
 	case "", "zip":
-		ctype := "application/octet-stream"
-		if strings.EqualFold(path.Ext(f.Name), ".zip") {
-			ctype = "application/zip"
-		}
-		return fileReply(f.Name, ctype, f.Data), nil
+		return fileReply(f.Name, mediaTypeOf(f.Name), f.Data), nil
 	case "armored":
 		if f.External {
 			return reply{}, &apiError{status: 406, kind: "not-acceptable", detail: "an external product's file is available only as supplied (format=zip)", field: "format"}
@@ -101,6 +97,14 @@ func (c *call) download(f entitlement.Issued) (reply, error) {
 		return fileReply(name, "text/plain; charset=utf-8", text), nil
 	}
 	return reply{}, &apiError{status: 400, kind: "malformed", detail: fmt.Sprintf("format %q: want zip or armored", format), field: "format"}
+}
+
+// mediaTypeOf is a downloaded file's media type: a zip container's, or any bytes'.
+func mediaTypeOf(name string) string {
+	if strings.EqualFold(path.Ext(name), ".zip") {
+		return "application/zip"
+	}
+	return "application/octet-stream"
 }
 
 func acceptsOnlyText(accept string) bool {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/dealreg"
+	"github.com/lmskit/lmskit/entitlement/presales"
 	"github.com/lmskit/lmskit/internal/httpx"
 	"github.com/lmskit/lmskit/swa"
 )
@@ -28,6 +30,17 @@ type Options struct {
 	// /v1/locations/{location}/swa. Nil means the server keeps no SWA book: those routes stay in
 	// the API (and its OpenAPI document) and answer 404 with a problem document.
 	SWA *swa.Book
+	// Presales, when set, is the policy of the temporary (pre-sales) license book the handler
+	// keeps on Ledger (presales.New), served under /v1/temporary-licenses/; GET
+	// /v1/temporary-licenses/policy shows it (all but its ESN rule). Nil means the server takes no
+	// applications: those routes answer 404 with a problem document.
+	Presales *presales.Policy
+	// DealReg, when set, is the policy of the deal-registration book the handler keeps on Ledger
+	// (dealreg.New), served under /v1/deal-registrations/. Its Pipeline is the service's port to
+	// the vendor's CRM (required: dealreg.New refuses a policy without one); a deployment without
+	// one says so with a Pipeline that finds no deal in the pipeline. Nil means the server takes
+	// no registrations: those routes answer 404.
+	DealReg *dealreg.Policy
 	// Logger receives one structured line per request (method, route, status, duration, acting
 	// identity, request id) and the cause of every internal error; never a token, a secret or a
 	// request body. Nil means slog.Default().
@@ -87,14 +100,18 @@ func CertEmailUser(cert *x509.Certificate) (string, bool) {
 // Handler serves the ledger's HTTP/JSON API: the routes under /v1/, /healthz, /readyz,
 // /metrics and /openapi.json. Create it with [New]; it is safe for concurrent use.
 type Handler struct {
-	l       *entitlement.Ledger
-	book    *swa.Book
-	opts    Options
-	log     *slog.Logger
-	mux     *http.ServeMux
-	routes  []*route
-	limiter *httpx.Limiter
-	metrics *httpx.Metrics
+	l        *entitlement.Ledger
+	book     *swa.Book
+	presales *presales.Book
+	// presalesPolicy is the policy as GET /v1/temporary-licenses/policy shows it, taken at New.
+	presalesPolicy PresalesPolicy
+	deals          *dealreg.Book
+	opts           Options
+	log            *slog.Logger
+	mux            *http.ServeMux
+	routes         []*route
+	limiter        *httpx.Limiter
+	metrics        *httpx.Metrics
 }
 
 // New returns the handler of opts.Ledger.
@@ -127,6 +144,20 @@ func New(opts Options) (*Handler, error) {
 		limiter: &httpx.Limiter{Rate: opts.RateLimit, Burst: opts.RateBurst, Now: opts.Now}}
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	if opts.Presales != nil {
+		b, err := presales.New(opts.Ledger, *opts.Presales)
+		if err != nil {
+			return nil, fmt.Errorf("httpapi: Options.Presales: %w", err)
+		}
+		h.presales, h.presalesPolicy = b, toPresalesPolicy(*opts.Presales)
+	}
+	if opts.DealReg != nil {
+		b, err := dealreg.New(opts.Ledger, *opts.DealReg)
+		if err != nil {
+			return nil, fmt.Errorf("httpapi: Options.DealReg: %w", err)
+		}
+		h.deals = b
 	}
 	h.metrics.Counter("lmskit_http_requests_total", "HTTP requests by route, method and status code.", "route", "code")
 	h.metrics.Histogram("lmskit_http_request_duration_seconds", "HTTP request latency by route.", "route")
@@ -170,9 +201,11 @@ type route struct {
 	tag          string
 	public       bool   // no authentication
 	in           any    // the JSON request body's type, nil for none
+	optionalIn   bool   // the JSON request body may be left out (its zero value)
 	upload       string // the raw request body's media type, for uploads
 	out          any    // the JSON response type; nil with files set, or for 204
 	files        bool   // the response is a file download
+	raw          string // the media type of the response's raw form, which the request may ask for instead of JSON (Accept is then part of an idempotency key's fingerprint)
 	status       int    // the success status
 	query        []param
 	list         bool // takes cursor and limit
@@ -399,6 +432,9 @@ func (c *call) idempotent(key string) (reply, bool, error) {
 	}
 	fp := sha256.New()
 	fmt.Fprintf(fp, "%s\n%s\n%s\n", c.r.Method, c.r.URL.Path, c.r.URL.RawQuery)
+	if c.rt.raw != "" {
+		fmt.Fprintf(fp, "%s\n", c.r.Header.Values("Accept"))
+	}
 	fp.Write(c.body)
 	var live reply
 	base := c.ctx

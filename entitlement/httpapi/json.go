@@ -18,6 +18,9 @@ import (
 // syntax or type error is a malformed request naming the field and the byte position.
 func (c *call) decode(v any) error {
 	if len(c.body) == 0 {
+		if c.rt.optionalIn {
+			return nil
+		}
 		return &apiError{status: 400, kind: "malformed", detail: "the request body is empty: send a JSON object"}
 	}
 	return decodeJSON(c.body, v)
