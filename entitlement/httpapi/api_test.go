@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/dealreg"
 	"github.com/lmskit/lmskit/entitlement/httpapi"
 	"github.com/lmskit/lmskit/keycode"
 	"github.com/lmskit/lmskit/license"
@@ -505,7 +506,7 @@ func TestRateLimitAndBodyCap(t *testing.T) {
 // TestEveryDocumentedRouteIsServed sends a request to every path and method of the OpenAPI
 // document and checks that the handler routes it (no "no such route", no 405).
 func TestEveryDocumentedRouteIsServed(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, presalesPolicy, func(o *httpapi.Options) { o.DealReg = &dealreg.Policy{Pipeline: &crm{}} })
 	var doc struct {
 		Paths map[string]map[string]json.RawMessage `json:"paths"`
 	}

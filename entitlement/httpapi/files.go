@@ -16,7 +16,7 @@ import (
 // signed file.
 
 var formatParam = param{name: "format", enum: []string{"zip", "armored"},
-	desc: "zip: the container as issued (default; an external product's file as supplied); armored: the signed license file as PEM-style text. Accept: text/plain asks for armored too."}
+	desc: "zip: the container as issued (default; an external product's file as supplied); armored: the signed license file as PEM-style text, where the download is one file (406 otherwise). Accept: text/plain asks for armored too."}
 
 func (h *Handler) fileRoutes() []*route {
 	return []*route{
@@ -88,6 +88,10 @@ func (c *call) download(f entitlement.Issued) (reply, error) {
 	case "armored":
 		if f.External {
 			return reply{}, &apiError{status: 406, kind: "not-acceptable", detail: "an external product's file is available only as supplied (format=zip)", field: "format"}
+		}
+		if len(f.Contents) > 1 {
+			return reply{}, &apiError{status: 406, kind: "not-acceptable", field: "format",
+				detail: fmt.Sprintf("the download holds %d license files (a permanent one and fixed-term ones); the armored form holds one: take the zip (format=zip)", len(f.Contents))}
 		}
 		text, err := license.Armor(f.File)
 		if err != nil {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"reflect"
@@ -9,15 +10,25 @@ import (
 	"testing"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/dealreg"
+	"github.com/lmskit/lmskit/entitlement/presales"
 	"github.com/lmskit/lmskit/swa"
 )
+
+// nothingInPipeline is a vendor pipeline that holds no deal.
+type nothingInPipeline struct{}
+
+func (nothingInPipeline) InPipeline(context.Context, dealreg.Registration) (bool, error) { return false, nil }
 
 // requestTypes are the bodies the handler decodes.
 var requestTypes = []any{Partner{}, User{}, RolesRequest{}, TokenRequest{}, ImpersonationRequest{}, OrderRequest{},
 	ReshipRequest{}, ReturnRequest{}, CustomerRequest{}, LocationRequest{}, LocationEdit{}, AttachRequest{}, DetachRequest{},
 	ActivateRequest{}, LAN1IPRequest{}, ComputerNameRequest{}, HardwareRequest{},
 	SWAReshipRequest{}, SWAAssignRequest{}, SWAReasonRequest{}, SWAEscalationRequest{}, SWARenewalQuoteRequest{}, SWARenewRequest{},
-	SWAFreeOfChargeRequest{}, SWAActivateRequest{}}
+	SWAFreeOfChargeRequest{}, SWAActivateRequest{},
+	AnnualFeeOrderRequest{}, CancelReadyRequest{}, RevokeRequest{}, CancelLinesRequest{}, LifecycleSweepRequest{}, ThirdPartyRequest{},
+	ReasonRequest{}, TimeTokenRequest{}, DeviceRequest{}, TemporaryLicenseRequest{}, ApprovalRequest{}, PresalesRolesRequest{},
+	DealRegistrationRequest{}, Deal{}, DealProfileRequest{}, DealRegRolesRequest{}, ExtendRequest{}}
 
 // FuzzDecodeJSON: the strict decoder never panics, refuses with a malformed-request error only,
 // and what it accepts re-encodes to JSON it decodes again to the same value.
@@ -30,7 +41,14 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"customer":"c","locations":["a","b"],"end":"2018-03-01T00:00:00Z","months":0,"reference":"x","authorize_units":false}`,
 		`{"accept_agreement":true,"assign":{"choices":[{"months":24}],"authorize_units":true}}`,
 		`{"dealer_user":"d@y","po":"1","so":"2","picks":[{"shipment":1,"quantity":5}]}`, `{"reason":"r"}`, `{"note":"n"}`,
-		`{"parts":["960026473134"],"accept_agreement":true}`, `{"start":"2016-01-15T09:00:00+01:00"}`} {
+		`{"parts":["960026473134"],"accept_agreement":true}`, `{"start":"2016-01-15T09:00:00+01:00"}`,
+		`{"partner":"d","po":"1","so":"1","lines":[{"part":"BE107585","quantity":20,"type":"S","not_after":"2014-03-28T00:00:00Z"}],"fee":{"model":"05","scenario":"01","rule":"01","months":12},"dates":{"po_signed":"2012-12-28T00:00:00Z"}}`,
+		`{"quantity":3,"reason":"order cancelled"}`, `{"skcs":["A"],"reason":"returned"}`, `{"renewal_notice_days":10}`,
+		`{"partner":"distx","po":"7","so":"7","product":"VM","part":"3P","quantity":1,"type":"L","not_after":"2014-01-01T00:00:00Z"}`,
+		`{"challenge":"SV8100:191000343919:0123456789ABCDEF0123456789ABCDEF","max_set_back_seconds":3600,"rearm_trial":true,"reason":"r"}`,
+		`{"esn":"2102350DLF10H1000123"}`, `{"esn":"2102350DLF10H1000123","no_customer":true,"days":30,"products":[{"product":"AP","use_template":true,"values":[{"part":"EN-AP-LIC","quantity":8}]}]}`,
+		`{"roles":["project_contact","approver"]}`, `{"tier":"silver","regions":["EU"],"products":["SV9500"]}`, `{"valid_until":"2013-09-01T00:00:00Z"}`,
+		`{"on_behalf_of":"dealery","deal":{"customer":"Acme","project":"Phones","budget":2500000,"currency":"EUR","products":["SV9500"],"decision_chain":["CIO"],"implementation":"2013-09-01T00:00:00Z","region":"EU"}}`} {
 		for i := range requestTypes {
 			f.Add(uint8(i), []byte(s))
 		}
@@ -108,20 +126,34 @@ func FuzzServePost(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h, err := New(Options{Ledger: l, SWA: book, RateLimit: -1, Logger: discard()})
+	h, err := New(Options{Ledger: l, SWA: book, RateLimit: -1, Logger: discard(), Presales: &presales.Policy{ApprovalFree: 1,
+		Products: []presales.Product{{ID: "AP", Name: "AP", SelfService: true, Parts: []presales.Part{{Part: "EN-AP-LIC", Name: "AP", Kind: entitlement.PartCount}},
+			Template: []presales.Value{{Part: "EN-AP-LIC", Qty: 8}}}}},
+		DealReg: &dealreg.Policy{Pipeline: nothingInPipeline{}}})
 	if err != nil {
 		f.Fatal(err)
 	}
 	paths := []string{"/v1/partners", "/v1/users", "/v1/orders", "/v1/customers", "/v1/locations", "/v1/tokens", "/v1/returns", "/v1/reshipments",
 		"/v1/swa/reshipments", "/v1/swa/renewal-quotes", "/v1/swa/renewals", "/v1/swa/settle", "/v1/swa/assignments/1/push",
 		"/v1/swa/assignments/1/cancel", "/v1/swa/assignments/1/escalate", "/v1/locations/x/swa/assignments", "/v1/locations/x/swa/activate",
-		"/v1/locations/x/swa/free-of-charge"}
+		"/v1/locations/x/swa/free-of-charge", "/v1/orders/annual-fee", "/v1/entitlements/1/cancel", "/v1/entitlements/sweep",
+		"/v1/locations/x/delivery/pool", "/v1/locations/x/delivery/unpool", "/v1/locations/x/delivery/activate", "/v1/locations/x/delivery/revoke",
+		"/v1/locations/x/delivery/cancel", "/v1/third-party-entitlements", "/v1/third-party-entitlements/3P-1/start-purchase",
+		"/v1/third-party-entitlements/3P-1/reapply", "/v1/third-party-entitlements/3P-1/download", "/v1/time-tokens", "/v1/temporary-licenses/devices",
+		"/v1/temporary-licenses/applications", "/v1/temporary-licenses/applications/TL-1/approve", "/v1/temporary-licenses/applications/TL-1/reject",
+		"/v1/deal-registrations", "/v1/deal-registrations/DR-1/accept", "/v1/deal-registrations/DR-1/return", "/v1/deal-registrations/DR-1/extend",
+		"/v1/deal-registrations/DR-1/price-application", "/v1/deal-registrations/sweep"}
 	for i := range paths {
 		f.Add(uint8(i), []byte(`{"id":"p","name":"P","kind":"dealer"}`))
 		f.Add(uint8(i), []byte(`{"partner":"p","po":"1","so":"1","lines":[{"part":"BE107585","quantity":1}]}`))
 		f.Add(uint8(i), []byte(`{"name":"C"}`))
 		f.Add(uint8(i), []byte(`{"customer":"c","end":"2018-03-01T00:00:00Z","authorize_units":true}`))
 		f.Add(uint8(i), []byte(`{"choices":[{"months":12}],"authorize_units":true}`))
+		f.Add(uint8(i), []byte(`{"partner":"vendor","po":"1","so":"1","product":"P","part":"X","quantity":1}`))
+		f.Add(uint8(i), []byte(`{"esn":"2102350DLF10H1000123","no_customer":true,"days":30,"products":[{"product":"AP","use_template":true,"values":[{"part":"EN-AP-LIC","quantity":8}]}]}`))
+		f.Add(uint8(i), []byte(`{"challenge":"SV8100:191000343919:0123456789ABCDEF0123456789ABCDEF"}`))
+		f.Add(uint8(i), []byte(`{"deal":{"customer":"Acme"}}`))
+		f.Add(uint8(i), []byte(`{"reason":"r","quantity":1,"skcs":["A"]}`))
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		path := paths[int(which)%len(paths)]

@@ -153,7 +153,11 @@ func New(opts Options) (*Handler, error) {
 		h.presales, h.presalesPolicy = b, toPresalesPolicy(*opts.Presales)
 	}
 	if opts.DealReg != nil {
-		b, err := dealreg.New(opts.Ledger, *opts.DealReg)
+		policy := *opts.DealReg
+		if policy.Pipeline != nil {
+			policy.Pipeline = loggedPipeline{policy.Pipeline, h.log}
+		}
+		b, err := dealreg.New(opts.Ledger, policy)
 		if err != nil {
 			return nil, fmt.Errorf("httpapi: Options.DealReg: %w", err)
 		}
@@ -184,6 +188,22 @@ func New(opts Options) (*Handler, error) {
 		h.finish(w, r, nil, time.Now(), "", problemReply(&apiError{status: 404, kind: "not-found", detail: "no such route: " + r.URL.Path}), false)
 	})
 	return h, nil
+}
+
+// loggedPipeline keeps the vendor's pipeline's errors in the log: a client learns only that the
+// pipeline did not answer, never the CRM's addresses or messages.
+type loggedPipeline struct {
+	p   dealreg.Pipeline
+	log *slog.Logger
+}
+
+func (lp loggedPipeline) InPipeline(ctx context.Context, r dealreg.Registration) (bool, error) {
+	in, err := lp.p.InPipeline(ctx, r)
+	if err != nil {
+		lp.log.Error("httpapi: the deal registration pipeline failed", "registration", r.ID, "error", err.Error())
+		return false, errors.New("its error is in the server's log")
+	}
+	return in, nil
 }
 
 // ServeHTTP implements http.Handler.
