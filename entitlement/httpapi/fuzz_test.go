@@ -18,7 +18,9 @@ import (
 // nothingInPipeline is a vendor pipeline that holds no deal.
 type nothingInPipeline struct{}
 
-func (nothingInPipeline) InPipeline(context.Context, dealreg.Registration) (bool, error) { return false, nil }
+func (nothingInPipeline) InPipeline(context.Context, dealreg.Registration) (bool, error) {
+	return false, nil
+}
 
 // requestTypes are the bodies the handler decodes.
 var requestTypes = []any{Partner{}, User{}, RolesRequest{}, TokenRequest{}, ImpersonationRequest{}, OrderRequest{},

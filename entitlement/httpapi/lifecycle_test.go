@@ -239,7 +239,9 @@ func TestThirdPartyOverHTTP(t *testing.T) {
 	if tp.DeliveryStatus != "activation" || tp.Type != "T" || len(tp.History) != 1 || tp.History[0].Move != "register" || tp.Download != "" {
 		t.Fatalf("registered %+v", tp)
 	}
-	var page struct{ Items []httpapi.ThirdPartyEntitlement }
+	var page struct {
+		Items []httpapi.ThirdPartyEntitlement
+	}
 	if e.want(200, "GET", "/v1/third-party-entitlements", e.dist, nil, &page); len(page.Items) != 1 {
 		t.Fatalf("a retried registration registered twice: %+v", page.Items)
 	}
@@ -312,4 +314,3 @@ func equalSnapshots(a, b map[string]map[string]string) bool {
 	}
 	return true
 }
-
