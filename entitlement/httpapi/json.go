@@ -26,8 +26,13 @@ func (c *call) decode(v any) error {
 	return decodeJSON(c.body, v)
 }
 
-// decodeJSON is the strict decoder of every request body.
+// decodeJSON is the strict decoder of every request body: one JSON value, no unknown field, no
+// key twice in an object (encoding/json would keep the last, where another reader of the same
+// body may take the first), nothing after it.
 func decodeJSON(body []byte, v any) error {
+	if err := uniqueKeys(body); err != nil {
+		return err
+	}
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.DisallowUnknownFields()
 	d.UseNumber()
@@ -37,6 +42,71 @@ func decodeJSON(body []byte, v any) error {
 	if _, err := d.Token(); err != io.EOF {
 		pos := int(d.InputOffset())
 		return &apiError{status: 400, kind: "malformed", detail: "data after the JSON value", position: &pos}
+	}
+	return nil
+}
+
+// maxDepth is how deep a request body's values may nest.
+const maxDepth = 32
+
+// errLeftToDecoder stops uniqueKeys at a syntax error, which the decoder reports with its
+// position.
+var errLeftToDecoder = errors.New("httpapi: syntax error")
+
+// uniqueKeys refuses a body whose objects repeat a key (naming the key and where it is repeated),
+// or that nests deeper than maxDepth.
+func uniqueKeys(body []byte) error {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var walk func(depth int) error
+	walk = func(depth int) error {
+		tok, err := d.Token()
+		if err != nil {
+			return errLeftToDecoder
+		}
+		delim, ok := tok.(json.Delim)
+		if !ok {
+			return nil
+		}
+		if depth >= maxDepth {
+			pos := int(d.InputOffset()) - 1
+			return &apiError{status: 400, kind: "malformed", detail: fmt.Sprintf("JSON nested deeper than %d", maxDepth), position: &pos}
+		}
+		switch delim {
+		case '{':
+			seen := map[string]bool{}
+			for d.More() {
+				start := int(d.InputOffset())
+				kt, err := d.Token()
+				if err != nil {
+					return errLeftToDecoder
+				}
+				key, _ := kt.(string)
+				if seen[key] {
+					for start < len(body) && body[start] != '"' {
+						start++ // past the white space and the comma before the key
+					}
+					return &apiError{status: 400, kind: "malformed", detail: fmt.Sprintf("key %q given twice in one object", key), field: key, position: &start}
+				}
+				seen[key] = true
+				if err := walk(depth + 1); err != nil {
+					return err
+				}
+			}
+		case '[':
+			for d.More() {
+				if err := walk(depth + 1); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := d.Token(); err != nil { // the closing delimiter
+			return errLeftToDecoder
+		}
+		return nil
+	}
+	if err := walk(0); err != nil && err != errLeftToDecoder {
+		return err
 	}
 	return nil
 }

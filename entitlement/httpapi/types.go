@@ -293,7 +293,7 @@ type FileInfo struct {
 	Warnings       []string    `json:"warnings"`
 	Download       string      `json:"download,omitempty" doc:"path of the download"`
 	Type           string      `json:"type,omitempty" enum:"B,D,L,M,N,P,S,X,Y,A,C,F,V" doc:"the entitlement type of a fixed-term file; absent for a permanent or demo file"`
-	Contents       []FileEntry `json:"contents" doc:"every file in the download: the permanent file first, then the current fixed-term files (one per type and end); empty when the download is one file described here"`
+	Contents       []FileEntry `json:"contents" doc:"every file in the download of a location: the permanent file first, then the current fixed-term files (one per type and end); empty for a demo file"`
 }
 
 // FileEntry is one license file inside a location's download.
