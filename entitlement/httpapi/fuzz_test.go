@@ -30,7 +30,7 @@ var requestTypes = []any{Partner{}, User{}, RolesRequest{}, TokenRequest{}, Impe
 	SWAFreeOfChargeRequest{}, SWAActivateRequest{},
 	AnnualFeeOrderRequest{}, CancelReadyRequest{}, RevokeRequest{}, CancelLinesRequest{}, LifecycleSweepRequest{}, ThirdPartyRequest{},
 	ReasonRequest{}, TimeTokenRequest{}, DeviceRequest{}, TemporaryLicenseRequest{}, ApprovalRequest{}, PresalesRolesRequest{},
-	DealRegistrationRequest{}, Deal{}, DealProfileRequest{}, DealRegRolesRequest{}, ExtendRequest{}}
+	DealRegistrationRequest{}, Deal{}, DealProfileRequest{}, DealRegRolesRequest{}, ExtendRequest{}, FeeTermRequest{}}
 
 // FuzzDecodeJSON: the strict decoder never panics, refuses with a malformed-request error only,
 // and what it accepts re-encodes to JSON it decodes again to the same value.
@@ -144,7 +144,7 @@ func FuzzServePost(f *testing.F) {
 		"/v1/third-party-entitlements/3P-1/reapply", "/v1/third-party-entitlements/3P-1/download", "/v1/time-tokens", "/v1/temporary-licenses/devices",
 		"/v1/temporary-licenses/applications", "/v1/temporary-licenses/applications/TL-1/approve", "/v1/temporary-licenses/applications/TL-1/reject",
 		"/v1/deal-registrations", "/v1/deal-registrations/DR-1/accept", "/v1/deal-registrations/DR-1/return", "/v1/deal-registrations/DR-1/extend",
-		"/v1/deal-registrations/DR-1/price-application", "/v1/deal-registrations/sweep"}
+		"/v1/deal-registrations/DR-1/price-application", "/v1/deal-registrations/sweep", "/v1/annual-fee-terms"}
 	for i := range paths {
 		f.Add(uint8(i), []byte(`{"id":"p","name":"P","kind":"dealer"}`))
 		f.Add(uint8(i), []byte(`{"partner":"p","po":"1","so":"1","lines":[{"part":"BE107585","quantity":1}]}`))

@@ -33,6 +33,23 @@ func (h *Handler) lifecycleRoutes() []*route {
 				}
 				return jsonReply(201, toShipment(lines))
 			}},
+		{method: "POST", path: "/v1/annual-fee-terms", op: "computeFeeTerm", tag: "lifecycle", in: FeeTermRequest{}, out: FeeTerm{}, status: 200,
+			summary: "Compute an annual fee's term from its business model, scenario, start rule and the order's dates, as shipping it would",
+			desc:    "Changes nothing. A missing or inconsistent input is 422 invalid naming it.",
+			do: func(c *call) (reply, error) {
+				var req FeeTermRequest
+				if err := c.decode(&req); err != nil {
+					return reply{}, err
+				}
+				if err := c.authenticated(); err != nil {
+					return reply{}, err
+				}
+				t, err := lifecycle.FeeTerm(req.Fee.lifecycle(), req.Dates.lifecycle())
+				if err != nil {
+					return reply{}, err
+				}
+				return jsonReply(200, toFeeTerm(t))
+			}},
 		{method: "GET", path: "/v1/entitlements/transitions", op: "listTransitions", tag: "lifecycle", out: list[Transition]{}, list: true, status: 200,
 			summary: "The delivery status machines: every legal move, from which status to which, who makes it and with which operation",
 			do: func(c *call) (reply, error) {

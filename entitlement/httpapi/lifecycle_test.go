@@ -314,3 +314,25 @@ func equalSnapshots(a, b map[string]map[string]string) bool {
 	}
 	return true
 }
+
+// TestFeeTermOverHTTP: the annual-fee term is computed as shipping computes it, and a rule
+// without its date is refused naming it.
+func TestFeeTermOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	var term httpapi.FeeTerm
+	e.want(200, "POST", "/v1/annual-fee-terms", e.dealer, httpapi.FeeTermRequest{Fee: httpapi.AnnualFee{Model: "05", Scenario: "01", Rule: "02", Months: 12},
+		Dates: httpapi.OrderDates{POSigned: ptr(date(2013, 1, 31))}}, &term)
+	if !term.Start.Equal(date(2013, 1, 31)) || !term.End.Equal(date(2014, 1, 31)) || term.Provisional || term.Permanent {
+		t.Fatalf("term %+v", term)
+	}
+	e.want(200, "POST", "/v1/annual-fee-terms", e.dealer, httpapi.FeeTermRequest{Fee: httpapi.AnnualFee{Model: "01", Scenario: "01", Rule: "01", Months: 12},
+		Dates: httpapi.OrderDates{POSigned: ptr(date(2013, 1, 31))}}, &term)
+	if !term.Provisional || !term.Permanent || !term.Start.Equal(date(2013, 5, 1)) {
+		t.Fatalf("provisional permanent term %+v", term)
+	}
+	r := e.want(422, "POST", "/v1/annual-fee-terms", e.dealer, httpapi.FeeTermRequest{Fee: httpapi.AnnualFee{Model: "05", Scenario: "01", Rule: "04", Months: 12}}, nil)
+	if p := r.problem(t); !strings.Contains(p.Detail, "PAC") {
+		t.Fatalf("%+v", p)
+	}
+	e.want(401, "POST", "/v1/annual-fee-terms", "", httpapi.FeeTermRequest{}, nil)
+}

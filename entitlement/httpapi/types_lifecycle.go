@@ -45,6 +45,12 @@ type AnnualFeeOrderRequest struct {
 	Dates OrderDates `json:"dates"`
 }
 
+// FeeTermRequest asks for the term an annual fee would have.
+type FeeTermRequest struct {
+	Fee   AnnualFee  `json:"fee"`
+	Dates OrderDates `json:"dates"`
+}
+
 // FeeTerm is an annual fee's computed term.
 type FeeTerm struct {
 	Start       time.Time `json:"start" doc:"the first day (00:00 UTC)"`
