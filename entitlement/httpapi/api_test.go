@@ -602,6 +602,10 @@ func TestDuplicateKeysRefused(t *testing.T) {
 		{"/v1/locations/" + loc.ID + "/activate", `{"accept_agreement":false, "accept_agreement":true}`, "accept_agreement", 27},
 		{"/v1/locations/" + loc.ID + "/attach", `{"picks":[{"line":1,"quantity":1,"quantity":99}]}`, "quantity", 33},
 		{"/v1/customers", `{"name":"a","name":"b"}`, "name", 12},
+		// encoding/json fills a field from a key in any case, and from a Kelvin sign for a k.
+		{"/v1/locations/" + loc.ID + "/activate", `{"accept_agreement":false,"ACCEPT_agreement":true}`, "ACCEPT_agreement", 26},
+		{"/v1/locations/" + loc.ID + "/detach", `{"skcs":["A"],"s\u212acs":["B"]}`, "s\u212acs", 14},
+		{"/v1/customers", `{"name":"a","n\u0061me":"b"}`, "name", 12},
 	} {
 		r := e.want(400, "POST", c.path, e.dist, c.body, nil)
 		if p := r.problem(t); p.Type != "urn:lmskit:problem:malformed" || p.Field != c.field || p.Position == nil || *p.Position != c.pos {

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/dealreg"
@@ -171,4 +173,104 @@ func FuzzServePost(f *testing.F) {
 			t.Fatalf("refusal without a problem document: %d", w.Code)
 		}
 	})
+}
+
+// refUniqueKeys is uniqueKeys written the slow, obvious way, for FuzzUniqueKeys to hold the fast
+// one to: walk the tokens, fold every key, keep a set per object. It reports whether the body
+// repeats a field (or nests too deep), and false for a body that is not JSON.
+func refUniqueKeys(body []byte) (refused bool) {
+	d := json.NewDecoder(bytes.NewReader(body))
+	var walk func(depth int) (bool, bool) // refused, ok
+	walk = func(depth int) (bool, bool) {
+		tok, err := d.Token()
+		if err != nil {
+			return false, false
+		}
+		delim, isDelim := tok.(json.Delim)
+		if !isDelim {
+			return false, true
+		}
+		if depth >= maxDepth {
+			return true, true
+		}
+		seen := map[string]bool{}
+		for d.More() {
+			if delim == '{' {
+				kt, err := d.Token()
+				if err != nil {
+					return false, false
+				}
+				q, _ := json.Marshal(kt.(string))
+				f := foldedName(q)
+				if seen[f] {
+					return true, true
+				}
+				seen[f] = true
+			}
+			if refused, ok := walk(depth + 1); refused || !ok {
+				return refused, ok
+			}
+		}
+		if _, err := d.Token(); err != nil {
+			return false, false
+		}
+		return false, true
+	}
+	refused, ok := walk(0)
+	return refused && ok
+}
+
+// FuzzUniqueKeys: on every body that is one JSON value, the fast scanner refuses exactly what the
+// slow walk refuses.
+func FuzzUniqueKeys(f *testing.F) {
+	for _, s := range []string{`{"a":1,"a":2}`, `{"a":{"b":1,"b":2}}`, `{"a":[{"a":1},{"a":1}]}`, `{"a":1,"A":2}`, `{"sk":1,"s\u212a":2}`,
+		`{"n\u0061me":1,"name":2}`, `{"a\"b":1,"a\"B":2}`, `[{"x":1},{"x":2}]`, `{"":1,"":2}`, `"{\"a\":1,\"a\":2}"`,
+		`{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"K3":3}`,
+		strings.Repeat("[", 33) + strings.Repeat("]", 33), strings.Repeat(`{"a":`, 32) + "1" + strings.Repeat("}", 32), `{"\u00e9":1,"\u00c9":2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		err := uniqueKeys(body)
+		if !json.Valid(body) {
+			return // either way: the decoder refuses it
+		}
+		if got, want := err != nil, refUniqueKeys(body); got != want {
+			t.Fatalf("%q: uniqueKeys %v, the slow walk refuses: %v", body, err, want)
+		}
+	})
+}
+
+// FuzzSameName: two keys name one field for sameName exactly when encoding/json fills a field
+// named by the one from the other.
+func FuzzSameName(f *testing.F) {
+	for _, p := range [][2]string{{"name", "NAME"}, {"skcs", "s\u212acs"}, {"a", "b"}, {"\u00e9", "\u00c9"}, {"ss", "\u017f\u017f"}, {"x", "x "}} {
+		f.Add(p[0], p[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if a == "" || a == "-" || !validTag(a) || !utf8.ValidString(a) || !utf8.ValidString(b) { // "-" leaves the field out
+			return
+		}
+		qa, _ := json.Marshal(a)
+		qb, _ := json.Marshal(b)
+		typ := reflect.StructOf([]reflect.StructField{{Name: "F", Type: reflect.TypeOf(0), Tag: reflect.StructTag(`json:"` + a + `"`)}})
+		d := json.NewDecoder(bytes.NewReader(append(append([]byte("{"), qb...), ":1}"...)))
+		d.DisallowUnknownFields()
+		v := reflect.New(typ)
+		jsonSame := d.Decode(v.Interface()) == nil && v.Elem().Field(0).Int() == 1
+		if got := sameName(qa, qb); got != jsonSame {
+			t.Fatalf("%q and %q: sameName %v, encoding/json fills one from the other: %v", a, b, got, jsonSame)
+		}
+	})
+}
+
+// validTag reports whether encoding/json takes s as a field name in a tag.
+func validTag(s string) bool {
+	for _, c := range s {
+		switch {
+		case strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c):
+		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
+			return false
+		}
+	}
+	return true
 }

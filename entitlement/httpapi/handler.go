@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
@@ -112,6 +113,10 @@ type Handler struct {
 	routes         []*route
 	limiter        *httpx.Limiter
 	metrics        *httpx.Metrics
+	// reqPrefix and reqSeq make the ids of requests that bring none: a random prefix per handler
+	// and a counter, so that no request waits on the system's random source for its id.
+	reqPrefix string
+	reqSeq    atomic.Uint64
 }
 
 // New returns the handler of opts.Ledger.
@@ -167,6 +172,11 @@ func New(opts Options) (*Handler, error) {
 	h.metrics.Histogram("lmskit_http_request_duration_seconds", "HTTP request latency by route.", "route")
 	h.metrics.Counter("lmskit_operations_total", "API operations by operationId and outcome (ok, replayed, refused, error).", "operation", "outcome")
 	h.metrics.Counter("lmskit_store_errors_total", "Requests that failed in the ledger or its store (not refusals).")
+	var rnd [6]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, fmt.Errorf("httpapi: request id prefix: %w", err)
+	}
+	h.reqPrefix = hex.EncodeToString(rnd[:]) + "-"
 	h.routes = h.allRoutes()
 	byPath := map[string]map[string]*route{}
 	var paths []string
@@ -179,6 +189,7 @@ func New(opts Options) (*Handler, error) {
 			return nil, fmt.Errorf("httpapi: route %s %s twice", rt.method, rt.path)
 		}
 		byPath[rt.path][rt.method] = rt
+		rt.name = rt.method + " " + rt.path
 	}
 	for _, p := range paths {
 		methods := byPath[p]
@@ -216,6 +227,7 @@ func (h *Handler) WriteMetrics(w io.Writer) (int64, error) { return h.metrics.Wr
 // route is one operation of the API.
 type route struct {
 	method, path string // path in http.ServeMux syntax: /v1/locations/{location}
+	name         string // "<method> <path>": the route in metrics and logs
 	op           string // OpenAPI operationId
 	summary      string
 	tag          string
@@ -247,6 +259,8 @@ type call struct {
 	actor entitlement.Actor
 	body  []byte
 	rt    *route
+	// authed is set once the credential was taken (the ledger checks a token in each operation).
+	authed bool
 }
 
 func (c *call) path(name string) string { return c.r.PathValue(name) }
@@ -282,47 +296,52 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, methods map[s
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt *route) {
 	start := time.Now()
 	c := &call{h: h, r: r, rt: rt}
-	identity := ""
-	rep, replayed, err := func() (rep reply, replayed bool, err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				h.log.Error("httpapi: panic", "route", rt.method+" "+rt.path, "panic", fmt.Sprint(p))
-				err = &apiError{status: 500, kind: "internal", detail: "internal error"}
-			}
-		}()
-		ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
-		defer cancel()
-		c.ctx = ctx
-		var limited error
-		if !rt.public {
-			actx, a, key, err := h.authenticate(ctx, r)
-			if err != nil {
-				return reply{}, false, err
-			}
-			c.ctx, c.actor = actx, a
-			defer func() { identity = c.who().String() }()
-			if ok, wait := h.limiter.Allow(key); !ok {
-				limited = &apiError{status: 429, kind: "rate-limited", detail: "too many requests for this token", retryAfter: wait}
-			}
-		}
-		if err = limited; err == nil {
-			rep, replayed, err = c.run()
-		}
-		if err != nil && !rt.public {
-			// A refusal that came before any ledger operation authenticated the token (a
-			// malformed body, a bad page parameter) tells an unauthenticated caller only 401.
-			if _, ok := entitlement.TokenActor(c.ctx); !ok && c.actor == (entitlement.Actor{}) && !isStatus(err, 401) {
-				if aerr := c.authenticated(); aerr != nil {
-					err = aerr
-				}
-			}
-		}
-		return rep, replayed, err
-	}()
+	rep, replayed, err := h.handle(c)
 	if err != nil {
 		rep = h.errorReply(c, err)
 	}
+	identity := ""
+	if c.authed {
+		identity = c.who().String()
+	}
 	h.finish(w, r, rt, start, identity, rep, replayed)
+}
+
+// handle authenticates, rate-limits and runs a request within its timeout; a panic is an
+// internal error.
+func (h *Handler) handle(c *call) (rep reply, replayed bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.Error("httpapi: panic", "route", c.rt.name, "panic", fmt.Sprint(p))
+			rep, replayed, err = reply{}, false, &apiError{status: 500, kind: "internal", detail: "internal error"}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(c.r.Context(), h.opts.Timeout)
+	defer cancel()
+	c.ctx = ctx
+	if !c.rt.public {
+		actx, a, key, aerr := h.authenticate(ctx, c.r)
+		if aerr != nil {
+			return reply{}, false, aerr
+		}
+		c.ctx, c.actor, c.authed = actx, a, true
+		if ok, wait := h.limiter.Allow(key); !ok {
+			err = &apiError{status: 429, kind: "rate-limited", detail: "too many requests for this token", retryAfter: wait}
+		}
+	}
+	if err == nil {
+		rep, replayed, err = c.run()
+	}
+	if err != nil && !c.rt.public {
+		// A refusal that came before any ledger operation authenticated the token (a malformed
+		// body, a bad page parameter) tells an unauthenticated caller only 401.
+		if _, ok := entitlement.TokenActor(c.ctx); !ok && c.actor == (entitlement.Actor{}) && !isStatus(err, 401) {
+			if aerr := c.authenticated(); aerr != nil {
+				err = aerr
+			}
+		}
+	}
+	return rep, replayed, err
 }
 
 // run reads the body and runs the route, under an Idempotency-Key when the request has one.
@@ -358,7 +377,15 @@ func (c *call) readBody() error {
 	if c.r.ContentLength > limit {
 		return &apiError{status: 413, kind: "too-large", detail: fmt.Sprintf("request body over %d bytes", limit)}
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(nil, c.r.Body, limit))
+	var b []byte
+	var err error
+	if n := c.r.ContentLength; n >= 0 {
+		// net/http ends the body at its declared length, which is within the limit.
+		b = make([]byte, n)
+		_, err = io.ReadFull(c.r.Body, b)
+	} else {
+		b, err = io.ReadAll(http.MaxBytesReader(nil, c.r.Body, limit))
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -411,7 +438,9 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request) (context.Co
 		if !ok {
 			return ctx, entitlement.Actor{}, "", unauth("invalid, revoked or expired token")
 		}
-		return entitlement.WithToken(ctx, secret), entitlement.Actor{}, "token:" + id, nil
+		// The limiter's key is the secret's "lmsk_<id>" part, taken without an allocation (the
+		// limiter keeps a copy of it, never the secret).
+		return entitlement.WithToken(ctx, secret), entitlement.Actor{}, secret[:len("lmsk_")+len(id)], nil
 	}
 	if h.opts.ClientCertUser != nil && r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
 		login, ok := h.opts.ClientCertUser(r.TLS.PeerCertificates[0])
@@ -451,9 +480,16 @@ func (c *call) idempotent(key string) (reply, bool, error) {
 		return reply{}, false, &apiError{status: 400, kind: "malformed", detail: err.Error(), field: "Idempotency-Key"}
 	}
 	fp := sha256.New()
-	fmt.Fprintf(fp, "%s\n%s\n%s\n", c.r.Method, c.r.URL.Path, c.r.URL.RawQuery)
+	for _, part := range [...]string{c.r.Method, c.r.URL.Path, c.r.URL.RawQuery} {
+		_, _ = io.WriteString(fp, part)
+		_, _ = io.WriteString(fp, "\n")
+	}
 	if c.rt.raw != "" {
-		fmt.Fprintf(fp, "%s\n", c.r.Header.Values("Accept"))
+		for _, v := range c.r.Header.Values("Accept") {
+			_, _ = io.WriteString(fp, v)
+			_, _ = io.WriteString(fp, "\x00")
+		}
+		_, _ = io.WriteString(fp, "\n")
 	}
 	fp.Write(c.body)
 	var live reply
@@ -496,6 +532,28 @@ func (c *call) idempotent(key string) (reply, bool, error) {
 	return rep, true, nil
 }
 
+// Header values every response shares, set without allocating (net/http never changes them).
+var (
+	hdrNosniff = []string{"nosniff"}
+	hdrNoStore = []string{"no-store"}
+	ctypes     = map[string][]string{"application/json": {"application/json"}, "application/problem+json": {"application/problem+json"}}
+)
+
+// statusCodes are the status codes as metric labels, made once.
+var statusCodes = func() (s [600]string) {
+	for i := 100; i < len(s); i++ {
+		s[i] = strconv.Itoa(i)
+	}
+	return s
+}()
+
+func statusLabel(code int) string {
+	if code >= 100 && code < len(statusCodes) {
+		return statusCodes[code]
+	}
+	return strconv.Itoa(code)
+}
+
 // finish writes the reply, logs and counts the request.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt *route, start time.Time, identity string, rep reply, replayed bool) {
 	hdr := w.Header()
@@ -503,19 +561,21 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt *route, star
 		hdr.Set(k, v)
 	}
 	if rep.ctype != "" {
-		hdr.Set("Content-Type", rep.ctype)
+		if v, ok := ctypes[rep.ctype]; ok {
+			hdr["Content-Type"] = v
+		} else {
+			hdr.Set("Content-Type", rep.ctype)
+		}
 	}
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Cache-Control", "no-store")
+	hdr["X-Content-Type-Options"] = hdrNosniff
+	hdr["Cache-Control"] = hdrNoStore
 	reqID := r.Header.Get("X-Request-Id")
 	if !safeRequestID(reqID) {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		reqID = hex.EncodeToString(b[:])
+		reqID = h.reqPrefix + strconv.FormatUint(h.reqSeq.Add(1), 10)
 	}
-	hdr.Set("X-Request-Id", reqID)
+	hdr["X-Request-Id"] = []string{reqID}
 	if rep.body != nil {
-		hdr.Set("Content-Length", strconv.Itoa(len(rep.body)))
+		hdr["Content-Length"] = []string{strconv.Itoa(len(rep.body))}
 	}
 	status := rep.status
 	if status == 0 {
@@ -528,7 +588,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt *route, star
 	d := time.Since(start)
 	routeName, op := "unmatched", ""
 	if rt != nil {
-		routeName, op = rt.method+" "+rt.path, rt.op
+		routeName, op = rt.name, rt.op
 	}
 	outcome := "ok"
 	switch {
@@ -540,7 +600,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt *route, star
 		outcome = "replayed"
 	}
 	storeErr := status >= 500 && status != 503
-	h.metrics.Add("lmskit_http_requests_total", 1, routeName, strconv.Itoa(status))
+	h.metrics.Add("lmskit_http_requests_total", 1, routeName, statusLabel(status))
 	h.metrics.Observe("lmskit_http_request_duration_seconds", d, routeName)
 	if op != "" {
 		h.metrics.Add("lmskit_operations_total", 1, op, outcome)
@@ -555,9 +615,24 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt *route, star
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	h.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("route", routeName),
-		slog.Int("status", status), slog.Duration("duration", d), slog.String("identity", identity),
-		slog.String("request_id", reqID), slog.Bool("replayed", replayed))
+	if !h.log.Enabled(r.Context(), level) {
+		return
+	}
+	// Five attributes fit in a log record without an allocation: the method is logged only where
+	// the route does not say it (HEAD, an unmatched request), replayed only when true.
+	if rt == nil || r.Method != rt.method {
+		h.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("route", routeName),
+			slog.Int("status", status), slog.Duration("duration", d), slog.String("identity", identity), slog.String("request_id", reqID),
+			slog.Bool("replayed", replayed))
+		return
+	}
+	if replayed {
+		h.log.LogAttrs(r.Context(), level, "request", slog.String("route", routeName), slog.Int("status", status), slog.Duration("duration", d),
+			slog.String("identity", identity), slog.String("request_id", reqID), slog.Bool("replayed", true))
+		return
+	}
+	h.log.LogAttrs(r.Context(), level, "request", slog.String("route", routeName), slog.Int("status", status), slog.Duration("duration", d),
+		slog.String("identity", identity), slog.String("request_id", reqID))
 }
 
 func safeRequestID(s string) bool {

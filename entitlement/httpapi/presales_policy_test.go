@@ -47,7 +47,7 @@ func TestParsePresalesPolicy(t *testing.T) {
 	}
 	for _, c := range []struct{ name, doc, want string }{
 		{"unknown field", `{"approval_free":1,"esn":"x"}`, `unknown field "esn"`},
-		{"a key twice", `{"approval_free":1,"approval_free":9}`, `"approval_free" given twice`},
+		{"a key twice", `{"approval_free":1,"approval_free":9}`, `"approval_free" names a field already given`},
 		{"syntax", `{"approval_free":1,}`, "(byte 19)"},
 		{"other days", `{"days":[30,45]}`, "days [30 45]"},
 		{"an unknown role", `{"approval":[{"name":"x","roles":["king"]}]}`, "approval[0].roles: unknown role king"},

@@ -126,7 +126,7 @@ func (h *Handler) errorReply(c *call, err error) reply {
 				ae.field = "authorize_units"
 			case swa.ErrTerms:
 				// The server's terms table, not the request: logged in full, answered in brief.
-				h.log.Error("httpapi: SWA product terms", "route", c.rt.method+" "+c.rt.path, "error", err.Error())
+				h.log.Error("httpapi: SWA product terms", "route", c.rt.name, "error", err.Error())
 				ae.detail = "the server's SWA product terms table is invalid (logged)"
 			}
 			return problemReply(ae)
@@ -138,7 +138,7 @@ func (h *Handler) errorReply(c *call, err error) reply {
 	if errors.Is(err, context.Canceled) {
 		return problemReply(&apiError{status: 503, kind: "timeout", detail: "the request was cancelled"})
 	}
-	h.log.Error("httpapi: internal error", "route", c.rt.method+" "+c.rt.path, "error", err.Error())
+	h.log.Error("httpapi: internal error", "route", c.rt.name, "error", err.Error())
 	return problemReply(&apiError{status: 500, kind: "internal", detail: "internal error (logged)"})
 }
 
