@@ -26,8 +26,9 @@ import (
 // activation with the actor given (the floor), with the API token in its context (the ledger's
 // token check), the handler's ServeHTTP on a recorder (decoding, the call, encoding, the log line
 // and the metrics: no network), a real request over loopback (net/http client and server), one
-// with an Idempotency-Key (its record in the same transaction), and an empty authenticated
-// request over loopback (GET /v1/me: the round trip alone). Each activation takes one attached
+// with an Idempotency-Key (its record in the same transaction), an empty authenticated request
+// over loopback (GET /v1/me), and the same POST to net/http alone (a handler that reads the body
+// and answers as many bytes: what any Go HTTP service pays). Each activation takes one attached
 // line of a location made before the timer starts. It reports each layer's p50 (µs) and, per
 // activation of each layer, allocations (the ReportAllocs figure is the mean of all layers).
 //
@@ -42,7 +43,7 @@ func BenchmarkActivationPath(b *testing.B) {
 	}
 }
 
-var activationLayers = []string{"inprocess", "inprocess-token", "handler", "loopback", "loopback-key", "loopback-empty"}
+var activationLayers = []string{"inprocess", "inprocess-token", "handler", "loopback", "loopback-key", "loopback-empty", "loopback-bare"}
 
 func benchActivation(b *testing.B, durable bool) {
 	s, err := entitlement.OpenFile(filepath.Join(b.TempDir(), "ledger"), &entitlement.FileOptions{UnsafeNoSync: !durable})
@@ -75,6 +76,16 @@ func benchActivation(b *testing.B, durable bool) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	client := srv.Client()
+	// bare is net/http alone: a handler that reads the request and answers an activation's
+	// response, as the handler does, without lmskit.
+	answer := bytes.Repeat([]byte("x"), 380)
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(answer)
+	}))
+	defer bare.Close()
+	bareClient := bare.Client()
 	n := 0
 	fresh := func() string {
 		n++
@@ -113,6 +124,16 @@ func benchActivation(b *testing.B, durable bool) {
 			if w.Code != 200 {
 				err = fmt.Errorf("%d %s", w.Code, w.Body)
 			}
+		case "loopback-bare":
+			req, _ := http.NewRequest("POST", bare.URL+"/v1/locations/"+loc+"/activate", bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+secret)
+			req.Header.Set("Content-Type", "application/json")
+			res, rerr := bareClient.Do(req)
+			if rerr != nil {
+				b.Fatal(rerr)
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
 		case "loopback-empty":
 			req, _ := http.NewRequest("GET", srv.URL+"/v1/me", nil)
 			req.Header.Set("Authorization", "Bearer "+secret)
