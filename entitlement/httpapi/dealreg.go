@@ -64,19 +64,10 @@ func (h *Handler) dealRegRoutes() []*route {
 			query:   []param{{name: "partner", desc: "the partner whose registrations to list (the vendor's approvers); absent: the caller's own partner"}},
 			summary: "The registrations a partner registered or is the deal partner of, oldest first",
 			do: func(c *call) (reply, error) {
-				p, err := c.page()
-				if err != nil {
-					return reply{}, err
-				}
-				partner, err := c.partnerQuery()
-				if err != nil {
-					return reply{}, err
-				}
-				rs, err := c.h.deals.Registrations(c.ctx, c.actor, partner)
-				if err != nil {
-					return reply{}, err
-				}
-				return jsonReply(200, pageOf(rs, func(r dealreg.Registration) string { return numbered(r.ID) }, p, toRegistration))
+				return partnerList(c, func(partner string) ([]dealreg.Registration, error) {
+					return c.h.deals.Registrations(c.ctx, c.actor, partner)
+				},
+					func(r dealreg.Registration) string { return numbered(r.ID) }, toRegistration)
 			}},
 		{method: "POST", path: "/v1/deal-registrations", op: "submitDealRegistration", tag: "deal-registrations", in: DealRegistrationRequest{},
 			out: DealRegistration{}, status: 201,

@@ -53,13 +53,17 @@ func (h *Handler) lifecycleRoutes() []*route {
 		{method: "GET", path: "/v1/entitlements/transitions", op: "listTransitions", tag: "lifecycle", out: list[Transition]{}, list: true, status: 200,
 			summary: "The delivery status machines: every legal move, from which status to which, who makes it and with which operation",
 			do: func(c *call) (reply, error) {
-				i := 0
-				key := map[lifecycle.Transition]string{}
-				for _, t := range lifecycle.Transitions() {
-					i++
-					key[t] = seq(uint64(i))
+				// The table's own order: each row keyed by its place.
+				rows := func() []transitionRow {
+					ts := lifecycle.Transitions()
+					out := make([]transitionRow, len(ts))
+					for i, t := range ts {
+						out[i] = transitionRow{seq(uint64(i)), t}
+					}
+					return out
 				}
-				return authenticatedList(c, lifecycle.Transitions, func(t lifecycle.Transition) string { return key[t] }, toTransition)
+				return authenticatedList(c, rows, func(r transitionRow) string { return r.key },
+					func(r transitionRow) Transition { return toTransition(r.t) })
 			}},
 		{method: "GET", path: "/v1/entitlements/{line}", op: "getEntitlement", tag: "lifecycle", out: Entitlement{}, status: 200,
 			summary: "An entitlement (a shipped order line): its type, its quantities per delivery status, its location lines and its annual fee",
@@ -180,19 +184,9 @@ func (h *Handler) lifecycleRoutes() []*route {
 			query:   []param{{name: "partner", desc: "the partner whose entitlements to list (an administrator); absent: the caller's own partner"}},
 			summary: "A partner's third-party entitlements, in id order",
 			do: func(c *call) (reply, error) {
-				p, err := c.page()
-				if err != nil {
-					return reply{}, err
-				}
-				partner, err := c.partnerQuery()
-				if err != nil {
-					return reply{}, err
-				}
-				es, err := lifecycle.ThirdParties(c.ctx, c.h.l, c.actor, partner)
-				if err != nil {
-					return reply{}, err
-				}
-				return jsonReply(200, pageOf(es, func(e lifecycle.ThirdPartyEntitlement) string { return numbered(e.ID) }, p, toThirdParty))
+				return partnerList(c, func(partner string) ([]lifecycle.ThirdPartyEntitlement, error) {
+					return lifecycle.ThirdParties(c.ctx, c.h.l, c.actor, partner)
+				}, func(e lifecycle.ThirdPartyEntitlement) string { return numbered(e.ID) }, toThirdParty)
 			}},
 		{method: "POST", path: "/v1/third-party-entitlements", op: "registerThirdParty", tag: "lifecycle", in: ThirdPartyRequest{}, out: ThirdPartyEntitlement{}, status: 201,
 			summary: "Register a third-party entitlement for a partner (administrator): none → Activation",
@@ -263,6 +257,11 @@ func (h *Handler) lifecycleRoutes() []*route {
 	}
 }
 
+type transitionRow struct {
+	key string
+	t   lifecycle.Transition
+}
+
 func thirdPartyReply(e lifecycle.ThirdPartyEntitlement, err error) (reply, error) {
 	if err != nil {
 		return reply{}, err
@@ -277,13 +276,4 @@ func (c *call) lineID() (uint64, error) {
 		return 0, &apiError{status: 404, kind: "not-found", detail: "entitlement " + c.path("line")}
 	}
 	return id, nil
-}
-
-// partnerQuery is the partner a list is for: the query's partner, else the caller's own.
-func (c *call) partnerQuery() (string, error) {
-	if p := c.r.URL.Query().Get("partner"); p != "" {
-		return p, nil
-	}
-	_, p, err := c.h.l.Whoami(c.ctx, c.actor)
-	return p.ID, err
 }

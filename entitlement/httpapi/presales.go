@@ -51,15 +51,10 @@ func (h *Handler) presalesRoutes() []*route {
 			out: list[TemporaryLicense]{}, list: true, status: 200,
 			summary: "The applications for a device the caller may see (its partner's, or all for the vendor's staff), oldest first",
 			do: func(c *call) (reply, error) {
-				p, err := c.page()
-				if err != nil {
-					return reply{}, err
-				}
-				as, err := c.h.presales.Applications(c.ctx, c.actor, c.path("esn"))
-				if err != nil {
-					return reply{}, err
-				}
-				return jsonReply(200, pageOf(as, func(a presales.Application) string { return numbered(a.Number) }, p, c.h.toTemporaryLicense))
+				return bookList(c, func() ([]presales.Application, error) {
+					return c.h.presales.Applications(c.ctx, c.actor, c.path("esn"))
+				},
+					func(a presales.Application) string { return numbered(a.Number) }, c.h.toTemporaryLicense)
 			}},
 		{method: "POST", path: "/v1/temporary-licenses/applications", op: "applyTemporaryLicense", tag: "temporary-licenses", in: TemporaryLicenseRequest{},
 			out: TemporaryLicense{}, status: 201,
