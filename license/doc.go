@@ -38,9 +38,10 @@
 //		return err // device time could not be saved; the next Tick tries again
 //	}
 //
-// The package's Example runs it with a fixed test key (real keys never live in source) and a fixed
-// clock. The sections below say how lines stack, how a file is issued and checked, what the device
-// does with its time, and what it guarantees.
+// Here file is the location's [File], vendorKey the vendor's *signing.PrivateKey and vendorKeys a
+// *signing.Keyring of its public keys. The package's Example runs it with a fixed test key (real
+// keys never live in source) and a fixed clock. The sections below say how lines stack, how a file
+// is issued and checked, what the device does with its time, and what it guarantees.
 //
 // # Lines and stacking
 //
