@@ -17,7 +17,8 @@ import (
 
 // runIsolation runs the suite's attacks on what a transaction sees: its own writes in a scan,
 // buckets whose names are prefixes of each other, values that must not change under a caller,
-// torn and rolled-back states, panics inside a scan, and Close while operations run.
+// torn and rolled-back states, panics inside a scan, a context canceled while Updates commit, and
+// Close while operations run.
 func runIsolation(t *testing.T, o Opener) {
 	ctx := context.Background()
 	t.Run("ScanSeesOwnWrites", func(t *testing.T) {
@@ -348,6 +349,59 @@ func runIsolation(t *testing.T, o Opener) {
 		}
 		must(t, s.View(ctx, sum))
 	})
+	t.Run("CancelWhileCommitting", func(t *testing.T) {
+		// A context canceled at each moment the store looks at it (the k-th call of its Done or
+		// Err, for every k until an Update no longer looks), from several goroutines at once:
+		// an Update that returned nil is in the store, one that returned an error left nothing.
+		s := o.Open(t)
+		const workers = 4
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		results := map[string]error{}
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := int64(3); ; i++ {
+					k := i / 3 // each moment three times: some stores race with the cancellation
+					cctx := newCancelAt(ctx, k)
+					key := fmt.Sprintf("%d-%04d", w, i)
+					err := s.Update(cctx, func(tx entitlement.Tx) error { return tx.Put("cancel", key, []byte{1}) })
+					cctx.cancel()
+					mu.Lock()
+					results[key] = err
+					mu.Unlock()
+					if cctx.looks.Load() < k || k > 500 {
+						return // the Update finished before the k-th look: every moment was tried
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		committed, refused := 0, 0
+		must(t, s.View(ctx, func(tx entitlement.Tx) error {
+			for key, err := range results {
+				_, ok, gerr := tx.Get("cancel", key)
+				if gerr != nil {
+					return gerr
+				}
+				switch {
+				case err == nil && !ok:
+					return fmt.Errorf("update %s reported success but its write is not in the store", key)
+				case err != nil && ok:
+					return fmt.Errorf("update %s reported %q but its write is in the store", key, err)
+				case err != nil && !errors.Is(err, context.Canceled):
+					return fmt.Errorf("update %s: %v, want success or context.Canceled", key, err)
+				case err == nil:
+					committed++
+				default:
+					refused++
+				}
+			}
+			return nil
+		}))
+		t.Logf("%d committed, %d canceled", committed, refused)
+	})
 	t.Run("CloseWhileBusy", func(t *testing.T) {
 		// Close while Updates and Views run: each operation either completes (an Update that
 		// returned nil is in the store until Close) or fails with ErrClosed; none panics or
@@ -404,3 +458,27 @@ func runIsolation(t *testing.T, o Opener) {
 		}
 	})
 }
+
+// cancelAt is a context that cancels itself at the k-th call of its Done or Err method: a
+// cancellation placed at one exact moment of what a store does with the context.
+type cancelAt struct {
+	context.Context
+	cancel func()
+	at     int64
+	looks  atomic.Int64
+}
+
+func newCancelAt(parent context.Context, k int64) *cancelAt {
+	c, cancel := context.WithCancel(parent)
+	return &cancelAt{Context: c, cancel: cancel, at: k}
+}
+
+func (c *cancelAt) look() {
+	if c.looks.Add(1) == c.at {
+		c.cancel()
+	}
+}
+
+func (c *cancelAt) Done() <-chan struct{} { c.look(); return c.Context.Done() }
+
+func (c *cancelAt) Err() error { c.look(); return c.Context.Err() }
