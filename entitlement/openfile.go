@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -28,9 +27,11 @@ type FileOptions struct {
 	// on a bbolt-format file, corrupt it). Only for tests and benchmarks that do not test
 	// durability.
 	UnsafeNoSync bool
-	// ReadOnly opens an existing store for View only (Update returns [ErrReadOnly]) and never
-	// creates one: for audit, check and export tools. The store is still held for the tool
-	// alone, so while a server holds it OpenFile waits Timeout and fails with [ErrLocked].
+	// ReadOnly opens an existing store for View only (Update returns [ErrReadOnly]), never
+	// creates one and changes nothing on disk, not even a time stamp (the store may be on a
+	// read-only file system): for audit, check and export tools. Read-only opens share the
+	// store with each other but not with a read-write one, so while a server holds it
+	// OpenFile waits Timeout and fails with [ErrLocked].
 	ReadOnly bool
 }
 
@@ -131,7 +132,7 @@ func openPebble(dir string, o FileOptions, created bool) (_ Store, err error) {
 			created = true
 		}
 	}
-	lock, err := lockDir(dir, o.Timeout)
+	lock, err := lockDir(dir, o.Timeout, o.ReadOnly)
 	if err != nil {
 		return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
 	}
@@ -216,11 +217,19 @@ func pebbleOptions(lock *pebble.Lock) *pebble.Options {
 	return o
 }
 
-// lockDir takes the store's lock file, waiting up to timeout while another process holds it.
-func lockDir(dir string, timeout time.Duration) (*pebble.Lock, error) {
+// errHeldElsewhere and errHeldHere are what the directory lock fails with while another process,
+// or another open store in this process, holds the store.
+var (
+	errHeldElsewhere = errors.New("entitlement: the lock file is held by another process")
+	errHeldHere      = errors.New("entitlement: the lock file is held by another store open in this process")
+)
+
+// lockDir takes the store's lock file, shared for a read-only open, waiting up to timeout while
+// another process holds it.
+func lockDir(dir string, timeout time.Duration, shared bool) (*pebble.Lock, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		lock, err := pebble.LockDirectory(dir, vfs.Default)
+		lock, err := pebble.LockDirectory(dir, lockFS(shared))
 		if err == nil {
 			return lock, nil
 		}
@@ -232,10 +241,4 @@ func lockDir(dir string, timeout time.Duration) (*pebble.Lock, error) {
 		}
 		time.Sleep(min(50*time.Millisecond, time.Until(deadline)))
 	}
-}
-
-// lockHeld reports whether a lock error means someone else holds the lock: another process
-// (fcntl's EAGAIN or EACCES) or another open store in this process (Pebble's own check).
-func lockHeld(err error) bool {
-	return errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) || err.Error() == "lock held by current process"
 }
