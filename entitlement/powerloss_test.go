@@ -7,12 +7,14 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 )
 
 // openMemFileStore opens the file store on fs (a crashable in-memory file system) with the
@@ -161,6 +163,75 @@ func TestFileStore_PowerLoss(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestFileStore_LogFailureFailsClosed makes the log's writes and syncs fail while writers commit
+// from several goroutines: every Update from then on fails (none panics or hangs), Views are
+// refused, Close returns, and every Update that was acknowledged is in what the disk kept.
+func TestFileStore_LogFailureFailsClosed(t *testing.T) {
+	for round := range 10 {
+		mem := vfs.NewCrashableMem()
+		var failing atomic.Bool
+		fs := errorfs.Wrap(mem, errorfs.InjectorFunc(func(op errorfs.Op) error {
+			switch op.Kind {
+			case errorfs.OpFileWrite, errorfs.OpFileSync, errorfs.OpFileSyncData, errorfs.OpFileSyncTo:
+				if failing.Load() && strings.HasSuffix(op.Path, ".log") {
+					return errorfs.ErrInjected
+				}
+			}
+			return nil
+		}))
+		s := openMemFileStore(t, fs, true)
+		ctx := context.Background()
+		const writers = 6
+		var acked [writers]atomic.Int64
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := int64(1); ; n++ {
+					err := s.Update(ctx, func(tx Tx) error {
+						return tx.Put("c", strconv.Itoa(w), []byte(strconv.FormatInt(n, 10)))
+					})
+					if err != nil {
+						if !errors.Is(err, errorfs.ErrInjected) {
+							t.Errorf("writer %d: %v, want the log's error", w, err)
+						}
+						return
+					}
+					acked[w].Store(n)
+				}
+			}()
+		}
+		for acked[round%writers].Load() < int64(5+round*3) {
+			runtime.Gosched()
+		}
+		failing.Store(true)
+		wg.Wait() // every writer sees the failure
+		if err := s.View(ctx, func(Tx) error { return nil }); !errors.Is(err, errorfs.ErrInjected) {
+			t.Fatalf("View after the log failed: %v", err)
+		}
+		_ = s.Close() // Pebble reports the log's error again
+		kept := openMemFileStore(t, mem.CrashClone(vfs.CrashCloneCfg{}), false)
+		if err := kept.View(ctx, func(tx Tx) error {
+			for w := range writers {
+				v, _, err := tx.Get("c", strconv.Itoa(w))
+				if err != nil {
+					return err
+				}
+				if n, _ := strconv.ParseInt(string(v), 10, 64); n < acked[w].Load() {
+					return fmt.Errorf("round %d: writer %d's count is %d on disk, %d was acknowledged", round, w, n, acked[w].Load())
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := kept.Close(); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -105,6 +105,45 @@ func runIsolation(t *testing.T, o Opener) {
 			t.Fatalf("the scan saw %d keys, want %d", seen, n)
 		}
 	})
+	t.Run("WritesDuringScanRefused", func(t *testing.T) {
+		// A Put or a Delete in the bucket being scanned, from the scan's callback or from a
+		// scan of another bucket inside it, is refused; the Update then keeps nothing.
+		s := o.Open(t)
+		must(t, s.Update(ctx, func(tx entitlement.Tx) error {
+			if err := tx.Put("b", "k", []byte("v")); err != nil {
+				return err
+			}
+			return tx.Put("other", "k", []byte("v"))
+		}))
+		for name, write := range map[string]func(tx entitlement.Tx) error{
+			"put":    func(tx entitlement.Tx) error { return tx.Put("b", "k2", nil) },
+			"delete": func(tx entitlement.Tx) error { return tx.Delete("b", "k") },
+		} {
+			for _, nested := range []bool{false, true} {
+				var refused error
+				err := s.Update(ctx, func(tx entitlement.Tx) error {
+					refused = nil
+					return tx.Scan("b", "", func(string, []byte) (bool, error) {
+						if !nested {
+							refused = write(tx)
+							return false, nil
+						}
+						return false, tx.Scan("other", "", func(string, []byte) (bool, error) {
+							refused = write(tx)
+							return false, nil
+						})
+					})
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if refused == nil {
+					t.Fatalf("a %s in the bucket being scanned (nested %v) was accepted", name, nested)
+				}
+			}
+		}
+		checkOnly(t, s, map[string]string{"b/k": "v", "other/k": "v"})
+	})
 	t.Run("BucketsDoNotOverlap", func(t *testing.T) {
 		// Bucket names and keys that are prefixes of each other, or that would run together
 		// if a store joined them: every bucket holds exactly its own keys. An empty value is a
