@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/lmskit/lmskit/entitlement"
 )
 
@@ -156,9 +157,11 @@ func TestOpenFile_HeldInThisProcess(t *testing.T) {
 	}
 }
 
-// TestOpenFile_NotALedger: a directory or file that is not a ledger store is refused with
-// ErrCorrupt and left as it was; a store whose creation was cut short (an empty database without
-// the ledger's marker) opens.
+// TestOpenFile_NotALedger: a directory or file that is not a ledger store, or another program's
+// Pebble database (of an older format), is refused with ErrCorrupt and left as it was, read-write
+// or read-only (a read-write open of the database used to upgrade its format, which the program's
+// own older engine then could not read); a store whose creation was cut short (an empty
+// database without the ledger's marker) opens.
 func TestOpenFile_NotALedger(t *testing.T) {
 	dir := t.TempDir()
 	other := filepath.Join(dir, "other")
@@ -166,13 +169,21 @@ func TestOpenFile_NotALedger(t *testing.T) {
 	ok(t, os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o600))
 	file := filepath.Join(dir, "file")
 	ok(t, os.WriteFile(file, bytes.Repeat([]byte("x"), 8192), 0o600))
-	for _, p := range []string{other, file} {
-		if _, err := entitlement.OpenFile(p, &entitlement.FileOptions{Timeout: -1}); !errors.Is(err, entitlement.ErrCorrupt) {
-			t.Fatalf("OpenFile(%s): %v, want ErrCorrupt", p, err)
+	foreign := filepath.Join(dir, "foreign")
+	db, err := pebble.Open(foreign, &pebble.Options{FormatMajorVersion: pebble.FormatMinSupported})
+	ok(t, err)
+	ok(t, db.Set([]byte("another program's key"), []byte("v"), pebble.Sync))
+	ok(t, db.Close())
+	for _, p := range []string{other, file, foreign} {
+		before := treeDigest(t, p)
+		for _, ro := range []bool{false, true} {
+			if _, err := entitlement.OpenFile(p, &entitlement.FileOptions{Timeout: -1, ReadOnly: ro}); !errors.Is(err, entitlement.ErrCorrupt) {
+				t.Fatalf("OpenFile(%s, read-only %v): %v, want ErrCorrupt", p, ro, err)
+			}
+			if after := treeDigest(t, p); after != before {
+				t.Fatalf("OpenFile(%s, read-only %v) changed what it refused:\nbefore\n%s\nafter\n%s", p, ro, before, after)
+			}
 		}
-	}
-	if ents, _ := os.ReadDir(other); len(ents) != 1 {
-		t.Fatalf("the refused directory changed: %v", ents)
 	}
 	empty := filepath.Join(dir, "empty")
 	ok(t, os.Mkdir(empty, 0o700))

@@ -141,6 +141,14 @@ func openPebble(dir string, o FileOptions, created bool) (_ Store, err error) {
 			lock.Close()
 		}
 	}()
+	if !created && !o.ReadOnly {
+		// A read-write open upgrades the database's format and writes to it before the marker
+		// can be read: look on a read-only open first, so that a database that is not a
+		// ledger (another program's) is left as it was.
+		if err := peekLedger(dir, lock); err != nil {
+			return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
+		}
+	}
 	po := pebbleOptions(lock)
 	po.ReadOnly = o.ReadOnly
 	db, err := pebble.Open(dir, po)
@@ -166,27 +174,60 @@ func openPebble(dir string, o FileOptions, created bool) (_ Store, err error) {
 			}
 		}
 	} else {
-		v, c, err := db.Get(storeMarker)
-		if errors.Is(err, pebble.ErrNotFound) {
-			// A database with no key at all is one whose creation was cut short: finish it.
-			if empty, err := isEmpty(db); err != nil || !empty || o.ReadOnly {
-				return nil, fmt.Errorf("entitlement: open %s: %w: a database that is not a ledger", dir, ErrCorrupt)
-			}
-			if err := db.Set(storeMarker, storeVersion, sync); err != nil {
-				return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
-			}
-			return newFileStore(db, lock, o.UnsafeNoSync, false), nil
+		missing, err := checkMarker(db)
+		if err == nil && missing && o.ReadOnly {
+			err = fmt.Errorf("%w: an empty database", ErrCorrupt)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
 		}
-		ok := string(v) == string(storeVersion)
-		c.Close()
-		if !ok {
-			return nil, fmt.Errorf("entitlement: open %s: %w: unknown ledger store version", dir, ErrCorrupt)
+		if missing { // a database with no key at all is one whose creation was cut short: finish it
+			if err := db.Set(storeMarker, storeVersion, sync); err != nil {
+				return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
+			}
 		}
 	}
 	return newFileStore(db, lock, o.UnsafeNoSync, o.ReadOnly), nil
+}
+
+// peekLedger opens the database in dir read-only (under lock, which stays held) and checks that it
+// is a ledger store, or one whose creation was cut short.
+func peekLedger(dir string, lock *pebble.Lock) error {
+	po := pebbleOptions(lock)
+	po.ReadOnly = true
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		return err
+	}
+	_, err = checkMarker(db)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// checkMarker reports whether db is a ledger store of this layout; missing means a database with
+// no key at all (no marker, nothing else). Anything else is an error matching ErrCorrupt.
+func checkMarker(db *pebble.DB) (missing bool, err error) {
+	v, c, err := db.Get(storeMarker)
+	if errors.Is(err, pebble.ErrNotFound) {
+		empty, err := isEmpty(db)
+		if err != nil {
+			return false, err
+		}
+		if !empty {
+			return false, fmt.Errorf("%w: a database that is not a ledger", ErrCorrupt)
+		}
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	if string(v) != string(storeVersion) {
+		return false, fmt.Errorf("%w: unknown ledger store version", ErrCorrupt)
+	}
+	return false, nil
 }
 
 // isEmpty reports whether db holds no key.
