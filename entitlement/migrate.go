@@ -25,8 +25,11 @@ import (
 //
 // The copy is written beside newPath (newPath + ".migrating"), synced, read back and compared
 // record by record with the old file (a SHA-256 over every bucket, key and value in order), and
-// only then renamed to newPath: a failed or interrupted migration leaves no store at newPath.
-// The audit chain, the counters and every record move unchanged, so [VerifyAudit] and
+// only then renamed to newPath: a failed or interrupted migration leaves no store at newPath. A
+// damaged page structure in the old file is refused with [ErrCorrupt] (its page tree is checked
+// before bbolt's own reader, which would crash or loop, follows it); damage inside a key or a
+// value, which bbolt keeps no checksum of, is copied as it reads ([VerifyAudit] finds it). The
+// audit chain, the counters and every record move unchanged, so [VerifyAudit] and
 // [CheckConservation] give the same answers before and after.
 func MigrateFile(oldPath, newPath string) error {
 	fail := func(err error) error { return fmt.Errorf("entitlement: migrate %s to %s: %w", oldPath, newPath, err) }
