@@ -201,7 +201,8 @@ const migrateEnv = "LMSKIT_ENTITLEMENT_MIGRATE_CHILD"
 
 // TestMigrateChild is the child half of TestMigrateFile_HostileFile: it migrates the file named in
 // migrateEnv with its address space limited to 3 GiB (a loop that only allocates ends there)
-// and prints CORRUPT when MigrateFile refused it with ErrCorrupt and left nothing behind.
+// and prints CORRUPT when MigrateFile refused it with ErrCorrupt and left nothing behind (no
+// store, no working copy).
 func TestMigrateChild(t *testing.T) {
 	path := os.Getenv(migrateEnv)
 	if path == "" {
@@ -211,11 +212,12 @@ func TestMigrateChild(t *testing.T) {
 	newPath := path + ".new"
 	err := entitlement.MigrateFile(path, newPath)
 	_, serr := os.Stat(newPath)
+	_, terr := os.Stat(newPath + ".migrating")
 	switch {
-	case errors.Is(err, entitlement.ErrCorrupt) && errors.Is(serr, os.ErrNotExist):
+	case errors.Is(err, entitlement.ErrCorrupt) && errors.Is(serr, os.ErrNotExist) && errors.Is(terr, os.ErrNotExist):
 		fmt.Println("CORRUPT", err)
 	default:
-		fmt.Println("ERR", err, serr)
+		fmt.Println("ERR", err, serr, terr)
 	}
 }
 

@@ -38,10 +38,27 @@ func runIsolation(t *testing.T, o Opener) {
 			var got []string
 			fn := func(tx entitlement.Tx) error {
 				got = nil
-				return tx.Scan("b", "", func(k string, v []byte) (bool, error) {
+				if err := tx.Scan("b", "", func(k string, v []byte) (bool, error) {
 					got = append(got, k+"="+string(v))
 					return true, nil
-				})
+				}); err != nil {
+					return err
+				}
+				// ScanFrom seeks into the same mix: from the deleted key c, and from the
+				// new key d.
+				for _, start := range []string{"c", "d"} {
+					var from []string
+					if err := tx.ScanFrom("b", "", start, func(k string, v []byte) (bool, error) {
+						from = append(from, k+"="+string(v))
+						return true, nil
+					}); err != nil {
+						return err
+					}
+					if !slices.Equal(from, want[1:]) {
+						return fmt.Errorf("ScanFrom %q (view %v): got %q, want %q", start, view, from, want[1:])
+					}
+				}
+				return nil
 			}
 			if !view {
 				must(t, s.Update(ctx, func(tx entitlement.Tx) error {
