@@ -35,6 +35,7 @@ func Bulk(ctx context.Context, n, workers int, op func(ctx context.Context, i in
 	if workers <= 0 {
 		workers = DefaultBulkWorkers
 	}
+	n = max(n, 0) // [0, n) is empty
 	errs := make([]error, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup

@@ -98,8 +98,10 @@ func TestBulk_Canceled(t *testing.T) {
 			t.Fatalf("item %d after the cancel: ran %v, %v", i, ran[i], err)
 		}
 	}
-	if errs := entitlement.Bulk(ctx, 0, 0, func(context.Context, int) error { return errBad }); len(errs) != 0 {
-		t.Fatalf("no items: %v", errs)
+	for _, n := range []int{0, -1} { // [0, n) is empty: no item runs (-1 made Bulk panic)
+		if errs := entitlement.Bulk(ctx, n, 0, func(context.Context, int) error { return errBad }); len(errs) != 0 {
+			t.Fatalf("%d items: %v", n, errs)
+		}
 	}
 }
 
