@@ -13,18 +13,31 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/lmskit/lmskit/entitlement"
 )
 
 const lockEnv = "LMSKIT_ENTITLEMENT_LOCK_CHILD"
 
 // TestLockChild is the child half of TestOpenFile_HeldByAnotherProcess: it opens the store named
-// in lockEnv ("ro:" before the path: read-only), says HELD, and holds it until its standard input
-// closes.
+// in lockEnv ("ro:" before the path: read-only; "pebble:": only takes Pebble's own lock on it),
+// says HELD, and holds it until its standard input closes.
 func TestLockChild(t *testing.T) {
 	path := os.Getenv(lockEnv)
 	if path == "" {
 		t.Skip("child process of TestOpenFile_HeldByAnotherProcess only")
+	}
+	if path, isPebble := strings.CutPrefix(path, "pebble:"); isPebble {
+		// The lock as Pebble takes it itself (and lmskit did before it took its own).
+		lock, err := pebble.LockDirectory(path, vfs.Default)
+		if err != nil {
+			os.Stdout.WriteString("ERR " + err.Error() + "\n")
+			os.Exit(2)
+		}
+		os.Stdout.WriteString("HELD\n")
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		ok(t, lock.Close())
+		return
 	}
 	path, readOnly := strings.CutPrefix(path, "ro:")
 	s, err := entitlement.OpenFile(path, &entitlement.FileOptions{ReadOnly: readOnly, Timeout: -1})
@@ -52,7 +65,13 @@ func TestOpenFile_HeldByAnotherProcess(t *testing.T) {
 			locked        bool
 		}{
 			{"rw", "rw", true}, {"rw", "ro", true}, {"ro", "rw", true}, {"ro", "ro", false},
+			// An lmskit from before the store took its own lock held the directory with
+			// Pebble's: the same fcntl lock on the same file.
+			{"pebble", "rw", true}, {"pebble", "ro", true},
 		} {
+			if c.child == "pebble" && format == "bbolt" {
+				continue
+			}
 			t.Run(fmt.Sprintf("%s/%s held, %s open", format, c.child, c.parent), func(t *testing.T) {
 				path := filepath.Join(t.TempDir(), "ledger")
 				if format == "bbolt" {
@@ -64,8 +83,8 @@ func TestOpenFile_HeldByAnotherProcess(t *testing.T) {
 				}
 				cmd := exec.Command(exe, "-test.run=^TestLockChild$", "-test.count=1")
 				spec := path
-				if c.child == "ro" {
-					spec = "ro:" + path
+				if c.child != "rw" {
+					spec = c.child + ":" + path
 				}
 				cmd.Env = append(os.Environ(), lockEnv+"="+spec)
 				stdin, err := cmd.StdinPipe()
