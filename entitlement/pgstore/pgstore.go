@@ -97,7 +97,7 @@ func (s *store) Update(ctx context.Context, fn func(entitlement.Tx) error) error
 		}
 		err = s.write(ctx, fn)
 		if !retryable(err) {
-			return err
+			return canceled(ctx, err)
 		}
 	}
 	return fmt.Errorf("pgstore: gave up after %d serialization failures: %w", s.opts.MaxRetries, err)
@@ -135,7 +135,16 @@ func (s *store) View(ctx context.Context, fn func(entitlement.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
+	return canceled(ctx, s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn))
+}
+
+// canceled makes an error that the cancellation of ctx caused say so: pgx reports a query
+// interrupted by a canceled context as the connection's own failure (an i/o timeout).
+func canceled(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("pgstore: %w: %w", cerr, err)
+	}
+	return err
 }
 
 func (s *store) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(entitlement.Tx) error) (err error) {
@@ -169,7 +178,9 @@ func (s *store) runTx(ctx context.Context, ptx pgx.Tx, err error, writable bool,
 		return err
 	}
 	t.done = true
-	if err := ptx.Commit(ctx); err != nil {
+	// Once the function has succeeded and the context was live, the commit runs to its end:
+	// canceled half-way it could land on the server while the caller is told it failed.
+	if err := ptx.Commit(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("pgstore: commit: %w", err)
 	}
 	committed = true

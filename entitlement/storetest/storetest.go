@@ -357,6 +357,7 @@ func Run(t *testing.T, o Opener) {
 			checkOnly(t, s, map[string]string{"b/k": "durable"})
 		})
 	}
+	runIsolation(t, o)
 	t.Run("Ledger", func(t *testing.T) { ledgerScenario(t, o.Open(t)) })
 	// The same scenario with every update run twice (the first run rolled back), as the Store
 	// contract allows: results must come from the run that commits.

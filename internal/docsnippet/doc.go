@@ -12,4 +12,14 @@
 // example file as it is, white space around it aside, so the snippet may leave out the example's
 // set-up lines but not change the lines it shows. The package's Example shows what Check
 // reports.
+//
+// # Ignored errors
+//
+// [CheckExamples] goes further, over every line of the example files: it type-checks them and
+// reports each error an Example or its helpers assign to the blank identifier or drop with a
+// call, so that no Example teaches ignoring an error:
+//
+//	func TestExamplesIgnoreNoError(t *testing.T) {
+//		docsnippet.CheckExamples(t, "example_test.go")
+//	}
 package docsnippet
