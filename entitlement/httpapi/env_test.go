@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,6 +123,10 @@ type resp struct {
 
 func (r resp) json(t *testing.T, v any) {
 	t.Helper()
+	// Decode into a zero value: a field the response leaves out must not keep an earlier value.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv.Elem().SetZero()
+	}
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decoding %s: %v\n%s", r.Request.URL.Path, err, r.body)
 	}
@@ -219,4 +225,59 @@ func allPicks(sh httpapi.Shipment) []httpapi.Pick {
 		p = append(p, httpapi.Pick{Line: s.ID, Quantity: s.InBin})
 	}
 	return p
+}
+
+// sameNotFound sends a request for another partner's object and one for an unknown object with
+// token, and fails unless both answer 404 with the same problem document once the ids (longest
+// first) are blanked out, and the first names nothing of the other partner's beyond its path.
+func (e *env) sameNotFound(token, method, theirs, unknown string, body any, ids ...string) {
+	e.t.Helper()
+	e.notFoundAlike(token, method, theirs, body, unknown, body, ids...)
+}
+
+// notFoundAlike is sameNotFound with a request body of each.
+func (e *env) notFoundAlike(token, method, theirs string, theirBody any, unknown string, unknownBody any, ids ...string) {
+	e.t.Helper()
+	a := e.call(method, theirs, token, theirBody)
+	b := e.call(method, unknown, token, unknownBody)
+	if a.StatusCode != 404 || b.StatusCode != 404 {
+		e.t.Fatalf("%s %s: %d, unknown %s: %d\n%s\n%s", method, theirs, a.StatusCode, unknown, b.StatusCode, a.body, b.body)
+	}
+	slices.SortFunc(ids, func(x, y string) int { return len(y) - len(x) })
+	anon := func(r resp) string {
+		s := string(r.body)
+		for _, id := range ids {
+			s = strings.ReplaceAll(s, id, "<id>")
+		}
+		return s
+	}
+	if anon(a) != anon(b) {
+		e.t.Errorf("%s %s answers differently from an unknown one:\n%s\n%s", method, theirs, a.body, b.body)
+	}
+	for _, secret := range []string{"distx", "dealery", "Location A", "NEW CUSTOMER"} {
+		if strings.Contains(string(a.body), secret) && !strings.Contains(theirs, secret) {
+			e.t.Errorf("%s %s reveals %q: %s", method, theirs, secret, a.body)
+		}
+	}
+}
+
+// snapshot is the ledger's whole content, for checks that a refusal changed nothing.
+func (e *env) snapshot() entitlement.Snapshot {
+	e.t.Helper()
+	s, err := e.l.Snapshot(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// conserved checks the ledger's conservation rule and its audit chain.
+func (e *env) conserved() {
+	e.t.Helper()
+	if err := entitlement.CheckConservation(ctx, e.l.Store()); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.l.VerifyAudit(ctx); err != nil {
+		e.t.Fatal(err)
+	}
 }

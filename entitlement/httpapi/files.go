@@ -16,7 +16,7 @@ import (
 // signed file.
 
 var formatParam = param{name: "format", enum: []string{"zip", "armored"},
-	desc: "zip: the container as issued (default; an external product's file as supplied); armored: the signed license file as PEM-style text. Accept: text/plain asks for armored too."}
+	desc: "zip: the container as issued (default; an external product's file as supplied); armored: the signed license file as PEM-style text, where the download is one file (406 otherwise). Accept: text/plain asks for armored too."}
 
 func (h *Handler) fileRoutes() []*route {
 	return []*route{
@@ -84,14 +84,14 @@ func (c *call) download(f entitlement.Issued) (reply, error) {
 	}
 	switch format {
 	case "", "zip":
-		ctype := "application/octet-stream"
-		if strings.EqualFold(path.Ext(f.Name), ".zip") {
-			ctype = "application/zip"
-		}
-		return fileReply(f.Name, ctype, f.Data), nil
+		return fileReply(f.Name, mediaTypeOf(f.Name), f.Data), nil
 	case "armored":
 		if f.External {
 			return reply{}, &apiError{status: 406, kind: "not-acceptable", detail: "an external product's file is available only as supplied (format=zip)", field: "format"}
+		}
+		if len(f.Contents) > 1 {
+			return reply{}, &apiError{status: 406, kind: "not-acceptable", field: "format",
+				detail: fmt.Sprintf("the download holds %d license files (a permanent one and fixed-term ones); the armored form holds one: take the zip (format=zip)", len(f.Contents))}
 		}
 		text, err := license.Armor(f.File)
 		if err != nil {
@@ -101,6 +101,14 @@ func (c *call) download(f entitlement.Issued) (reply, error) {
 		return fileReply(name, "text/plain; charset=utf-8", text), nil
 	}
 	return reply{}, &apiError{status: 400, kind: "malformed", detail: fmt.Sprintf("format %q: want zip or armored", format), field: "format"}
+}
+
+// mediaTypeOf is a downloaded file's media type: a zip container's, or any bytes'.
+func mediaTypeOf(name string) string {
+	if strings.EqualFold(path.Ext(name), ".zip") {
+		return "application/zip"
+	}
+	return "application/octet-stream"
 }
 
 func acceptsOnlyText(accept string) bool {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/license"
 )
 
 // Orders, the license bin, the parts inventory, reshipments and returns.
@@ -11,18 +12,14 @@ import (
 func (h *Handler) orderRoutes() []*route {
 	return []*route{
 		{method: "POST", path: "/v1/orders", op: "shipOrder", tag: "orders", in: OrderRequest{}, out: Shipment{}, status: 201,
-			summary: "Ship an order into a partner's bin (administrator)", desc: "An order (partner, PO, SO) ships once: a repeat is 409.",
+			summary: "Ship an order into a partner's bin (administrator)",
+			desc:    "An order (partner, PO, SO) ships once: a repeat is 409. Each line carries its entitlement type (absent: T, permanent); a fixed-term type needs not_after.",
 			do: func(c *call) (reply, error) {
 				var req OrderRequest
 				if err := c.decode(&req); err != nil {
 					return reply{}, err
 				}
-				ord := entitlement.Order{Partner: req.Partner, PO: req.PO, SO: req.SO,
-					Lines: mapSlice(req.Lines, func(l OrderLine) entitlement.OrderLine { return entitlement.OrderLine{Part: l.Part, Qty: l.Quantity} })}
-				if req.ExpiresAt != nil {
-					ord.Expires = req.ExpiresAt.UTC()
-				}
-				lines, err := c.h.l.Ship(c.ctx, c.actor, ord)
+				lines, err := c.h.l.Ship(c.ctx, c.actor, req.order())
 				if err != nil {
 					return reply{}, err
 				}
@@ -119,6 +116,21 @@ func (h *Handler) orderRoutes() []*route {
 				return jsonReply(200, pageFrom(rs, func(r entitlement.Return) string { return num(r.ID) }, p, toReturn))
 			}},
 	}
+}
+
+// order is the ledger's form of an order request.
+func (req OrderRequest) order() entitlement.Order {
+	ord := entitlement.Order{Partner: req.Partner, PO: req.PO, SO: req.SO, Lines: mapSlice(req.Lines, func(l OrderLine) entitlement.OrderLine {
+		ol := entitlement.OrderLine{Part: l.Part, Qty: l.Quantity, Type: license.EntitlementType(l.Type)}
+		if l.NotAfter != nil {
+			ol.NotAfter = l.NotAfter.UTC()
+		}
+		return ol
+	})}
+	if req.ExpiresAt != nil {
+		ord.Expires = req.ExpiresAt.UTC()
+	}
+	return ord
 }
 
 func picks(ps []Pick) []entitlement.Pick {

@@ -87,6 +87,35 @@ func authenticatedList[T, W any](c *call, items func() []T, key func(T) string, 
 	return jsonReply(200, pageOf(items(), key, p, conv))
 }
 
+// bookList answers a page of a list a book returns whole (the caller's partner's, a device's):
+// the page parameters are read first, then the list.
+func bookList[T, W any](c *call, items func() ([]T, error), key func(T) string, conv func(T) W) (reply, error) {
+	p, err := c.page()
+	if err != nil {
+		return reply{}, err
+	}
+	all, err := items()
+	if err != nil {
+		return reply{}, err
+	}
+	return jsonReply(200, pageOf(all, key, p, conv))
+}
+
+// partnerList is bookList of a list kept per partner: the query's partner, else the caller's own.
+func partnerList[T, W any](c *call, items func(partner string) ([]T, error), key func(T) string, conv func(T) W) (reply, error) {
+	return bookList(c, func() ([]T, error) {
+		partner := c.r.URL.Query().Get("partner")
+		if partner == "" {
+			_, p, err := c.h.l.Whoami(c.ctx, c.actor)
+			if err != nil {
+				return nil, err
+			}
+			partner = p.ID
+		}
+		return items(partner)
+	}, key, conv)
+}
+
 func (h *Handler) ready(ctx context.Context) error {
 	if h.opts.Ready != nil {
 		return h.opts.Ready(ctx)

@@ -7,12 +7,22 @@
 //	go run ./examples/licenseserver -pg postgres://lmskit@db/lmskit
 //	go run ./examples/licenseserver -tls-cert server.pem -tls-key server.key -client-ca clients.pem
 //	go run ./examples/licenseserver -swa-terms terms.json   # the vendor's SWA product terms
+//	go run ./examples/licenseserver -presales-policy examples/licenseserver/presales-policy.json
+//	go run ./examples/licenseserver -deal-pipeline https://crm.example/lmskit/pipeline
 //
 // On first start it creates the data directory (0700) with the issuer's signing key
 // (issuer.pem), the key code deriver's secret (deriver.key) and the audit chain's key
 // (audit.key), each 0600, bootstraps the vendor's administrator and prints the administrator's
 // first API token once, on a line of its own starting with "admin token: ". It stops gracefully
 // on SIGINT or SIGTERM.
+//
+// It keeps the second vendor's workflows too: the entitlement lifecycle and time tokens always;
+// temporary licenses with -presales-policy (the policy document, as GET
+// /v1/temporary-licenses/policy serves it); deal registrations always, asking the vendor's CRM
+// whether a deal is in its pipeline when -deal-pipeline names its endpoint (a POST of the
+// registration as JSON, answered {"in_pipeline": true|false}), and otherwise keeping no pipeline:
+// no deal is in it, as it says when it starts. A Go service that mounts the handler passes its
+// own dealreg.Pipeline in httpapi.Options.DealReg instead.
 package main
 
 import (
@@ -26,6 +36,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -33,6 +44,7 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/dealreg"
 	"github.com/lmskit/lmskit/entitlement/httpapi"
 	"github.com/lmskit/lmskit/entitlement/pgstore"
 	"github.com/lmskit/lmskit/entitlement/systems"
@@ -44,6 +56,7 @@ type config struct {
 	addr, data, pg, pgTable     string
 	tlsCert, tlsKey, clientCA   string
 	swaTerms                    string
+	presalesPolicy, dealPipe    string
 	admin, vendor               string
 	idempotencyTTL, groupCommit time.Duration
 	rate                        float64
@@ -59,6 +72,8 @@ func main() {
 	flag.StringVar(&c.tlsKey, "tls-key", "", "and this private key (PEM)")
 	flag.StringVar(&c.clientCA, "client-ca", "", "with -tls-cert: accept client certificates from these CAs (PEM); the user is the certificate's e-mail SAN, else its CN")
 	flag.StringVar(&c.swaTerms, "swa-terms", "", "the SWA product terms table (JSON, as swa.ParseTerms reads it); default: the guide's figures (swa.DefaultTerms)")
+	flag.StringVar(&c.presalesPolicy, "presales-policy", "", "the temporary license policy (JSON, as GET /v1/temporary-licenses/policy serves it); without it the server takes no applications")
+	flag.StringVar(&c.dealPipe, "deal-pipeline", "", "the vendor's CRM endpoint asked whether a registered deal is in its pipeline (POST, JSON); default: no pipeline, no deal is in it")
 	flag.StringVar(&c.admin, "admin", "admin", "login of the first administrator, created on first start")
 	flag.StringVar(&c.vendor, "vendor", "vendor", "partner id of the vendor, created on first start")
 	flag.DurationVar(&c.idempotencyTTL, "idempotency-ttl", 24*time.Hour, "how long an Idempotency-Key's response is kept")
@@ -115,7 +130,29 @@ func run(ctx context.Context, c config, out io.Writer, log *slog.Logger) error {
 	if err := firstStart(ctx, l, c, out); err != nil {
 		return err
 	}
-	opts := httpapi.Options{Ledger: l, SWA: book, Logger: log, IdempotencyTTL: c.idempotencyTTL, RateLimit: c.rate}
+	opts := httpapi.Options{Ledger: l, SWA: book, Logger: log, IdempotencyTTL: c.idempotencyTTL, RateLimit: c.rate,
+		DealReg: &dealreg.Policy{Pipeline: noPipeline{}}}
+	if c.presalesPolicy != "" {
+		f, err := os.Open(c.presalesPolicy)
+		if err != nil {
+			return err
+		}
+		p, err := httpapi.ParsePresalesPolicy(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.presalesPolicy, err)
+		}
+		opts.Presales = &p
+	}
+	if c.dealPipe != "" {
+		u, err := url.Parse(c.dealPipe)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("-deal-pipeline %q: want an http or https URL", c.dealPipe)
+		}
+		opts.DealReg.Pipeline = newHTTPPipeline(u.String())
+	} else {
+		log.Warn("deal registrations: no pipeline (-deal-pipeline): no deal counts as in the vendor's pipeline")
+	}
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	if c.tlsCert != "" {

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -44,7 +45,7 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	if b == nil {
 		l.makeRoom(now, burst)
 		b = &bucket{tokens: burst, last: now}
-		l.buckets[key] = b
+		l.buckets[strings.Clone(key)] = b // the key may share the memory of a larger string (a token)
 	}
 	if el := now.Sub(b.last).Seconds(); el > 0 {
 		b.tokens = min(burst, b.tokens+el*l.Rate)
