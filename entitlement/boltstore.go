@@ -74,8 +74,11 @@ func (s *boltStore) Update(ctx context.Context, fn func(Tx) error) error {
 		}
 		return ctx.Err()
 	})
-	if errors.Is(err, bolterr.ErrDatabaseNotOpen) {
+	switch {
+	case errors.Is(err, bolterr.ErrDatabaseNotOpen):
 		return ErrClosed
+	case errors.Is(err, bolterr.ErrDatabaseReadOnly):
+		return ErrReadOnly
 	}
 	return err
 }

@@ -24,20 +24,32 @@ const DefaultBulkWorkers = 64
 // operations an item made before its error stay done, as when called one at a time). When ctx
 // is canceled no further item starts, and those not started report ctx's error.
 //
+// A panic in op is Bulk's caller's, as if op had been called there: no further item starts, and
+// once the items under way have finished Bulk panics with the same value in the caller's
+// goroutine (where a recover, an HTTP server's say, can catch it; a panic in a goroutine of
+// Bulk's own would end the process).
+//
 // Bulk needs a store whose Update calls from many goroutines share a sync, as [OpenFile]'s
 // does; on another store it still runs the items concurrently.
 func Bulk(ctx context.Context, n, workers int, op func(ctx context.Context, i int) error) []error {
 	if workers <= 0 {
 		workers = DefaultBulkWorkers
 	}
+	n = max(n, 0) // [0, n) is empty
 	errs := make([]error, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var panicked atomic.Pointer[any]
 	for range min(workers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
+			defer func() {
+				if p := recover(); p != nil {
+					panicked.CompareAndSwap(nil, &p)
+				}
+			}()
+			for panicked.Load() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
@@ -51,5 +63,8 @@ func Bulk(ctx context.Context, n, workers int, op func(ctx context.Context, i in
 		}()
 	}
 	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(*p)
+	}
 	return errs
 }

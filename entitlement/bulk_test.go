@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/lmskit/lmskit/entitlement"
@@ -97,7 +98,52 @@ func TestBulk_Canceled(t *testing.T) {
 			t.Fatalf("item %d after the cancel: ran %v, %v", i, ran[i], err)
 		}
 	}
-	if errs := entitlement.Bulk(ctx, 0, 0, func(context.Context, int) error { return errBad }); len(errs) != 0 {
-		t.Fatalf("no items: %v", errs)
+	for _, n := range []int{0, -1} { // [0, n) is empty: no item runs (-1 made Bulk panic)
+		if errs := entitlement.Bulk(ctx, n, 0, func(context.Context, int) error { return errBad }); len(errs) != 0 {
+			t.Fatalf("%d items: %v", n, errs)
+		}
+	}
+}
+
+// TestBulk_Panic: a panic in one item reaches Bulk's caller with its value, as it would calling
+// the item itself (before, it ended the process from a goroutine of Bulk's); no item starts after
+// it, and the items under way finish first.
+func TestBulk_Panic(t *testing.T) {
+	recovered := func(n, workers int, op func(ctx context.Context, i int) error) (p any) {
+		defer func() { p = recover() }()
+		entitlement.Bulk(ctx, n, workers, op)
+		return nil
+	}
+	// One worker: the items after the panicking one never start.
+	var started atomic.Int64
+	got := recovered(10, 1, func(_ context.Context, i int) error {
+		started.Add(1)
+		if i == 2 {
+			panic("item 2 is broken")
+		}
+		return nil
+	})
+	if got != "item 2 is broken" || started.Load() != 3 {
+		t.Fatalf("Bulk's caller recovered %v after %d items started, want item 2's panic after 3", got, started.Load())
+	}
+	// Four workers, three of them held in their items until the fourth panics: Bulk panics
+	// only once the three have finished.
+	var held, finished atomic.Int64
+	release := make(chan struct{})
+	got = recovered(100, 4, func(_ context.Context, i int) error {
+		if i >= 3 {
+			if i == 5 {
+				close(release)
+				panic("item 5 is broken")
+			}
+			return nil
+		}
+		held.Add(1)
+		<-release
+		finished.Add(1)
+		return nil
+	})
+	if got != "item 5 is broken" || held.Load() != 3 || finished.Load() != 3 {
+		t.Fatalf("Bulk's caller recovered %v with %d of %d held items finished, want item 5's panic after all 3", got, finished.Load(), held.Load())
 	}
 }

@@ -128,7 +128,7 @@ var exported = []struct{ bucket, typ string }{
 
 // indexBuckets are the buckets Import rebuilds from the records.
 var indexBuckets = []string{bBin, bPO, bSO, bPartnerLines, bCustByP, bHWKC, bRetired, bLocByP, bLocByC, bLocName, bKids,
-	bLocLines, bSource, bRecent, bReshipF, bReshipT, bReturnF, bReturnT, bTokensBy, bIdemExp, bTermEnd}
+	bLocLines, bSource, bRecent, bReshipF, bReshipT, bReturnF, bReturnT, bTokensBy, bIdemExp, bTermEnd, bUsersByP}
 
 // Export writes every record of the store in the export format (see [ExportFormat]) to w, from
 // one read transaction: a consistent copy of a running ledger, taken without stopping it (writers

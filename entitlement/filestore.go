@@ -339,6 +339,14 @@ func (t *fileTx) ScanFrom(bucket, prefix, start string, fn func(string, []byte) 
 	if err != nil {
 		return fmt.Errorf("entitlement: scan %s: %w", bucket, err)
 	}
+	// The iterator is closed whatever happens, a panic in fn included: an iterator left open
+	// pins the engine's memory tables and files, and Close then fails.
+	closed := false
+	defer func() {
+		if !closed {
+			it.Close()
+		}
+	}()
 	t.scanning = append(t.scanning, bucket)
 	defer func() { t.scanning = t.scanning[:len(t.scanning)-1] }()
 	skip := 1 + len(bucket)
@@ -349,15 +357,14 @@ func (t *fileTx) ScanFrom(bucket, prefix, start string, fn func(string, []byte) 
 	for ; valid; valid = it.Next() {
 		v, err := it.ValueAndErr()
 		if err != nil {
-			it.Close()
 			return fmt.Errorf("entitlement: scan %s: %w", bucket, err)
 		}
 		more, err := fn(string(it.Key()[skip:]), t.keep(v))
 		if err != nil || !more {
-			it.Close()
 			return err
 		}
 	}
+	closed = true
 	if err := it.Close(); err != nil {
 		return fmt.Errorf("entitlement: scan %s: %w", bucket, err)
 	}

@@ -47,6 +47,9 @@ func Import(ctx context.Context, s Store, r io.Reader, auditKey []byte) (int, er
 				return err
 			}
 		}
+		if err := tx.Put(bUsersByP, usersIndexed, nil); err != nil { // the rebuilt index has every user
+			return err
+		}
 		if err := checkConservation(tx); err != nil {
 			return fmt.Errorf("import: %w", err)
 		}
@@ -312,7 +315,10 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 		}
 		im.users[r.ID] = true
 		refer(ref{what: "user " + r.ID, id: r.Partner, partner: true})
-		return store(bUsers, r)
+		if err := store(bUsers, r); err != nil {
+			return err
+		}
+		return im.index(line, [][2]string{{bUsersByP, k(r.Partner, r.ID)}})
 	case *allowanceRec:
 		if err := ids("distributor", r.Distributor, "dealer", r.Dealer); err != nil {
 			return err

@@ -397,7 +397,7 @@ func (l *Ledger) Bootstrap(ctx context.Context, vendor Partner, admin User) erro
 		if err := putRec(tx, bPartners, vendor.ID, vendor); err != nil {
 			return err
 		}
-		if err := putRec(tx, bUsers, admin.ID, admin); err != nil {
+		if err := putUser(tx, admin); err != nil {
 			return err
 		}
 		rec := AuditRecord{Time: l.now(), User: admin.ID, Partner: vendor.ID, Op: "bootstrap",
@@ -481,7 +481,7 @@ func (l *Ledger) AddUser(ctx context.Context, a Actor, u User) error {
 			return wrapf(ErrExists, "user %q", u.ID)
 		}
 		o.ref("user", u.ID)
-		return o.putRec(bUsers, u.ID, u)
+		return putUser(o.tx, u)
 	})
 }
 
@@ -550,7 +550,7 @@ func (l *Ledger) SetRoles(ctx context.Context, a Actor, user string, roles Role)
 			}
 		}
 		o.ref("user", u.ID)
-		return o.putRec(bUsers, u.ID, u)
+		return putUser(o.tx, u)
 	})
 }
 

@@ -606,8 +606,7 @@ func (l *Ledger) SearchLocations(ctx context.Context, a Actor, q string, limit i
 			if _, err := getRec(o.tx, bLocs, kk[len(p)+1:], &loc); err != nil {
 				return false, err
 			}
-			if strings.Contains(strings.ToLower(loc.Name), lq) || strings.Contains(strings.ToLower(loc.HWKC), lq) ||
-				loc.SecondaryHWKC != "" && strings.Contains(strings.ToLower(loc.SecondaryHWKC), lq) {
+			if locationMatches(loc, lq) {
 				out = append(out, loc)
 			}
 			return len(out) < limit, nil

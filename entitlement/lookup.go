@@ -139,35 +139,11 @@ func (l *Ledger) LookupOrder(ctx context.Context, a Actor, number string) (Order
 // RecentlyAttached returns the actor's partner's lines that are attached now, newest first, at
 // most limit (0 means 20).
 func (l *Ledger) RecentlyAttached(ctx context.Context, a Actor, limit int) ([]Line, error) {
-	return l.recent(ctx, a, recentAttached, limit)
+	return l.recent(ctx, a, recentAttached, "", limitOr(limit, 20))
 }
 
 // RecentlyActivated returns the actor's partner's activated lines, newest first, at most limit (0
 // means 20).
 func (l *Ledger) RecentlyActivated(ctx context.Context, a Actor, limit int) ([]Line, error) {
-	return l.recent(ctx, a, recentActivated, limit)
-}
-
-func (l *Ledger) recent(ctx context.Context, a Actor, list string, limit int) ([]Line, error) {
-	if limit <= 0 {
-		limit = 20
-	}
-	var out []Line
-	err := l.view(ctx, a, "recent lines", func(o *op) error {
-		if err := o.lmsUser("see recent lines"); err != nil {
-			return err
-		}
-		return o.tx.Scan(bRecent, k(o.partner.ID, list)+sep, func(_ string, v []byte) (bool, error) {
-			ln, ok, err := o.recentLine(v)
-			if err != nil {
-				return false, err
-			}
-			if !ok {
-				return false, wrapf(ErrCorrupt, "recent list names missing line %q", v)
-			}
-			out = append(out, ln)
-			return len(out) < limit, nil
-		})
-	})
-	return out, err
+	return l.recent(ctx, a, recentActivated, "", limitOr(limit, 20))
 }

@@ -25,8 +25,11 @@ import (
 //
 // The copy is written beside newPath (newPath + ".migrating"), synced, read back and compared
 // record by record with the old file (a SHA-256 over every bucket, key and value in order), and
-// only then renamed to newPath: a failed or interrupted migration leaves no store at newPath.
-// The audit chain, the counters and every record move unchanged, so [VerifyAudit] and
+// only then renamed to newPath: a failed or interrupted migration leaves no store at newPath. A
+// damaged page structure in the old file is refused with [ErrCorrupt] (its page tree is checked
+// before bbolt's own reader, which would crash or loop, follows it); damage inside a key or a
+// value, which bbolt keeps no checksum of, is copied as it reads ([VerifyAudit] finds it). The
+// audit chain, the counters and every record move unchanged, so [VerifyAudit] and
 // [CheckConservation] give the same answers before and after.
 func MigrateFile(oldPath, newPath string) error {
 	fail := func(err error) error { return fmt.Errorf("entitlement: migrate %s to %s: %w", oldPath, newPath, err) }
@@ -46,7 +49,11 @@ func MigrateFile(oldPath, newPath string) error {
 	if !isBolt {
 		return fail(fmt.Errorf("%w: %s is not a ledger file in the bbolt format", ErrInvalid, oldPath))
 	}
-	old, err := bolt.Open(oldPath, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Millisecond})
+	var old *bolt.DB
+	err = guarded(func() (err error) {
+		old, err = bolt.Open(oldPath, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Millisecond})
+		return err
+	})
 	if errors.Is(err, bolterr.ErrTimeout) {
 		return fail(ErrLocked)
 	}
@@ -54,10 +61,17 @@ func MigrateFile(oldPath, newPath string) error {
 		return fail(err)
 	}
 	defer old.Close()
+	// The file again, for checkBoltFile to read its pages before bbolt follows them. (bbolt's
+	// lock is a flock, which belongs to its own descriptor: this one's close leaves it.)
+	oldFile, err := os.Open(oldPath)
+	if err != nil {
+		return fail(err)
+	}
+	defer oldFile.Close()
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return fail(err)
 	}
-	if err := migrateInto(old, tmp); err != nil {
+	if err := migrateInto(old, oldFile, tmp); err != nil {
 		os.RemoveAll(tmp)
 		return fail(err)
 	}
@@ -71,9 +85,9 @@ func MigrateFile(oldPath, newPath string) error {
 	return nil
 }
 
-// migrateInto copies every record of old into a new store in dir, syncs it, then reads it back
-// and compares each bucket's digest with the old file's.
-func migrateInto(old *bolt.DB, dir string) (err error) {
+// migrateInto copies every record of old (whose file is oldFile) into a new store in dir, syncs
+// it, then reads it back and compares each bucket's digest with the old file's.
+func migrateInto(old *bolt.DB, oldFile *os.File, dir string) (err error) {
 	st, err := openPebble(dir, FileOptions{Timeout: -1, UnsafeNoSync: true}, true)
 	if err != nil {
 		return err
@@ -93,33 +107,20 @@ func migrateInto(old *bolt.DB, dir string) (err error) {
 		b = s.db.NewBatch()
 		return err
 	}
-	err = old.View(func(btx *bolt.Tx) (err error) {
-		// bbolt panics on some damaged pages; a damaged file is an error, not a crash.
-		defer func() {
-			if p := recover(); p != nil {
-				err = fmt.Errorf("%w: the old file is damaged: %v", ErrCorrupt, p)
-			}
-		}()
-		return btx.ForEach(func(name []byte, bk *bolt.Bucket) error {
-			h := sha256.New()
+	err = readBolt(old, oldFile, func(name, k, v []byte) error {
+		h := want[string(name)]
+		if h == nil {
+			h = sha256.New()
 			want[string(name)] = h
-			return bk.ForEach(func(k, v []byte) error {
-				if v == nil {
-					return fmt.Errorf("%w: nested bucket %q in bucket %q", ErrCorrupt, k, name)
-				}
-				if err := CheckKey(string(name), string(k)); err != nil {
-					return fmt.Errorf("%w: bucket %q key %q: %v", ErrCorrupt, name, k, err)
-				}
-				digest(h, k, v)
-				if err := b.Set(append(append([]byte{byte(len(name))}, name...), k...), v, nil); err != nil {
-					return err
-				}
-				if b.Len() >= 4<<20 {
-					return apply()
-				}
-				return nil
-			})
-		})
+		}
+		digest(h, k, v)
+		if err := b.Set(append(append([]byte{byte(len(name))}, name...), k...), v, nil); err != nil {
+			return err
+		}
+		if b.Len() >= 4<<20 {
+			return apply()
+		}
+		return nil
 	})
 	if err == nil {
 		err = apply()
@@ -167,6 +168,36 @@ func migrateInto(old *bolt.DB, dir string) (err error) {
 		return fmt.Errorf("%w: bucket %q appeared in the copy", ErrCorrupt, name)
 	}
 	return nil
+}
+
+// readBolt calls fn for every key and value of every bucket of the bbolt ledger file old (whose
+// file is oldFile), in order. A damaged file is an error matching ErrCorrupt, not a crash: its
+// pages are checked before bbolt follows them, and what bbolt still panics or faults on is
+// caught. So is what is not a ledger: a nested bucket, a bucket name or key that [CheckKey]
+// refuses.
+func readBolt(old *bolt.DB, oldFile *os.File, fn func(bucket, key, val []byte) error) error {
+	fi, err := oldFile.Stat()
+	if err != nil {
+		return err
+	}
+	return guarded(func() error {
+		return old.View(func(btx *bolt.Tx) error {
+			if err := checkBoltFile(oldFile, fi.Size(), old.Info().PageSize, uint64(btx.ID())); err != nil {
+				return err
+			}
+			return btx.ForEach(func(name []byte, bk *bolt.Bucket) error {
+				return bk.ForEach(func(k, v []byte) error {
+					if v == nil {
+						return fmt.Errorf("%w: nested bucket %q in bucket %q", ErrCorrupt, k, name)
+					}
+					if err := CheckKey(string(name), string(k)); err != nil {
+						return fmt.Errorf("%w: bucket %q key %q: %v", ErrCorrupt, name, k, err)
+					}
+					return fn(name, k, v)
+				})
+			})
+		})
+	})
 }
 
 // digest adds one key and value to h, length-prefixed so that no two sequences collide.

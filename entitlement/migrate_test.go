@@ -2,10 +2,14 @@ package entitlement_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/lmskit/lmskit/entitlement"
@@ -57,8 +61,8 @@ func TestOpenFile_BoltFormat(t *testing.T) {
 }
 
 // TestMigrateFile migrates the bbolt ledger file to the current engine: every bucket holds the
-// same keys and values, the ledger reads the same, takes new operations, and the old file is
-// unchanged.
+// same keys and values, the ledger's export of both is the same bytes, the ledger reads the same,
+// takes new operations, and the old file is unchanged.
 func TestMigrateFile(t *testing.T) {
 	oldPath := copyBoltLedger(t)
 	before, err := os.ReadFile(oldPath)
@@ -113,6 +117,14 @@ func TestMigrateFile(t *testing.T) {
 	}))
 	if n < 20 {
 		t.Fatalf("only %d records compared: the test file is not what its .md says", n)
+	}
+	// The ledger's own export of both reads the same, byte for byte.
+	old, err := entitlement.OpenFile(oldPath, &entitlement.FileOptions{ReadOnly: true})
+	ok(t, err)
+	wantExport := export(t, old)
+	ok(t, old.Close())
+	if got := export(t, s); !bytes.Equal(got, wantExport) {
+		t.Fatalf("the migrated ledger exports differently:\n%s\nbefore the migration:\n%s", got, wantExport)
 	}
 	f := checkBoltLedger(t, s)
 	shipped := shipSV8100(t, f, f.DistP, "PO-AFTER")
@@ -182,5 +194,108 @@ func TestMigrateFile_DamagedFile(t *testing.T) {
 		s, err := entitlement.OpenFile(newPath, nil)
 		ok(t, err)
 		ok(t, s.Close())
+	}
+}
+
+const migrateEnv = "LMSKIT_ENTITLEMENT_MIGRATE_CHILD"
+
+// TestMigrateChild is the child half of TestMigrateFile_HostileFile: it migrates the file named in
+// migrateEnv with its address space limited to 3 GiB (a loop that only allocates ends there)
+// and prints CORRUPT when MigrateFile refused it with ErrCorrupt and left nothing behind (no
+// store, no working copy).
+func TestMigrateChild(t *testing.T) {
+	path := os.Getenv(migrateEnv)
+	if path == "" {
+		t.Skip("child process of TestMigrateFile_HostileFile only")
+	}
+	ok(t, syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: 3 << 30, Max: 3 << 30}))
+	newPath := path + ".new"
+	err := entitlement.MigrateFile(path, newPath)
+	_, serr := os.Stat(newPath)
+	_, terr := os.Stat(newPath + ".migrating")
+	switch {
+	case errors.Is(err, entitlement.ErrCorrupt) && errors.Is(serr, os.ErrNotExist) && errors.Is(terr, os.ErrNotExist):
+		fmt.Println("CORRUPT", err)
+	default:
+		fmt.Println("ERR", err, serr, terr)
+	}
+}
+
+// TestMigrateFile_HostileFile damages the page structure of the bbolt ledger file where bbolt's
+// reader follows it blindly: page numbers that lead out of the file or back up the tree, element
+// offsets far outside their page, counts and overflows that do not fit. MigrateFile refuses each
+// file with ErrCorrupt and leaves nothing at the new path; before, some crashed the process (a
+// memory fault outside bbolt's map) and a cycle allocated until the process died. Each runs in a
+// child process, so that a crash fails the test instead of ending it.
+func TestMigrateFile_HostileFile(t *testing.T) {
+	if os.Getenv(migrateEnv) != "" {
+		t.Skip("in the child")
+	}
+	if raceEnabled {
+		t.Skip("the child limits its address space, which the race detector's shadow memory does not fit")
+	}
+	good, err := os.ReadFile(filepath.Join("testdata", "ledger-bbolt-v1.db"))
+	ok(t, err)
+	// The file's current tree (see ledger-bbolt-v1.md; meta page 1, transaction 15): the root
+	// bucket is branch page 7 over leaf pages 5 and 6; page 5 holds bucket "allow" inline
+	// (element 0) and bucket "audit" rooted at leaf page 3 (element 1). Pages 11 to 15 are
+	// past the last page in use.
+	const ps = 4096
+	le := binary.LittleEndian
+	page := func(b []byte, id int) []byte { return b[id*ps : (id+1)*ps] }
+	leaf := func(b []byte, id, i int) (elem, val []byte) {
+		e := page(b, id)[16+16*i:]
+		pos, ksize, vsize := int(le.Uint32(e[4:])), int(le.Uint32(e[8:])), int(le.Uint32(e[12:]))
+		return e, e[pos+ksize : pos+ksize+vsize]
+	}
+	if le.Uint16(page(good, 7)[8:]) != 0x01 || le.Uint16(page(good, 5)[8:]) != 0x02 || le.Uint16(page(good, 3)[8:]) != 0x02 {
+		t.Fatal("testdata/ledger-bbolt-v1.db is not laid out as this test expects")
+	}
+	if _, v := leaf(good, 5, 1); le.Uint64(v) != 3 {
+		t.Fatal("testdata/ledger-bbolt-v1.db: bucket audit is not rooted at page 3")
+	}
+	for _, c := range []struct {
+		name   string
+		damage func(b []byte)
+	}{
+		{"a branch's child is the branch itself", func(b []byte) { le.PutUint64(page(b, 7)[16+8:], 7) }},
+		{"a branch's child far past the file", func(b []byte) { le.PutUint64(page(b, 7)[16+8:], 1<<18) }},
+		{"a branch's child past the last page in use", func(b []byte) { le.PutUint64(page(b, 7)[16+8:], 13) }},
+		{"a branch's child is a meta page", func(b []byte) { le.PutUint64(page(b, 7)[16+16+8:], 1) }},
+		{"a bucket rooted far past the file", func(b []byte) { _, v := leaf(b, 5, 1); le.PutUint64(v, 1<<22) }},
+		{"a bucket rooted at the leaf that holds it", func(b []byte) { _, v := leaf(b, 5, 1); le.PutUint64(v, 5) }},
+		{"a leaf element far outside its page", func(b []byte) { le.PutUint32(page(b, 3)[16+4:], 1<<30) }},
+		{"a leaf key longer than its page", func(b []byte) { le.PutUint32(page(b, 3)[16+8:], 1<<31) }},
+		{"a page that counts more elements than it holds", func(b []byte) { le.PutUint16(page(b, 3)[10:], 0xffff) }},
+		{"a page that overflows past the file", func(b []byte) { le.PutUint32(page(b, 3)[12:], 1<<20) }},
+		{"an inline bucket page that counts more elements than it holds", func(b []byte) {
+			_, v := leaf(b, 5, 0)
+			le.PutUint16(v[16+10:], 0xffff)
+		}},
+		{"a branch without children", func(b []byte) { le.PutUint16(page(b, 7)[10:], 0) }},
+		{"a key in the root bucket that is not a bucket", func(b []byte) { e, _ := leaf(b, 5, 0); le.PutUint32(e, 0) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bad := bytes.Clone(good)
+			c.damage(bad)
+			path := filepath.Join(t.TempDir(), "old.db")
+			ok(t, os.WriteFile(path, bad, 0o600))
+			exe, err := os.Executable()
+			ok(t, err)
+			cmd := exec.Command(exe, "-test.run=^TestMigrateChild$", "-test.count=1")
+			cmd.Env = append(os.Environ(), migrateEnv+"="+path)
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "CORRUPT") {
+				if len(out) > 2000 {
+					out = out[:2000]
+				}
+				t.Fatalf("MigrateFile of the damaged file: %v\n%s", err, out)
+			}
+			for _, l := range strings.Split(string(out), "\n") {
+				if strings.HasPrefix(l, "CORRUPT") {
+					t.Log(l)
+				}
+			}
+		})
 	}
 }

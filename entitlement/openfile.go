@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -28,9 +27,11 @@ type FileOptions struct {
 	// on a bbolt-format file, corrupt it). Only for tests and benchmarks that do not test
 	// durability.
 	UnsafeNoSync bool
-	// ReadOnly opens an existing store for View only (Update returns [ErrReadOnly]) and never
-	// creates one: for audit, check and export tools. The store is still held for the tool
-	// alone, so while a server holds it OpenFile waits Timeout and fails with [ErrLocked].
+	// ReadOnly opens an existing store for View only (Update returns [ErrReadOnly]), never
+	// creates one and changes nothing on disk, not even a time stamp (the store may be on a
+	// read-only file system): for audit, check and export tools. Read-only opens share the
+	// store with each other but not with a read-write one, so while a server holds it
+	// OpenFile waits Timeout and fails with [ErrLocked].
 	ReadOnly bool
 }
 
@@ -131,7 +132,7 @@ func openPebble(dir string, o FileOptions, created bool) (_ Store, err error) {
 			created = true
 		}
 	}
-	lock, err := lockDir(dir, o.Timeout)
+	lock, err := lockDir(dir, o.Timeout, o.ReadOnly)
 	if err != nil {
 		return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
 	}
@@ -140,6 +141,14 @@ func openPebble(dir string, o FileOptions, created bool) (_ Store, err error) {
 			lock.Close()
 		}
 	}()
+	if !created && !o.ReadOnly {
+		// A read-write open upgrades the database's format and writes to it before the marker
+		// can be read: look on a read-only open first, so that a database that is not a
+		// ledger (another program's) is left as it was.
+		if err := peekLedger(dir, lock); err != nil {
+			return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
+		}
+	}
 	po := pebbleOptions(lock)
 	po.ReadOnly = o.ReadOnly
 	db, err := pebble.Open(dir, po)
@@ -165,27 +174,60 @@ func openPebble(dir string, o FileOptions, created bool) (_ Store, err error) {
 			}
 		}
 	} else {
-		v, c, err := db.Get(storeMarker)
-		if errors.Is(err, pebble.ErrNotFound) {
-			// A database with no key at all is one whose creation was cut short: finish it.
-			if empty, err := isEmpty(db); err != nil || !empty || o.ReadOnly {
-				return nil, fmt.Errorf("entitlement: open %s: %w: a database that is not a ledger", dir, ErrCorrupt)
-			}
-			if err := db.Set(storeMarker, storeVersion, sync); err != nil {
-				return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
-			}
-			return newFileStore(db, lock, o.UnsafeNoSync, false), nil
+		missing, err := checkMarker(db)
+		if err == nil && missing && o.ReadOnly {
+			err = fmt.Errorf("%w: an empty database", ErrCorrupt)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
 		}
-		ok := string(v) == string(storeVersion)
-		c.Close()
-		if !ok {
-			return nil, fmt.Errorf("entitlement: open %s: %w: unknown ledger store version", dir, ErrCorrupt)
+		if missing { // a database with no key at all is one whose creation was cut short: finish it
+			if err := db.Set(storeMarker, storeVersion, sync); err != nil {
+				return nil, fmt.Errorf("entitlement: open %s: %w", dir, err)
+			}
 		}
 	}
 	return newFileStore(db, lock, o.UnsafeNoSync, o.ReadOnly), nil
+}
+
+// peekLedger opens the database in dir read-only (under lock, which stays held) and checks that it
+// is a ledger store, or one whose creation was cut short.
+func peekLedger(dir string, lock *pebble.Lock) error {
+	po := pebbleOptions(lock)
+	po.ReadOnly = true
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		return err
+	}
+	_, err = checkMarker(db)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// checkMarker reports whether db is a ledger store of this layout; missing means a database with
+// no key at all (no marker, nothing else). Anything else is an error matching ErrCorrupt.
+func checkMarker(db *pebble.DB) (missing bool, err error) {
+	v, c, err := db.Get(storeMarker)
+	if errors.Is(err, pebble.ErrNotFound) {
+		empty, err := isEmpty(db)
+		if err != nil {
+			return false, err
+		}
+		if !empty {
+			return false, fmt.Errorf("%w: a database that is not a ledger", ErrCorrupt)
+		}
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	if string(v) != string(storeVersion) {
+		return false, fmt.Errorf("%w: unknown ledger store version", ErrCorrupt)
+	}
+	return false, nil
 }
 
 // isEmpty reports whether db holds no key.
@@ -220,11 +262,19 @@ func pebbleOptions(lock *pebble.Lock) *pebble.Options {
 	return o
 }
 
-// lockDir takes the store's lock file, waiting up to timeout while another process holds it.
-func lockDir(dir string, timeout time.Duration) (*pebble.Lock, error) {
+// errHeldElsewhere and errHeldHere are what the directory lock fails with while another process,
+// or another open store in this process, holds the store.
+var (
+	errHeldElsewhere = errors.New("entitlement: the lock file is held by another process")
+	errHeldHere      = errors.New("entitlement: the lock file is held by another store open in this process")
+)
+
+// lockDir takes the store's lock file, shared for a read-only open, waiting up to timeout while
+// another process holds it.
+func lockDir(dir string, timeout time.Duration, shared bool) (*pebble.Lock, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		lock, err := pebble.LockDirectory(dir, vfs.Default)
+		lock, err := pebble.LockDirectory(dir, lockFS(shared))
 		if err == nil {
 			return lock, nil
 		}
@@ -236,10 +286,4 @@ func lockDir(dir string, timeout time.Duration) (*pebble.Lock, error) {
 		}
 		time.Sleep(min(50*time.Millisecond, time.Until(deadline)))
 	}
-}
-
-// lockHeld reports whether a lock error means someone else holds the lock: another process
-// (fcntl's EAGAIN or EACCES) or another open store in this process (Pebble's own check).
-func lockHeld(err error) bool {
-	return errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) || err.Error() == "lock held by current process"
 }

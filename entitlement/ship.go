@@ -246,15 +246,17 @@ func (l *Ledger) Bin(ctx context.Context, a Actor) ([]ShippedLine, error) {
 			return err
 		}
 		var err error
-		out, err = o.bin(o.partner.ID)
+		out, err = o.bin(o.partner.ID, o.partner.ID+sep, math.MaxInt)
 		return err
 	})
 	return out, err
 }
 
-func (o *op) bin(partner string) ([]ShippedLine, error) {
+// bin lists a partner's bin lines from the index key start (its prefix for the first), at most
+// limit.
+func (o *op) bin(partner, start string, limit int) ([]ShippedLine, error) {
 	var out []ShippedLine
-	err := o.tx.Scan(bBin, partner+sep, func(kk string, _ []byte) (bool, error) {
+	err := o.tx.ScanFrom(bBin, partner+sep, start, func(kk string, _ []byte) (bool, error) {
 		id, ok := parseN16(kk[len(kk)-8:])
 		if !ok {
 			return false, wrapf(ErrCorrupt, "bin index key")
@@ -264,7 +266,7 @@ func (o *op) bin(partner string) ([]ShippedLine, error) {
 			return false, err
 		}
 		out = append(out, s)
-		return true, nil
+		return len(out) < limit, nil
 	})
 	return out, err
 }
@@ -444,45 +446,11 @@ func (l *Ledger) Reship(ctx context.Context, a Actor, req ReshipRequest) (Reship
 // Resold returns the reshipments the actor's distributor made (the resold/reshipped order lookup),
 // newest first, at most limit (0 means 100).
 func (l *Ledger) Resold(ctx context.Context, a Actor, limit int) ([]Reshipment, error) {
-	var out []Reshipment
-	err := l.view(ctx, a, "resold orders", func(o *op) error {
-		if err := o.lmsUser("see resold orders"); err != nil {
-			return err
-		}
-		var err error
-		out, err = listRecs[Reshipment](o.tx, bReshipF, bReship, o.partner.ID, limit)
-		return err
-	})
-	return out, err
+	return newestOf[Reshipment](ctx, l, a, resoldList, "", limitOr(limit, 100))
 }
 
 // newestFirst is an index key suffix that sorts the newest record first.
 func newestFirst(id uint64) string { return n16(math.MaxUint64 - id) }
-
-// listRecs decodes the records referenced by an index partner\x00newestFirst(id) → n16(id), newest
-// first, at most limit (0 means 100), into a new slice. The cost is proportional to limit.
-func listRecs[T any](tx Tx, index, bucket, partner string, limit int) ([]T, error) {
-	if limit <= 0 {
-		limit = 100
-	}
-	var out []T
-	err := tx.Scan(index, partner+sep, func(_ string, id []byte) (bool, error) {
-		b, ok, err := tx.Get(bucket, string(id))
-		if err != nil {
-			return false, err
-		}
-		if !ok {
-			return false, wrapf(ErrCorrupt, "%s index names a missing record", index)
-		}
-		var r T
-		if err := dec(b, &r); err != nil {
-			return false, err
-		}
-		out = append(out, r)
-		return len(out) < limit, nil
-	})
-	return out, err
-}
 
 // ReturnLines returns bin quantities to whoever shipped them: lines a dealer received by
 // reshipment go back into the distributor's line they came from; lines the vendor shipped go
@@ -559,32 +527,11 @@ func (l *Ledger) ReturnLines(ctx context.Context, a Actor, picks []Pick, reason 
 // by reseller"), newest first, at most limit (0 means 100). An administrator sees the returns to
 // the vendor.
 func (l *Ledger) ReturnsReceived(ctx context.Context, a Actor, limit int) ([]Return, error) {
-	var out []Return
-	err := l.view(ctx, a, "returns received", func(o *op) error {
-		if err := o.lmsUser("see returns"); err != nil {
-			return err
-		}
-		to := o.partner.ID
-		if o.partner.Kind == KindVendor {
-			to = "\x01vendor"
-		}
-		var err error
-		out, err = listRecs[Return](o.tx, bReturnT, bReturn, to, limit)
-		return err
-	})
-	return out, err
+	return newestOf[Return](ctx, l, a, returnsReceivedList, "", limitOr(limit, 100))
 }
 
-// ReturnsSent returns the actor's partner's own returns ("License returns"), newest first.
+// ReturnsSent returns the actor's partner's own returns ("License returns"), newest first, at most
+// limit (0 means 100).
 func (l *Ledger) ReturnsSent(ctx context.Context, a Actor, limit int) ([]Return, error) {
-	var out []Return
-	err := l.view(ctx, a, "returns sent", func(o *op) error {
-		if err := o.lmsUser("see returns"); err != nil {
-			return err
-		}
-		var err error
-		out, err = listRecs[Return](o.tx, bReturnF, bReturn, o.partner.ID, limit)
-		return err
-	})
-	return out, err
+	return newestOf[Return](ctx, l, a, returnsSentList, "", limitOr(limit, 100))
 }

@@ -11,6 +11,39 @@ import (
 	"github.com/lmskit/lmskit/keycode"
 )
 
+// A system type and a key code as a user types them into LMS, read with the package
+// documentation's snippet: the guide's SV9500 QR label, an ambiguous system type, and the guide's
+// own copy of a dongle code with 5 read for S.
+func Example() {
+	for _, in := range []struct{ systemType, input string }{
+		{"SV9500 Standard Server Model", " A_3565-A9C3-0842-67EF-2E44-A473-6DI2 "},
+		{"SV9100", "34B6CE81EE"},
+		{"iS3000 / SIP@Net Server", "aa00145A2792883507AA"},
+	} {
+		if err := readCode(in.systemType, in.input); err != nil {
+			fmt.Println("refused:", err)
+		}
+	}
+	// Output:
+	// 3565A9C3084267EF2E44A4736DI2 | SV9500 | SV9500 hardware key code
+	// refused: keycode: system "SV9100" is ambiguous: SV9100 CP10 or SV9100 CP20
+	// refused: keycode: iS3000 / SIP@Net Server code "aa00145A2792883507AA": offset 6: got '5', want "S" of "aa0014SA" (did you mean 'S'?)
+}
+
+// readCode reads a system type and a key code as the package documentation's snippet does.
+func readCode(systemType, input string) error {
+	sys, err := keycode.ParseSystem(systemType) // "SV9500", "sv 9500", "SV9500 Standard Server Model"
+	if err != nil {
+		return err // a *keycode.SystemError names the candidates: "SV9100" is SV9100 CP10 or CP20
+	}
+	c, err := keycode.Parse(sys, input) // trims white space, reads the QR label form
+	if err != nil {
+		return err // a *keycode.ParseError: the offset, what was expected, the likely character
+	}
+	fmt.Println(c, "|", c.System(), "|", c.Form())
+	return nil
+}
+
 func ExampleParse() {
 	// LMS asks for the system type and the code together; Parse checks the code against that
 	// system's grammar and returns the canonical form.
@@ -51,7 +84,11 @@ func ExampleCode_LMC() {
 		fmt.Println(err)
 		return
 	}
-	back, _ := lmc.PBX()
+	back, err := lmc.PBX()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(lmc, back == pbx)
 	// Output: LMIS0024IC960002104009xxx12345 true
 }
@@ -64,7 +101,11 @@ func ExampleTempKey() {
 		fmt.Println(err)
 		return
 	}
-	t, seq, _ := c.TempKey()
+	t, seq, ok := c.TempKey()
+	if !ok {
+		fmt.Println(c, "is not a temp key")
+		return
+	}
 	fmt.Println(c, t.Format(time.DateTime), seq)
 	// Output: 22-130320025726-607-TEMP-KEY 2013-03-20 02:57:26 607
 }
@@ -77,11 +118,32 @@ func ExampleDeriver() {
 		fmt.Println(err)
 		return
 	}
-	ssm, _ := d.SV9500StandardServer(netip.MustParseAddr("123.0.0.105"), 1)
-	mac, _ := keycode.ParseMAC("6CE4DA01378C")
-	se, _ := d.SV9500SmallEnterprise(mac)
-	fcn, _ := d.IS3000DongleLess("hvpc030pbx.devlnec.local", 1)
-	c3, _ := d.ThreeC(keycode.ThreeC, "domain.local", 1)
+	// seq (1 here) is the issuer's: a number it never uses twice for one derivation.
+	ssm, err := d.SV9500StandardServer(netip.MustParseAddr("123.0.0.105"), 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mac, err := keycode.ParseMAC("6CE4DA01378C")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	se, err := d.SV9500SmallEnterprise(mac)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fcn, err := d.IS3000DongleLess("hvpc030pbx.devlnec.local", 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c3, err := d.ThreeC(keycode.ThreeC, "domain.local", 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, c := range []keycode.Code{ssm, se, fcn, c3} {
 		fmt.Println(c, c.Verify() == nil)
 	}
@@ -114,7 +176,11 @@ func ExampleParseSoftwareKeyCode() {
 }
 
 func ExampleNewSoftwareKeyCode() {
-	sys, _ := keycode.SKCSystemCode(keycode.IS3000)
+	sys, ok := keycode.SKCSystemCode(keycode.IS3000) // "IS"
+	if !ok {
+		fmt.Println("no software key code system code for", keycode.IS3000)
+		return
+	}
 	// A fixed reader gives a fixed code; the license server uses crypto/rand.Reader.
 	k, err := keycode.NewSoftwareKeyCode(strings.NewReader("fixed bytes standing in for crypto/rand"), sys)
 	if err != nil {

@@ -43,9 +43,9 @@ func dammDigit(digits []byte) byte {
 	return interim
 }
 
-// ActCode is a parsed activation code: 16 digits whose check digit holds. The zero ActCode is
-// invalid. It is comparable. (The name is not ActivationCode because the function
-// [ActivationCode] that computes the text of a code holds that name.)
+// ActCode is a parsed activation code: 16 digits whose check digit holds, as [ParseActivationCode]
+// reads it from what a user typed; [ActivationCode] computes the text of a file's code. The zero
+// ActCode is invalid. It is comparable.
 type ActCode struct {
 	d     [16]byte // digit values 0..9
 	valid bool

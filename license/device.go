@@ -190,15 +190,16 @@ func (c DeviceConfig) GoString() string { return c.String() }
 // See [State], [DirState] and [SplitState]. The state record and the trial marker are sealed with
 // XChaCha20-Poly1305 under a key derived with HKDF-SHA256 from DeviceConfig.Secret and the host's
 // system and code, so an edited, truncated or transplanted record fails to open. Both records carry
-// a generation and device time and are written together (the state first, then the marker), so an
-// older copy of the state put back is recognised, and deleting either loses no time. A state the
-// device cannot trust is reported ([ReasonStateInvalid]) and never grants more than the last good
-// one: a state whose marker is missing or damaged may be an older copy, so it starts no trial and
-// its time-limited grants wait for a vendor time token ([HoldUnconfirmed]); an invalid or older
-// state grants nothing time-limited. [DirState] has the table of what each deletion or restore
-// achieves. Writes go through State.Save, which [DirState] makes atomic; a failed save changes
-// nothing in memory, and while device time cannot be saved time-limited grants stop once the last
-// save no longer covers it ([HoldNotSaved]).
+// a generation and device time and are written together (the state first, then the marker; on a
+// device that has neither, the marker first), so an older copy of the state put back is
+// recognised, and deleting either loses no time. A state the device cannot trust is reported
+// ([ReasonStateInvalid]) and never grants more than the last good one: a state whose marker is
+// missing or damaged may be an older copy, so it starts no trial and its time-limited grants wait
+// for a vendor time token ([HoldUnconfirmed]); an invalid or older state is dropped with its files,
+// and the trial and device time come from the marker. The package documentation has the table of
+// what each deletion or restore achieves. Writes go through State.Save, which [DirState] makes
+// atomic; a failed save changes nothing in memory, and while device time cannot be saved
+// time-limited grants stop once the last save no longer covers it ([HoldNotSaved]).
 //
 // # Vendor time
 //

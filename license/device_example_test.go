@@ -17,21 +17,32 @@ import (
 // key, the secret and the clock are fixed for the example; real keys never live in source, and a
 // firmware passes no Clock (time.Now) and reads its secret from a protected place.
 func ExampleOpenDevice() {
-	vendor, _ := signing.NewKeyFromSeed(bytes.Repeat([]byte{7}, signing.SeedSize))
-	kr := signing.NewKeyring()
-	kr.Add(vendor.Public().KeyID().Bytes(), vendor.Public(), signing.Window{})
+	vendor := mustKey(bytes.Repeat([]byte{7}, signing.SeedSize))
+	kr, err := exampleKeyring(vendor)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	now := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	data, _ := os.MkdirTemp("", "lmskit-device") // the firmware's data partition
+	data, err := os.MkdirTemp("", "lmskit-device") // the firmware's data partition
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(data)
 	dir := filepath.Join(data, "license") // DirState keeps its trial marker beside it, in data
 
 	host := license.Host{System: keycode.SV8100, Code: keycode.MustParse(keycode.SV8100, "191000343919")}
-	trial, _ := license.Stack(
+	trial, err := license.Stack(
 		license.Line{Part: "BE107573", Kind: license.Count, Qty: 2},
 		license.Line{Part: "BE107585", Kind: license.Count, Qty: 32},
 	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	boot := func() *license.Device {
 		d, err := license.OpenDevice(license.DeviceConfig{
 			Host:     host,
@@ -61,7 +72,11 @@ func ExampleOpenDevice() {
 	now = now.Add(72 * time.Hour)
 	f := &license.File{Serial: "LMS-0001", Issued: now.Add(-time.Hour), Term: license.Permanent, Host: host,
 		Lines: []license.Line{{SKC: "N81964JPN9E6JNFAFA2V", Part: "BE107585", Kind: license.Count, Qty: 20}}}
-	signed, _ := f.Sign(vendor)
+	signed, err := f.Sign(vendor)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	if err := d.Install(signed); err != nil {
 		fmt.Println("refused:", err)
 	}
@@ -89,12 +104,23 @@ func ExampleOpenDevice() {
 // device's time challenge to the vendor, whose license server checks the code against its
 // locations and answers with a signed time token; the device applies it and the trial runs again.
 func ExampleDevice_ApplyTimeToken() {
-	vendor, _ := signing.NewKeyFromSeed(bytes.Repeat([]byte{7}, signing.SeedSize))
-	kr := signing.NewKeyring()
-	kr.Add(vendor.Public().KeyID().Bytes(), vendor.Public(), signing.Window{})
+	vendor := mustKey(bytes.Repeat([]byte{7}, signing.SeedSize))
+	kr, err := exampleKeyring(vendor)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	host := license.Host{System: keycode.SV8100, Code: keycode.MustParse(keycode.SV8100, "191000343919")}
-	trial, _ := license.Stack(license.Line{Part: "BE107585", Kind: license.Count, Qty: 32})
-	data, _ := os.MkdirTemp("", "lmskit-device")
+	trial, err := license.Stack(license.Line{Part: "BE107585", Kind: license.Count, Qty: 32})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	data, err := os.MkdirTemp("", "lmskit-device")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer os.RemoveAll(data)
 
 	now := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
@@ -111,7 +137,9 @@ func ExampleDevice_ApplyTimeToken() {
 		return d
 	}
 	d := boot()
-	d.StartTrial()
+	if err := d.StartTrial(); err != nil {
+		fmt.Println("no trial:", err)
+	}
 	fmt.Println("trial:", d.Grant())
 
 	// Ten days later, a boot with the clock at 2000-01-01.
@@ -119,11 +147,19 @@ func ExampleDevice_ApplyTimeToken() {
 	now = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	d = boot()
 	fmt.Println("flat battery:", d.Grant(), "-", d.Grant().Hold())
-	ch, _ := d.TimeChallenge()
+	ch, err := d.TimeChallenge()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println("challenge:", ch)
 
 	// The license server: parse the challenge, check its code, issue and audit the token.
-	received, _ := license.ParseTimeChallenge(ch.String())
+	received, err := license.ParseTimeChallenge(ch.String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	token, err := license.IssueTimeToken(vendor, received, vendorNow, license.TimeTokenOptions{Serial: "TT-000123"})
 	if err != nil {
 		panic(err)

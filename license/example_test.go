@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/lmskit/lmskit/keycode"
@@ -14,9 +16,108 @@ import (
 // The examples use a fixed test key made from a constant seed and a fixed clock. Real signing keys
 // never live in source: load them from a PEM file or a key store.
 var (
-	exampleKey, _ = signing.NewKeyFromSeed(bytes.Repeat([]byte{0x42}, signing.SeedSize))
-	exampleNow    = time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	exampleKey = mustKey(bytes.Repeat([]byte{0x42}, signing.SeedSize))
+	exampleNow = time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
 )
+
+// mustKey is the fixed test key of a seed; a seed of the wrong size is a mistake in the example.
+func mustKey(seed []byte) *signing.PrivateKey {
+	k, err := signing.NewKeyFromSeed(seed)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// exampleKeyring trusts the public half of key, as a device's firmware trusts the vendor's key.
+func exampleKeyring(key *signing.PrivateKey) (*signing.Keyring, error) {
+	kr := signing.NewKeyring()
+	pub := key.Public()
+	if err := kr.Add(pub.KeyID().Bytes(), pub, signing.Window{}); err != nil {
+		return nil, err
+	}
+	return kr, nil
+}
+
+// The server signs a location's file; the PBX firmware opens its device on its state directory,
+// installs the file, answers "may another IP terminal register?" from the grant and ticks. This is
+// the package documentation's snippet, run with a fixed test key and a fixed clock: a firmware
+// leaves Clock and Elapsed nil, and reads its secret from a protected place.
+func Example() {
+	if err := firstSteps(); err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// installed: licensed: BE107573=1 BE107576=on BE107582=5 BE107585=20
+	// terminal 13 of 20: registered
+	// a minute later: licensed: BE107573=1 BE107576=on BE107582=5 BE107585=20
+}
+
+// errNoTerminalLicense is what the example's call processing answers when the grant is used up.
+var errNoTerminalLicense = errors.New("no license for another IP terminal")
+
+func firstSteps() error {
+	// The license server's side: the vendor key and the location's file.
+	vendorKey, file := exampleKey, exampleFile()
+
+	// The PBX's side: what the firmware holds and reads.
+	vendorKeys, err := exampleKeyring(vendorKey)
+	if err != nil {
+		return err
+	}
+	host := license.Host{System: keycode.SV8100, Code: keycode.MustParse(keycode.SV8100, "191000343919")}
+	data, err := os.MkdirTemp("", "lmskit-example") // the PBX's data partition
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(data)
+	stateDir := filepath.Join(data, "license")
+	firmwareSecret := []byte("example firmware secret, 32 byte")
+	buildTime := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	now, up := exampleNow.Add(time.Hour), time.Duration(0)
+	clock := func() time.Time { return now }
+	uptime := func() time.Duration { return up }
+	registered := 12 // IP terminals registered so far
+
+	// On the license server: sign the location's file with the vendor key.
+	signed, err := file.Sign(vendorKey)
+	if err != nil {
+		return err
+	}
+
+	// On the PBX, at start-up.
+	dev, err := license.OpenDevice(license.DeviceConfig{
+		Host:              host,                       // the system and key code the PBX reads
+		Keyring:           vendorKeys,                 // the vendor's public keys, in the firmware
+		State:             license.DirState(stateDir), // "/data/license"; see also SplitState
+		Secret:            firmwareSecret,             // 16 bytes or more, never beside the state
+		EarliestPlausible: buildTime,                  // the firmware's build time
+		Clock:             clock,                      // nil in a firmware: time.Now
+		Elapsed:           uptime,                     // nil in a firmware: Go's monotonic clock
+	})
+	if err != nil {
+		return err
+	}
+	if err := dev.Install(signed); err != nil { // or its armored text, or the <HWKC>-svi.zip
+		return err
+	}
+	fmt.Println("installed:", dev.Grant())
+
+	// Call processing, for each IP terminal that registers: one atomic load and one map lookup.
+	if registered >= dev.Grant().Count("BE107585") { // LK-SYS-IP-TERMINAL-1-LIC
+		return errNoTerminalLicense
+	}
+	registered++
+	fmt.Printf("terminal %d of %d: registered\n", registered, dev.Grant().Count("BE107585"))
+
+	// From a timer: at least once a minute, and at Grant().Until().
+	now, up = now.Add(time.Minute), up+time.Minute
+	if err := dev.Tick(); err != nil {
+		return err // device time could not be saved; the next Tick tries again
+	}
+	fmt.Println("a minute later:", dev.Grant())
+	return nil
+}
 
 // exampleFile is the guide's SV8100 location with its four activated lines.
 func exampleFile() *license.File {
@@ -58,13 +159,20 @@ func ExampleFile_Sign() {
 // Checking a file on a device: read it out of its container, verify it against the trusted
 // vendor keys, check it against what the device observes of itself, and stack what it grants.
 func ExampleOpen() {
-	signed, _ := exampleFile().Sign(exampleKey)
-	_, zip, _ := license.SVIZip(signed)
+	signed, err := exampleFile().Sign(exampleKey)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, zip, err := license.SVIZip(signed)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	// The device trusts the vendor's public key (shipped with the firmware).
-	kr := signing.NewKeyring()
-	pub := exampleKey.Public()
-	if err := kr.Add(pub.KeyID().Bytes(), pub, signing.Window{}); err != nil {
+	kr, err := exampleKeyring(exampleKey)
+	if err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -84,7 +192,11 @@ func ExampleOpen() {
 		fmt.Println(err)
 		return
 	}
-	set, _ := f.Set()
+	set, err := f.Set()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(f.Serial, f.Term, set)
 
 	// The same file on another CPU board is refused.
@@ -119,7 +231,11 @@ func ExampleStack() {
 
 // A support call reads the activation code back; a mistyped digit is caught.
 func ExampleParseActivationCode() {
-	signed, _ := exampleFile().Sign(exampleKey)
+	signed, err := exampleFile().Sign(exampleKey)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	code := license.ActivationCode(signed)
 	a, err := license.ParseActivationCode(code)
 	fmt.Println(err == nil && a.Matches(signed))

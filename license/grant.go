@@ -118,8 +118,8 @@ func (g *Grant) TrialEnd() time.Time {
 	return g.trialEnd
 }
 
-// Rollback reports whether the clock reads more than the rollback tolerance below device time:
-// Hold() == HoldRollback. While it does, the trial and every demo, service and temporary file grant
+// Rollback reports whether the clock reads more than the rollback tolerance below the time the
+// device has confirmed (see [Device], "Time"): Hold() == HoldRollback. While it does, the trial and every demo, service and temporary file grant
 // nothing.
 func (g *Grant) Rollback() bool { return g.Hold() == HoldRollback }
 
@@ -179,8 +179,8 @@ const (
 	// HoldTimeUnknown: no plausible clock reading since start-up (see [Device], "Time"). It ends
 	// at the first plausible reading or with a vendor time token. Errors match [ErrTimeUnknown].
 	HoldTimeUnknown
-	// HoldRollback: the clock reads more than RollbackTolerance below device time. It ends when
-	// the clock is corrected. Errors match [ErrRollback].
+	// HoldRollback: the clock reads more than RollbackTolerance below the time the device has
+	// confirmed (see [Device], "Time"). It ends when the clock is corrected. Errors match [ErrRollback].
 	HoldRollback
 	// HoldNotSaved: device time has moved past what the trial marker records, or the trial start
 	// is not in it yet, because the State fails to save. It ends when a save succeeds. Errors
@@ -274,9 +274,9 @@ const (
 	ReasonStarted
 	// ReasonTrialStarted: StartTrial started the trial.
 	ReasonTrialStarted
-	// ReasonRollback: the clock reads more than the tolerance below device time; the
-	// trial and every fixed-term file are suspended ([HoldRollback]). Change.Err matches
-	// [ErrRollback].
+	// ReasonRollback: the clock reads more than the tolerance below the time the device has
+	// confirmed (see [Device], "Time"); the trial and every fixed-term file are suspended
+	// ([HoldRollback]). Change.Err matches [ErrRollback].
 	ReasonRollback
 	// ReasonClockRestored: a hold ended (the clock is back within the tolerance, it reads a
 	// plausible time again, a save succeeded, or a time token confirmed the time); what is still

@@ -67,11 +67,10 @@ func (e *InputError) Is(target error) bool { return target == ErrMalformed }
 // is refused with an [*InputError] naming what it looks like. Both match [ErrMalformed]. Nothing is
 // returned with an error.
 //
-// ReadInput does not verify anything: pass each returned file to [Open], or to an install, which
-// opens it. Call it first on whatever a user hands over, then install or open each file it
-// returns: the LMC's Install and the lmskit command line do, and [Device.Install] is the place for
-// a device (it takes one signed file: give it each file ReadInput returns, or have it call
-// ReadInput on its input). Each returned slice is the caller's own.
+// ReadInput does not verify anything: pass each returned file to [Open]. Call it first on
+// whatever a user hands over, then open each file it returns; the installs call it themselves
+// ([Device.Install], the LMC's Install, the lmskit command line), so a device passes them what the
+// user handed over as it is. Each returned slice is the caller's own.
 func ReadInput(data []byte) ([][]byte, InputForm, error) {
 	files, form, err := readInput(data)
 	if err != nil {

@@ -24,11 +24,12 @@ import (
 // saved with it and the open time challenge. The device writes both together, the state first
 // (on a device that has neither, the marker first), so that a power cut between the two writes
 // loses nothing: every RollbackTolerance/2 of device time (288 times a day by default), at every
-// start-up, and at every install, remove, trial start, time challenge and time token. A firmware
-// that keeps the marker somewhere a user cannot wipe or roll back (a second flash partition, an
-// EEPROM on the CPU board, a TPM NV index: see [SplitState]) makes the trial impossible to restart
-// and device time impossible to set back by deleting or restoring the state; the package
-// documentation has the table of what each deletion or restore achieves otherwise.
+// start-up, and at every install, remove, trial start and time token; a new time challenge
+// writes the marker alone. A firmware that keeps the marker somewhere a user cannot wipe or roll
+// back (a second flash partition, an EEPROM on the CPU board, a TPM NV index: see [SplitState])
+// makes the trial impossible to restart and device time impossible to set back by deleting or
+// restoring the state; the package documentation has the table of what each deletion or restore
+// achieves otherwise.
 //
 // Implementations must be safe for use by one device at a time (the device serialises its calls).
 type State interface {

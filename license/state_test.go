@@ -752,3 +752,75 @@ func TestDirStateRelative(t *testing.T) {
 		}
 	}
 }
+
+// writeLog is a State in memory that records the order of its writes.
+type writeLog struct {
+	memState
+	log []string
+}
+
+func (w *writeLog) Save(b []byte) error {
+	w.log = append(w.log, "state")
+	return w.memState.Save(b)
+}
+
+func (w *writeLog) SaveMarker(b []byte) error {
+	w.log = append(w.log, "marker")
+	return w.memState.SaveMarker(b)
+}
+
+// take returns the writes since the last call.
+func (w *writeLog) take() []string {
+	out := w.log
+	w.log = nil
+	return out
+}
+
+// TestDeviceWritesPerOperation pins the package documentation's "Writes" paragraph: a new device
+// writes the marker first; every start-up, install, remove, trial start and time token writes the
+// state and then the marker; a new time challenge writes the marker alone, and asking for the open
+// one again writes nothing.
+func TestDeviceWritesPerOperation(t *testing.T) {
+	st := &writeLog{}
+	clock := newDevClock(devT0)
+	r := newRig(t, st, clock)
+	both := []string{"state", "marker"}
+	check := func(what string, want []string) {
+		t.Helper()
+		if d := cmp.Diff(want, st.take()); d != "" {
+			t.Errorf("%s: writes (-want +got):\n%s", what, d)
+		}
+	}
+	check("a new device's start-up", []string{"marker", "state", "marker"})
+	r.reopen()
+	check("a start-up", both)
+	r.install(permanentFile(t, "PERM", devT0))
+	check("an install", both)
+	if err := r.dev.StartTrial(); err != nil {
+		t.Fatal(err)
+	}
+	check("a trial start", both)
+	ch, err := r.dev.TimeChallenge()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("a new time challenge", []string{"marker"})
+	if _, err := r.dev.TimeChallenge(); err != nil {
+		t.Fatal(err)
+	}
+	check("the open time challenge again", nil)
+	token, err := IssueTimeToken(devSigner, ch, devT0, TimeTokenOptions{Serial: "TT-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.dev.ApplyTimeToken(token); err != nil {
+		t.Fatal(err)
+	}
+	check("a time token", both)
+	if err := r.dev.Remove("PERM"); err != nil {
+		t.Fatal(err)
+	}
+	check("a remove", both)
+	r.tick()
+	check("a tick before the save is due", nil)
+}

@@ -1,5 +1,30 @@
 // Package signing holds lmskit's Ed25519 keys and key ids, their PEM files, a keyring of trusted keys
-// that rotates and revokes, COSE_Sign1 signing and verification, and PEM-style armor.
+// that rotates and revokes, COSE_Sign1 signing and verification, and PEM-style armor. The license
+// server signs with the vendor's private key; a device verifies with a keyring of the vendor's
+// public keys:
+//
+//	vendor, err := signing.ParsePrivateKeyPEM(privatePEM) // the license server's key file
+//	if err != nil {
+//		return err
+//	}
+//	msg, err := signing.Sign1(vendor, payload, &signing.Sign1Options{ContentType: "application/cbor"})
+//	if err != nil {
+//		return err
+//	}
+//
+//	pub, err := signing.ParsePublicKeyPEM(publicPEM) // on the device: the vendor's public key
+//	if err != nil {
+//		return err
+//	}
+//	kr := signing.NewKeyring()
+//	if err := kr.Add(pub.KeyID().Bytes(), pub, signing.Window{}); err != nil {
+//		return err
+//	}
+//	got, kid, err := kr.Verify1(msg, nil) // the payload only if the signature holds
+//
+// The package's Example runs it with a fixed test key; real keys never live in source.
+//
+// # Signing and verifying
 //
 // A signer loads its key with [ParsePrivateKeyPEM] (or makes one with [GenerateKey]) and calls [Sign1]:
 // the result is a tagged COSE_Sign1 message (RFC 9052) with alg EdDSA (-8, RFC 9053), the key's [KeyID]

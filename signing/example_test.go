@@ -23,45 +23,78 @@ func exampleKey(label string) *signing.PrivateKey {
 	return k
 }
 
-// The vendor signs a payload; a device that trusts the vendor's public key verifies it.
+// The license server signs a payload with the vendor's key; a device that trusts the vendor's
+// public key verifies it. The package documentation's snippet is the body of signAndVerify.
 func Example() {
 	vendor := exampleKey("vendor")
+	if err := signAndVerify(vendor.MarshalPEM(), vendor.Public().MarshalPEM()); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// licensed features, signed by 8251d2a74a7e636f293d78c3983f4e70
+	// one byte changed: true true
+}
 
-	msg, err := signing.Sign1(vendor, []byte("licensed features"), &signing.Sign1Options{
-		ContentType: "application/cbor",
-	})
+// signAndVerify signs with the private key in privatePEM (the license server's key file) and
+// verifies with the public key in publicPEM (what a device trusts).
+func signAndVerify(privatePEM, publicPEM []byte) error {
+	payload := []byte("licensed features")
+
+	vendor, err := signing.ParsePrivateKeyPEM(privatePEM) // the license server's key file
 	if err != nil {
-		panic(err)
+		return err
+	}
+	msg, err := signing.Sign1(vendor, payload, &signing.Sign1Options{ContentType: "application/cbor"})
+	if err != nil {
+		return err
 	}
 
-	// On the device: a keyring of trusted public keys, each under its key id.
-	pub := vendor.Public()
+	pub, err := signing.ParsePublicKeyPEM(publicPEM) // on the device: the vendor's public key
+	if err != nil {
+		return err
+	}
 	kr := signing.NewKeyring()
 	if err := kr.Add(pub.KeyID().Bytes(), pub, signing.Window{}); err != nil {
-		panic(err)
+		return err
 	}
-	payload, kid, err := kr.Verify1(msg, nil)
-	fmt.Printf("%s, signed by %x, err %v\n", payload, kid, err)
+	got, kid, err := kr.Verify1(msg, nil) // the payload only if the signature holds
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s, signed by %x\n", got, kid)
 
 	// One changed byte and nothing comes back.
 	msg[len(msg)-1] ^= 1
-	payload, _, err = kr.Verify1(msg, nil)
-	fmt.Println(payload == nil, errors.Is(err, signing.ErrSignature))
-	// Output:
-	// licensed features, signed by 8251d2a74a7e636f293d78c3983f4e70, err <nil>
-	// true true
+	got, _, err = kr.Verify1(msg, nil)
+	fmt.Println("one byte changed:", got == nil, errors.Is(err, signing.ErrSignature))
+	return nil
 }
 
 // Rotating the vendor key: the old key stays trusted for files signed before the switch, the new one
 // for files signed after it. The signing time is read from the verified payload (here its first 8
 // bytes, Unix seconds; a license carries its issue time in its own fields).
 func Example_rotation() {
+	if err := rotation(); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// issued 2025-07-01: verified by 29b7a7f7b94f9aee3309baa2237e92de, window [-, 2026-01-01T00:00:00Z)
+	// issued 2026-07-01: outside its window: true
+	// issued 2026-07-01: verified by a7fd1892e41771d80d39aa8c3d0ef181, window [2026-01-01T00:00:00Z, -)
+	// after revocation: true
+}
+
+func rotation() error {
 	oldKey, newKey := exampleKey("2025"), exampleKey("2026")
 	switchOver := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 	kr := signing.NewKeyring()
-	_ = kr.Add(oldKey.Public().KeyID().Bytes(), oldKey.Public(), signing.Window{NotAfter: switchOver})
-	_ = kr.Add(newKey.Public().KeyID().Bytes(), newKey.Public(), signing.Window{NotBefore: switchOver})
+	if err := kr.Add(oldKey.Public().KeyID().Bytes(), oldKey.Public(), signing.Window{NotAfter: switchOver}); err != nil {
+		return err
+	}
+	if err := kr.Add(newKey.Public().KeyID().Bytes(), newKey.Public(), signing.Window{NotBefore: switchOver}); err != nil {
+		return err
+	}
 
 	issued := func(t time.Time) []byte { return binary.BigEndian.AppendUint64(nil, uint64(t.Unix())) }
 	opts := &signing.VerifyOptions{
@@ -81,10 +114,13 @@ func Example_rotation() {
 		{oldKey, switchOver.AddDate(0, 6, 0)},
 		{newKey, switchOver.AddDate(0, 6, 0)},
 	} {
-		msg, _ := signing.Sign1(c.key, issued(c.at), nil)
+		msg, err := signing.Sign1(c.key, issued(c.at), nil)
+		if err != nil {
+			return err
+		}
 		v, err := kr.Verify(msg, opts)
 		if err != nil {
-			fmt.Printf("issued %s: %v\n", c.at.Format(time.DateOnly), errors.Is(err, signing.ErrOutsideWindow))
+			fmt.Printf("issued %s: outside its window: %v\n", c.at.Format(time.DateOnly), errors.Is(err, signing.ErrOutsideWindow))
 			continue
 		}
 		fmt.Printf("issued %s: verified by %s, window %v\n", c.at.Format(time.DateOnly), v.Key.KeyID(), v.Window)
@@ -92,19 +128,22 @@ func Example_rotation() {
 
 	// A compromised key is revoked outright, whatever time its files claim.
 	kr.Revoke(oldKey.Public().KeyID().Bytes())
-	msg, _ := signing.Sign1(oldKey, issued(switchOver.AddDate(0, -6, 0)), nil)
-	_, err := kr.Verify(msg, opts)
+	msg, err := signing.Sign1(oldKey, issued(switchOver.AddDate(0, -6, 0)), nil)
+	if err != nil {
+		return err
+	}
+	_, err = kr.Verify(msg, opts)
 	fmt.Println("after revocation:", errors.Is(err, signing.ErrRevoked))
-	// Output:
-	// issued 2025-07-01: verified by 29b7a7f7b94f9aee3309baa2237e92de, window [-, 2026-01-01T00:00:00Z)
-	// issued 2026-07-01: true
-	// issued 2026-07-01: verified by a7fd1892e41771d80d39aa8c3d0ef181, window [2026-01-01T00:00:00Z, -)
-	// after revocation: true
+	return nil
 }
 
 // A signed message in PEM-style armor with headers for people; only the signed bytes count.
 func ExampleArmor() {
-	msg, _ := signing.Sign1(exampleKey("vendor"), []byte("licensed features"), nil)
+	msg, err := signing.Sign1(exampleKey("vendor"), []byte("licensed features"), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	armored := signing.Armor("LMSKIT LICENSE", map[string]string{"System": "OpenScape 4000", "Serial": "L-000123"}, msg)
 	fmt.Println(strings.Join(strings.Split(string(armored), "\n")[:4], "\n"))
 

@@ -16,7 +16,7 @@ import (
 	"github.com/lmskit/lmskit/swa"
 )
 
-// The attacks of the review: each test plays an attacker (or a careless caller) against a rule
+// Attack tests: each test plays an attacker (or a careless caller) against a rule
 // the package promises, and fails if the attack wins.
 
 // catalogWith is the test catalog with more test parts (a JSON array of catalog parts).

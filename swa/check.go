@@ -10,7 +10,9 @@ import (
 )
 
 // ConservationError lists every violation of the units invariant [CheckConservation] found.
-type ConservationError struct{ Problems []string }
+type ConservationError struct {
+	Problems []string // one line per violation, naming the shipment, assignment or index entry
+}
 
 // Error lists the problems.
 func (e *ConservationError) Error() string {

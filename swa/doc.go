@@ -1,20 +1,35 @@
 // Package swa is Software Assurance (SWA) on the license server's ledger: the SWA units bin,
 // quotes, grace, reinstatement, the cooling-off, agreements, renewal and co-term, and
 // free-of-charge upgrades, as the LMS guide's "Software Assurance handling" and "SWA Renewal in
-// LMS" describe them. The package Example walks the whole path.
+// LMS" describe them. Build the book on a ledger, activate a location's licenses through it, and
+// assign SWA from the quote that comes back:
+//
+//	book, err := swa.New(l, swa.Config{}) // the shipped product terms; SWA units now go to the units bin
+//	if err != nil {
+//		return err
+//	}
+//	act, err := book.Activate(ctx, user, loc.ID, entitlement.Activation{AcceptAgreement: true}, nil)
+//	if err != nil {
+//		return err
+//	}
+//	asg, err := book.Assign(ctx, user, loc.ID, swa.AssignRequest{Choices: []swa.Choice{{Months: 12}},
+//		Reference: "order 4711", AuthorizeUnits: true}) // pending for the 24-hour cooling-off
+//	if err != nil {
+//		return err
+//	}
+//
+// act.Quote holds the quote ("66 units for 12 months", …, "0 Activate SWA later") and
+// act.FreeOfCharge the free-of-charge offers; asg is pending for the 24-hour cooling-off and then
+// in force by itself ([Book.Push] brings it into force at once). The package's Example walks the
+// whole path, from the units shipped to a co-term renewal, on an in-memory ledger with a fixed test
+// key and a fixed clock (real keys never live in source).
 //
 // # Getting started
 //
 // Build the book on a ledger with [New]; from then on the SWA units lines of shipped orders
-// (part BE112031, with the order's Expires date) go to the partner's units bin instead of the
-// license bin:
-//
-//	book, err := swa.New(ledger, swa.Config{}) // the shipped product terms, the ledger's clock
-//	bin, _ := book.Bin(ctx, user)              // "SWA Units (UnAllocated / Allocated / Available)"
-//	q, _ := book.Quote(ctx, user, location)    // "264 units for 12 months", …, "0 Activate SWA later"
-//	a, _ := book.Assign(ctx, user, location, swa.AssignRequest{Choices: []swa.Choice{{Months: 12}},
-//		Reference: "…", AuthorizeUnits: true})
-//	book.Push(ctx, user, a.ID, "Need to activate SWA Immediately") // or wait 24 hours
+// (part BE112031, with the order's Expires date) go to the partner's units bin ([Book.Bin], the
+// guide's "SWA Units (UnAllocated / Allocated / Available)") instead of the license bin. A quote
+// for a location's products is [Book.Quote]; [Book.Assign] spends units on one of its terms.
 //
 // The guide's recommended path, "SWA assignment directly (immediately following License
 // activation)", is [Book.Activate]: it activates the licenses as the ledger does and returns the

@@ -11,7 +11,7 @@ import (
 // Offer is an upgrade license a location may attach free of charge ("Upgrade Licenses — Assured
 // Licenses").
 type Offer struct {
-	Part, Name string
+	Part, Name string // the upgrade's part number and name in the catalog
 	// Qty is the quantity attached: 1 for a version or flag license, the quantity of the licenses
 	// it replaces that are activated on the location for a count license.
 	Qty int64
@@ -129,7 +129,7 @@ func (b *Book) FreeOfCharge(ctx context.Context, a entitlement.Actor, location s
 
 // FreeOfChargeRequest picks offered upgrades to attach.
 type FreeOfChargeRequest struct {
-	Parts []string
+	Parts []string // the offered parts to attach ([Offer].Part)
 	// AcceptAgreement must be true: the licenses are activated in the same step
 	// (entitlement.ErrAgreement otherwise).
 	AcceptAgreement bool

@@ -14,11 +14,13 @@ import (
 // its cooling-off period; Consumed units paid for an agreement; ReshippedOut units went on to a
 // dealer's bin; Expired units were still available when the shipment expired.
 type Shipment struct {
-	ID           uint64    `cbor:"1,keyasint"`
-	Partner      string    `cbor:"2,keyasint"`
-	SO           string    `cbor:"3,keyasint"`
-	PO           string    `cbor:"4,keyasint"`
-	Part         string    `cbor:"5,keyasint"`
+	ID      uint64 `cbor:"1,keyasint"` // the shipment's number in the book
+	Partner string `cbor:"2,keyasint"` // the partner whose units bin holds it
+	SO      string `cbor:"3,keyasint"` // the sales order
+	PO      string `cbor:"4,keyasint"` // the purchase order
+	Part    string `cbor:"5,keyasint"` // the SWA units part (BE112031)
+	// Shipped is the units shipped; Available, Pending, Consumed, ReshippedOut and Expired
+	// account for every one of them (see above).
 	Shipped      int64     `cbor:"6,keyasint"`
 	Available    int64     `cbor:"7,keyasint"`
 	Pending      int64     `cbor:"8,keyasint"`
@@ -26,7 +28,7 @@ type Shipment struct {
 	ReshippedOut int64     `cbor:"10,keyasint"`
 	Expired      int64     `cbor:"11,keyasint"`
 	Expires      time.Time `cbor:"12,keyasint"` // the units expire at this instant
-	ShippedAt    time.Time `cbor:"13,keyasint"`
+	ShippedAt    time.Time `cbor:"13,keyasint"` // when the shipment reached the bin
 	// Parent is the distributor's shipment a reshipment came from; 0 for a vendor shipment.
 	Parent uint64 `cbor:"14,keyasint,omitempty"`
 }
@@ -112,26 +114,26 @@ func (s AssignmentState) String() string {
 // Assignment is units drawn from a partner's bin for agreements: an assignment to one location
 // (a reservation while it is pending) or a renewal of one or more locations of a customer.
 type Assignment struct {
-	ID        uint64          `cbor:"1,keyasint"`
-	Kind      AssignmentKind  `cbor:"2,keyasint"`
-	State     AssignmentState `cbor:"3,keyasint"`
-	Partner   string          `cbor:"4,keyasint"`
-	Customer  string          `cbor:"5,keyasint"`
+	ID        uint64          `cbor:"1,keyasint"`           // the assignment's number in the book
+	Kind      AssignmentKind  `cbor:"2,keyasint"`           // an assignment or a renewal
+	State     AssignmentState `cbor:"3,keyasint"`           // pending, active or cancelled
+	Partner   string          `cbor:"4,keyasint"`           // the partner whose units it draws
+	Customer  string          `cbor:"5,keyasint"`           // the customer of its locations
 	Location  string          `cbor:"6,keyasint,omitempty"` // the location of an assignment
-	Items     []Item          `cbor:"7,keyasint"`
-	Units     int64           `cbor:"8,keyasint"` // every unit drawn, reinstatement fees included
-	Reference string          `cbor:"9,keyasint,omitempty"`
-	Created   time.Time       `cbor:"10,keyasint"`
-	By        string          `cbor:"11,keyasint"` // the actor's identity (IMP:… while impersonating)
+	Items     []Item          `cbor:"7,keyasint"`           // the agreements it pays for
+	Units     int64           `cbor:"8,keyasint"`           // every unit drawn, reinstatement fees included
+	Reference string          `cbor:"9,keyasint,omitempty"` // the reference number given, if any
+	Created   time.Time       `cbor:"10,keyasint"`          // when it was made
+	By        string          `cbor:"11,keyasint"`          // the actor's identity (IMP:… while impersonating)
 	// Due is when a pending assignment settles by itself (Created + the cooling-off period).
 	Due   time.Time `cbor:"12,keyasint,omitempty"`
-	Draws []Draw    `cbor:"13,keyasint"`
+	Draws []Draw    `cbor:"13,keyasint"` // the units taken, per shipment
 	// Closed is when the assignment was settled, pushed or cancelled; ClosedBy who did it
 	// ("" when it settled by itself) and Reason the reason given (a push's is required).
 	Closed   time.Time `cbor:"14,keyasint,omitempty"`
 	ClosedBy string    `cbor:"15,keyasint,omitempty"`
 	Reason   string    `cbor:"16,keyasint,omitempty"`
-	Pushed   bool      `cbor:"17,keyasint,omitempty"`
+	Pushed   bool      `cbor:"17,keyasint,omitempty"` // brought into force by a push
 	// Escalated is set when a distributor escalated the dealer's reservation to the vendor's
 	// administrator, with who and why.
 	Escalated      bool   `cbor:"18,keyasint,omitempty"`
@@ -150,9 +152,9 @@ func (a Assignment) TimeLeft(now time.Time) time.Duration {
 
 // Item is one agreement an assignment pays for: one product of one location for one term.
 type Item struct {
-	Location string `cbor:"1,keyasint"`
-	Product  string `cbor:"2,keyasint"`
-	Months   int    `cbor:"3,keyasint"`
+	Location string `cbor:"1,keyasint"` // the location
+	Product  string `cbor:"2,keyasint"` // the product's Name in the terms table
+	Months   int    `cbor:"3,keyasint"` // the term's months (those begun, for an end-date choice)
 	// Start and End are the term's first and last day.
 	Start time.Time `cbor:"4,keyasint"`
 	End   time.Time `cbor:"5,keyasint"`
@@ -167,8 +169,8 @@ type Item struct {
 
 // Draw is units an assignment took from one shipment.
 type Draw struct {
-	Shipment uint64 `cbor:"1,keyasint"`
-	Qty      int64  `cbor:"2,keyasint"`
+	Shipment uint64 `cbor:"1,keyasint"` // the shipment's ID
+	Qty      int64  `cbor:"2,keyasint"` // the units taken from it
 }
 
 // PeriodKind says what a line of an agreement's history is.
@@ -203,14 +205,14 @@ func (k PeriodKind) String() string {
 
 // Period is one line of an agreement's history (the SWA portal's "Agreement History").
 type Period struct {
-	Kind      PeriodKind `cbor:"1,keyasint"`
-	Agreement string     `cbor:"2,keyasint"`
-	Start     time.Time  `cbor:"3,keyasint"`
-	End       time.Time  `cbor:"4,keyasint"`
-	Months    int        `cbor:"5,keyasint,omitempty"`
+	Kind      PeriodKind `cbor:"1,keyasint"`           // grace, new, reinstated or renewal
+	Agreement string     `cbor:"2,keyasint"`           // the agreement number of the period
+	Start     time.Time  `cbor:"3,keyasint"`           // the period's first day
+	End       time.Time  `cbor:"4,keyasint"`           // the period's last day
+	Months    int        `cbor:"5,keyasint,omitempty"` // the term's months (0 for grace)
 	Units     int64      `cbor:"6,keyasint,omitempty"` // reinstatement fee included
-	Reference string     `cbor:"7,keyasint,omitempty"`
-	At        time.Time  `cbor:"8,keyasint"` // when it came into force
+	Reference string     `cbor:"7,keyasint,omitempty"` // the reference number given, if any
+	At        time.Time  `cbor:"8,keyasint"`           // when it came into force
 	// Assignment is the assignment or renewal that paid for it (0 for the grace period).
 	Assignment uint64 `cbor:"9,keyasint,omitempty"`
 }
@@ -264,23 +266,23 @@ type expEntry struct {
 // Reshipment records a distributor's reshipment of SWA units into a dealer's units bin, listed with
 // its resold orders ([Book.Resold]).
 type Reshipment struct {
-	ID     uint64          `cbor:"1,keyasint"`
+	ID     uint64          `cbor:"1,keyasint"` // the reshipment's number in the book
 	From   string          `cbor:"2,keyasint"` // distributor
 	To     string          `cbor:"3,keyasint"` // dealer
-	ToUser string          `cbor:"4,keyasint"`
-	PO     string          `cbor:"5,keyasint"`
-	SO     string          `cbor:"6,keyasint"`
-	Lines  []ReshippedUnit `cbor:"7,keyasint"`
-	Time   time.Time       `cbor:"8,keyasint"`
-	By     string          `cbor:"9,keyasint"`
+	ToUser string          `cbor:"4,keyasint"` // the dealer's user it was shipped to
+	PO     string          `cbor:"5,keyasint"` // the new purchase order
+	SO     string          `cbor:"6,keyasint"` // the new sales order
+	Lines  []ReshippedUnit `cbor:"7,keyasint"` // the units, per source shipment
+	Time   time.Time       `cbor:"8,keyasint"` // when it was made
+	By     string          `cbor:"9,keyasint"` // the actor's identity (IMP:… while impersonating)
 }
 
 // ReshippedUnit is the units of one shipment in a [Reshipment].
 type ReshippedUnit struct {
 	From    uint64    `cbor:"1,keyasint"` // the distributor's shipment
 	To      uint64    `cbor:"2,keyasint"` // the dealer's new shipment
-	Qty     int64     `cbor:"3,keyasint"`
-	Expires time.Time `cbor:"4,keyasint"`
+	Qty     int64     `cbor:"3,keyasint"` // the units moved
+	Expires time.Time `cbor:"4,keyasint"` // when they expire (the distributor's shipment's expiry)
 }
 
 // empty is the value of index entries.

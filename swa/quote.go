@@ -25,8 +25,10 @@ type Quote struct {
 
 // ProductQuote is one product of a quote.
 type ProductQuote struct {
+	// Product is the product's Name in the terms table, Application the name the quote screen
+	// shows ("SIP@Net").
 	Product, Application string
-	State                State
+	State                State // the product's state on the location
 	// Start is the day an agreement assigned now starts: the day after grace for a location in
 	// grace, today otherwise (a reinstated agreement is never back-dated: the fee pays for the
 	// lapse).
@@ -40,12 +42,12 @@ type ProductQuote struct {
 	// EndDateChoice offers an end date between MinEnd and MaxEnd instead of a term (systems
 	// activated before 2013-06-01: "minimum is 3 months - maximum is determined by product").
 	EndDateChoice  bool
-	MinEnd, MaxEnd time.Time
+	MinEnd, MaxEnd time.Time // the earliest and latest end day on offer
 }
 
 // Option is one term of a quote.
 type Option struct {
-	Months int
+	Months int       // the term's months; 0 for "Activate SWA later"
 	Units  int64     // the term's units
 	End    time.Time // the agreement's last day
 	Total  int64     // Units plus the reinstatement fee unless waived ("A total of 321 SWA Units")
@@ -55,10 +57,10 @@ type Option struct {
 // without grace or agreement), counted as every month begun, and Units =
 // ReinstatementUnits(12-month rate, Months). Waived is set when the product's table waives it.
 type Reinstatement struct {
-	Months int
-	Units  int64
-	Since  time.Time
-	Waived bool
+	Months int       // lapsed months, every month begun
+	Units  int64     // the fee in units
+	Since  time.Time // the first day without grace or agreement
+	Waived bool      // the product's table waives the fee
 }
 
 // Quote quotes SWA for a location of the actor's partner (an SWA role is needed). It fails with
@@ -145,13 +147,13 @@ func (r *run) quoteProduct(av appView, st State) ProductQuote {
 type Choice struct {
 	// Product names the product; it may be empty when the location has one product to quote.
 	Product string
-	Months  int
-	End     time.Time
+	Months  int       // a quoted term's months
+	End     time.Time // the chosen end day, where the quote offers the end-date choice
 }
 
 // AssignRequest is the guide's quote form: the choices, a reference and the checkbox.
 type AssignRequest struct {
-	Choices []Choice
+	Choices []Choice // one per product to assign
 	// Reference is the optional reference number ("If you wish to add a reference number").
 	Reference string
 	// AuthorizeUnits must be true: "By selecting the checkbox you are authorizing that SWA units

@@ -28,7 +28,7 @@ type RenewalRequest struct {
 	// Amsterdam is May 2017. Otherwise each renews for Months months (0 means 12, the guide's
 	// default quote).
 	End    time.Time
-	Months int
+	Months int // the months of each renewal without End; 0 means 12
 	// Reference and AuthorizeUnits are the renewal form's reference and checkbox (Renew only).
 	Reference      string
 	AuthorizeUnits bool
@@ -51,15 +51,15 @@ type RenewalQuote struct {
 
 // RenewalLine is one agreement of a renewal quote.
 type RenewalLine struct {
-	Location, Name, HWKC string
-	Product, Application string
+	Location, Name, HWKC string // the location's id, name and hardware key code
+	Product, Application string // the product's Name in the terms table and its screen name
 	Agreement            string // the agreement in force or lapsed (its number before renewal)
 	// Start is the renewal's first day (the guide's SWAStartDate), End its last, Months the
 	// months begun in between.
 	Start, End    time.Time
-	Months        int
-	Units         int64 // the term's units; Reinstatement's fee comes on top unless waived
-	Reinstatement Reinstatement
+	Months        int           // the months begun from Start to End
+	Units         int64         // the term's units; Reinstatement's fee comes on top unless waived
+	Reinstatement Reinstatement // the fee for a lapsed agreement
 	// Failed is the reason the line's quote failed, as the guide's screen gives it; "" when it
 	// quotes. FailedDetail repeats the guide's "Quote Failed: DesiredEndMonth=…, SWAStartDate=…,
 	// AppID=…, SystemSerialCode=…, AgreementNumber=…" form.

@@ -115,7 +115,7 @@ type Status struct {
 	Products []ProductStatus
 	// Pending is the assignment in its cooling-off period, with TimeLeft what is left of it.
 	Pending  *Assignment
-	TimeLeft time.Duration
+	TimeLeft time.Duration // 0 when nothing is pending
 	// Migrations are the migrations the ledger recorded for the location (SV9100 CP10 → CP20):
 	// the agreements and grace stayed with it, since the lines kept their activation dates.
 	Migrations []Migration
@@ -125,12 +125,13 @@ type Status struct {
 
 // ProductStatus is one product's line: "Name — Agreement Number — Status — Expiry Date".
 type ProductStatus struct {
+	// Product is the product's Name in the terms table, Application the name the screens show.
 	Product, Application string
-	State                State
+	State                State // the product's state on the location
 	// Agreement is the current agreement number: the grace agreement (W) before any other, then
 	// N or Rnn. Expires is its last day: the grace end for W.
 	Agreement string
-	Expires   time.Time
+	Expires   time.Time // the agreement's last day
 	// GraceStart is the first activation, GraceEnd the last day of grace.
 	GraceStart, GraceEnd time.Time
 	// Start is the first day of the agreement's latest term (zero before any agreement): a renewal
@@ -254,9 +255,9 @@ func (r *run) migrations(loc entitlement.Location) ([]Migration, error) {
 
 // Prospect is a location in grace without SWA ("Prospective Software Assurance Locations").
 type Prospect struct {
-	Customer, CustomerName string
-	Location, Name, HWKC   string
-	System                 string
+	Customer, CustomerName string // the customer's id and name
+	Location, Name, HWKC   string // the location's id, name and hardware key code
+	System                 string // the location's system type
 	// FirstActivated and GraceEnd are those of its product whose grace ends first.
 	FirstActivated, GraceEnd time.Time
 	Products                 []string // its products in grace without SWA

@@ -56,7 +56,7 @@ type Table struct {
 	// EndDateChoice lets an assignment choose its end date instead of a term (the guide's
 	// systems activated before 2013-06-01), from MinMonths to the table's longest term.
 	EndDateChoice bool
-	MinMonths     int
+	MinMonths     int // the shortest term an end-date choice may give
 	// WaiveReinstatement quotes the reinstatement fee as waived ("a reenlisting fee is applicable
 	// but is at this moment waived out").
 	WaiveReinstatement bool
@@ -66,8 +66,8 @@ type Table struct {
 
 // Term is the units one term costs.
 type Term struct {
-	Months int
-	Units  int64
+	Months int   // the term's length
+	Units  int64 // what it costs in SWA units
 }
 
 // Rate12 is the units of the table's 12-month term, the base of the reinstatement fee and of

@@ -178,10 +178,13 @@ func (s *SQLiteStore) View(ctx context.Context, fn func(entitlement.Tx) error) e
 		return err
 	}
 	tx := &sqlTx{c: conn}
-	err = fn(tx)
-	tx.done = true
-	_, _ = conn.ExecContext(ctx, "ROLLBACK")
-	return err
+	// Rolled back even when fn panics: the connection goes back to the pool, and one left inside
+	// a transaction fails every later View's BEGIN.
+	defer func() {
+		tx.done = true
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	}()
+	return fn(tx)
 }
 
 // Close stops the committer and closes the database.

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/dealreg"
 	"github.com/lmskit/lmskit/entitlement/httpapi"
 	"github.com/lmskit/lmskit/keycode"
 	"github.com/lmskit/lmskit/license"
@@ -388,6 +390,7 @@ func TestPagination(t *testing.T) {
 			t.Fatal("paging does not end")
 		}
 	}
+	slices.Sort(names) // the list is in id order, and ids are random
 	if strings.Join(names, ",") != "C0,C1,C2,C3,C4" {
 		t.Fatalf("paged %v", names)
 	}
@@ -503,7 +506,7 @@ func TestRateLimitAndBodyCap(t *testing.T) {
 // TestEveryDocumentedRouteIsServed sends a request to every path and method of the OpenAPI
 // document and checks that the handler routes it (no "no such route", no 405).
 func TestEveryDocumentedRouteIsServed(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, presalesPolicy, func(o *httpapi.Options) { o.DealReg = &dealreg.Policy{Pipeline: &crm{}} })
 	var doc struct {
 		Paths map[string]map[string]json.RawMessage `json:"paths"`
 	}
@@ -583,4 +586,37 @@ func TestMetricsAndHooks(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 	e.want(200, "GET", "/healthz", "", nil, nil)
+}
+
+// TestDuplicateKeysRefused: a body that says a thing twice is refused, not read as its last word
+// (a proxy or an audit that reads the first would see another request than the ledger runs).
+func TestDuplicateKeysRefused(t *testing.T) {
+	e := newEnv(t)
+	sh, loc := e.sv8100("PO1", "191000343919")
+	e.want(201, "POST", "/v1/locations/"+loc.ID+"/attach", e.dist, httpapi.AttachRequest{Picks: allPicks(sh)}, nil)
+	before := e.snapshot()
+	for _, c := range []struct {
+		path, body, field string
+		pos               int
+	}{
+		{"/v1/locations/" + loc.ID + "/activate", `{"accept_agreement":false, "accept_agreement":true}`, "accept_agreement", 27},
+		{"/v1/locations/" + loc.ID + "/attach", `{"picks":[{"line":1,"quantity":1,"quantity":99}]}`, "quantity", 33},
+		{"/v1/customers", `{"name":"a","name":"b"}`, "name", 12},
+		// encoding/json fills a field from a key in any case, and from a Kelvin sign for a k.
+		{"/v1/locations/" + loc.ID + "/activate", `{"accept_agreement":false,"ACCEPT_agreement":true}`, "ACCEPT_agreement", 26},
+		{"/v1/locations/" + loc.ID + "/detach", `{"skcs":["A"],"s\u212acs":["B"]}`, "s\u212acs", 14},
+		{"/v1/customers", `{"name":"a","n\u0061me":"b"}`, "name", 12},
+	} {
+		r := e.want(400, "POST", c.path, e.dist, c.body, nil)
+		if p := r.problem(t); p.Type != "urn:lmskit:problem:malformed" || p.Field != c.field || p.Position == nil || *p.Position != c.pos {
+			t.Errorf("%s: %+v", c.body, p)
+		}
+	}
+	deep := strings.Repeat(`{"a":`, 40) + "1" + strings.Repeat("}", 40)
+	if p := e.want(400, "POST", "/v1/customers", e.dist, deep, nil).problem(t); !strings.Contains(p.Detail, "nested") {
+		t.Errorf("deep: %+v", p)
+	}
+	if !equalSnapshots(before, e.snapshot()) {
+		t.Fatal("a refused body changed the ledger")
+	}
 }

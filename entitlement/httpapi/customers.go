@@ -10,17 +10,17 @@ func (h *Handler) customerRoutes() []*route {
 	return []*route{
 		{method: "GET", path: "/v1/customers", op: "listCustomers", tag: "customers", out: list[Customer]{}, list: true, status: 200,
 			query:   []param{{name: "q", desc: "only customers whose name contains this (case-insensitive)"}},
-			summary: "The caller's partner's customers, by name",
+			summary: "The caller's partner's customers, in id order",
 			do: func(c *call) (reply, error) {
 				p, err := c.page()
 				if err != nil {
 					return reply{}, err
 				}
-				cs, err := c.h.l.Customers(c.ctx, c.actor, c.r.URL.Query().Get("q"))
+				cs, err := c.h.l.CustomersPage(c.ctx, c.actor, c.r.URL.Query().Get("q"), p.query())
 				if err != nil {
 					return reply{}, err
 				}
-				return jsonReply(200, pageOf(cs, func(c entitlement.Customer) string { return c.Name + "\x00" + c.ID }, p, toCustomer))
+				return jsonReply(200, pageFrom(cs, func(c entitlement.Customer) string { return c.ID }, p, toCustomer))
 			}},
 		{method: "POST", path: "/v1/customers", op: "createCustomer", tag: "customers", in: CustomerRequest{}, out: Customer{}, status: 201,
 			summary: "Create a customer of the caller's partner",
@@ -69,11 +69,11 @@ func (h *Handler) customerRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				ls, err := c.h.l.Locations(c.ctx, c.actor, c.path("customer"))
+				ls, err := c.h.l.LocationsPage(c.ctx, c.actor, c.path("customer"), p.query())
 				if err != nil {
 					return reply{}, err
 				}
-				return jsonReply(200, pageOf(ls, func(l entitlement.Location) string { return l.ID }, p, toLocation))
+				return jsonReply(200, pageFrom(ls, func(l entitlement.Location) string { return l.ID }, p, toLocation))
 			}},
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,9 +21,12 @@ import (
 	"github.com/lmskit/lmskit/entitlement/httpapi"
 	"github.com/lmskit/lmskit/entitlement/systems"
 	"github.com/lmskit/lmskit/signing"
+	"github.com/lmskit/lmskit/swa"
 )
 
 var ctx = context.Background()
+
+var nullValue = regexp.MustCompile(`[:\[,]\s*null\s*[,\]}]`)
 
 // stepClock is a clock the test moves.
 type stepClock struct{ t atomic.Int64 }
@@ -56,6 +62,7 @@ type env struct {
 	key   *signing.PrivateKey
 	clock *stepClock
 	logs  *syncBuffer
+	book  *swa.Book
 	// tokens
 	admin, dist, dealer, other string
 }
@@ -95,7 +102,9 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Options)) *env {
 		return s
 	}
 	e.admin, e.dist, e.dealer, e.other = tok("admin@vendor"), tok("ed@distx"), tok("dealer@y"), tok("zed@distz")
-	o := httpapi.Options{Ledger: e.l, Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), RateLimit: -1}
+	e.book, err = swa.New(e.l, swa.Config{})
+	chk(err)
+	o := httpapi.Options{Ledger: e.l, SWA: e.book, Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), RateLimit: -1}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -114,6 +123,10 @@ type resp struct {
 
 func (r resp) json(t *testing.T, v any) {
 	t.Helper()
+	// Decode into a zero value: a field the response leaves out must not keep an earlier value.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv.Elem().SetZero()
+	}
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decoding %s: %v\n%s", r.Request.URL.Path, err, r.body)
 	}
@@ -172,6 +185,11 @@ func (e *env) call(method, path, token string, body any, hdr ...string) resp {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	// Lists are [] and absent values are left out: no response of the API holds a JSON null.
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/") && strings.HasSuffix(res.Header.Get("Content-Type"), "json") &&
+		nullValue.Match(b) {
+		e.t.Errorf("%s %s answers a null: %s", method, path, b)
+	}
 	return resp{res, b}
 }
 
@@ -207,4 +225,59 @@ func allPicks(sh httpapi.Shipment) []httpapi.Pick {
 		p = append(p, httpapi.Pick{Line: s.ID, Quantity: s.InBin})
 	}
 	return p
+}
+
+// sameNotFound sends a request for another partner's object and one for an unknown object with
+// token, and fails unless both answer 404 with the same problem document once the ids (longest
+// first) are blanked out, and the first names nothing of the other partner's beyond its path.
+func (e *env) sameNotFound(token, method, theirs, unknown string, body any, ids ...string) {
+	e.t.Helper()
+	e.notFoundAlike(token, method, theirs, body, unknown, body, ids...)
+}
+
+// notFoundAlike is sameNotFound with a request body of each.
+func (e *env) notFoundAlike(token, method, theirs string, theirBody any, unknown string, unknownBody any, ids ...string) {
+	e.t.Helper()
+	a := e.call(method, theirs, token, theirBody)
+	b := e.call(method, unknown, token, unknownBody)
+	if a.StatusCode != 404 || b.StatusCode != 404 {
+		e.t.Fatalf("%s %s: %d, unknown %s: %d\n%s\n%s", method, theirs, a.StatusCode, unknown, b.StatusCode, a.body, b.body)
+	}
+	slices.SortFunc(ids, func(x, y string) int { return len(y) - len(x) })
+	anon := func(r resp) string {
+		s := string(r.body)
+		for _, id := range ids {
+			s = strings.ReplaceAll(s, id, "<id>")
+		}
+		return s
+	}
+	if anon(a) != anon(b) {
+		e.t.Errorf("%s %s answers differently from an unknown one:\n%s\n%s", method, theirs, a.body, b.body)
+	}
+	for _, secret := range []string{"distx", "dealery", "Location A", "NEW CUSTOMER"} {
+		if strings.Contains(string(a.body), secret) && !strings.Contains(theirs, secret) {
+			e.t.Errorf("%s %s reveals %q: %s", method, theirs, secret, a.body)
+		}
+	}
+}
+
+// snapshot is the ledger's whole content, for checks that a refusal changed nothing.
+func (e *env) snapshot() entitlement.Snapshot {
+	e.t.Helper()
+	s, err := e.l.Snapshot(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// conserved checks the ledger's conservation rule and its audit chain.
+func (e *env) conserved() {
+	e.t.Helper()
+	if err := entitlement.CheckConservation(ctx, e.l.Store()); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.l.VerifyAudit(ctx); err != nil {
+		e.t.Fatal(err)
+	}
 }

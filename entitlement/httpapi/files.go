@@ -16,7 +16,7 @@ import (
 // signed file.
 
 var formatParam = param{name: "format", enum: []string{"zip", "armored"},
-	desc: "zip: the container as issued (default; an external product's file as supplied); armored: the signed license file as PEM-style text. Accept: text/plain asks for armored too."}
+	desc: "zip: the container as issued (default; an external product's file as supplied); armored: the signed license file as PEM-style text, where the download is one file (406 otherwise). Accept: text/plain asks for armored too."}
 
 func (h *Handler) fileRoutes() []*route {
 	return []*route{
@@ -46,28 +46,26 @@ func (h *Handler) fileRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				fs, err := c.h.l.DemoFiles(c.ctx, c.actor, c.path("location"))
+				fs, err := c.h.l.DemoFilesPage(c.ctx, c.actor, c.path("location"), p.query())
 				if err != nil {
 					return reply{}, err
 				}
-				return jsonReply(200, pageOf(fs, func(f entitlement.Issued) string { return asc(f.Serial) }, p,
+				return jsonReply(200, pageFrom(fs, func(f entitlement.Issued) string { return num(f.Serial) }, p,
 					func(f entitlement.Issued) FileInfo { return toFile(f, demoPath(f)) }))
 			}},
 		{method: "GET", path: "/v1/locations/{location}/demo-files/{serial}", op: "downloadDemoFile", tag: "files", files: true, status: 200,
 			query: []param{formatParam}, summary: "Download a demo file",
 			do: func(c *call) (reply, error) {
 				serial, err := strconv.ParseUint(c.path("serial"), 10, 64)
-				if err != nil {
+				if err != nil || serial == 0 {
 					return reply{}, &apiError{status: 404, kind: "not-found", detail: "demo file " + c.path("serial")}
 				}
-				fs, err := c.h.l.DemoFiles(c.ctx, c.actor, c.path("location"))
+				fs, err := c.h.l.DemoFilesPage(c.ctx, c.actor, c.path("location"), entitlement.PageQuery{After: num(serial - 1), Limit: 1})
 				if err != nil {
 					return reply{}, err
 				}
-				for _, f := range fs {
-					if f.Serial == serial {
-						return c.download(f)
-					}
+				if len(fs) == 1 && fs[0].Serial == serial {
+					return c.download(fs[0])
 				}
 				return reply{}, &apiError{status: 404, kind: "not-found", detail: fmt.Sprintf("demo file %d of location %s", serial, c.path("location"))}
 			}},
@@ -86,14 +84,14 @@ func (c *call) download(f entitlement.Issued) (reply, error) {
 	}
 	switch format {
 	case "", "zip":
-		ctype := "application/octet-stream"
-		if strings.EqualFold(path.Ext(f.Name), ".zip") {
-			ctype = "application/zip"
-		}
-		return fileReply(f.Name, ctype, f.Data), nil
+		return fileReply(f.Name, mediaTypeOf(f.Name), f.Data), nil
 	case "armored":
 		if f.External {
 			return reply{}, &apiError{status: 406, kind: "not-acceptable", detail: "an external product's file is available only as supplied (format=zip)", field: "format"}
+		}
+		if len(f.Contents) > 1 {
+			return reply{}, &apiError{status: 406, kind: "not-acceptable", field: "format",
+				detail: fmt.Sprintf("the download holds %d license files (a permanent one and fixed-term ones); the armored form holds one: take the zip (format=zip)", len(f.Contents))}
 		}
 		text, err := license.Armor(f.File)
 		if err != nil {
@@ -103,6 +101,14 @@ func (c *call) download(f entitlement.Issued) (reply, error) {
 		return fileReply(name, "text/plain; charset=utf-8", text), nil
 	}
 	return reply{}, &apiError{status: 400, kind: "malformed", detail: fmt.Sprintf("format %q: want zip or armored", format), field: "format"}
+}
+
+// mediaTypeOf is a downloaded file's media type: a zip container's, or any bytes'.
+func mediaTypeOf(name string) string {
+	if strings.EqualFold(path.Ext(name), ".zip") {
+		return "application/zip"
+	}
+	return "application/octet-stream"
 }
 
 func acceptsOnlyText(accept string) bool {

@@ -13,16 +13,35 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/dealreg"
+	"github.com/lmskit/lmskit/entitlement/presales"
 	"github.com/lmskit/lmskit/internal/httpx"
+	"github.com/lmskit/lmskit/swa"
 )
 
 // Options configures a [Handler]. The zero value of every field but Ledger has a safe meaning.
 type Options struct {
 	// Ledger is the ledger served. Required.
 	Ledger *entitlement.Ledger
+	// SWA is the ledger's Software Assurance book (swa.New on Ledger), served under /v1/swa/ and
+	// /v1/locations/{location}/swa. Nil means the server keeps no SWA book: those routes stay in
+	// the API (and its OpenAPI document) and answer 404 with a problem document.
+	SWA *swa.Book
+	// Presales, when set, is the policy of the temporary (pre-sales) license book the handler
+	// keeps on Ledger (presales.New), served under /v1/temporary-licenses/; GET
+	// /v1/temporary-licenses/policy shows it (all but its ESN rule). Nil means the server takes no
+	// applications: those routes answer 404 with a problem document.
+	Presales *presales.Policy
+	// DealReg, when set, is the policy of the deal-registration book the handler keeps on Ledger
+	// (dealreg.New), served under /v1/deal-registrations/. Its Pipeline is the service's port to
+	// the vendor's CRM (required: dealreg.New refuses a policy without one); a deployment without
+	// one says so with a Pipeline that finds no deal in the pipeline. Nil means the server takes
+	// no registrations: those routes answer 404.
+	DealReg *dealreg.Policy
 	// Logger receives one structured line per request (method, route, status, duration, acting
 	// identity, request id) and the cause of every internal error; never a token, a secret or a
 	// request body. Nil means slog.Default().
@@ -82,19 +101,31 @@ func CertEmailUser(cert *x509.Certificate) (string, bool) {
 // Handler serves the ledger's HTTP/JSON API: the routes under /v1/, /healthz, /readyz,
 // /metrics and /openapi.json. Create it with [New]; it is safe for concurrent use.
 type Handler struct {
-	l       *entitlement.Ledger
-	opts    Options
-	log     *slog.Logger
-	mux     *http.ServeMux
-	routes  []*route
-	limiter *httpx.Limiter
-	metrics *httpx.Metrics
+	l        *entitlement.Ledger
+	book     *swa.Book
+	presales *presales.Book
+	// presalesPolicy is the policy as GET /v1/temporary-licenses/policy shows it, taken at New.
+	presalesPolicy PresalesPolicy
+	deals          *dealreg.Book
+	opts           Options
+	log            *slog.Logger
+	mux            *http.ServeMux
+	routes         []*route
+	limiter        *httpx.Limiter
+	metrics        *httpx.Metrics
+	// reqPrefix and reqSeq make the ids of requests that bring none: a random prefix per handler
+	// and a counter, so that no request waits on the system's random source for its id.
+	reqPrefix string
+	reqSeq    atomic.Uint64
 }
 
 // New returns the handler of opts.Ledger.
 func New(opts Options) (*Handler, error) {
 	if opts.Ledger == nil {
 		return nil, errors.New("httpapi: Options.Ledger is nil")
+	}
+	if opts.SWA != nil && opts.SWA.Ledger() != opts.Ledger {
+		return nil, errors.New("httpapi: Options.SWA is the book of another ledger")
 	}
 	if opts.MaxBody == 0 {
 		opts.MaxBody = 1 << 20
@@ -114,15 +145,38 @@ func New(opts Options) (*Handler, error) {
 	if opts.IdempotencyTTL == 0 {
 		opts.IdempotencyTTL = entitlement.DefaultIdempotencyTTL
 	}
-	h := &Handler{l: opts.Ledger, opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: httpx.NewMetrics(),
+	h := &Handler{l: opts.Ledger, book: opts.SWA, opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: httpx.NewMetrics(),
 		limiter: &httpx.Limiter{Rate: opts.RateLimit, Burst: opts.RateBurst, Now: opts.Now}}
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	if opts.Presales != nil {
+		b, err := presales.New(opts.Ledger, *opts.Presales)
+		if err != nil {
+			return nil, fmt.Errorf("httpapi: Options.Presales: %w", err)
+		}
+		h.presales, h.presalesPolicy = b, toPresalesPolicy(*opts.Presales)
+	}
+	if opts.DealReg != nil {
+		policy := *opts.DealReg
+		if policy.Pipeline != nil {
+			policy.Pipeline = loggedPipeline{policy.Pipeline, h.log}
+		}
+		b, err := dealreg.New(opts.Ledger, policy)
+		if err != nil {
+			return nil, fmt.Errorf("httpapi: Options.DealReg: %w", err)
+		}
+		h.deals = b
 	}
 	h.metrics.Counter("lmskit_http_requests_total", "HTTP requests by route, method and status code.", "route", "code")
 	h.metrics.Histogram("lmskit_http_request_duration_seconds", "HTTP request latency by route.", "route")
 	h.metrics.Counter("lmskit_operations_total", "API operations by operationId and outcome (ok, replayed, refused, error).", "operation", "outcome")
 	h.metrics.Counter("lmskit_store_errors_total", "Requests that failed in the ledger or its store (not refusals).")
+	var rnd [6]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, fmt.Errorf("httpapi: request id prefix: %w", err)
+	}
+	h.reqPrefix = hex.EncodeToString(rnd[:]) + "-"
 	h.routes = h.allRoutes()
 	byPath := map[string]map[string]*route{}
 	var paths []string
@@ -135,6 +189,7 @@ func New(opts Options) (*Handler, error) {
 			return nil, fmt.Errorf("httpapi: route %s %s twice", rt.method, rt.path)
 		}
 		byPath[rt.path][rt.method] = rt
+		rt.name = rt.method + " " + rt.path
 	}
 	for _, p := range paths {
 		methods := byPath[p]
@@ -144,6 +199,22 @@ func New(opts Options) (*Handler, error) {
 		h.finish(w, r, nil, time.Now(), "", problemReply(&apiError{status: 404, kind: "not-found", detail: "no such route: " + r.URL.Path}), false)
 	})
 	return h, nil
+}
+
+// loggedPipeline keeps the vendor's pipeline's errors in the log: a client learns only that the
+// pipeline did not answer, never the CRM's addresses or messages.
+type loggedPipeline struct {
+	p   dealreg.Pipeline
+	log *slog.Logger
+}
+
+func (lp loggedPipeline) InPipeline(ctx context.Context, r dealreg.Registration) (bool, error) {
+	in, err := lp.p.InPipeline(ctx, r)
+	if err != nil {
+		lp.log.Error("httpapi: the deal registration pipeline failed", "registration", r.ID, "error", err.Error())
+		return false, errors.New("its error is in the server's log")
+	}
+	return in, nil
 }
 
 // ServeHTTP implements http.Handler.
@@ -156,14 +227,17 @@ func (h *Handler) WriteMetrics(w io.Writer) (int64, error) { return h.metrics.Wr
 // route is one operation of the API.
 type route struct {
 	method, path string // path in http.ServeMux syntax: /v1/locations/{location}
+	name         string // "<method> <path>": the route in metrics and logs
 	op           string // OpenAPI operationId
 	summary      string
 	tag          string
 	public       bool   // no authentication
 	in           any    // the JSON request body's type, nil for none
+	optionalIn   bool   // the JSON request body may be left out (its zero value)
 	upload       string // the raw request body's media type, for uploads
 	out          any    // the JSON response type; nil with files set, or for 204
 	files        bool   // the response is a file download
+	raw          string // the media type of the response's raw form, which the request may ask for instead of JSON (Accept is then part of an idempotency key's fingerprint)
 	status       int    // the success status
 	query        []param
 	list         bool // takes cursor and limit
@@ -185,6 +259,8 @@ type call struct {
 	actor entitlement.Actor
 	body  []byte
 	rt    *route
+	// authed is set once the credential was taken (the ledger checks a token in each operation).
+	authed bool
 }
 
 func (c *call) path(name string) string { return c.r.PathValue(name) }
@@ -220,47 +296,52 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, methods map[s
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt *route) {
 	start := time.Now()
 	c := &call{h: h, r: r, rt: rt}
-	identity := ""
-	rep, replayed, err := func() (rep reply, replayed bool, err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				h.log.Error("httpapi: panic", "route", rt.method+" "+rt.path, "panic", fmt.Sprint(p))
-				err = &apiError{status: 500, kind: "internal", detail: "internal error"}
-			}
-		}()
-		ctx, cancel := context.WithTimeout(r.Context(), h.opts.Timeout)
-		defer cancel()
-		c.ctx = ctx
-		var limited error
-		if !rt.public {
-			actx, a, key, err := h.authenticate(ctx, r)
-			if err != nil {
-				return reply{}, false, err
-			}
-			c.ctx, c.actor = actx, a
-			defer func() { identity = c.who().String() }()
-			if ok, wait := h.limiter.Allow(key); !ok {
-				limited = &apiError{status: 429, kind: "rate-limited", detail: "too many requests for this token", retryAfter: wait}
-			}
-		}
-		if err = limited; err == nil {
-			rep, replayed, err = c.run()
-		}
-		if err != nil && !rt.public {
-			// A refusal that came before any ledger operation authenticated the token (a
-			// malformed body, a bad page parameter) tells an unauthenticated caller only 401.
-			if _, ok := entitlement.TokenActor(c.ctx); !ok && c.actor == (entitlement.Actor{}) && !isStatus(err, 401) {
-				if aerr := c.authenticated(); aerr != nil {
-					err = aerr
-				}
-			}
-		}
-		return rep, replayed, err
-	}()
+	rep, replayed, err := h.handle(c)
 	if err != nil {
 		rep = h.errorReply(c, err)
 	}
+	identity := ""
+	if c.authed {
+		identity = c.who().String()
+	}
 	h.finish(w, r, rt, start, identity, rep, replayed)
+}
+
+// handle authenticates, rate-limits and runs a request within its timeout; a panic is an
+// internal error.
+func (h *Handler) handle(c *call) (rep reply, replayed bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.Error("httpapi: panic", "route", c.rt.name, "panic", fmt.Sprint(p))
+			rep, replayed, err = reply{}, false, &apiError{status: 500, kind: "internal", detail: "internal error"}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(c.r.Context(), h.opts.Timeout)
+	defer cancel()
+	c.ctx = ctx
+	if !c.rt.public {
+		actx, a, key, aerr := h.authenticate(ctx, c.r)
+		if aerr != nil {
+			return reply{}, false, aerr
+		}
+		c.ctx, c.actor, c.authed = actx, a, true
+		if ok, wait := h.limiter.Allow(key); !ok {
+			err = &apiError{status: 429, kind: "rate-limited", detail: "too many requests for this token", retryAfter: wait}
+		}
+	}
+	if err == nil {
+		rep, replayed, err = c.run()
+	}
+	if err != nil && !c.rt.public {
+		// A refusal that came before any ledger operation authenticated the token (a malformed
+		// body, a bad page parameter) tells an unauthenticated caller only 401.
+		if _, ok := entitlement.TokenActor(c.ctx); !ok && c.actor == (entitlement.Actor{}) && !isStatus(err, 401) {
+			if aerr := c.authenticated(); aerr != nil {
+				err = aerr
+			}
+		}
+	}
+	return rep, replayed, err
 }
 
 // run reads the body and runs the route, under an Idempotency-Key when the request has one.
@@ -268,14 +349,23 @@ func (c *call) run() (reply, bool, error) {
 	if err := c.readBody(); err != nil {
 		return reply{}, false, err
 	}
+	var rep reply
+	var replayed bool
+	var err error
 	if key := c.r.Header.Values("Idempotency-Key"); len(key) > 0 && c.r.Method == http.MethodPost && !c.rt.public {
 		if len(key) > 1 {
 			return reply{}, false, &apiError{status: 400, kind: "malformed", detail: "more than one Idempotency-Key header", field: "Idempotency-Key"}
 		}
-		return c.idempotent(key[0])
+		rep, replayed, err = c.idempotent(key[0])
+	} else {
+		rep, err = c.rt.do(c)
 	}
-	rep, err := c.rt.do(c)
-	return rep, false, err
+	// A refused renewal gets its quote's reasons, read after the refused transaction ended.
+	var qf *quoteFailed
+	if errors.As(err, &qf) {
+		err = c.explain(qf)
+	}
+	return rep, replayed, err
 }
 
 // readBody reads the capped request body and checks its media type.
@@ -287,7 +377,15 @@ func (c *call) readBody() error {
 	if c.r.ContentLength > limit {
 		return &apiError{status: 413, kind: "too-large", detail: fmt.Sprintf("request body over %d bytes", limit)}
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(nil, c.r.Body, limit))
+	var b []byte
+	var err error
+	if n := c.r.ContentLength; n >= 0 {
+		// net/http ends the body at its declared length, which is within the limit.
+		b = make([]byte, n)
+		_, err = io.ReadFull(c.r.Body, b)
+	} else {
+		b, err = io.ReadAll(http.MaxBytesReader(nil, c.r.Body, limit))
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -340,7 +438,9 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request) (context.Co
 		if !ok {
 			return ctx, entitlement.Actor{}, "", unauth("invalid, revoked or expired token")
 		}
-		return entitlement.WithToken(ctx, secret), entitlement.Actor{}, "token:" + id, nil
+		// The limiter's key is the secret's "lmsk_<id>" part, taken without an allocation (the
+		// limiter keeps a copy of it, never the secret).
+		return entitlement.WithToken(ctx, secret), entitlement.Actor{}, secret[:len("lmsk_")+len(id)], nil
 	}
 	if h.opts.ClientCertUser != nil && r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.PeerCertificates) > 0 {
 		login, ok := h.opts.ClientCertUser(r.TLS.PeerCertificates[0])
@@ -380,9 +480,21 @@ func (c *call) idempotent(key string) (reply, bool, error) {
 		return reply{}, false, &apiError{status: 400, kind: "malformed", detail: err.Error(), field: "Idempotency-Key"}
 	}
 	fp := sha256.New()
-	fmt.Fprintf(fp, "%s\n%s\n%s\n", c.r.Method, c.r.URL.Path, c.r.URL.RawQuery)
+	for _, part := range [...]string{c.r.Method, c.r.URL.Path, c.r.URL.RawQuery} {
+		_, _ = io.WriteString(fp, part)
+		_, _ = io.WriteString(fp, "\n")
+	}
+	if c.rt.raw != "" {
+		for _, v := range c.r.Header.Values("Accept") {
+			_, _ = io.WriteString(fp, v)
+			_, _ = io.WriteString(fp, "\x00")
+		}
+		_, _ = io.WriteString(fp, "\n")
+	}
 	fp.Write(c.body)
 	var live reply
+	base := c.ctx
+	defer func() { c.ctx = base }() // the joined transaction ends with Idempotent
 	resp, replayed, err := c.h.l.Idempotent(c.ctx, c.actor, entitlement.IdempotencyKey{Key: key, Fingerprint: fp.Sum(nil),
 		TTL: c.h.opts.IdempotencyTTL}, func(ctx context.Context) (entitlement.Response, error) {
 		c.ctx = ctx
@@ -420,6 +532,28 @@ func (c *call) idempotent(key string) (reply, bool, error) {
 	return rep, true, nil
 }
 
+// Header values every response shares, set without allocating (net/http never changes them).
+var (
+	hdrNosniff = []string{"nosniff"}
+	hdrNoStore = []string{"no-store"}
+	ctypes     = map[string][]string{"application/json": {"application/json"}, "application/problem+json": {"application/problem+json"}}
+)
+
+// statusCodes are the status codes as metric labels, made once.
+var statusCodes = func() (s [600]string) {
+	for i := 100; i < len(s); i++ {
+		s[i] = strconv.Itoa(i)
+	}
+	return s
+}()
+
+func statusLabel(code int) string {
+	if code >= 100 && code < len(statusCodes) {
+		return statusCodes[code]
+	}
+	return strconv.Itoa(code)
+}
+
 // finish writes the reply, logs and counts the request.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt *route, start time.Time, identity string, rep reply, replayed bool) {
 	hdr := w.Header()
@@ -427,19 +561,21 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt *route, star
 		hdr.Set(k, v)
 	}
 	if rep.ctype != "" {
-		hdr.Set("Content-Type", rep.ctype)
+		if v, ok := ctypes[rep.ctype]; ok {
+			hdr["Content-Type"] = v
+		} else {
+			hdr.Set("Content-Type", rep.ctype)
+		}
 	}
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Cache-Control", "no-store")
+	hdr["X-Content-Type-Options"] = hdrNosniff
+	hdr["Cache-Control"] = hdrNoStore
 	reqID := r.Header.Get("X-Request-Id")
 	if !safeRequestID(reqID) {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		reqID = hex.EncodeToString(b[:])
+		reqID = h.reqPrefix + strconv.FormatUint(h.reqSeq.Add(1), 10)
 	}
-	hdr.Set("X-Request-Id", reqID)
+	hdr["X-Request-Id"] = []string{reqID}
 	if rep.body != nil {
-		hdr.Set("Content-Length", strconv.Itoa(len(rep.body)))
+		hdr["Content-Length"] = []string{strconv.Itoa(len(rep.body))}
 	}
 	status := rep.status
 	if status == 0 {
@@ -452,7 +588,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt *route, star
 	d := time.Since(start)
 	routeName, op := "unmatched", ""
 	if rt != nil {
-		routeName, op = rt.method+" "+rt.path, rt.op
+		routeName, op = rt.name, rt.op
 	}
 	outcome := "ok"
 	switch {
@@ -464,7 +600,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt *route, star
 		outcome = "replayed"
 	}
 	storeErr := status >= 500 && status != 503
-	h.metrics.Add("lmskit_http_requests_total", 1, routeName, strconv.Itoa(status))
+	h.metrics.Add("lmskit_http_requests_total", 1, routeName, statusLabel(status))
 	h.metrics.Observe("lmskit_http_request_duration_seconds", d, routeName)
 	if op != "" {
 		h.metrics.Add("lmskit_operations_total", 1, op, outcome)
@@ -479,9 +615,24 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt *route, star
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	h.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("route", routeName),
-		slog.Int("status", status), slog.Duration("duration", d), slog.String("identity", identity),
-		slog.String("request_id", reqID), slog.Bool("replayed", replayed))
+	if !h.log.Enabled(r.Context(), level) {
+		return
+	}
+	// Five attributes fit in a log record without an allocation: the method is logged only where
+	// the route does not say it (HEAD, an unmatched request), replayed only when true.
+	if rt == nil || r.Method != rt.method {
+		h.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("route", routeName),
+			slog.Int("status", status), slog.Duration("duration", d), slog.String("identity", identity), slog.String("request_id", reqID),
+			slog.Bool("replayed", replayed))
+		return
+	}
+	if replayed {
+		h.log.LogAttrs(r.Context(), level, "request", slog.String("route", routeName), slog.Int("status", status), slog.Duration("duration", d),
+			slog.String("identity", identity), slog.String("request_id", reqID), slog.Bool("replayed", true))
+		return
+	}
+	h.log.LogAttrs(r.Context(), level, "request", slog.String("route", routeName), slog.Int("status", status), slog.Duration("duration", d),
+		slog.String("identity", identity), slog.String("request_id", reqID))
 }
 
 func safeRequestID(s string) bool {

@@ -21,6 +21,7 @@ import (
 	"github.com/lmskit/lmskit/internal/loadmix"
 	"github.com/lmskit/lmskit/internal/pgtest"
 	"github.com/lmskit/lmskit/signing"
+	"github.com/lmskit/lmskit/swa"
 )
 
 // The load mix (internal/loadmix) against the embedded store and PostgreSQL: a short run in the
@@ -63,9 +64,9 @@ func TestMain(m *testing.M) {
 
 var loadTables sync.Map
 
-// loadLedger is a ledger with an administrator on the named store: "embedded" (a durable bbolt
-// file unless fast) or "postgres".
-func loadLedger(t testing.TB, storeKind string, fast bool) (*entitlement.Ledger, entitlement.Actor) {
+// loadLedger is a ledger with an administrator and its SWA book on the named store: "embedded"
+// (the durable embedded store, entitlement.OpenFile, unless fast) or "postgres".
+func loadLedger(t testing.TB, storeKind string, fast bool) (*entitlement.Ledger, *swa.Book, entitlement.Actor) {
 	t.Helper()
 	var s entitlement.Store
 	var err error
@@ -88,17 +89,21 @@ func loadLedger(t testing.TB, storeKind string, fast bool) (*entitlement.Ledger,
 		t.Fatal(err)
 	}
 	l := entitlement.New(s, entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: key}, Rules: systems.GuideRules()})
+	book, err := swa.New(l, swa.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	admin := entitlement.Actor{User: "admin@vendor"}
 	if err := l.Bootstrap(ctx, entitlement.Partner{ID: "vendor", Name: "Vendor"}, entitlement.User{ID: admin.User, Name: "Admin"}); err != nil {
 		t.Fatal(err)
 	}
-	return l, admin
+	return l, book, admin
 }
 
 // served mounts the handler on a loopback test server with an administrator token.
-func served(t testing.TB, l *entitlement.Ledger, admin entitlement.Actor, clients int) *loadmix.HTTP {
+func served(t testing.TB, l *entitlement.Ledger, book *swa.Book, admin entitlement.Actor, clients int) *loadmix.HTTP {
 	t.Helper()
-	h, err := httpapi.New(httpapi.Options{Ledger: l, RateLimit: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := httpapi.New(httpapi.Options{Ledger: l, SWA: book, RateLimit: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,10 +125,10 @@ func served(t testing.TB, l *entitlement.Ledger, admin entitlement.Actor, client
 func TestLoadMix(t *testing.T) {
 	for _, kind := range []string{"embedded", "postgres"} {
 		t.Run(kind, func(t *testing.T) {
-			l, admin := loadLedger(t, kind, true)
-			hd := served(t, l, admin, 4)
+			l, book, admin := loadLedger(t, kind, true)
+			hd := served(t, l, book, admin, 4)
 			hd.Prefix = "h"
-			in := &loadmix.InProcess{L: l, Admin: admin, Prefix: "i"}
+			in := &loadmix.InProcess{L: l, Book: book, Admin: admin, Prefix: "i"}
 			rh, ri, err := loadmix.RunInterleaved(ctx, hd, in, loadmix.Config{Clients: 3, Rounds: 2, MaxTime: time.Minute})
 			if err != nil {
 				t.Fatal(err)
@@ -135,6 +140,9 @@ func TestLoadMix(t *testing.T) {
 				if n := len(r.Samples[loadmix.OpActivate]); n != 6 {
 					t.Fatalf("%d activations, want 6", n)
 				}
+				if n := len(r.Samples[loadmix.OpSWAQuote]); n != 12 {
+					t.Fatalf("%d SWA quotes, want 12", n)
+				}
 			}
 			if n := len(rh.Samples[loadmix.OpEmpty]); n != 12 {
 				t.Fatalf("%d empty requests, want 12", n)
@@ -143,6 +151,9 @@ func TestLoadMix(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, err := l.VerifyAudit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := swa.CheckConservation(ctx, l); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -169,20 +180,20 @@ func TestLoadgenRefusesOtherHosts(t *testing.T) {
 //
 //	go test -run '^$' -bench Load -benchtime 1x -timeout 30m ./entitlement/httpapi/
 //
-// It reports each operation's p50 over HTTP (µs) and its ratio to the in-process p50; for lookups
-// also the target's ratio, HTTP p50 / (in-process p50 + the empty authenticated request's p50);
-// and it logs the full tables (requests/s, p50, p99).
+// It reports each operation's p50 over HTTP and in-process (µs) and their ratio; for the lookups
+// and the SWA quote also the target's ratio, HTTP p50 / (in-process p50 + the empty authenticated
+// request's p50); and it logs the full tables (requests/s, p50, p99).
 func BenchmarkLoad(b *testing.B) {
 	for _, kind := range []string{"embedded", "postgres"} {
 		for _, clients := range []int{1, 8, 64} {
 			b.Run(fmt.Sprintf("%s/clients=%d", kind, clients), func(b *testing.B) {
 				rounds := max(3, 64/clients)
-				l, admin := loadLedger(b, kind, false)
-				hd := served(b, l, admin, clients)
+				l, book, admin := loadLedger(b, kind, false)
+				hd := served(b, l, book, admin, clients)
 				inproc, overHTTP := &loadmix.Result{}, &loadmix.Result{}
 				for i := range b.N {
 					hd.Prefix = fmt.Sprintf("h%d", i)
-					in := &loadmix.InProcess{L: l, Admin: admin, Prefix: fmt.Sprintf("i%d", i)}
+					in := &loadmix.InProcess{L: l, Book: book, Admin: admin, Prefix: fmt.Sprintf("i%d", i)}
 					ri, rh, err := loadmix.RunInterleaved(ctx, in, hd, loadmix.Config{Clients: clients, Rounds: rounds, MaxTime: 10 * time.Minute,
 						CodeBase: int64(i) * 10_000_000})
 					if err != nil {
@@ -198,12 +209,13 @@ func BenchmarkLoad(b *testing.B) {
 				}
 				empty := loadmix.Percentile(overHTTP.Samples[loadmix.OpEmpty], 50)
 				b.ReportMetric(float64(empty.Microseconds()), "empty-p50-µs")
-				for _, op := range []string{loadmix.OpAttach, loadmix.OpActivate, loadmix.OpDownload, loadmix.OpLookupHWKC, loadmix.OpLookupSKC} {
+				for _, op := range []string{loadmix.OpAttach, loadmix.OpActivate, loadmix.OpDownload, loadmix.OpLookupHWKC, loadmix.OpLookupSKC, loadmix.OpSWAQuote} {
 					h := loadmix.Percentile(overHTTP.Samples[op], 50)
 					f := loadmix.Percentile(inproc.Samples[op], 50)
 					b.ReportMetric(float64(h.Microseconds()), op+"-http-p50-µs")
+					b.ReportMetric(float64(f.Microseconds()), op+"-inproc-p50-µs")
 					b.ReportMetric(float64(h)/float64(f), op+"-ratio")
-					if strings.HasPrefix(op, "lookup") {
+					if strings.HasPrefix(op, "lookup") || op == loadmix.OpSWAQuote {
 						b.ReportMetric(float64(h)/float64(f+empty), op+"-target-ratio")
 					}
 				}

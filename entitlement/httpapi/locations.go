@@ -14,16 +14,17 @@ func (h *Handler) locationRoutes() []*route {
 		{method: "GET", path: "/v1/locations", op: "searchLocations", tag: "locations", out: list[Location]{}, list: true, status: 200,
 			query:   []param{{name: "q", desc: "name or hardware key code: contained in them (a partner's user; empty lists all) or their prefix (an administrator, required)"}},
 			summary: "Search locations by name or hardware key code",
+			desc:    "A partner's user pages its locations in id order; an administrator's search lists code matches by code, then name matches by name.",
 			do: func(c *call) (reply, error) {
 				p, err := c.page()
 				if err != nil {
 					return reply{}, err
 				}
-				ls, err := c.h.l.SearchLocations(c.ctx, c.actor, c.r.URL.Query().Get("q"), 1<<30)
+				ls, err := c.h.l.SearchLocationsPage(c.ctx, c.actor, c.r.URL.Query().Get("q"), p.query())
 				if err != nil {
 					return reply{}, err
 				}
-				return jsonReply(200, pageOf(ls, func(l entitlement.Location) string { return l.ID }, p, toLocation))
+				return jsonReply(200, pageFrom(ls, func(l entitlement.Location) string { return l.ID }, p, toLocation))
 			}},
 		{method: "POST", path: "/v1/locations", op: "createLocation", tag: "locations", in: LocationRequest{}, out: Location{}, status: 201,
 			summary: "Create a customer location",

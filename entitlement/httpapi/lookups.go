@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"math"
 
 	"github.com/lmskit/lmskit/entitlement"
 )
@@ -41,22 +40,22 @@ func (h *Handler) lookupRoutes() []*route {
 			}},
 		{method: "GET", path: "/v1/lines/recently-attached", op: "listRecentlyAttached", tag: "lookups", out: list[Line]{}, list: true, status: 200,
 			summary: "The caller's partner's attached lines, newest first",
-			do:      func(c *call) (reply, error) { return c.recent(c.h.l.RecentlyAttached) }},
+			do:      func(c *call) (reply, error) { return c.recent(c.h.l.RecentlyAttachedPage) }},
 		{method: "GET", path: "/v1/lines/recently-activated", op: "listRecentlyActivated", tag: "lookups", out: list[Line]{}, list: true, status: 200,
 			summary: "The caller's partner's activated lines, newest first",
-			do:      func(c *call) (reply, error) { return c.recent(c.h.l.RecentlyActivated) }},
+			do:      func(c *call) (reply, error) { return c.recent(c.h.l.RecentlyActivatedPage) }},
 	}
 }
 
-func (c *call) recent(fn func(ctx context.Context, a entitlement.Actor, limit int) ([]entitlement.Line, error)) (reply, error) {
+func (c *call) recent(fn func(ctx context.Context, a entitlement.Actor, q entitlement.PageQuery) ([]entitlement.Line, error)) (reply, error) {
 	p, err := c.page()
 	if err != nil {
 		return reply{}, err
 	}
-	lines, err := fn(c.ctx, c.actor, math.MaxInt32)
+	lines, err := fn(c.ctx, c.actor, p.query())
 	if err != nil {
 		return reply{}, err
 	}
-	// Newest first: the lines' positions in the recent lists only grow.
-	return jsonReply(200, pageOf(lines, func(ln entitlement.Line) string { return desc(ln.Recent) }, p, toLine))
+	// Newest first: the cursor is the line's position in the recent list.
+	return jsonReply(200, pageFrom(lines, func(ln entitlement.Line) string { return num(ln.Recent) }, p, toLine))
 }

@@ -42,6 +42,9 @@ func (g *schemaGen) ref(t reflect.Type) map[string]any {
 	case reflect.Uint64:
 		return map[string]any{"type": "integer", "format": "int64", "minimum": 0}
 	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return map[string]any{"type": "string", "contentEncoding": "base64"}
+		}
 		return map[string]any{"type": "array", "items": g.ref(t.Elem())}
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": g.ref(t.Elem())}
@@ -110,6 +113,13 @@ var typeDocs = map[string]string{
 	"LocationView": "A location with its attached, activated and history lines, its children's lines and its latest file.",
 	"FileInfo":     "An issued license file without its bytes; download it from download.",
 	"IssuedToken":  "A new token. The secret is shown here once and kept nowhere.",
+	"SWAAssignment": "Units drawn for agreements: an assignment to one location (a reservation while pending) or a renewal. " +
+		"A day (start, end) is midnight UTC of that day.",
+	"SWAShipment": "A shipment of SWA units: shipped = available + pending + consumed + reshipped_out + expired.",
+	"ShippedLine": "One part of one order in a partner's bin: shipped = in_bin + attached + activated + reshipped_out + returned + revoked + cancelled.",
+	"Entitlement": "An entitlement's details: ready + pooled + activated + inactive + cancelled, with what was reshipped and returned, is what was shipped.",
+	"TimeToken": "A vendor-signed time token. The same request may ask for the token's bytes instead (format=cbor, or Accept: " +
+		"application/vnd.lmskit.time-token+cbor).",
 }
 
 func buildOpenAPI(h *Handler) ([]byte, error) {
@@ -147,11 +157,11 @@ func buildOpenAPI(h *Handler) ([]byte, error) {
 		}
 		switch {
 		case rt.in != nil:
-			op["requestBody"] = map[string]any{"required": true,
+			op["requestBody"] = map[string]any{"required": !rt.optionalIn,
 				"content": map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(rt.in))}}}
 		case rt.upload != "":
-			op["requestBody"] = map[string]any{"required": true,
-				"content": map[string]any{rt.upload: map[string]any{"schema": map[string]any{"type": "string"}}}}
+			op["requestBody"] = map[string]any{"required": !rt.optionalIn,
+				"content": map[string]any{rt.upload: map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": rt.upload}}}}
 		}
 		ok := map[string]any{"description": http200(rt)}
 		switch {
@@ -162,7 +172,11 @@ func buildOpenAPI(h *Handler) ([]byte, error) {
 					"schema": map[string]any{"type": "string"}}}
 			}
 		case rt.out != nil:
-			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(rt.out))}}
+			content := map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(rt.out))}}
+			if rt.raw != "" {
+				content[rt.raw] = map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": rt.raw}}
+			}
+			ok["content"] = content
 		}
 		if rt.method == "POST" && !rt.public {
 			hdr, _ := ok["headers"].(map[string]any)
@@ -195,14 +209,16 @@ func buildOpenAPI(h *Handler) ([]byte, error) {
 		"info": map[string]any{
 			"title":   "lmskit license server API",
 			"version": "1.0.0",
-			"summary": "The license server's ledger over HTTP/JSON: partners, bins, customers, locations, license files, lookups and the audit log.",
+			"summary": "The license server's ledger over HTTP/JSON: partners, bins, customers, locations, license files, lookups, the audit log, Software Assurance, the entitlement lifecycle, time tokens, temporary licenses and deal registrations.",
 			"description": "Every route under /v1/ needs an API token (Authorization: Bearer lmsk_…) issued by the administrator, or a verified " +
 				"TLS client certificate where the server maps certificates to users. The identity comes from the credential only; every " +
 				"permission is the ledger's decision. JSON field names are snake_case, enums are names, times are RFC 3339, lists are " +
 				"[] when empty and every list pages with cursor and limit. Errors are RFC 9457 problem documents whose type is " +
 				"urn:lmskit:problem:<kind> (unauthenticated 401, not-allowed 403, not-found 404, exists 409, quantity-unavailable 409, " +
-				"state 409, no-demo 409, invalid 422, rule 422, agreement-not-accepted 422, idempotency-key-reused 422, malformed 400, " +
-				"too-large 413, unsupported-media-type 415, rate-limited 429, internal 500, timeout 503, unavailable 503); another " +
+				"state 409 (a refused delivery status move with its status and the moves allowed), too-early 409, no-demo 409, swa-no-terms 409, " +
+				"invalid 422 (an incomplete deal registration with every missing field), rule 422, agreement-not-accepted 422, idempotency-key-reused 422, " +
+				"units-not-authorized 422, quote-failed 422 (with reasons), malformed 400, too-large 413, unsupported-media-type 415, " +
+				"rate-limited 429, internal 500, swa-terms-invalid 500, timeout 503, unavailable 503); another " +
 				"partner's objects are not-found exactly as unknown ones. Every POST takes an Idempotency-Key: a retry with the same key " +
 				"gets the first response back (Idempotent-Replayed: true) instead of running again.",
 		},
@@ -257,6 +273,12 @@ var tagDocs = map[string]string{
 	"systems":   "Per-system operations: LAN1 IP, computer name, hardware replacement, migration, DECT upload, external files.",
 	"lookups":   "Hardware key code, software key code and order lookups; recent lines.",
 	"audit":     "The hash-chained audit log and the integrity check.",
+	"swa":       "Software Assurance: the SWA units bin, quotes, assignments and reservations, renewals and co-terms, free-of-charge upgrades.",
+	"lifecycle": "The second vendor's entitlement lifecycle: entitlement types and annual fees, the delivery status moves of the self-developed " +
+		"and third-party machines, renewal and expiry notices.",
+	"time-tokens":        "Vendor-signed time tokens answering a device's time challenge.",
+	"temporary-licenses": "Temporary (pre-sales expansion) licenses: the policy, devices by ESN, applications and their approval, downloads.",
+	"deal-registrations": "Deal registrations: partner profiles, registrations, their approval, validity and price application.",
 }
 
 func http200(rt *route) string {
@@ -277,6 +299,8 @@ func fileContent(rt *route) map[string]any {
 		return map[string]any{"text/plain": text}
 	case "openapi":
 		return map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
+	case "downloadThirdParty":
+		return map[string]any{"application/octet-stream": bin, "application/zip": bin}
 	}
 	return map[string]any{"application/zip": bin, "application/octet-stream": bin, "text/plain": text}
 }

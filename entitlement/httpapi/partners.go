@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/url"
-	"strings"
 
 	"github.com/lmskit/lmskit/entitlement"
 )
@@ -18,7 +17,7 @@ func (h *Handler) partnerRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				ps, err := c.h.l.Partners(c.ctx, c.actor, entitlement.PageQuery{After: p.after, Limit: p.limit + 1})
+				ps, err := c.h.l.Partners(c.ctx, c.actor, p.query())
 				if err != nil {
 					return reply{}, err
 				}
@@ -58,7 +57,7 @@ func (h *Handler) partnerRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				us, err := c.h.l.Users(c.ctx, c.actor, entitlement.UserQuery{Partner: c.r.URL.Query().Get("partner"), After: p.after, Limit: p.limit + 1})
+				us, err := c.h.l.Users(c.ctx, c.actor, entitlement.UserQuery{Partner: c.r.URL.Query().Get("partner"), After: p.after, Limit: p.query().Limit})
 				if err != nil {
 					return reply{}, err
 				}
@@ -71,7 +70,7 @@ func (h *Handler) partnerRoutes() []*route {
 				if err := c.decode(&req); err != nil {
 					return reply{}, err
 				}
-				roles, err := parseRoles(req.Roles)
+				roles, err := parseFlags(req.Roles, roleNames, "roles")
 				if err != nil {
 					return reply{}, err
 				}
@@ -97,7 +96,7 @@ func (h *Handler) partnerRoutes() []*route {
 				if err := c.decode(&req); err != nil {
 					return reply{}, err
 				}
-				roles, err := parseRoles(req.Roles)
+				roles, err := parseFlags(req.Roles, roleNames, "roles")
 				if err != nil {
 					return reply{}, err
 				}
@@ -117,7 +116,7 @@ func (h *Handler) partnerRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				as, err := c.h.l.Allowances(c.ctx, c.actor, entitlement.PageQuery{After: p.after, Limit: p.limit + 1})
+				as, err := c.h.l.Allowances(c.ctx, c.actor, p.query())
 				if err != nil {
 					return reply{}, err
 				}
@@ -142,27 +141,4 @@ func (c *call) allowance(allow bool) (reply, error) {
 		return noContent()
 	}
 	return jsonReply(200, a)
-}
-
-func parseRoles(names []string) (entitlement.Role, error) {
-	var r entitlement.Role
-	for i, n := range names {
-		found := false
-		for _, rn := range roleNames {
-			if rn.name == n {
-				r |= rn.r
-				found = true
-			}
-		}
-		if !found {
-			var valid []string
-			for _, rn := range roleNames {
-				valid = append(valid, rn.name)
-			}
-			pos := i
-			return 0, &apiError{status: 422, kind: "invalid", detail: "unknown role " + n + " (want one of " + strings.Join(valid, ", ") + ")",
-				field: "roles", position: &pos}
-		}
-	}
-	return r, nil
 }

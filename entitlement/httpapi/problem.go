@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/dealreg"
+	"github.com/lmskit/lmskit/entitlement/lifecycle"
 	"github.com/lmskit/lmskit/entitlement/systems"
 	"github.com/lmskit/lmskit/keycode"
+	"github.com/lmskit/lmskit/swa"
 )
 
 // ProblemType returns the stable problem type URI of a problem kind ("not-found" →
@@ -30,18 +33,32 @@ type apiError struct {
 	code       string
 	advice     string
 	retryAfter time.Duration
+	reasons    []QuoteReason
+	missing    []string
+	move       *moveRefusal
+}
+
+// moveRefusal is what a refused delivery status move carries to the client.
+type moveRefusal struct {
+	entitlement, status, move string
+	allowed                   []string
 }
 
 func (e *apiError) Error() string { return "httpapi: " + e.detail }
 
-// sentinels maps every sentinel error of the ledger to its status and problem kind, in the order
-// they are tried.
+// sentinels maps every sentinel error of the ledger and of the SWA book to its status and problem
+// kind, in the order they are tried.
 var sentinels = []struct {
 	err    error
 	status int
 	kind   string
 	title  string
 }{
+	{swa.ErrQuote, 422, "quote-failed", "Renewal quote failed"},
+	{swa.ErrUnauthorized, 422, "units-not-authorized", "SWA units not authorized"},
+	{swa.ErrNoTerms, 409, "swa-no-terms", "No SWA product terms"},
+	{swa.ErrTerms, 500, "swa-terms-invalid", "SWA product terms invalid"},
+	{dealreg.ErrTooEarly, 409, "too-early", "Price application too early"},
 	{entitlement.ErrAuth, 401, "unauthenticated", "Not authenticated"},
 	{entitlement.ErrNotAllowed, 403, "not-allowed", "Not allowed"},
 	{entitlement.ErrNotFound, 404, "not-found", "Not found"},
@@ -95,6 +112,23 @@ func (h *Handler) errorReply(c *call, err error) reply {
 			if errors.As(err, &de) {
 				ae.code, ae.advice = string(de.Code), de.Code.Advice()
 			}
+			var me *lifecycle.MoveError
+			if errors.As(err, &me) {
+				ae.move = &moveRefusal{entitlement: me.Entitlement, status: statusName(me.From), move: moveNames[me.Move],
+					allowed: mapSlice(me.Allowed, func(m lifecycle.Move) string { return moveNames[m] })}
+			}
+			var ie *dealreg.IncompleteError
+			if errors.As(err, &ie) {
+				ae.missing = mapSlice(ie.Missing, dealField)
+			}
+			switch s.err {
+			case swa.ErrUnauthorized:
+				ae.field = "authorize_units"
+			case swa.ErrTerms:
+				// The server's terms table, not the request: logged in full, answered in brief.
+				h.log.Error("httpapi: SWA product terms", "route", c.rt.name, "error", err.Error())
+				ae.detail = "the server's SWA product terms table is invalid (logged)"
+			}
 			return problemReply(ae)
 		}
 	}
@@ -104,7 +138,7 @@ func (h *Handler) errorReply(c *call, err error) reply {
 	if errors.Is(err, context.Canceled) {
 		return problemReply(&apiError{status: 503, kind: "timeout", detail: "the request was cancelled"})
 	}
-	h.log.Error("httpapi: internal error", "route", c.rt.method+" "+c.rt.path, "error", err.Error())
+	h.log.Error("httpapi: internal error", "route", c.rt.name, "error", err.Error())
 	return problemReply(&apiError{status: 500, kind: "internal", detail: "internal error (logged)"})
 }
 
@@ -134,6 +168,19 @@ func trimmed(s string) string {
 	return s[i:j]
 }
 
+// dealFields names the request fields of the information a deal registration lacks, as
+// dealreg.IncompleteError words them; anything else is passed on as it is worded.
+var dealFields = map[string]string{"customer name": "deal.customer", "project name": "deal.project",
+	"budget (an amount and its currency code)": "deal.budget", "products or solutions": "deal.products",
+	"decision-making chain": "deal.decision_chain", "implementation time": "deal.implementation", "region": "deal.region"}
+
+func dealField(missing string) string {
+	if f, ok := dealFields[missing]; ok {
+		return f
+	}
+	return missing
+}
+
 func problemReply(e *apiError) reply {
 	title := titles[e.kind]
 	for _, s := range sentinels {
@@ -145,7 +192,10 @@ func problemReply(e *apiError) reply {
 		title = http.StatusText(e.status)
 	}
 	p := Problem{Type: ProblemType(e.kind), Title: title, Status: e.status, Detail: e.detail, Field: e.field,
-		Position: e.position, Want: e.want, Suggest: e.suggest, Code: e.code, Advice: e.advice}
+		Position: e.position, Want: e.want, Suggest: e.suggest, Code: e.code, Advice: e.advice, Reasons: e.reasons, Missing: e.missing}
+	if m := e.move; m != nil {
+		p.Entitlement, p.DeliveryStatus, p.Move, p.AllowedMoves = m.entitlement, m.status, m.move, nonNil(m.allowed)
+	}
 	b, _ := marshal(p)
 	rep := reply{status: e.status, ctype: "application/problem+json", body: b}
 	if e.retryAfter > 0 {

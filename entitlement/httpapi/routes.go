@@ -3,8 +3,8 @@ package httpapi
 import "slices"
 
 // allRoutes is the API: every route the handler serves, and so every path of the OpenAPI
-// document. Each resource's routes live in its own file. Adding a package's routes (Software
-// Assurance, the second vendor's workflows) is one more function of this shape and one line here.
+// document. Each resource's routes live in its own file; a package's routes are one more
+// function of this shape and one line here.
 func (h *Handler) allRoutes() []*route {
 	var rs []*route
 	for _, group := range [][]*route{
@@ -18,6 +18,11 @@ func (h *Handler) allRoutes() []*route {
 		h.systemRoutes(),
 		h.lookupRoutes(),
 		h.auditRoutes(),
+		h.swaRoutes(),
+		h.lifecycleRoutes(),
+		h.timeTokenRoutes(),
+		h.presalesRoutes(),
+		h.dealRegRoutes(),
 	} {
 		rs = append(rs, group...)
 	}

@@ -61,31 +61,59 @@ func (h *Handler) serviceRoutes() []*route {
 		{method: "GET", path: "/v1/catalog/systems", op: "listSystems", tag: "catalog", out: list[System]{}, list: true, status: 200,
 			summary: "The catalog's system types",
 			do: func(c *call) (reply, error) {
-				if err := c.authenticated(); err != nil {
-					return reply{}, err
-				}
-				p, err := c.page()
-				if err != nil {
-					return reply{}, err
-				}
-				return jsonReply(200, pageOf(c.h.l.Catalog().Systems(), func(s entitlement.System) string { return s.Name }, p,
+				return authenticatedList(c, c.h.l.Catalog().Systems, func(s entitlement.System) string { return s.Name },
 					func(s entitlement.System) System {
 						return System{Name: s.Name, Keycode: string(s.Keycode), SKC: s.SKC, PBX: s.PBX}
-					}))
+					})
 			}},
 		{method: "GET", path: "/v1/catalog/parts", op: "listParts", tag: "catalog", out: list[Part]{}, list: true, status: 200,
 			summary: "The catalog's parts",
 			do: func(c *call) (reply, error) {
-				if err := c.authenticated(); err != nil {
-					return reply{}, err
-				}
-				p, err := c.page()
-				if err != nil {
-					return reply{}, err
-				}
-				return jsonReply(200, pageOf(c.h.l.Catalog().Parts(), func(p entitlement.Part) string { return p.Number }, p, toPart))
+				return authenticatedList(c, c.h.l.Catalog().Parts, func(p entitlement.Part) string { return p.Number }, toPart)
 			}},
 	}
+}
+
+// authenticatedList answers a page of a list that is the server's data rather than the ledger's
+// books (the catalog, the SWA product terms), for any authenticated caller.
+func authenticatedList[T, W any](c *call, items func() []T, key func(T) string, conv func(T) W) (reply, error) {
+	if err := c.authenticated(); err != nil {
+		return reply{}, err
+	}
+	p, err := c.page()
+	if err != nil {
+		return reply{}, err
+	}
+	return jsonReply(200, pageOf(items(), key, p, conv))
+}
+
+// bookList answers a page of a list a book returns whole (the caller's partner's, a device's):
+// the page parameters are read first, then the list.
+func bookList[T, W any](c *call, items func() ([]T, error), key func(T) string, conv func(T) W) (reply, error) {
+	p, err := c.page()
+	if err != nil {
+		return reply{}, err
+	}
+	all, err := items()
+	if err != nil {
+		return reply{}, err
+	}
+	return jsonReply(200, pageOf(all, key, p, conv))
+}
+
+// partnerList is bookList of a list kept per partner: the query's partner, else the caller's own.
+func partnerList[T, W any](c *call, items func(partner string) ([]T, error), key func(T) string, conv func(T) W) (reply, error) {
+	return bookList(c, func() ([]T, error) {
+		partner := c.r.URL.Query().Get("partner")
+		if partner == "" {
+			_, p, err := c.h.l.Whoami(c.ctx, c.actor)
+			if err != nil {
+				return nil, err
+			}
+			partner = p.ID
+		}
+		return items(partner)
+	}, key, conv)
 }
 
 func (h *Handler) ready(ctx context.Context) error {

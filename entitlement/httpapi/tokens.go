@@ -19,7 +19,7 @@ func (h *Handler) tokenRoutes() []*route {
 				if err != nil {
 					return reply{}, err
 				}
-				ts, err := c.h.l.Tokens(c.ctx, c.actor, entitlement.TokenQuery{User: c.r.URL.Query().Get("user"), After: p.after, Limit: p.limit + 1})
+				ts, err := c.h.l.Tokens(c.ctx, c.actor, entitlement.TokenQuery{User: c.r.URL.Query().Get("user"), After: p.after, Limit: p.query().Limit})
 				if err != nil {
 					return reply{}, err
 				}

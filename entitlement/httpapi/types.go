@@ -77,10 +77,12 @@ type Me struct {
 	Impersonator string  `json:"impersonator,omitempty"`
 }
 
-// OrderLine is one part and quantity of an order.
+// OrderLine is one part and quantity of an order, with its entitlement type.
 type OrderLine struct {
-	Part     string `json:"part"`
-	Quantity int64  `json:"quantity"`
+	Part     string     `json:"part"`
+	Quantity int64      `json:"quantity"`
+	Type     string     `json:"type,omitempty" enum:"T,B,D,L,M,N,P,S,X,Y,A,C,F,V" doc:"entitlement type code; absent means T (Commerce: commercial, permanent); every other type is fixed-term and needs not_after"`
+	NotAfter *time.Time `json:"not_after,omitempty" doc:"when a fixed-term type's entitlement ends (after the shipment; kept to the second); absent for T"`
 }
 
 // OrderRequest ships an order into a partner's bin (administrator).
@@ -94,19 +96,23 @@ type OrderRequest struct {
 
 // ShippedLine is one part of one order in a partner's bin.
 type ShippedLine struct {
-	ID           uint64    `json:"id"`
-	Partner      string    `json:"partner"`
-	PO           string    `json:"po"`
-	SO           string    `json:"so"`
-	Part         string    `json:"part"`
-	Shipped      int64     `json:"shipped"`
-	InBin        int64     `json:"in_bin"`
-	Attached     int64     `json:"attached"`
-	Activated    int64     `json:"activated"`
-	ReshippedOut int64     `json:"reshipped_out"`
-	Returned     int64     `json:"returned"`
-	ParentLine   uint64    `json:"parent_line,omitempty" doc:"the distributor's line a reshipped line came from"`
-	ShippedAt    time.Time `json:"shipped_at"`
+	ID           uint64     `json:"id"`
+	Partner      string     `json:"partner"`
+	PO           string     `json:"po"`
+	SO           string     `json:"so"`
+	Part         string     `json:"part"`
+	Shipped      int64      `json:"shipped"`
+	InBin        int64      `json:"in_bin"`
+	Attached     int64      `json:"attached"`
+	Activated    int64      `json:"activated"`
+	ReshippedOut int64      `json:"reshipped_out"`
+	Returned     int64      `json:"returned"`
+	Revoked      int64      `json:"revoked" doc:"activated, then revoked (returned): the delivery status Inactive"`
+	Cancelled    int64      `json:"cancelled" doc:"its order cancelled before activation: the delivery status Order Cancelled"`
+	ParentLine   uint64     `json:"parent_line,omitempty" doc:"the distributor's line a reshipped line came from"`
+	ShippedAt    time.Time  `json:"shipped_at"`
+	Type         string     `json:"type" enum:"T,B,D,L,M,N,P,S,X,Y,A,C,F,V" doc:"entitlement type code (T for a line shipped without one)"`
+	NotAfter     *time.Time `json:"not_after,omitempty" doc:"when a fixed-term line's entitlement ends; absent for a permanent one"`
 }
 
 // Shipment is what shipping an order created.
@@ -260,29 +266,43 @@ type Line struct {
 	SourceLine   uint64     `json:"source_line"`
 	Part         string     `json:"part"`
 	Quantity     int64      `json:"quantity"`
-	State        string     `json:"state" enum:"attached,activated,migrated"`
+	State        string     `json:"state" enum:"attached,activated,migrated,revoked,cancelled"`
 	PO           string     `json:"po"`
 	SO           string     `json:"so"`
 	Partner      string     `json:"partner"`
 	AttachedAt   time.Time  `json:"attached_at"`
 	ActivatedAt  *time.Time `json:"activated_at,omitempty"`
 	MigratedFrom string     `json:"migrated_from,omitempty"`
+	Type         string     `json:"type" enum:"T,B,D,L,M,N,P,S,X,Y,A,C,F,V" doc:"the entitlement type of the shipped line it came from"`
+	NotAfter     *time.Time `json:"not_after,omitempty" doc:"when a fixed-term line ends: it is issued in a file of its own per type and end"`
+	EndedAt      *time.Time `json:"ended_at,omitempty" doc:"when a revoked or cancelled line was ended"`
 }
 
 // FileInfo describes an issued license file (download it from Download).
 type FileInfo struct {
-	Location       string     `json:"location"`
+	Location       string      `json:"location"`
+	Serial         uint64      `json:"serial"`
+	Name           string      `json:"name,omitempty" doc:"download file name"`
+	IssuedAt       *time.Time  `json:"issued_at,omitempty"`
+	Demo           bool        `json:"demo"`
+	NotAfter       *time.Time  `json:"not_after,omitempty"`
+	ActivationCode string      `json:"activation_code,omitempty"`
+	Pending        bool        `json:"pending" doc:"an external product's file, supplied later by the license desk"`
+	External       bool        `json:"external"`
+	Size           int         `json:"size"`
+	Warnings       []string    `json:"warnings"`
+	Download       string      `json:"download,omitempty" doc:"path of the download"`
+	Type           string      `json:"type,omitempty" enum:"B,D,L,M,N,P,S,X,Y,A,C,F,V" doc:"the entitlement type of a fixed-term file; absent for a permanent or demo file"`
+	Contents       []FileEntry `json:"contents" doc:"every file in the download of a location: the permanent file first, then the current fixed-term files (one per type and end); empty for a demo file"`
+}
+
+// FileEntry is one license file inside a location's download.
+type FileEntry struct {
 	Serial         uint64     `json:"serial"`
-	Name           string     `json:"name,omitempty" doc:"download file name"`
-	IssuedAt       *time.Time `json:"issued_at,omitempty"`
-	Demo           bool       `json:"demo"`
-	NotAfter       *time.Time `json:"not_after,omitempty"`
+	Name           string     `json:"name"`
 	ActivationCode string     `json:"activation_code,omitempty"`
-	Pending        bool       `json:"pending" doc:"an external product's file, supplied later by the license desk"`
-	External       bool       `json:"external"`
-	Size           int        `json:"size"`
-	Warnings       []string   `json:"warnings"`
-	Download       string     `json:"download,omitempty" doc:"path of the download"`
+	Type           string     `json:"type,omitempty" enum:"B,D,L,M,N,P,S,X,Y,A,C,F,V" doc:"the entitlement type of a fixed-term file; absent for the permanent file"`
+	NotAfter       *time.Time `json:"not_after,omitempty" doc:"when a fixed-term file ends"`
 }
 
 // LocationView is a location with its lines, children and latest file.
@@ -293,7 +313,9 @@ type LocationView struct {
 	HistoryLines   []Line     `json:"history_lines"`
 	Children       []Location `json:"children"`
 	ChildLines     []Line     `json:"child_lines"`
-	File           *FileInfo  `json:"file,omitempty"`
+	EndedLines     []Line     `json:"ended_lines" doc:"lines revoked or cancelled (the delivery statuses Inactive and Order Cancelled), kept as history"`
+	File           *FileInfo  `json:"file,omitempty" doc:"the latest permanent file"`
+	TermFiles      []FileInfo `json:"term_files" doc:"the current files of the fixed-term lines, one per entitlement type and end date, in type then end order (ended ones left out); the location's download holds them beside the permanent file"`
 }
 
 // AttachRequest attaches bin lines to a location.
@@ -352,6 +374,8 @@ type Quantities struct {
 	Activated    int64 `json:"activated"`
 	ReshippedOut int64 `json:"reshipped_out"`
 	Returned     int64 `json:"returned"`
+	Revoked      int64 `json:"revoked"`
+	Cancelled    int64 `json:"cancelled"`
 }
 
 // QuantityChange is one shipped line's quantities before and after an operation.
@@ -426,6 +450,15 @@ type Problem struct {
 	Suggest  string `json:"suggest,omitempty" doc:"the character most likely meant at position"`
 	Code     string `json:"code,omitempty" doc:"the rule's own code, e.g. a DECT validation code"`
 	Advice   string `json:"advice,omitempty" doc:"the guide's user action for code"`
+	// Reasons are a failed renewal quote's reasons (quote-failed), per location and product.
+	Reasons []QuoteReason `json:"reasons,omitempty" doc:"quote-failed: why the renewal's quote failed, per location and product or as a whole"`
+	// Missing names every field a deal registration lacks (invalid).
+	Missing []string `json:"missing,omitempty" doc:"invalid: every field of an incomplete deal registration that is missing (deal.customer, deal.budget…)"`
+	// Entitlement, DeliveryStatus, Move and AllowedMoves are a refused delivery status move's (state).
+	Entitlement    string   `json:"entitlement,omitempty" doc:"state: the entitlement whose move was refused (a software key code, line <id> for a bin quantity, or a third-party id)"`
+	DeliveryStatus string   `json:"delivery_status,omitempty" doc:"state: its delivery status (absent: nothing Ready in the bin)"`
+	Move           string   `json:"move,omitempty" doc:"state: the move refused"`
+	AllowedMoves   []string `json:"allowed_moves,omitempty" doc:"state: the moves allowed from its status (absent for a final status)"`
 }
 
 // list is one page of a list: items and, while more follow, the cursor of the next page.
@@ -465,21 +498,8 @@ func toPartner(p entitlement.Partner) Partner {
 	return Partner{ID: p.ID, Name: p.Name, Kind: p.Kind.String()}
 }
 
-var roleNames = []struct {
-	r    entitlement.Role
-	name string
-}{{entitlement.RoleLMSUser, "lms_user"}, {entitlement.RoleSWADistributor, "swa_distributor"},
+var roleNames = []flagName[entitlement.Role]{{entitlement.RoleLMSUser, "lms_user"}, {entitlement.RoleSWADistributor, "swa_distributor"},
 	{entitlement.RoleSWADealer, "swa_dealer"}, {entitlement.RoleAdmin, "admin"}}
-
-func roleList(r entitlement.Role) []string {
-	out := []string{}
-	for _, rn := range roleNames {
-		if r.Has(rn.r) {
-			out = append(out, rn.name)
-		}
-	}
-	return out
-}
 
 func parseKind(s string) (entitlement.PartnerKind, bool) {
 	for _, k := range []entitlement.PartnerKind{entitlement.KindVendor, entitlement.KindDistributor, entitlement.KindDealer} {
@@ -491,7 +511,7 @@ func parseKind(s string) (entitlement.PartnerKind, bool) {
 }
 
 func toUser(u entitlement.User) User {
-	return User{ID: u.ID, Name: u.Name, Partner: u.Partner, Roles: roleList(u.Roles)}
+	return User{ID: u.ID, Name: u.Name, Partner: u.Partner, Roles: flagList(u.Roles, roleNames)}
 }
 
 func toToken(t entitlement.Token) Token {
@@ -501,8 +521,8 @@ func toToken(t entitlement.Token) Token {
 
 func toShipped(s entitlement.ShippedLine) ShippedLine {
 	return ShippedLine{ID: s.ID, Partner: s.Partner, PO: s.PO, SO: s.SO, Part: s.Part, Shipped: s.Shipped, InBin: s.InBin,
-		Attached: s.Attached, Activated: s.Activated, ReshippedOut: s.ReshippedOut, Returned: s.Returned,
-		ParentLine: s.Parent, ShippedAt: s.ShippedAt.UTC()}
+		Attached: s.Attached, Activated: s.Activated, ReshippedOut: s.ReshippedOut, Returned: s.Returned, Revoked: s.Revoked,
+		Cancelled: s.Cancelled, ParentLine: s.Parent, ShippedAt: s.ShippedAt.UTC(), Type: string(s.EntitlementType()), NotAfter: timePtr(s.NotAfter)}
 }
 
 func toMoved(p entitlement.ReshippedPart) MovedPart {
@@ -533,24 +553,34 @@ func toLocation(l entitlement.Location) Location {
 func toLine(ln entitlement.Line) Line {
 	return Line{SKC: ln.SKC, Location: ln.Location, SourceLine: ln.Source, Part: ln.Part, Quantity: ln.Qty, State: ln.State.String(),
 		PO: ln.PO, SO: ln.SO, Partner: ln.Partner, AttachedAt: ln.AttachedAt.UTC(), ActivatedAt: timePtr(ln.ActivatedAt),
-		MigratedFrom: ln.MigratedFrom}
+		MigratedFrom: ln.MigratedFrom, Type: string(ln.EntitlementType()), NotAfter: timePtr(ln.NotAfter), EndedAt: timePtr(ln.EndedAt)}
 }
 
 func toView(v entitlement.LocationView) LocationView {
 	out := LocationView{Location: toLocation(v.Location), AttachedLines: mapSlice(v.Attached, toLine),
 		ActivatedLines: mapSlice(v.Activated, toLine), HistoryLines: mapSlice(v.History, toLine),
-		Children: mapSlice(v.Children, toLocation), ChildLines: mapSlice(v.ChildLines, toLine)}
-	if v.File != nil {
-		out.File = &FileInfo{Location: v.ID, Serial: v.File.Serial, Name: v.File.Name, ActivationCode: v.File.ActivationCode,
-			Warnings: []string{}, Download: "/v1/locations/" + v.ID + "/file"}
+		Children: mapSlice(v.Children, toLocation), ChildLines: mapSlice(v.ChildLines, toLine), EndedLines: mapSlice(v.Ended, toLine)}
+	download := "/v1/locations/" + v.ID + "/file"
+	info := func(f entitlement.IssuedInfo) FileInfo {
+		return FileInfo{Location: v.ID, Serial: f.Serial, Name: f.Name, ActivationCode: f.ActivationCode, Warnings: []string{},
+			Download: download, Type: string(f.Type), NotAfter: timePtr(f.NotAfter), Contents: []FileEntry{}}
 	}
+	if v.File != nil {
+		fi := info(*v.File)
+		out.File = &fi
+	}
+	out.TermFiles = mapSlice(v.TermFiles, info)
 	return out
+}
+
+func toFileEntry(f entitlement.IssuedInfo) FileEntry {
+	return FileEntry{Serial: f.Serial, Name: f.Name, ActivationCode: f.ActivationCode, Type: string(f.Type), NotAfter: timePtr(f.NotAfter)}
 }
 
 func toFile(f entitlement.Issued, download string) FileInfo {
 	fi := FileInfo{Location: f.Location, Serial: f.Serial, Name: f.Name, IssuedAt: timePtr(f.Issued), Demo: f.Demo,
 		NotAfter: timePtr(f.NotAfter), ActivationCode: f.ActivationCode, Pending: f.Pending, External: f.External,
-		Size: len(f.Data), Warnings: nonNil(slices.Clone(f.Warnings))}
+		Size: len(f.Data), Warnings: nonNil(slices.Clone(f.Warnings)), Type: string(f.Type), Contents: mapSlice(f.Contents, toFileEntry)}
 	if !f.Pending {
 		fi.Download = download
 	}
@@ -558,7 +588,7 @@ func toFile(f entitlement.Issued, download string) FileInfo {
 }
 
 func toQty(q entitlement.Qty) Quantities {
-	return Quantities{q.Shipped, q.InBin, q.Attached, q.Activated, q.ReshippedOut, q.Returned}
+	return Quantities{q.Shipped, q.InBin, q.Attached, q.Activated, q.ReshippedOut, q.Returned, q.Revoked, q.Cancelled}
 }
 
 func toAudit(r entitlement.AuditRecord) AuditRecord {
@@ -572,4 +602,20 @@ func toAudit(r entitlement.AuditRecord) AuditRecord {
 func toPart(p entitlement.Part) Part {
 	return Part{Number: p.Number, Name: p.Name, Kind: p.Kind.String(), Systems: nonNil(slices.Clone(p.Systems)),
 		Application: p.Application, SWA: p.SWA, SWAUnits: p.SWAUnits, Demo: p.Demo, Successor: p.Successor, Ports: p.Ports}
+}
+
+// TimeTokenRequest asks for a vendor-signed time token answering a device's challenge.
+type TimeTokenRequest struct {
+	Challenge         string `json:"challenge" doc:"the device's challenge in its text form, system:code:nonce (license.TimeChallenge), e.g. SV8100:191000343919:0123456789ABCDEF0123456789ABCDEF"`
+	MaxSetBackSeconds int64  `json:"max_set_back_seconds,omitempty" doc:"how far the token may pull device time back after a forward glitch (administrator, with a reason); absent: the token only confirms the time"`
+	RearmTrial        bool   `json:"rearm_trial,omitempty" doc:"let the device start its trial again (administrator, with a reason)"`
+	Reason            string `json:"reason,omitempty" doc:"why, for the audit record; required with max_set_back_seconds or rearm_trial"`
+}
+
+// TimeToken is an issued time token.
+type TimeToken struct {
+	Serial    string `json:"serial" doc:"the token's id in the audit record, TT-<n>"`
+	Location  string `json:"location" doc:"the location whose device asked"`
+	Token     []byte `json:"token" doc:"the signed token (COSE_Sign1), base64: the bytes the device applies (license.Device.ApplyTimeToken)"`
+	MediaType string `json:"media_type" doc:"the token's media type, as the raw form of this response is served"`
 }

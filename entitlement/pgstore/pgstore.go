@@ -1,19 +1,3 @@
-// Package pgstore is an entitlement.Store on PostgreSQL, for a license server that runs on more
-// than one machine. It passes the same conformance suite (entitlement/storetest) as the embedded
-// stores. It lives in its own package so that nothing else pulls in the database driver.
-//
-// The ledger lives in one table (bucket, key, value) with bytea keys, whose order is the byte
-// order the Store contract requires. Read-write transactions run at SERIALIZABLE isolation and are
-// retried on serialization failures and deadlocks, which the Store contract allows (a function may
-// run more than once); read-only transactions run at REPEATABLE READ, READ ONLY, and see one
-// snapshot.
-//
-// Every ledger operation appends to one audit chain, so any two read-write transactions of one
-// ledger conflict: run side by side they would mostly fail serialization and retry. Writers of one
-// table therefore queue on a PostgreSQL advisory lock (taken on the connection before the
-// transaction begins, so the transaction's snapshot is taken after the previous writer committed),
-// from every process and machine that uses the table; read-only transactions never wait for it.
-// Retries remain for what the lock cannot rule out, with a short randomised back-off.
 package pgstore
 
 import (
@@ -113,7 +97,7 @@ func (s *store) Update(ctx context.Context, fn func(entitlement.Tx) error) error
 		}
 		err = s.write(ctx, fn)
 		if !retryable(err) {
-			return err
+			return canceled(ctx, err)
 		}
 	}
 	return fmt.Errorf("pgstore: gave up after %d serialization failures: %w", s.opts.MaxRetries, err)
@@ -151,7 +135,16 @@ func (s *store) View(ctx context.Context, fn func(entitlement.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
+	return canceled(ctx, s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn))
+}
+
+// canceled makes an error that the cancellation of ctx caused say so: pgx reports a query
+// interrupted by a canceled context as the connection's own failure (an i/o timeout).
+func canceled(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("pgstore: %w: %w", cerr, err)
+	}
+	return err
 }
 
 func (s *store) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(entitlement.Tx) error) (err error) {
@@ -185,7 +178,9 @@ func (s *store) runTx(ctx context.Context, ptx pgx.Tx, err error, writable bool,
 		return err
 	}
 	t.done = true
-	if err := ptx.Commit(ctx); err != nil {
+	// Once the function has succeeded and the context was live, the commit runs to its end:
+	// canceled half-way it could land on the server while the caller is told it failed.
+	if err := ptx.Commit(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("pgstore: commit: %w", err)
 	}
 	committed = true

@@ -36,7 +36,9 @@ func (Issuer) Issue(r entitlement.IssueRequest) (entitlement.Issued, error) {
 }
 
 // FixedClock is a clock that always says T.
-type FixedClock struct{ T time.Time }
+type FixedClock struct {
+	T time.Time // the time Now returns
+}
 
 // Now implements entitlement.Clock.
 func (c FixedClock) Now() time.Time { return c.T }
@@ -44,9 +46,13 @@ func (c FixedClock) Now() time.Time { return c.T }
 // Fixture is a ledger with a vendor administrator, a distributor, a dealer with a shipping
 // allowance from it, and a second unrelated distributor, each with one LMS user.
 type Fixture struct {
-	L                          *entitlement.Ledger
+	L *entitlement.Ledger // the ledger on the store given to NewFixture
+	// Admin is the vendor's administrator; Dist, Dealer and Other the LMS users of the
+	// distributor, the dealer and the unrelated distributor.
 	Admin, Dist, Dealer, Other entitlement.Actor
-	DistP, DealerP, OtherP     string
+	// DistP, DealerP and OtherP are the partner ids of the distributor, the dealer and the
+	// unrelated distributor.
+	DistP, DealerP, OtherP string
 }
 
 // NewFixture builds a [Fixture] on s with a fixed clock and deterministic randomness. On a store

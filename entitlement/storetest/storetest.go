@@ -1,6 +1,3 @@
-// Package storetest is the conformance suite every entitlement.Store implementation must pass:
-// the in-memory store, the bbolt file store, entitlement/pgstore and any other. Call [Run] from
-// the implementation's tests with a function that opens a fresh, empty store.
 package storetest
 
 import (
@@ -17,7 +14,12 @@ import (
 // Opener opens a fresh, empty store for one subtest. Reopen, if not nil, closes s and opens the
 // same storage again (for durability checks); stores without persistence leave it nil.
 type Opener struct {
-	Open   func(t *testing.T) entitlement.Store
+	// Open returns a fresh, empty store of the implementation under test. The suite closes only
+	// the store of its subtest of Close (which then meets a second Close), so Open registers the
+	// store's Close with t.Cleanup.
+	Open func(t *testing.T) entitlement.Store
+	// Reopen closes s and returns the same storage opened again; nil for a store without
+	// persistence.
 	Reopen func(t *testing.T, s entitlement.Store) entitlement.Store
 }
 
@@ -355,6 +357,7 @@ func Run(t *testing.T, o Opener) {
 			checkOnly(t, s, map[string]string{"b/k": "durable"})
 		})
 	}
+	runIsolation(t, o)
 	t.Run("Ledger", func(t *testing.T) { ledgerScenario(t, o.Open(t)) })
 	// The same scenario with every update run twice (the first run rolled back), as the Store
 	// contract allows: results must come from the run that commits.

@@ -24,6 +24,7 @@ import (
 	"github.com/lmskit/lmskit/keycode"
 	"github.com/lmskit/lmskit/license"
 	"github.com/lmskit/lmskit/signing"
+	"github.com/lmskit/lmskit/swa"
 )
 
 // server is a running licenseserver process.
@@ -137,11 +138,12 @@ type pending struct {
 	resp      []byte
 }
 
-// TestEndToEnd builds and starts the server, walks the guide's SV8100 example over HTTP, kills
-// the server with SIGKILL in the middle of a load of attaches and activations sent with
-// Idempotency-Keys, restarts it on the same data directory, retries what was not acknowledged,
-// and checks that nothing was done twice or lost: conservation and the audit chain, over HTTP and
-// on the ledger file itself.
+// TestEndToEnd builds and starts the server, walks the guide's SV8100 example and an SWA
+// assignment over HTTP, kills the server with SIGKILL in the middle of a load of attaches,
+// activations, SWA assignments and cancellations sent with Idempotency-Keys, checks the ledger
+// file as the kill left it, restarts the server on the same data directory, retries what was not
+// acknowledged, and checks that nothing was done twice or lost: the ledger's conservation, the
+// SWA units' (swa.CheckConservation) and the audit chain, over HTTP and on the ledger file.
 func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server")
@@ -226,17 +228,69 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Software Assurance ("Software Assurance handling"): SWA units shipped into the units bin,
+	// an iS3000/SIP@Net system's licenses activated with the quote that follows, 12 months
+	// assigned, pushed into force at once, and the status showing the agreement.
+	c.must(200, "PUT", "/v1/users/lms-user@partner-x.example/roles", admin, httpapi.RolesRequest{Roles: []string{"lms_user", "swa_distributor"}}, nil)
+	unitsExpire := time.Now().UTC().AddDate(2, 0, 0).Truncate(24 * time.Hour)
+	var swaOrder httpapi.Shipment
+	c.must(201, "POST", "/v1/orders", admin, httpapi.OrderRequest{Partner: "partner-x", PO: "PO-SWA", SO: "SO-SWA", ExpiresAt: &unitsExpire,
+		Lines: []httpapi.OrderLine{{Part: "BE112031", Quantity: 1000}, {Part: "960026138000", Quantity: 20}, {Part: "EU920000", Quantity: 20},
+			{Part: "EU920014", Quantity: 800}}}, &swaOrder)
+	var units httpapi.SWABin
+	c.must(200, "GET", "/v1/swa/bin", user, nil, &units)
+	if units.Available != 1000 {
+		t.Fatalf("SWA units bin %+v", units)
+	}
+	// is3000 creates an iS3000 location and attaches a tenth of each license line to it.
+	is3000 := func(name, hwkc string) string {
+		var l httpapi.Location
+		c.must(201, "POST", "/v1/locations", user, httpapi.LocationRequest{Customer: cust.ID, Name: name, System: "iS3000", HWKC: hwkc}, &l)
+		var picks []httpapi.Pick
+		for _, s := range swaOrder.Lines {
+			if s.Part != "BE112031" {
+				picks = append(picks, httpapi.Pick{Line: s.ID, Quantity: s.Shipped / 10})
+			}
+		}
+		c.must(201, "POST", "/v1/locations/"+l.ID+"/attach", user, httpapi.AttachRequest{Picks: picks}, nil)
+		return l.ID
+	}
+	sipnet := is3000("SIP@Net", "aa0014SA2792654321AA")
+	var activated httpapi.SWAActivated
+	c.must(200, "POST", "/v1/locations/"+sipnet+"/swa/activate", user, httpapi.SWAActivateRequest{AcceptAgreement: true}, &activated)
+	if activated.Quote == nil || activated.File.Download == "" {
+		t.Fatalf("activation with SWA: %+v", activated)
+	}
+	var quote httpapi.SWAQuote
+	c.must(200, "GET", "/v1/locations/"+sipnet+"/swa/quote", user, nil, &quote)
+	if len(quote.Products) != 1 || quote.Products[0].State != "grace" || quote.Products[0].Options[0].Months != 12 || quote.Products[0].Options[0].Units != 66 {
+		t.Fatalf("quote %+v", quote)
+	}
+	var assigned httpapi.SWAAssignment
+	c.must(201, "POST", "/v1/locations/"+sipnet+"/swa/assignments", user, httpapi.SWAAssignRequest{Choices: []httpapi.SWAChoice{{Months: 12}},
+		Reference: "e2e", AuthorizeUnits: true}, &assigned)
+	c.must(200, "POST", fmt.Sprintf("/v1/swa/assignments/%d/push", assigned.ID), user, httpapi.SWAReasonRequest{Reason: "Need to activate SWA Immediately"}, nil)
+	var status httpapi.SWAStatus
+	c.must(200, "GET", "/v1/locations/"+sipnet+"/swa", user, nil, &status)
+	if p := status.Products; status.State != "active" || len(p) != 1 || !strings.HasPrefix(p[0].Agreement, "50IS0-") || !strings.HasSuffix(p[0].Agreement, "-N") || p[0].ExpiresAt == nil {
+		t.Fatalf("SWA status %+v", status)
+	}
+	const swaConsumed = 66
+
 	// Load, then SIGKILL in the middle of it.
 	var big httpapi.Shipment
 	c.must(201, "POST", "/v1/orders", admin, httpapi.OrderRequest{Partner: "partner-x", PO: "PO-LOAD", SO: "SO-LOAD",
 		Lines: []httpapi.OrderLine{{Part: "BE107585", Quantity: 100000}}}, &big)
 	const workers = 6
-	locs := make([]string, workers)
+	locs, swaLocs := make([]string, workers), make([]string, workers)
 	for w := range workers {
 		var l httpapi.Location
 		c.must(201, "POST", "/v1/locations", user, httpapi.LocationRequest{Customer: cust.ID, Name: fmt.Sprintf("Load %d", w), System: "SV8100",
 			HWKC: fmt.Sprintf("19%010d", 5000000+w)}, &l)
 		locs[w] = l.ID
+		// An iS3000 location in grace per worker, on which the load assigns SWA units and cancels.
+		swaLocs[w] = is3000(fmt.Sprintf("SWA load %d", w), fmt.Sprintf("aa0014SA27920000%02dAA", w))
+		c.must(200, "POST", "/v1/locations/"+swaLocs[w]+"/swa/activate", user, httpapi.SWAActivateRequest{AcceptAgreement: true}, nil)
 	}
 	var acked atomic.Int64
 	killNow := make(chan struct{})
@@ -248,13 +302,22 @@ func TestEndToEnd(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var lastAssign *pending
 			for i := 0; i < 200; i++ {
 				for _, p := range []*pending{
 					{path: "/v1/locations/" + locs[w] + "/attach", key: fmt.Sprintf("att-%d-%d", w, i),
 						body: httpapi.AttachRequest{Picks: []httpapi.Pick{{Line: big.Lines[0].ID, Quantity: 1}}}},
 					{path: "/v1/locations/" + locs[w] + "/activate", key: fmt.Sprintf("act-%d-%d", w, i),
 						body: httpapi.ActivateRequest{AcceptAgreement: true}},
+					{path: "/v1/locations/" + swaLocs[w] + "/swa/assignments", key: fmt.Sprintf("swa-%d-%d", w, i),
+						body: httpapi.SWAAssignRequest{Choices: []httpapi.SWAChoice{{Months: 12}}, AuthorizeUnits: true}},
+					{key: fmt.Sprintf("cancel-%d-%d", w, i), body: httpapi.SWAReasonRequest{Reason: "load"}}, // path: the assignment's
 				} {
+					if p.path == "" {
+						p.path = cancelPath(lastAssign) // this worker's assignment, acknowledged just before
+					} else if strings.HasSuffix(p.path, "/swa/assignments") {
+						lastAssign = p
+					}
 					mu.Lock()
 					sent = append(sent, p)
 					mu.Unlock()
@@ -282,9 +345,11 @@ func TestEndToEnd(t *testing.T) {
 	wg.Wait()
 	once.Do(func() { close(killNow) })
 	_ = s.cmd.Wait()
-	if acked.Load() >= int64(workers*400) {
+	if acked.Load() >= int64(workers*800) {
 		t.Fatal("the load finished before the kill")
 	}
+	// The ledger file as SIGKILL left it: every committed transaction whole.
+	checkFile(t, data, -1)
 
 	// Restart on the same data directory: no second admin token.
 	s2 := start(t, bin, data)
@@ -304,6 +369,7 @@ func TestEndToEnd(t *testing.T) {
 			if r.status >= 300 {
 				t.Fatalf("retry of %s (%s): %d %s", p.path, p.key, r.status, r.body)
 			}
+			p.status, p.resp = r.status, r.body
 			continue
 		}
 		if !r.replayed || r.status != p.status || !bytes.Equal(r.body, p.resp) {
@@ -335,12 +401,27 @@ func TestEndToEnd(t *testing.T) {
 	if got := od.Shipped[0]; got.InBin != 100000-int64(attaches) || got.Attached+got.Activated != int64(attaches) {
 		t.Fatalf("load line after the crash: %+v for %d attaches", got, attaches)
 	}
+	// SWA units exactly once: after cancelling what the kill left pending, every unit the load
+	// assigned is back in the bin.
+	var res struct{ Items []httpapi.SWAAssignment }
+	c.must(200, "GET", "/v1/swa/reservations", user, nil, &res)
+	if len(res.Items) > workers {
+		t.Fatalf("%d SWA reservations pending for %d load locations: an assignment ran twice", len(res.Items), workers)
+	}
+	for _, a := range res.Items {
+		c.must(200, "POST", fmt.Sprintf("/v1/swa/assignments/%d/cancel", a.ID), user, httpapi.SWAReasonRequest{Reason: "after the crash"}, nil)
+	}
+	c.must(200, "GET", "/v1/swa/bin", user, nil, &units)
+	if units.Available != 1000-swaConsumed || units.Allocated != 0 {
+		t.Fatalf("SWA units bin after the crash and the retries: %+v, want %d available", units, 1000-swaConsumed)
+	}
 	var integ httpapi.Integrity
 	c.must(200, "GET", "/v1/audit/integrity", admin, nil, &integ)
 	if !integ.Conserved {
 		t.Fatalf("integrity %+v", integ)
 	}
-	t.Logf("%d requests acknowledged before the kill, %d retried after it, %d replayed; %d audit records", acked.Load(), unacked, replays, integ.AuditRecords)
+	t.Logf("%d requests acknowledged before the kill, %d retried after it, %d replayed; %d SWA reservations left pending; %d audit records",
+		acked.Load(), unacked, replays, len(res.Items), integ.AuditRecords)
 
 	// Graceful stop, then the ledger file itself.
 	if err := s2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -349,6 +430,24 @@ func TestEndToEnd(t *testing.T) {
 	if err := s2.cmd.Wait(); err != nil {
 		t.Fatalf("graceful stop: %v", err)
 	}
+	checkFile(t, data, integ.AuditRecords)
+}
+
+// cancelPath is the cancel path of the assignment an acknowledged assign request made.
+func cancelPath(assign *pending) string {
+	var a httpapi.SWAAssignment
+	if err := json.Unmarshal(assign.resp, &a); err != nil || a.ID == 0 {
+		return "/v1/swa/assignments/0/cancel" // not acknowledged: the worker stopped before this
+	}
+	return fmt.Sprintf("/v1/swa/assignments/%d/cancel", a.ID)
+}
+
+// checkFile opens the ledger file of a stopped (or killed) server and checks the ledger's
+// conservation, the SWA units' conservation and the audit chain with its key (records is the
+// chain's length when known, -1 otherwise).
+func checkFile(t *testing.T, data string, records int) {
+	t.Helper()
+	ctx := context.Background()
 	auditKey, err := os.ReadFile(filepath.Join(data, "audit.key"))
 	if err != nil {
 		t.Fatal(err)
@@ -358,13 +457,20 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if err := entitlement.CheckConservation(context.Background(), store); err != nil {
+	if err := entitlement.CheckConservation(ctx, store); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := entitlement.VerifyAudit(context.Background(), store, auditKey); err != nil || n != integ.AuditRecords {
-		t.Fatalf("audit chain: %d records, %v (over HTTP: %d)", n, err, integ.AuditRecords)
+	l := entitlement.New(store, entitlement.Config{AuditKey: auditKey})
+	if _, err := swa.New(l, swa.Config{}); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := entitlement.VerifyAudit(context.Background(), store, nil); !errors.Is(err, entitlement.ErrCorrupt) {
+	if err := swa.CheckConservation(ctx, l); err != nil {
+		t.Fatalf("SWA units: %v", err)
+	}
+	if n, err := entitlement.VerifyAudit(ctx, store, auditKey); err != nil || records >= 0 && n != records {
+		t.Fatalf("audit chain: %d records, %v (over HTTP: %d)", n, err, records)
+	}
+	if _, err := entitlement.VerifyAudit(ctx, store, nil); !errors.Is(err, entitlement.ErrCorrupt) {
 		t.Fatal("the audit chain verifies without its key: it is not keyed")
 	}
 }

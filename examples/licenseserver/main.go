@@ -1,17 +1,28 @@
-// Command licenseserver runs the license server: the ledger (package entitlement) behind its
-// HTTP/JSON API (package entitlement/httpapi), on the embedded store in a data directory or on
-// PostgreSQL.
+// Command licenseserver runs the license server: the ledger (package entitlement) and its
+// Software Assurance book (package swa) behind their HTTP/JSON API (package entitlement/httpapi),
+// on the embedded store in a data directory or on PostgreSQL.
 //
 //	go run ./examples/licenseserver                   # 127.0.0.1:8440, data in ./lmskit-data
 //	go run ./examples/licenseserver -addr 127.0.0.1:9000 -data /var/lib/lmskit
 //	go run ./examples/licenseserver -pg postgres://lmskit@db/lmskit
 //	go run ./examples/licenseserver -tls-cert server.pem -tls-key server.key -client-ca clients.pem
+//	go run ./examples/licenseserver -swa-terms terms.json   # the vendor's SWA product terms
+//	go run ./examples/licenseserver -presales-policy examples/licenseserver/presales-policy.json
+//	go run ./examples/licenseserver -deal-pipeline https://crm.example/lmskit/pipeline
 //
 // On first start it creates the data directory (0700) with the issuer's signing key
 // (issuer.pem), the key code deriver's secret (deriver.key) and the audit chain's key
 // (audit.key), each 0600, bootstraps the vendor's administrator and prints the administrator's
 // first API token once, on a line of its own starting with "admin token: ". It stops gracefully
 // on SIGINT or SIGTERM.
+//
+// It keeps the second vendor's workflows too: the entitlement lifecycle and time tokens always;
+// temporary licenses with -presales-policy (the policy document, as GET
+// /v1/temporary-licenses/policy serves it); deal registrations always, asking the vendor's CRM
+// whether a deal is in its pipeline when -deal-pipeline names its endpoint (a POST of the
+// registration as JSON, answered {"in_pipeline": true|false}), and otherwise keeping no pipeline:
+// no deal is in it, as it says when it starts. A Go service that mounts the handler passes its
+// own dealreg.Pipeline in httpapi.Options.DealReg instead.
 package main
 
 import (
@@ -25,6 +36,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -32,15 +44,19 @@ import (
 	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
+	"github.com/lmskit/lmskit/entitlement/dealreg"
 	"github.com/lmskit/lmskit/entitlement/httpapi"
 	"github.com/lmskit/lmskit/entitlement/pgstore"
 	"github.com/lmskit/lmskit/entitlement/systems"
 	"github.com/lmskit/lmskit/keycode"
+	"github.com/lmskit/lmskit/swa"
 )
 
 type config struct {
 	addr, data, pg, pgTable     string
 	tlsCert, tlsKey, clientCA   string
+	swaTerms                    string
+	presalesPolicy, dealPipe    string
 	admin, vendor               string
 	idempotencyTTL, groupCommit time.Duration
 	rate                        float64
@@ -55,6 +71,9 @@ func main() {
 	flag.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
 	flag.StringVar(&c.tlsKey, "tls-key", "", "and this private key (PEM)")
 	flag.StringVar(&c.clientCA, "client-ca", "", "with -tls-cert: accept client certificates from these CAs (PEM); the user is the certificate's e-mail SAN, else its CN")
+	flag.StringVar(&c.swaTerms, "swa-terms", "", "the SWA product terms table (JSON, as swa.ParseTerms reads it); default: the guide's figures (swa.DefaultTerms)")
+	flag.StringVar(&c.presalesPolicy, "presales-policy", "", "the temporary license policy (JSON, as GET /v1/temporary-licenses/policy serves it); without it the server takes no applications")
+	flag.StringVar(&c.dealPipe, "deal-pipeline", "", "the vendor's CRM endpoint asked whether a registered deal is in its pipeline (POST, JSON); default: no pipeline, no deal is in it")
 	flag.StringVar(&c.admin, "admin", "admin", "login of the first administrator, created on first start")
 	flag.StringVar(&c.vendor, "vendor", "vendor", "partner id of the vendor, created on first start")
 	flag.DurationVar(&c.idempotencyTTL, "idempotency-ttl", 24*time.Hour, "how long an Idempotency-Key's response is kept")
@@ -92,10 +111,48 @@ func run(ctx context.Context, c config, out io.Writer, log *slog.Logger) error {
 	}
 	l := entitlement.New(store, entitlement.Config{Issuer: entitlement.LicenseIssuer{Key: keys.issuer},
 		Rules: systems.GuideRules(), Deriver: deriver, AuditKey: keys.audit})
+	var terms *swa.Terms
+	if c.swaTerms != "" {
+		f, err := os.Open(c.swaTerms)
+		if err != nil {
+			return err
+		}
+		terms, err = swa.ParseTerms(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.swaTerms, err)
+		}
+	}
+	book, err := swa.New(l, swa.Config{Terms: terms}) // before any request: SWA units shipped reach the units bin
+	if err != nil {
+		return err
+	}
 	if err := firstStart(ctx, l, c, out); err != nil {
 		return err
 	}
-	opts := httpapi.Options{Ledger: l, Logger: log, IdempotencyTTL: c.idempotencyTTL, RateLimit: c.rate}
+	opts := httpapi.Options{Ledger: l, SWA: book, Logger: log, IdempotencyTTL: c.idempotencyTTL, RateLimit: c.rate,
+		DealReg: &dealreg.Policy{Pipeline: noPipeline{}}}
+	if c.presalesPolicy != "" {
+		f, err := os.Open(c.presalesPolicy)
+		if err != nil {
+			return err
+		}
+		p, err := httpapi.ParsePresalesPolicy(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.presalesPolicy, err)
+		}
+		opts.Presales = &p
+	}
+	if c.dealPipe != "" {
+		u, err := url.Parse(c.dealPipe)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("-deal-pipeline %q: want an http or https URL", c.dealPipe)
+		}
+		opts.DealReg.Pipeline = newHTTPPipeline(u.String())
+	} else {
+		log.Warn("deal registrations: no pipeline (-deal-pipeline): no deal counts as in the vendor's pipeline")
+	}
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	if c.tlsCert != "" {

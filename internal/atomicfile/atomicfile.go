@@ -1,11 +1,21 @@
 // Package atomicfile replaces a file's contents so that a crash at any moment leaves either the old
-// contents or the new ones under the file's name, never a mix, a truncation or nothing.
+// contents or the new ones under the file's name, never a mix, a truncation or nothing. Replace a
+// file with [WriteFile], and at start-up remove what a crash in the middle of one left with
+// [RemoveTemps]:
+//
+//	if err := atomicfile.WriteFile(name, data, 0o600); err != nil {
+//		return err // an *atomicfile.Error names the step that failed
+//	}
+//	if err := atomicfile.RemoveTemps(dir); err != nil { // at start-up: what an interrupted write left
+//		return err
+//	}
 //
 // [WriteFile] writes the data to a temporary file in the same directory, flushes it to stable storage
 // (fsync), closes it, renames it over the target and finally flushes the directory so the rename itself
 // survives a power cut. Readers that open the target by name see one complete version or the other.
 //
-// Tests inject a fault before any step with [Writer.Fault]; production code calls [WriteFile].
+// Tests inject a fault before any step with [Writer.Fault]; production code calls [WriteFile]. The
+// package's Example does both.
 package atomicfile
 
 import (

@@ -1,4 +1,15 @@
-// Package cborx is the one place lmskit builds its CBOR encoding and decoding modes.
+// Package cborx is the one place lmskit builds its CBOR encoding and decoding modes. Build the
+// decoding mode once, with the limits of the format it reads, and use the shared encoding mode:
+//
+//	var dec = cborx.MustDecMode(cborx.Limits{MaxMap: 16}) // built once, at package level
+//
+//	b, err := cborx.EncMode().Marshal(v)
+//	if err != nil {
+//		return err
+//	}
+//	if err := dec.Unmarshal(b, &got); err != nil { // duplicate keys, unknown fields, … refused
+//		return err
+//	}
 //
 // Encoding is RFC 8949 core deterministic encoding (section 4.2.1): shortest integer and length forms,
 // definite lengths only, map keys sorted bytewise. Decoding of untrusted bytes rejects duplicate map

@@ -1,6 +1,3 @@
-// Package docsnippet checks, in a package's tests, that the snippet its documentation starts
-// with is code an Example runs: every line of code before the documentation's first heading is a
-// line of the example file, and none ignores an error.
 package docsnippet
 
 import (

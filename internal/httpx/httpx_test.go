@@ -84,3 +84,26 @@ func TestMetricsText(t *testing.T) {
 		t.Fatal("Value")
 	}
 }
+
+// TestNoGarbagePerRequest: counting a request on a series that exists, observing its latency and
+// taking a token from a known key's bucket allocate nothing.
+func TestNoGarbagePerRequest(t *testing.T) {
+	m := NewMetrics()
+	m.Counter("c", "help", "route", "code")
+	m.Histogram("h", "help", "route")
+	l := &Limiter{Rate: 1e9, Burst: 1e9}
+	key := "lmsk_0123456789abcdef_secret"[:21]
+	m.Add("c", 1, "POST /v1/locations/{location}/activate", "200")
+	m.Observe("h", time.Millisecond, "POST /v1/locations/{location}/activate")
+	l.Allow(key)
+	if n := testing.AllocsPerRun(100, func() {
+		m.Add("c", 1, "POST /v1/locations/{location}/activate", "200")
+		m.Observe("h", time.Millisecond, "POST /v1/locations/{location}/activate")
+		l.Allow(key)
+	}); n != 0 {
+		t.Fatalf("%v allocations per request", n)
+	}
+	if v := m.Value("c", "POST /v1/locations/{location}/activate", "200"); v != 102 {
+		t.Fatalf("counted %v", v)
+	}
+}

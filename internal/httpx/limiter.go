@@ -1,9 +1,7 @@
-// Package httpx is HTTP plumbing shared by lmskit's handlers: a per-key token-bucket rate limiter
-// and a small registry of counters and histograms written in the Prometheus text format, so that
-// a library handler exports metrics without a metrics module.
 package httpx
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -47,7 +45,7 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	if b == nil {
 		l.makeRoom(now, burst)
 		b = &bucket{tokens: burst, last: now}
-		l.buckets[key] = b
+		l.buckets[strings.Clone(key)] = b // the key may share the memory of a larger string (a token)
 	}
 	if el := now.Sub(b.last).Seconds(); el > 0 {
 		b.tokens = min(burst, b.tokens+el*l.Rate)

@@ -60,13 +60,22 @@ func (m *Metrics) Histogram(name, help string, labels ...string) {
 	}
 }
 
+// get returns the series of the label values, made on first use. Finding an existing one
+// allocates nothing: a request counts without garbage.
 func (f *family) get(values []string) *series {
-	key := strings.Join(values, "\x00")
-	s := f.series[key]
-	if s == nil {
-		s = &series{values: slices.Clone(values)}
-		f.series[key] = s
+	var buf [128]byte
+	key := buf[:0]
+	for i, v := range values {
+		if i > 0 {
+			key = append(key, 0)
+		}
+		key = append(key, v...)
 	}
+	if s := f.series[string(key)]; s != nil {
+		return s
+	}
+	s := &series{values: slices.Clone(values)}
+	f.series[string(key)] = s
 	return s
 }
 

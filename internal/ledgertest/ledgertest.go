@@ -1,5 +1,24 @@
 // Package ledgertest holds the test helpers the tests of the packages built on the ledger share: a
 // clock the test moves, an event recorder, and the check that a refused operation changed nothing.
+// A test wires the clock and the recorder into its ledger, and checks each refusal:
+//
+//	clock := ledgertest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+//	events := &ledgertest.Events{}
+//	l := entitlement.New(entitlement.NewMemStore(), entitlement.Config{Clock: clock, Events: events.Add})
+//	ledgertest.OK(t, l.Bootstrap(ctx, vendor, adminUser)) // OK fails the test on an error
+//
+//	// A refused operation: the error matches, and the ledger holds what it held before.
+//	err := ledgertest.Unchanged(t, l, entitlement.ErrNotAllowed, func() error {
+//		return l.AddPartner(ctx, dealerUser, entitlement.Partner{ID: "rogue", Name: "Rogue", Kind: entitlement.KindDealer})
+//	})
+//
+//	clock.Set(clock.Now().Add(24 * time.Hour)) // the next day
+//	for _, e := range events.Take() { // the events delivered since the last Take
+//		fmt.Println(e.Kind, e.Time.Format(time.RFC3339), e.Detail)
+//	}
+//
+// The package's Example runs it, with a testing.TB that prints what a test would report. [Must]
+// turns a call's (value, error) into the value, failing the test on the error.
 package ledgertest
 
 import (

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/lmskit/lmskit/entitlement/httpapi"
 )
@@ -17,10 +18,10 @@ import (
 // HTTP runs the mix against the API at Base (loopback only) with the administrator's token for
 // the setup.
 type HTTP struct {
-	Base   string // e.g. http://127.0.0.1:8440
-	Admin  string // the administrator's API token
-	Prefix string // names this run's partners
-	Client *http.Client
+	Base   string       // e.g. http://127.0.0.1:8440
+	Admin  string       // the administrator's API token
+	Prefix string       // names this run's partners
+	Client *http.Client // nil means http.DefaultClient
 }
 
 // CheckLoopback refuses a base URL whose host is not a loopback address: the load generator
@@ -80,8 +81,9 @@ func (d *HTTP) do(ctx context.Context, method, path, token string, body, out any
 	return nil
 }
 
-// Setup implements Driver, as InProcess.Setup does over the API.
-func (d *HTTP) Setup(ctx context.Context, client int) (Partner, error) {
+// Setup implements Driver, as InProcess.Setup does over the API (the server must serve its SWA
+// book).
+func (d *HTTP) Setup(ctx context.Context, client int, code string) (Partner, error) {
 	if err := CheckLoopback(d.Base); err != nil {
 		return Partner{}, err
 	}
@@ -90,23 +92,50 @@ func (d *HTTP) Setup(ctx context.Context, client int) (Partner, error) {
 	if err := d.do(ctx, "POST", "/v1/partners", d.Admin, httpapi.Partner{ID: id, Name: "Load partner " + id, Kind: "distributor"}, nil); err != nil {
 		return Partner{}, err
 	}
-	if err := d.do(ctx, "POST", "/v1/users", d.Admin, httpapi.User{ID: user, Name: "Load user", Partner: id, Roles: []string{"lms_user"}}, nil); err != nil {
+	if err := d.do(ctx, "POST", "/v1/users", d.Admin, httpapi.User{ID: user, Name: "Load user", Partner: id,
+		Roles: []string{"lms_user", "swa_distributor"}}, nil); err != nil {
 		return Partner{}, err
 	}
 	var tok httpapi.IssuedToken
 	if err := d.do(ctx, "POST", "/v1/tokens", d.Admin, httpapi.TokenRequest{User: user, Name: "load"}, &tok); err != nil {
 		return Partner{}, err
 	}
+	expires := time.Now().UTC().AddDate(2, 0, 0)
+	ord := httpapi.OrderRequest{Partner: id, PO: "PO-" + id, SO: "SO-" + id, ExpiresAt: &expires,
+		Lines: []httpapi.OrderLine{{Part: stockPart, Quantity: 1_000_000}}}
+	for _, p := range is3000Parts {
+		ord.Lines = append(ord.Lines, httpapi.OrderLine{Part: p.part, Quantity: p.qty})
+	}
 	var sh httpapi.Shipment
-	if err := d.do(ctx, "POST", "/v1/orders", d.Admin, httpapi.OrderRequest{Partner: id, PO: "PO-" + id, SO: "SO-" + id,
-		Lines: []httpapi.OrderLine{{Part: "BE107585", Quantity: 1_000_000}}}, &sh); err != nil {
+	if err := d.do(ctx, "POST", "/v1/orders", d.Admin, ord, &sh); err != nil {
 		return Partner{}, err
 	}
 	var c httpapi.Customer
 	if err := d.do(ctx, "POST", "/v1/customers", tok.Secret, httpapi.CustomerRequest{Name: "Load customer"}, &c); err != nil {
 		return Partner{}, err
 	}
-	return Partner{Token: tok.Secret, Customer: c.ID, Line: sh.Lines[0].ID}, nil
+	p := Partner{Token: tok.Secret, Customer: c.ID}
+	var picks []httpapi.Pick
+	for _, s := range sh.Lines { // the units went to the SWA units bin, not the license bin
+		if s.Part == stockPart {
+			p.Line = s.ID
+		} else {
+			picks = append(picks, httpapi.Pick{Line: s.ID, Quantity: s.Shipped})
+		}
+	}
+	var loc httpapi.Location
+	if err := d.do(ctx, "POST", "/v1/locations", p.Token, httpapi.LocationRequest{Customer: c.ID, Name: "SWA " + code, System: "iS3000",
+		HWKC: is3000Code(code)}, &loc); err != nil {
+		return Partner{}, err
+	}
+	if err := d.do(ctx, "POST", "/v1/locations/"+loc.ID+"/attach", p.Token, httpapi.AttachRequest{Picks: picks}, nil); err != nil {
+		return Partner{}, err
+	}
+	if err := d.do(ctx, "POST", "/v1/locations/"+loc.ID+"/swa/activate", p.Token, httpapi.SWAActivateRequest{AcceptAgreement: true}, nil); err != nil {
+		return Partner{}, err
+	}
+	p.SWALocation = loc.ID
+	return p, nil
 }
 
 // Round implements Driver: the InProcess mix over the API, plus two requests that only
@@ -137,6 +166,9 @@ func (d *HTTP) Round(ctx context.Context, p Partner, code string, t Timer) error
 			return err
 		}
 		if err := t(OpLookupSKC, func() error { return d.do(ctx, "GET", "/v1/lookups/skc/"+lines.Lines[0].SKC, p.Token, nil, nil) }); err != nil {
+			return err
+		}
+		if err := t(OpSWAQuote, func() error { return d.do(ctx, "GET", "/v1/locations/"+p.SWALocation+"/swa/quote", p.Token, nil, nil) }); err != nil {
 			return err
 		}
 		if err := t(OpEmpty, func() error { return d.do(ctx, "GET", "/v1/me", p.Token, nil, nil) }); err != nil {

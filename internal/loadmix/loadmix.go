@@ -1,8 +1,20 @@
 // Package loadmix is the license server's load generator: N concurrent partners each run rounds
 // of a realistic mix (create a location, attach, activate, download the file, look up the
-// hardware and software key codes, and requests that only authenticate), against the HTTP API or
-// in-process against the ledger, and the latencies per operation are collected. It is bounded in
-// rounds and in time and stops by itself; the HTTP driver only talks to loopback addresses.
+// hardware and software key codes, quote Software Assurance for the partner's iS3000 location,
+// and requests that only authenticate), against the HTTP API or in-process against the ledger
+// and its SWA book, and the latencies per operation are collected. It is bounded in rounds and in
+// time and stops by itself; the HTTP driver only talks to loopback addresses. Pick a driver and run
+// it:
+//
+//	d := &loadmix.InProcess{L: l, Book: book, Admin: admin, Prefix: "load"} // or a *loadmix.HTTP on a served API
+//	res, err := loadmix.Run(ctx, d, loadmix.Config{Clients: 2, Rounds: 3, MaxTime: time.Minute})
+//	if err != nil {
+//		return err
+//	}
+//
+// res.Table() is then a Markdown table of each operation's count, rate, p50 and p99, and
+// res.Errors what failed. [RunInterleaved] runs two drivers round by round in one run (the HTTP
+// API beside the ledger in process, its floor), so that their figures read as a ratio.
 package loadmix
 
 import (
@@ -17,33 +29,49 @@ import (
 
 // Operation names, in report order.
 const (
-	OpCreateLocation = "create_location"
-	OpAttach         = "attach"
-	OpActivate       = "activate"
-	OpDownload       = "download"
-	OpLookupHWKC     = "lookup_hwkc"
-	OpLookupSKC      = "lookup_skc"
-	OpEmpty          = "empty"
+	OpCreateLocation = "create_location" // create a location under a new hardware key code
+	OpAttach         = "attach"          // attach one seat from the partner's bin
+	OpActivate       = "activate"        // activate it, issuing the location's file
+	OpDownload       = "download"        // download the file
+	OpLookupHWKC     = "lookup_hwkc"     // look the hardware key code up
+	OpLookupSKC      = "lookup_skc"      // look the software key code up
+	OpSWAQuote       = "swa_quote"       // quote Software Assurance for the iS3000 location
+	OpEmpty          = "empty"           // a request that only authenticates (HTTP)
 )
 
 // Ops lists the operations in report order.
-var Ops = []string{OpCreateLocation, OpAttach, OpActivate, OpDownload, OpLookupHWKC, OpLookupSKC, OpEmpty}
+var Ops = []string{OpCreateLocation, OpAttach, OpActivate, OpDownload, OpLookupHWKC, OpLookupSKC, OpSWAQuote, OpEmpty}
 
-// Driver runs the operations of one partner. Setup prepares the partner (its user, stock and
-// customer); each call of Round creates a location under code and runs the mix on it, timing
-// each operation through t.
+// Driver runs the operations of one partner. Setup prepares the partner (its user, stock,
+// customer and an iS3000 location with its licenses activated, in Software Assurance's grace,
+// under the ten digits code); each call of Round creates a location under code and runs the mix
+// on it, timing each operation through t.
 type Driver interface {
-	Setup(ctx context.Context, client int) (Partner, error)
+	Setup(ctx context.Context, client int, code string) (Partner, error)
 	Round(ctx context.Context, p Partner, code string, t Timer) error
 }
 
 // Partner is what a driver keeps of one client's partner.
 type Partner struct {
-	Token    string // HTTP: the user's API token
-	User     string // in-process: the user's login
-	Customer string
-	Line     uint64 // the shipped line to attach from
+	Token       string // HTTP: the user's API token
+	User        string // in-process: the user's login
+	Customer    string // the customer the rounds create locations for
+	Line        uint64 // the shipped line to attach from
+	SWALocation string // the iS3000 location quoted
 }
+
+// Orders of the setup: a million BE107585 to attach one at a time, the licenses of an iS3000
+// system and SWA units (expiring in two years).
+var (
+	stockPart   = "BE107585"
+	is3000Parts = []struct {
+		part string
+		qty  int64
+	}{{"960026138000", 1}, {"EU920000", 1}, {"EU920014", 40}, {"BE112031", 1000}}
+)
+
+// is3000Code is the iS3000 dongle code of a partner's SWA location.
+func is3000Code(digits string) string { return "aa0014SA" + digits + "AA" }
 
 // Timer times one operation.
 type Timer func(op string, fn func() error) error
@@ -55,16 +83,16 @@ type Config struct {
 	MaxTime time.Duration // the run stops after this however many rounds are done; 0 means 60 s
 	// CodeBase makes the hardware key codes of this run unique in the ledger: driver j's client
 	// c's round r uses SV8100 code 19 followed by the ten digits of CodeBase + j×500,000,000 +
-	// c×100,000 + r.
+	// c×100,000 + r; its setup the same digits with r = 99,999 in an iS3000 code.
 	CodeBase int64
 }
 
 // Result is what a run measured.
 type Result struct {
-	Clients int
-	Elapsed time.Duration
+	Clients int                        // the concurrent partners
+	Elapsed time.Duration              // the run's wall-clock time
 	Samples map[string][]time.Duration // per operation
-	Errors  []error
+	Errors  []error                    // the operations and rounds that failed
 }
 
 // Run sets up cfg.Clients partners and runs their rounds concurrently.
@@ -98,14 +126,14 @@ func run(ctx context.Context, ds []Driver, cfg Config) ([]*Result, error) {
 	if cfg.MaxTime <= 0 {
 		cfg.MaxTime = time.Minute
 	}
-	if cfg.Rounds > 99_999 || cfg.Clients > 9_999 {
-		return nil, errors.New("loadmix: at most 9,999 clients of 99,999 rounds")
+	if cfg.Rounds > 99_998 || cfg.Clients > 4_999 {
+		return nil, errors.New("loadmix: at most 4,999 clients of 99,998 rounds")
 	}
 	partners := make([][]Partner, len(ds))
 	for j, d := range ds {
 		partners[j] = make([]Partner, cfg.Clients)
 		for i := range cfg.Clients {
-			p, err := d.Setup(ctx, i)
+			p, err := d.Setup(ctx, i, digits(cfg.CodeBase, j, i, 99_999))
 			if err != nil {
 				return nil, fmt.Errorf("loadmix: setting up client %d: %w", i, err)
 			}
@@ -146,7 +174,7 @@ func run(ctx context.Context, ds []Driver, cfg Config) ([]*Result, error) {
 					if ctx.Err() != nil {
 						return
 					}
-					code := fmt.Sprintf("19%010d", cfg.CodeBase+int64(j)*500_000_000+int64(c)*100_000+int64(r))
+					code := "19" + digits(cfg.CodeBase, j, c, r)
 					if err := ds[j].Round(ctx, partners[j][c], code, timer(results[j])); err != nil {
 						if ctx.Err() == nil {
 							mu.Lock()
@@ -164,6 +192,11 @@ func run(ctx context.Context, ds []Driver, cfg Config) ([]*Result, error) {
 		res.Elapsed = time.Since(start)
 	}
 	return results, nil
+}
+
+// digits are the ten digits of driver j's client c's round r (Config.CodeBase).
+func digits(base int64, j, c, r int) string {
+	return fmt.Sprintf("%010d", base+int64(j)*500_000_000+int64(c)*100_000+int64(r))
 }
 
 // Percentile returns the p-th percentile (0 < p <= 100, nearest rank) of samples.

@@ -1,6 +1,17 @@
 // Package pgtest starts a private, throw-away PostgreSQL cluster for tests and benchmarks
 // (initdb and pg_ctl from PATH, as .ci/run provides them): a temporary directory, a Unix socket
-// in it and no TCP listener, removed again by the stop function.
+// in it and no TCP listener, removed again by the stop function:
+//
+//	conn, stop, err := pgtest.Start(pgtest.Options{}) // fsync off; Durable: true for a benchmark of commits
+//	if err != nil {
+//		return err // in a test: t.Skip without PostgreSQL, unless CI requires it
+//	}
+//	defer stop() // stops the cluster and removes its files
+//	store, err := pgstore.Open(ctx, conn, nil)
+//
+// The tests that use it skip without PostgreSQL, except in CI, which sets LMSKIT_PG_REQUIRED to
+// make them fail instead. Started as root, the cluster runs as the postgres user, since
+// PostgreSQL refuses to run as root.
 package pgtest
 
 import (

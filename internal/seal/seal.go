@@ -1,5 +1,21 @@
 // Package seal encrypts and authenticates small records (device state, trial markers) so that a record
-// edited, truncated, or copied from another host is detected.
+// edited, truncated, or copied from another host is detected. Derive the host's key once, seal a
+// record before writing it, and open it after reading it back:
+//
+//	key, err := seal.NewKey(secret, identity, "lmskit device state")
+//	if err != nil {
+//		return err
+//	}
+//	sealed := key.Seal("state", []byte(`{"trial_start":"2026-03-01"}`)) // written to the device's disk
+//	state, err := key.Open("state", sealed) // read back at start-up
+//	if err != nil {
+//		return err // errors.Is(err, seal.ErrAuth): edited, or not this host's
+//	}
+//
+// The package's Example runs it with a fixed test secret; real firmware secrets never live in
+// source.
+//
+// # Format
 //
 // A [Key] is derived with HKDF-SHA256 (RFC 5869) from a firmware secret and the host's identity, under a
 // purpose string that separates unrelated uses. Records are sealed with XChaCha20-Poly1305 and a random
@@ -9,9 +25,15 @@
 //
 // and the associated data binds the magic, the version, the record's kind and the host identity, so a
 // record of one kind cannot be replayed as another and a record made for one host fails on another even
-// if both somehow shared a key. Sealing hides a record's contents but not its length, and does not stop
-// a whole older record of the same host and kind from being put back: callers that care about replay
-// keep a counter inside the record and compare it with one kept elsewhere.
+// if both somehow shared a key.
+//
+// # Security
+//
+// Sealing hides a record's contents but not its length, and does not stop a whole older record of
+// the same host and kind from being put back: callers that care about replay keep a counter inside
+// the record and compare it with one kept elsewhere. The key is only as secret as the firmware
+// secret: whoever extracts it from the firmware can seal records for any host whose identity they
+// know.
 package seal
 
 import (

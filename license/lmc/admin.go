@@ -43,11 +43,11 @@ type LeaseInfo struct {
 	// Handle names the lease to [Admin.Revoke]. It is not secret and cannot renew or release the
 	// lease (the bearer id, which only the holder knows, does).
 	Handle string
-	App    string // the application named at checkout
-	Part   string // the part whose seats it holds
-	Seats  int    // seats held
-	Count  int    // the part's licensed seats now
-	Taken  time.Time
+	App    string    // the application named at checkout
+	Part   string    // the part whose seats it holds
+	Seats  int       // seats held
+	Count  int       // the part's licensed seats now
+	Taken  time.Time // when the lease was checked out (the LMC's clock)
 	// Expires is when the lease lapses unless renewed (the LMC's clock).
 	Expires time.Time
 	// PID is the process that took the lease over a unix socket (Linux), 0 when unknown.
@@ -58,14 +58,14 @@ type LeaseInfo struct {
 
 // FileSummary is one installed file as a [Conn] reports it.
 type FileSummary struct {
-	Serial   string
-	Status   FileStatus
-	Term     string    // "permanent", "demo", "service" or "temporary"; "" for an invalid file
-	Issued   time.Time // zero for an invalid file
-	NotAfter time.Time // zero unless fixed-term
-	Lines    int
-	Code     string // the LMC code the file is bound to
-	Err      string // why an invalid file does not open
+	Serial   string     // the file's serial
+	Status   FileStatus // whether it grants now, and if not, why
+	Term     string     // "permanent", "demo", "service" or "temporary"; "" for an invalid file
+	Issued   time.Time  // zero for an invalid file
+	NotAfter time.Time  // zero unless fixed-term
+	Lines    int        // the number of license lines in the file
+	Code     string     // the LMC code the file is bound to
+	Err      string     // why an invalid file does not open
 }
 
 // RereadResult says what [LMC.Reread] found in the license directory.

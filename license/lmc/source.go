@@ -21,6 +21,8 @@ import (
 // ([UIPSource]). The LMC turns it into its LMC code (the `LM…` or `LMIS…` form; a UIP code is used as
 // it is) and accepts files bound to that.
 type Source interface {
+	// HostCode returns the host's key code now, or an error when the source cannot tell (the
+	// PBX unreachable); the LMC then keeps serving from the code it remembers.
 	HostCode(ctx context.Context) (keycode.Code, error)
 }
 

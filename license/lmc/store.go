@@ -54,8 +54,8 @@ func (s FileStatus) String() string {
 
 // FileInfo describes one installed file.
 type FileInfo struct {
-	Serial string
-	Status FileStatus
+	Serial string     // the file's serial; its name in the directory is <serial>.lic
+	Status FileStatus // whether it grants now, and if not, why
 	// File is the opened file (a copy the caller owns); nil when Status is FileInvalid.
 	File *license.File
 	// Err says why an invalid file does not open.

@@ -1,37 +1,3 @@
-// Package keyringfile reads the keyring file of the lmskit command line and the LMC daemon: the
-// vendor's public keys a verifier trusts, with their validity windows and revocations, in a text
-// file a person can read, diff and review.
-//
-// # Format
-//
-// The file is a sequence of PEM "PUBLIC KEY" blocks (PKIX, RFC 8410, as `openssl pkey -pubout` and
-// `lmskit keygen` write them), each optionally carrying RFC 1421 headers before its base64 body.
-// Between blocks only blank lines and comment lines starting with "#" are allowed.
-//
-//	# lmskit keyring: the vendor keys license files may be signed with
-//	-----BEGIN PUBLIC KEY-----
-//	Key-ID: 7e6f0c2e4b8d3a1f9c0b5d2e8a4f6b13
-//	Not-Before: 2026-01-01T00:00:00Z
-//	Not-After: 2027-01-01T00:00:00Z
-//
-//	MCowBQYDK2VwAyEA...
-//	-----END PUBLIC KEY-----
-//
-// Headers (each at most once, names case-sensitive):
-//
-//   - Key-ID: the key's id (32 hex digits, signing.PublicKey.KeyID); when present it must match
-//     the key, which catches a key pasted under the wrong label.
-//   - Not-Before, Not-After: the validity window on the signing time (a license's issue time),
-//     RFC 3339; Not-After is exclusive. Absent means unbounded. This is how keys rotate: the old
-//     key gets a Not-After, the new one a Not-Before at the same instant.
-//   - Revoked: the key is revoked outright, whatever time a file claims (its value, an RFC 3339
-//     time or "yes", is for people). A revoked key is never trusted, even when the same key
-//     appears again elsewhere in the file.
-//   - Comment: free text for people.
-//
-// Any other header, a malformed value, a block of another type, a key that is not Ed25519, text
-// outside the blocks that is not a comment, or a file with no key at all is an error naming the
-// line.
 package keyringfile
 
 import (
@@ -51,11 +17,11 @@ const MaxSize = 1 << 20
 
 // Entry is one key of a keyring file.
 type Entry struct {
-	Key     signing.PublicKey
-	Window  signing.Window
-	Revoked bool
-	Comment string
-	Line    int // the line of its BEGIN
+	Key     signing.PublicKey // the vendor's public key
+	Window  signing.Window    // its validity window on the signing time (Not-Before, Not-After)
+	Revoked bool              // the key is revoked outright (a Revoked header)
+	Comment string            // the Comment header, for people
+	Line    int               // the line of its BEGIN
 }
 
 // Keyring is what a keyring file holds.
@@ -70,12 +36,12 @@ type Keyring struct {
 func Load(path string) (*Keyring, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: %w", err)
+		return nil, fmt.Errorf("keyringfile: %w", err)
 	}
 	defer f.Close()
 	b, err := readCapped(f)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: %s: %w", path, err)
+		return nil, fmt.Errorf("keyringfile: %s: %w", path, err)
 	}
 	kr, err := Parse(b)
 	if err != nil {
@@ -97,13 +63,13 @@ func readCapped(f *os.File) ([]byte, error) {
 
 // ParseError reports where a keyring file is wrong.
 type ParseError struct {
-	Line   int
-	Reason string
+	Line   int    // where the file is wrong, from 1 (a fault inside a block: its BEGIN line)
+	Reason string // what is wrong there
 }
 
 // Error returns the message.
 func (e *ParseError) Error() string {
-	return "keyring: line " + strconv.Itoa(e.Line) + ": " + e.Reason
+	return "keyringfile: line " + strconv.Itoa(e.Line) + ": " + e.Reason
 }
 
 var beginMarker = []byte("-----BEGIN ")

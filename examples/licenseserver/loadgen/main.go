@@ -1,7 +1,8 @@
 // Command loadgen drives a running licenseserver with the load mix (internal/loadmix): N
-// concurrent partners, each created for the run with its own user, token, stock and customer,
-// run rounds of create location, attach, activate, download, hardware and software key code
-// lookups and authenticated empty requests. It targets loopback addresses only, is bounded in
+// concurrent partners, each created for the run with its own user (an SWA Distributor Admin),
+// token, stock, SWA units, customer and iS3000 location, run rounds of create location, attach,
+// activate, download, hardware and software key code lookups, SWA quotes and authenticated empty
+// requests. It targets loopback addresses only, is bounded in
 // rounds and time, stops by itself and prints requests/s, p50 and p99 per operation.
 //
 //	go run ./examples/licenseserver/loadgen -token "$ADMIN_TOKEN" -clients 8 -rounds 20
