@@ -2,6 +2,7 @@ package entitlement
 
 import (
 	"context"
+	"encoding/binary"
 	"math"
 	"slices"
 	"strings"
@@ -18,11 +19,16 @@ const (
 )
 
 func recentKey(partner, list string, seq uint64) string {
-	return k(partner, list, n16(math.MaxUint64-seq))
-}
-
-func (o *op) putLine(ln Line) error {
-	return putRec(o.tx, bSKC, ln.SKC, ln)
+	var b strings.Builder // one allocation: every activated line moves between two lists
+	b.Grow(len(partner) + len(list) + 2*len(sep) + 8)
+	b.WriteString(partner)
+	b.WriteString(sep)
+	b.WriteString(list)
+	b.WriteString(sep)
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], math.MaxUint64-seq)
+	b.Write(n[:])
+	return b.String()
 }
 
 func (o *op) newSKC(sys System) (string, error) {
@@ -147,11 +153,10 @@ func (o *op) linesOf(loc Location, skcs []string, want LineState) ([]Line, error
 			return nil, wrapf(ErrInvalid, "software key code %s selected twice", code)
 		}
 		seen[code] = true
-		var ln Line
 		if code == "" || strings.Contains(code, sep) {
 			return nil, wrapf(ErrInvalid, "software key code %q", code)
 		}
-		ok, err := getRec(o.tx, bSKC, code, &ln)
+		ln, ok, err := o.lineAt(loc.ID, code)
 		if err != nil {
 			return nil, err
 		}
@@ -203,7 +208,7 @@ func (o *op) detach(location string, skcs []string) error {
 			return err
 		}
 		o.ref("skc", ln.SKC)
-		for _, del := range [][2]string{{bSKC, ln.SKC}, {bLocLines, k(loc.ID, ln.SKC)}, {bSource, k(n16(s.ID), ln.SKC)},
+		for _, del := range [][2]string{{bSKC, ln.SKC}, {bLocLines, lineKey(loc.ID, ln.SKC)}, {bSource, k(n16(s.ID), ln.SKC)},
 			{bRecent, recentKey(ln.Partner, recentAttached, ln.Recent)}} {
 			if err := o.tx.Delete(del[0], del[1]); err != nil {
 				return err
@@ -256,8 +261,20 @@ func (o *op) activate(location string, act Activation) (Issued, error) {
 	if err := o.partnerOnly(loc, "activate licenses on"); err != nil {
 		return Issued{}, err
 	}
-	lines, err := o.linesOf(loc, act.SKCs, StateAttached)
-	if err != nil {
+	// Every line of the location is read once: the attached ones are activated, and all of them
+	// are what the files are issued from.
+	var all, lines []Line
+	var at []int // lines[i] is all[at[i]]
+	if act.SKCs == nil {
+		if all, err = o.locLines(loc.ID); err != nil {
+			return Issued{}, err
+		}
+		for i, ln := range all {
+			if ln.State == StateAttached {
+				lines, at = append(lines, ln), append(at, i)
+			}
+		}
+	} else if lines, err = o.linesOf(loc, act.SKCs, StateAttached); err != nil {
 		return Issued{}, err
 	}
 	if len(lines) == 0 {
@@ -285,16 +302,20 @@ func (o *op) activate(location string, act Activation) (Issued, error) {
 		// The file comes from outside (AttachExternalFile); until then it is pending.
 		return Issued{Location: loc.ID, Pending: true, Warnings: o.warnings}, nil
 	}
-	f, err := o.issue(loc)
+	for i, j := range at {
+		all[j] = lines[i]
+	}
+	f, err := o.issue(loc, all)
 	f.Warnings = o.warnings
 	return f, err
 }
 
-// activateLines activates attached lines: their quantities move from attached to activated on
-// the shipped lines, and each line moves from the recently attached list to the recently activated
-// one.
+// activateLines activates attached lines (in place: lines holds them activated afterwards): their
+// quantities move from attached to activated on the shipped lines, and each line moves from the
+// recently attached list to the recently activated one.
 func (o *op) activateLines(lines []Line) error {
-	for _, ln := range lines {
+	for i := range lines {
+		ln := &lines[i]
 		s, err := o.shipped(ln.Source)
 		if err != nil {
 			return err
@@ -309,17 +330,17 @@ func (o *op) activateLines(lines []Line) error {
 			return err
 		}
 		ln.State, ln.ActivatedAt = StateActivated, o.now
-		if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
+		if ln.Recent, err = o.next("recent"); err != nil {
 			return err
 		}
-		if err := o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), []byte(ln.SKC)); err != nil {
+		if err := o.putRecent(recentActivated, *ln); err != nil {
 			return err
 		}
-		if err := o.indexTerm(ln); err != nil {
+		if err := o.indexTerm(*ln); err != nil {
 			return err
 		}
 		o.ref("skc", ln.SKC)
-		if err := o.putLine(ln); err != nil {
+		if err := o.putLine(*ln); err != nil {
 			return err
 		}
 	}
@@ -347,7 +368,7 @@ func (o *op) prepareIssue(ir IssueRules, loc Location, req IssueRequest) (Locati
 	}
 	if !slices.Equal(pair.Attrs, req.Pair.Attrs) {
 		pair.Attrs = slices.Clone(req.Pair.Attrs)
-		if err := putRec(o.tx, bLocs, pair.ID, pair); err != nil {
+		if err := o.putRec(bLocs, pair.ID, pair); err != nil {
 			return loc, nil, err
 		}
 	}
@@ -378,7 +399,7 @@ func (o *op) regenerate(location string) (Issued, error) {
 		return Issued{}, err
 	}
 	o.ref("location", loc.ID)
-	return o.issue(loc)
+	return o.issue(loc, nil)
 }
 
 // Download returns the location's download: its permanent file and every current fixed-term file
@@ -396,7 +417,7 @@ func (l *Ledger) Download(ctx context.Context, a Actor, location string) (Issued
 		if err != nil {
 			return err
 		}
-		f, err = o.download(loc)
+		f, err = o.download(loc, nil)
 		return err
 	})
 	return f, err
@@ -450,11 +471,11 @@ func (l *Ledger) GenerateDemo(ctx context.Context, a Actor, location string) (Is
 		f.Location, f.Serial, f.Issued, f.Demo, f.NotAfter = loc.ID, loc.FileSerial, o.now, true, req.NotAfter
 		o.ref("location", loc.ID)
 		o.ref("file", f.Name)
-		if err := putRec(o.tx, bLocs, loc.ID, loc); err != nil {
+		if err := o.putRec(bLocs, loc.ID, loc); err != nil {
 			return err
 		}
 		out = f
-		return putRec(o.tx, bDemos, k(loc.ID, n16(f.Serial)), f)
+		return o.putFile(bDemos, k(loc.ID, n16(f.Serial)), f, sviFromIssuer(l.cfg.Issuer, req.Container))
 	})
 	if err != nil {
 		return Issued{}, err
@@ -473,8 +494,8 @@ func (l *Ledger) DemoFiles(ctx context.Context, a Actor, location string) ([]Iss
 			return err
 		}
 		return o.tx.Scan(bDemos, location+sep, func(_ string, v []byte) (bool, error) {
-			var f Issued
-			if err := dec(v, &f); err != nil {
+			f, err := readFullFile(v)
+			if err != nil {
 				return false, err
 			}
 			out = append(out, f)

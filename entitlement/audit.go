@@ -65,9 +65,41 @@ func qtyOf(s ShippedLine) Qty {
 	return Qty{s.Shipped, s.InBin, s.Attached, s.Activated, s.ReshippedOut, s.Returned, s.Revoked, s.Cancelled}
 }
 
+// auditHead is the head of the audit chain: the newest record's sequence number and hash. Every
+// operation reads it first and writes it last, so it also carries what every operation would
+// otherwise read and write as records of their own:
+//   - Actors, the sequence number of the record of the last operation that wrote a user, a
+//     partner or a shipping allowance (0: not known, as in a ledger written before it was kept):
+//     the ledger reuses an actor's resolution while Actors is unchanged (see actorCache);
+//   - the counters of shipped lines (Line) and of the positions in the recent lists (Recent),
+//     kept before as meta records "seq/line" and "seq/recent" (a ledger written then keeps them
+//     there until its next operation that counts moves them here).
+//
+// The export writes the head as before ({"seq","hash"}) and these fields as counters named
+// "actors", "line" and "recent"; the import puts them back in the head.
 type auditHead struct {
-	Seq  uint64 `cbor:"1,keyasint" json:"seq"`
-	Hash []byte `cbor:"2,keyasint" json:"hash"`
+	Seq    uint64 `cbor:"1,keyasint" json:"seq"`
+	Hash   []byte `cbor:"2,keyasint" json:"hash"`
+	Actors uint64 `cbor:"3,keyasint,omitempty" json:"-"`
+	Line   uint64 `cbor:"4,keyasint,omitempty" json:"-"`
+	Recent uint64 `cbor:"5,keyasint,omitempty" json:"-"`
+}
+
+// headCounters are the counters the head keeps, by their name as meta keys ("seq/" + name) and
+// in the export.
+var headCounters = []string{"actors", "line", "recent"}
+
+// counter returns the head's counter of that name, nil for a counter kept as a meta record.
+func (h *auditHead) counter(name string) *uint64 {
+	switch name {
+	case "actors":
+		return &h.Actors
+	case "line":
+		return &h.Line
+	case "recent":
+		return &h.Recent
+	}
+	return nil
 }
 
 const keyAuditHead = "audit/head"
@@ -79,6 +111,10 @@ func auditMAC(key []byte) hash.Hash {
 	return hmac.New(sha256.New, key)
 }
 
+// auditDomain starts what a record's hash covers: the domain, then the record's encoding without
+// its Hash.
+const auditDomain = "lmskit audit v1\n"
+
 func recordHash(key []byte, r AuditRecord) ([]byte, error) {
 	r.Hash = nil
 	b, err := enc(r)
@@ -86,30 +122,25 @@ func recordHash(key []byte, r AuditRecord) ([]byte, error) {
 		return nil, err
 	}
 	h := auditMAC(key)
-	h.Write([]byte("lmskit audit v1\n"))
+	h.Write([]byte(auditDomain))
 	h.Write(b)
 	return h.Sum(nil), nil
 }
 
-func (l *Ledger) appendAudit(tx Tx, r *AuditRecord) error {
-	var head auditHead
-	if _, err := getRec(tx, bMeta, keyAuditHead, &head); err != nil {
-		return err
-	}
+// appendAudit appends r to the chain whose head is head (as read at the start of the operation,
+// with the counters it moved) and writes the record and the new head.
+func (l *Ledger) appendAudit(tx Tx, head *auditHead, r *AuditRecord) error {
 	r.Seq = head.Seq + 1
 	r.Prev = head.Hash
 	if r.Prev == nil {
 		r.Prev = []byte{}
 	}
-	h, err := recordHash(l.cfg.AuditKey, *r)
-	if err != nil {
+	r.Hash = nil
+	if err := tx.Put(bAudit, n16(r.Seq), sealAudit(l.cfg.AuditKey, r)); err != nil {
 		return err
 	}
-	r.Hash = h
-	if err := putRec(tx, bAudit, n16(r.Seq), r); err != nil {
-		return err
-	}
-	return putRec(tx, bMeta, keyAuditHead, auditHead{Seq: r.Seq, Hash: h})
+	head.Seq, head.Hash = r.Seq, r.Hash
+	return putRec(tx, bMeta, keyAuditHead, head)
 }
 
 // VerifyAudit checks the whole audit chain of the ledger's store: sequence numbers without gaps,
@@ -136,46 +167,78 @@ func VerifyAudit(ctx context.Context, s Store, key []byte) (int, error) {
 
 // verifyAudit is VerifyAudit inside a transaction.
 func verifyAudit(tx Tx, key []byte) (int, error) {
-	n := 0
-	err := func() error {
-		prev := []byte{}
-		var last uint64
-		err := tx.Scan(bAudit, "", func(kk string, v []byte) (bool, error) {
-			var r AuditRecord
-			if err := dec(v, &r); err != nil {
-				return false, err
-			}
-			seq, _ := parseN16(kk)
-			if r.Seq != last+1 || seq != r.Seq {
-				return false, wrapf(ErrCorrupt, "audit record %d: sequence %d after %d", seq, r.Seq, last)
-			}
-			if !bytes.Equal(r.Prev, prev) {
-				return false, wrapf(ErrCorrupt, "audit record %d: chain broken (prev hash differs)", r.Seq)
-			}
-			h, err := recordHash(key, r)
-			if err != nil {
-				return false, err
-			}
-			if !hmac.Equal(h, r.Hash) {
-				return false, wrapf(ErrCorrupt, "audit record %d: hash mismatch (record edited)", r.Seq)
-			}
-			prev, last = r.Hash, r.Seq
-			n++
-			return true, nil
-		})
-		if err != nil {
-			return err
-		}
-		var head auditHead
-		if _, err := getRec(tx, bMeta, keyAuditHead, &head); err != nil {
-			return err
-		}
-		if head.Seq != last || !bytes.Equal(head.Hash, prev) && !(last == 0 && head.Hash == nil) {
-			return wrapf(ErrCorrupt, "audit head %d does not match last record %d (records removed)", head.Seq, last)
-		}
-		return nil
-	}()
+	_, n, err := verifyAuditFrom(tx, key, Checkpoint{}, nil)
 	return n, err
+}
+
+// verifyAuditFrom checks the chain after the checkpoint from (the zero checkpoint: the whole
+// chain), calling visit, if not nil, with every record it checked, and returns the head as a
+// checkpoint with the number of records it checked. A checkpoint past the start must name a
+// record of the chain, with that record's hash, recomputed.
+func verifyAuditFrom(tx Tx, key []byte, from Checkpoint, visit func(*AuditRecord)) (Checkpoint, int, error) {
+	n := 0
+	prev := []byte{}
+	last := from.Seq
+	if from.Seq != 0 {
+		var r AuditRecord
+		ok, err := getRec(tx, bAudit, n16(from.Seq), &r)
+		if err != nil {
+			return Checkpoint{}, 0, err
+		}
+		if !ok {
+			return Checkpoint{}, 0, wrapf(ErrCorrupt, "checkpoint at audit record %d: the chain holds no such record", from.Seq)
+		}
+		h, err := recordHash(key, r)
+		if err != nil {
+			return Checkpoint{}, 0, err
+		}
+		if r.Seq != from.Seq || !hmac.Equal(h, r.Hash) || !hmac.Equal(h, from.Hash) {
+			return Checkpoint{}, 0, wrapf(ErrCorrupt, "checkpoint at audit record %d: the record is not the one checked (edited, or the checkpoint is another ledger's)", from.Seq)
+		}
+		prev = r.Hash
+	} else if len(from.Hash) != 0 {
+		return Checkpoint{}, 0, wrapf(ErrInvalid, "checkpoint at record 0 with a hash")
+	}
+	err := tx.ScanFrom(bAudit, "", n16(from.Seq+1), func(kk string, v []byte) (bool, error) {
+		var r AuditRecord
+		if err := dec(v, &r); err != nil {
+			return false, err
+		}
+		seq, _ := parseN16(kk)
+		if r.Seq != last+1 || seq != r.Seq {
+			return false, wrapf(ErrCorrupt, "audit record %d: sequence %d after %d", seq, r.Seq, last)
+		}
+		if !bytes.Equal(r.Prev, prev) {
+			return false, wrapf(ErrCorrupt, "audit record %d: chain broken (prev hash differs)", r.Seq)
+		}
+		h, err := recordHash(key, r)
+		if err != nil {
+			return false, err
+		}
+		if !hmac.Equal(h, r.Hash) {
+			return false, wrapf(ErrCorrupt, "audit record %d: hash mismatch (record edited)", r.Seq)
+		}
+		if visit != nil {
+			visit(&r)
+		}
+		prev, last = r.Hash, r.Seq
+		n++
+		return true, nil
+	})
+	if err != nil {
+		return Checkpoint{}, n, err
+	}
+	var head auditHead
+	if _, err := getRec(tx, bMeta, keyAuditHead, &head); err != nil {
+		return Checkpoint{}, n, err
+	}
+	if head.Seq != last || !bytes.Equal(head.Hash, prev) && !(last == 0 && head.Hash == nil) {
+		return Checkpoint{}, n, wrapf(ErrCorrupt, "audit head %d does not match last record %d (records removed)", head.Seq, last)
+	}
+	if last == 0 {
+		return Checkpoint{}, n, nil
+	}
+	return Checkpoint{Seq: last, Hash: bytes.Clone(prev)}, n, nil
 }
 
 // AuditHead returns the sequence number and hash of the newest audit record, for anchoring

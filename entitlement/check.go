@@ -28,8 +28,9 @@ func (e *ConservationError) Unwrap() error { return ErrCorrupt }
 //   - ReshippedOut equals what the lines reshipped from it still hold (their Shipped − Returned);
 //   - every line carried over by a migration names a migrated history line of the same part and
 //     quantity, and every history line was carried over exactly once;
-//   - the bin index lists exactly the lines with InBin > 0, and every location line's indexes and
-//     location exist.
+//   - the bin index lists exactly the lines with InBin > 0, every location line is under its
+//     location's key and its code's entry names that location (each code once), and its
+//     location exists.
 //
 // It reads the whole ledger: it is a test and audit tool, not an operation.
 func CheckConservation(ctx context.Context, s Store) error {
@@ -72,13 +73,40 @@ func checkConservation(tx Tx) error {
 		}
 		migrated := map[string]*carried{} // history line → the lines carried over from it
 		history := map[string]Line{}
-		if err := tx.Scan(bSKC, "", func(kk string, v []byte) (bool, error) {
+		codes := 0
+		if err := tx.Scan(bSKC, "", func(string, []byte) (bool, error) { codes++; return true, nil }); err != nil {
+			return err
+		}
+		locLines := 0
+		if err := tx.Scan(bLocLines, "", func(kk string, v []byte) (bool, error) {
+			locLines++
+			loc, code, _ := strings.Cut(kk, sep)
 			var ln Line
-			if err := dec(v, &ln); err != nil {
+			entry, ok, err := tx.Get(bSKC, code)
+			if err != nil {
 				return false, err
 			}
-			if kk != ln.SKC {
-				addf("skc key %s holds %s", kk, ln.SKC)
+			switch {
+			case !ok:
+				addf("line %s of location %s has no entry under its code", code, loc)
+				return true, nil
+			case len(v) == 0 && oldLineRecord(entry): // the earlier layout (lines.go)
+				if err := dec(entry, &ln); err != nil {
+					return false, err
+				}
+			case len(v) == 0:
+				addf("line %s of location %s has no record", code, loc)
+				return true, nil
+			default:
+				if err := dec(v, &ln); err != nil {
+					return false, err
+				}
+				if string(entry) != ln.Location {
+					addf("the entry of code %s names location %q, its line is on %s", code, entry, ln.Location)
+				}
+			}
+			if kk != lineKey(ln.Location, ln.SKC) {
+				addf("location line key %q holds line %s of location %s", kk, ln.SKC, ln.Location)
 			}
 			if ln.Qty <= 0 {
 				addf("line %s has quantity %d", ln.SKC, ln.Qty)
@@ -124,14 +152,12 @@ func checkConservation(tx Tx) error {
 			} else if !ok {
 				addf("line %s is on missing location %s", ln.SKC, ln.Location)
 			}
-			if _, ok, err := tx.Get(bLocLines, k(ln.Location, ln.SKC)); err != nil {
-				return false, err
-			} else if !ok {
-				addf("line %s missing from its location index", ln.SKC)
-			}
 			return true, nil
 		}); err != nil {
 			return err
+		}
+		if codes != locLines {
+			addf("%d software key codes for %d location lines", codes, locLines)
 		}
 		for from, c := range migrated {
 			h, ok := history[from]
@@ -169,34 +195,7 @@ func checkConservation(tx Tx) error {
 		}
 		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 		for _, id := range ids {
-			sl := lines[id]
-			q := qtyOf(sl)
-			if q.Shipped <= 0 || q.InBin < 0 || q.Attached < 0 || q.Activated < 0 || q.ReshippedOut < 0 || q.Returned < 0 ||
-				q.Revoked < 0 || q.Cancelled < 0 {
-				addf("line %d has a negative quantity: %+v", id, q)
-			}
-			if q.Shipped != q.InBin+q.Attached+q.Activated+q.ReshippedOut+q.Returned+q.Revoked+q.Cancelled {
-				addf("line %d: shipped %d ≠ bin %d + attached %d + activated %d + reshipped %d + returned %d + revoked %d + cancelled %d",
-					id, q.Shipped, q.InBin, q.Attached, q.Activated, q.ReshippedOut, q.Returned, q.Revoked, q.Cancelled)
-			}
-			if q.Revoked != rev[id] {
-				addf("line %d: revoked %d but its revoked location lines hold %d", id, q.Revoked, rev[id])
-			}
-			if q.Cancelled < canc[id] {
-				addf("line %d: cancelled %d but its cancelled location lines hold %d", id, q.Cancelled, canc[id])
-			}
-			if q.Attached != att[id] {
-				addf("line %d: attached %d but its attached location lines hold %d", id, q.Attached, att[id])
-			}
-			if q.Activated != act[id] {
-				addf("line %d: activated %d but its activated location lines hold %d", id, q.Activated, act[id])
-			}
-			if q.ReshippedOut != resh[id] {
-				addf("line %d: reshipped out %d but the lines reshipped from it hold %d", id, q.ReshippedOut, resh[id])
-			}
-			if (q.InBin > 0) != inBinIdx[id] {
-				addf("line %d: bin %d but bin index says %v", id, q.InBin, inBinIdx[id])
-			}
+			shippedProblems(lines[id], lineSums{att[id], act[id], rev[id], canc[id], resh[id]}, inBinIdx[id], addf)
 			delete(inBinIdx, id)
 		}
 		for id := range inBinIdx {
@@ -211,6 +210,43 @@ func checkConservation(tx Tx) error {
 		return &ConservationError{Problems: probs}
 	}
 	return nil
+}
+
+// lineSums are what the records taken from a shipped line hold: its location lines attached,
+// activated (migrated history included), revoked and cancelled, and the lines reshipped from it
+// (their Shipped − Returned).
+type lineSums struct{ attached, activated, revoked, cancelled, reshipped int64 }
+
+// shippedProblems checks a shipped line against what was taken from it and against the bin index
+// (inBin: the index lists it).
+func shippedProblems(sl ShippedLine, sums lineSums, inBin bool, addf func(string, ...any)) {
+	id, q := sl.ID, qtyOf(sl)
+	if q.Shipped <= 0 || q.InBin < 0 || q.Attached < 0 || q.Activated < 0 || q.ReshippedOut < 0 || q.Returned < 0 ||
+		q.Revoked < 0 || q.Cancelled < 0 {
+		addf("line %d has a negative quantity: %+v", id, q)
+	}
+	if q.Shipped != q.InBin+q.Attached+q.Activated+q.ReshippedOut+q.Returned+q.Revoked+q.Cancelled {
+		addf("line %d: shipped %d ≠ bin %d + attached %d + activated %d + reshipped %d + returned %d + revoked %d + cancelled %d",
+			id, q.Shipped, q.InBin, q.Attached, q.Activated, q.ReshippedOut, q.Returned, q.Revoked, q.Cancelled)
+	}
+	if q.Revoked != sums.revoked {
+		addf("line %d: revoked %d but its revoked location lines hold %d", id, q.Revoked, sums.revoked)
+	}
+	if q.Cancelled < sums.cancelled {
+		addf("line %d: cancelled %d but its cancelled location lines hold %d", id, q.Cancelled, sums.cancelled)
+	}
+	if q.Attached != sums.attached {
+		addf("line %d: attached %d but its attached location lines hold %d", id, q.Attached, sums.attached)
+	}
+	if q.Activated != sums.activated {
+		addf("line %d: activated %d but its activated location lines hold %d", id, q.Activated, sums.activated)
+	}
+	if q.ReshippedOut != sums.reshipped {
+		addf("line %d: reshipped out %d but the lines reshipped from it hold %d", id, q.ReshippedOut, sums.reshipped)
+	}
+	if (q.InBin > 0) != inBin {
+		addf("line %d: bin %d but bin index says %v", id, q.InBin, inBin)
+	}
 }
 
 // Snapshot is every key and value of the ledger's store, bucket by bucket, as raw stored bytes: a

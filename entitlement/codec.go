@@ -72,6 +72,9 @@ var (
 )
 
 func enc(v any) ([]byte, error) {
+	if b, ok := encFast(v); ok {
+		return b, nil
+	}
 	b, err := encMode.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("entitlement: encode %T: %w", v, err)
@@ -80,6 +83,9 @@ func enc(v any) ([]byte, error) {
 }
 
 func dec(b []byte, v any) error {
+	if decFast(b, v) {
+		return nil
+	}
 	if err := decMode.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("%w: decode %T: %v", ErrCorrupt, v, err)
 	}
@@ -107,6 +113,17 @@ func putRec(tx Tx, bucket, key string, v any) error {
 		return err
 	}
 	return tx.Put(bucket, key, b)
+}
+
+// putRec is putRec for an operation: the records with a hand-written encoder are encoded into
+// the operation's scratch buffer (the store keeps its own copy of a value).
+func (o *op) putRec(bucket, key string, v any) error {
+	w := wbuf{b: o.scratch[:0]}
+	if !encInto(&w, v) {
+		return putRec(o.tx, bucket, key, v)
+	}
+	o.scratch = w.b
+	return o.tx.Put(bucket, key, w.b)
 }
 
 // nextSeq increments and returns the named counter in the meta bucket.

@@ -64,7 +64,9 @@
 //     Old records without a type read as T, permanent.
 //   - Every change is one [Store] transaction with one [AuditRecord] (who, as whom, operation,
 //     ids, before and after quantities, time) appended in the same transaction to a hash chain
-//     ([VerifyAudit]). A refused operation changes nothing and records nothing.
+//     ([VerifyAudit]). A refused operation changes nothing and records nothing. A large ledger
+//     is checked from a [Checkpoint] of an earlier check ([VerifyAuditFrom],
+//     [CheckConservationFrom]): only what changed since is read.
 //   - Hardware key codes are validated per system (Config.HostID) and belong to one location
 //     only (the guide's rule); parts must fit the location's system per the [Catalog]; SWA units
 //     never go on a location; an order (partner, PO, SO) ships once. Identifiers are valid UTF-8
@@ -167,7 +169,9 @@
 //
 // The ledger trusts the [Actor] it is given: the service authenticates the user and passes the
 // login. Everything else is checked inside the transaction of the operation, so a role or
-// allowance revoked a moment ago is already in force. The audit chain detects an edited, removed
+// allowance revoked a moment ago is already in force (the ledger reuses an actor's resolution
+// only while the audit head shows that no operation has written a user, partner or allowance
+// since, whichever ledger on the store wrote it). The audit chain detects an edited, removed
 // or reordered record; with Config.AuditKey (HMAC-SHA-256) it also resists someone who can write
 // the store but lacks the key, and without it the head ([Ledger.AuditHead]) should be anchored
 // outside. The issuer key lives with the service, never in source or in the store.
@@ -187,7 +191,19 @@
 // PostgreSQL (SERIALIZABLE, retried) past one machine. [Bulk] runs many operations at once so
 // that they share log syncs. entitlement/storetest is the conformance suite all three pass. No
 // operation costs time proportional to the whole ledger: lookups go through indexes (HWKC, SKC,
-// PO, SO, partner, customer, location, source line); listings cost what the partner holds.
+// PO, SO, partner, customer, location, source line); listings cost what the partner holds. A
+// location's lines are stored together under it, so an operation on a location reads them in one
+// scan.
+//
+// # Compatibility
+//
+// A ledger written by an earlier version opens and reads as it was written, on every store: the
+// earlier layout of location lines (each under its software key code) is read beside the current
+// one and a line moves to the current one when an operation changes it; counters kept as records
+// of their own move into the audit head at the first operation that counts; files keep their
+// download until they are issued again. An earlier version cannot work on a ledger this one has
+// written (it refuses the audit head's new fields as corrupt): upgrade every server of a shared
+// store together. The export format is unchanged (version 1), with one counter more ("actors").
 //
 // # Catalog
 //

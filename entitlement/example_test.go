@@ -233,8 +233,8 @@ func ExampleLedger_Backup() {
 		fmt.Println(err)
 	}
 	// Output:
-	// backup: 10 records
-	// restored: 10 records, 3 audit records verified
+	// backup: 11 records
+	// restored: 11 records, 3 audit records verified
 }
 
 func backupExample() error {

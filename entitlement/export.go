@@ -29,7 +29,8 @@ import (
 // strings base64):
 //
 //	counter       {"name","value"}: a ledger counter (the numbers of lines, reshipments, rule
-//	              counters of derived codes, extension counters)
+//	              counters of derived codes, extension counters, and "actors": the audit
+//	              record that last changed a user, partner or allowance)
 //	audit_head    {"seq","hash"}: the newest audit record, as the chain's head
 //	partner       Partner: {"id","name","kind"} with kind 1 vendor, 2 distributor, 3 dealer
 //	user          User: {"id","name","partner","roles"} with roles the bits of Role (1 LMS user,
@@ -146,20 +147,48 @@ func Export(ctx context.Context, s Store, w io.Writer) (int, error) {
 			return err
 		}
 		for _, e := range exported {
+			write := func(typ string, rec any) error {
+				raw, err := json.Marshal(rec)
+				if err != nil {
+					return err
+				}
+				n++
+				return enc.Encode(exportLine{Type: typ, Record: raw})
+			}
 			err := tx.Scan(e.bucket, "", func(key string, v []byte) (bool, error) {
 				if err := ctx.Err(); err != nil {
 					return false, err
+				}
+				if e.bucket == bSKC && !oldLineRecord(v) {
+					// The code's entry names the location; the line is stored under it (lines.go).
+					line, ok, err := tx.Get(bLocLines, lineKey(string(v), key))
+					if err != nil {
+						return false, err
+					}
+					if !ok || len(line) == 0 {
+						return false, fmt.Errorf("export: %w", wrapf(ErrCorrupt, "line %s of location %q missing", key, v))
+					}
+					v = line
 				}
 				typ, rec, err := exportRecord(e.bucket, e.typ, key, v)
 				if err != nil {
 					return false, fmt.Errorf("export: %w", err)
 				}
-				raw, err := json.Marshal(rec)
-				if err != nil {
+				if err := write(typ, rec); err != nil {
 					return false, err
 				}
-				n++
-				return true, enc.Encode(exportLine{Type: typ, Record: raw})
+				if h, ok := rec.(auditHead); ok {
+					// The counters the head keeps are counters in the export, as they were
+					// before the head kept them.
+					for _, name := range headCounters {
+						if c := *h.counter(name); c != 0 {
+							if err := write("counter", counterRec{Name: name, Value: c}); err != nil {
+								return false, err
+							}
+						}
+					}
+				}
+				return true, nil
 			})
 			if err != nil {
 				return err
@@ -241,7 +270,12 @@ func exportRecord(bucket, typ, key string, v []byte) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if err := decode(rec); err != nil {
+	if f, ok := rec.(*Issued); ok {
+		// A file kept without its download (storedFile) is exported with it, as before.
+		if *f, err = readFullFile(v); err != nil {
+			return "", nil, err
+		}
+	} else if err := decode(rec); err != nil {
 		return "", nil, err
 	}
 	if want := primaryKey(typ, rec); want != key {

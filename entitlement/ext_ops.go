@@ -98,7 +98,7 @@ func (x *Op) Rekey(location, system, code string) (Location, error) {
 	}
 	loc.HWKC, loc.System = nc, sys
 	o.ref("hwkc", nc)
-	return loc, putRec(o.tx, bLocs, loc.ID, loc)
+	return loc, o.putRec(bLocs, loc.ID, loc)
 }
 
 // RekeySecondary moves the secondary hardware key code of a visible location (a redundant pair) to
@@ -129,7 +129,7 @@ func (x *Op) RekeySecondary(location, code string) (Location, error) {
 	}
 	loc.SecondaryHWKC = nc
 	o.ref("hwkc", nc)
-	return loc, putRec(o.tx, bLocs, loc.ID, loc)
+	return loc, o.putRec(bLocs, loc.ID, loc)
 }
 
 // retireHWKC takes a location's code out of the code index and records it as retired.
@@ -166,7 +166,7 @@ func (x *Op) Reissue(location string) (Issued, error) {
 	if o.l.external(loc.System) {
 		return Issued{Location: loc.ID, Pending: true}, o.tx.Delete(bFiles, loc.ID)
 	}
-	return o.issue(loc)
+	return o.issue(loc, nil)
 }
 
 // ActivateLines activates the named attached lines of a visible location, as a step of a larger
@@ -189,15 +189,10 @@ func (x *Op) ActivateLines(location string, skcs []string) ([]Line, error) {
 	if err := o.activateLines(lines); err != nil {
 		return nil, err
 	}
-	out := make([]Line, 0, len(skcs))
-	for _, code := range skcs {
-		var ln Line
-		if _, err := getRec(o.tx, bSKC, code, &ln); err != nil {
-			return nil, err
-		}
-		out = append(out, ln)
+	if skcs == nil {
+		return []Line{}, nil
 	}
-	return out, nil
+	return lines, nil // in the order of skcs
 }
 
 // ShipActivated books an order straight onto a visible location as activated lines (licenses that
@@ -325,33 +320,30 @@ func (o *op) addLine(sys System, ln Line) (Line, error) {
 	if ln.SKC, err = o.newSKC(sys); err != nil {
 		return ln, err
 	}
-	if ln.Recent, err = nextSeq(o.tx, "recent"); err != nil {
+	if ln.Recent, err = o.next("recent"); err != nil {
 		return ln, err
 	}
 	o.ref("skc", ln.SKC)
-	if err := o.putLine(ln); err != nil {
+	if err := o.putNewLine(ln); err != nil {
 		return ln, err
 	}
 	return ln, o.indexLine(ln)
 }
 
-// indexLine writes the indexes of a location line: the location's lines, the shipped line's lines
-// and the recently attached or activated list.
+// indexLine writes the indexes of a new location line (lines.go): the shipped line's lines and the
+// recently attached or activated list.
 func (o *op) indexLine(ln Line) error {
-	if err := o.tx.Put(bLocLines, k(ln.Location, ln.SKC), nil); err != nil {
-		return err
-	}
-	if err := o.tx.Put(bSource, k(n16(ln.Source), ln.SKC), nil); err != nil {
+	if err := o.tx.Put(bSource, k(n16(ln.Source), ln.SKC), []byte(ln.Location)); err != nil {
 		return err
 	}
 	switch ln.State {
 	case StateAttached:
-		return o.tx.Put(bRecent, recentKey(ln.Partner, recentAttached, ln.Recent), []byte(ln.SKC))
+		return o.putRecent(recentAttached, ln)
 	case StateActivated:
 		if err := o.indexTerm(ln); err != nil {
 			return err
 		}
-		return o.tx.Put(bRecent, recentKey(ln.Partner, recentActivated, ln.Recent), []byte(ln.SKC))
+		return o.putRecent(recentActivated, ln)
 	}
 	return nil
 }
@@ -364,8 +356,8 @@ func (x *Op) DemoFiles(location string) ([]Issued, error) {
 	}
 	var out []Issued
 	err := o.tx.Scan(bDemos, location+sep, func(_ string, v []byte) (bool, error) {
-		var f Issued
-		if err := dec(v, &f); err != nil {
+		f, err := readFullFile(v)
+		if err != nil {
 			return false, err
 		}
 		out = append(out, f)
@@ -410,8 +402,8 @@ func (x *Op) PutExternalFile(location, name string, data []byte) (Issued, error)
 		File: slices.Clone(data), External: true}
 	o.ref("location", loc.ID)
 	o.ref("file", name)
-	if err := putRec(o.tx, bLocs, loc.ID, loc); err != nil {
+	if err := o.putRec(bLocs, loc.ID, loc); err != nil {
 		return Issued{}, err
 	}
-	return f, putRec(o.tx, bFiles, loc.ID, f)
+	return f, o.putRec(bFiles, loc.ID, f)
 }

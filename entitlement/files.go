@@ -1,6 +1,7 @@
 package entitlement
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -22,11 +23,96 @@ import (
 const (
 	// bTermFiles holds the current fixed-term files: location sep type sep n16(end) → Issued.
 	bTermFiles = "tfiles"
-	// bTermEnd indexes activated fixed-term lines by end: n16(end) sep skc.
+	// bTermEnd indexes activated fixed-term lines by end: n16(end) sep skc → location (lines.go).
 	bTermEnd = "termend"
 )
 
 func init() { allBuckets = append(allBuckets, bTermFiles, bTermEnd) }
+
+// storedFile is an issued file as the ledger keeps it (in bFiles, bTermFiles and bDemos). A file
+// whose download is the <HWKC>-svi.zip of its one signed file, as license.SVIZip builds it (what
+// [LicenseIssuer] issues for an SVI container), keeps the signed file only, with SVI set: the
+// zip, stored, would hold the signed file a second time, and license.SVIZip builds the same bytes
+// again when the file is read for its download (readFile). Records written before SVI was kept,
+// and every other file, keep Data.
+type storedFile struct {
+	Issued
+	SVI bool `cbor:"13,keyasint,omitempty"`
+}
+
+// putFile writes an issued file; svi says its Data is license.SVIZip of its File.
+func (o *op) putFile(bucket, key string, f Issued, svi bool) error {
+	rec := storedFile{Issued: f, SVI: svi}
+	if svi {
+		rec.Data = nil
+	}
+	return o.putRec(bucket, key, rec)
+}
+
+// sviFromIssuer reports whether a file the issuer issued for the container is license.SVIZip of
+// its signed file: what LicenseIssuer.Issue returns for an SVI container.
+func sviFromIssuer(iss Issuer, c Container) bool {
+	switch iss.(type) {
+	case LicenseIssuer, *LicenseIssuer:
+		return c == ContainerSVI
+	}
+	return false
+}
+
+// isSVIZip reports whether f's download is license.SVIZip of its signed file (for files whose
+// issuer is not known, as in an import).
+func isSVIZip(f Issued) bool {
+	if f.External || len(f.File) == 0 {
+		return false
+	}
+	name, data, err := license.SVIZip(f.File)
+	return err == nil && name == f.Name && bytes.Equal(data, f.Data)
+}
+
+// readFile decodes a stored file: without its download when it is kept without it (svi true:
+// what describes the file and its signed bytes are there; withSVIZip builds the download).
+func readFile(v []byte) (f Issued, svi bool, err error) {
+	var r storedFile
+	if err := dec(v, &r); err != nil {
+		return Issued{}, false, err
+	}
+	return r.Issued, r.SVI, nil
+}
+
+// withSVIZip sets the download of a file kept without it: the svi zip of its signed file.
+func withSVIZip(f Issued) (Issued, error) {
+	name, data, err := license.SVIZip(f.File)
+	if err != nil || name != f.Name {
+		return Issued{}, wrapf(ErrCorrupt, "file %s of location %s: its svi zip: %v", f.Name, f.Location, err)
+	}
+	f.Data = data
+	return f, nil
+}
+
+// readFullFile decodes a stored file with its download.
+func readFullFile(v []byte) (Issued, error) {
+	f, svi, err := readFile(v)
+	if err != nil || !svi {
+		return f, err
+	}
+	return withSVIZip(f)
+}
+
+// getFile reads a stored file (see readFile); ok is false when there is none.
+func (o *op) getFile(bucket, key string) (f Issued, svi, ok bool, err error) {
+	v, ok, err := o.tx.Get(bucket, key)
+	if err != nil || !ok {
+		return Issued{}, false, false, err
+	}
+	f, svi, err = readFile(v)
+	return f, svi, true, err
+}
+
+// termFile is a fixed-term file as termFiles reads it: svi says it is kept without its download.
+type termFile struct {
+	Issued
+	svi bool
+}
 
 func unixKey(t time.Time) string { return n16(uint64(max(t.Unix(), 0))) }
 
@@ -39,7 +125,7 @@ func (o *op) indexTerm(ln Line) error {
 	if !ln.FixedTerm() {
 		return nil
 	}
-	return o.tx.Put(bTermEnd, k(unixKey(ln.NotAfter), ln.SKC), nil)
+	return o.tx.Put(bTermEnd, k(unixKey(ln.NotAfter), ln.SKC), []byte(ln.Location))
 }
 
 // unindexTerm takes a line out of the index by end.
@@ -77,22 +163,29 @@ type fileGroup struct {
 }
 
 // issue builds, signs and stores every file of the location from its activated lines (see the
-// comment at the top of this file) and returns its download. The system's [IssueRules], if any,
-// choose the container and prepare each request.
-func (o *op) issue(loc Location) (Issued, error) {
+// comment at the top of this file) and returns its download. all is every line of the location
+// as the operation holds it, nil to read them. The system's [IssueRules], if any, choose the
+// container and prepare each request.
+func (o *op) issue(loc Location, all []Line) (Issued, error) {
 	if o.l.external(loc.System) {
 		return Issued{}, wrapf(ErrState, "the license file of external product location %s comes from outside (pending until supplied)", loc.ID)
 	}
 	if o.l.cfg.Issuer == nil {
 		return Issued{}, wrapf(ErrState, "no issuer configured: cannot issue the license file")
 	}
-	all, err := o.locLines(loc.ID)
-	if err != nil {
-		return Issued{}, err
+	if all == nil {
+		var err error
+		if all, err = o.locLines(loc.ID); err != nil {
+			return Issued{}, err
+		}
 	}
-	groups := map[string]*fileGroup{}
+	type groupKey struct {
+		typ license.EntitlementType
+		end int64
+	}
+	groups := map[groupKey]*fileGroup{}
 	group := func(t license.EntitlementType, end time.Time) *fileGroup {
-		key := k(string(t), unixKey(end))
+		key := groupKey{t, max(end.Unix(), 0)} // as the file's key keeps the end (unixKey)
 		g := groups[key]
 		if g == nil {
 			g = &fileGroup{typ: t, end: end}
@@ -119,12 +212,18 @@ func (o *op) issue(loc Location) (Issued, error) {
 	} else if ok {
 		group("", time.Time{}).had = true
 	}
-	terms, err := o.termFiles(loc.ID)
+	err := o.tx.Scan(bTermFiles, loc.ID+sep, func(kk string, _ []byte) (bool, error) {
+		t, end, ok := parseTermFileKey(kk[len(loc.ID)+1:])
+		if !ok {
+			return false, wrapf(ErrCorrupt, "fixed-term file key %q", kk)
+		}
+		if end.After(o.now) {
+			group(t, end).had = true
+		}
+		return true, nil
+	})
 	if err != nil {
 		return Issued{}, err
-	}
-	for _, f := range terms {
-		group(f.Type, f.NotAfter).had = true
 	}
 	ordered := make([]*fileGroup, 0, len(groups))
 	for _, g := range groups {
@@ -143,6 +242,7 @@ func (o *op) issue(loc Location) (Issued, error) {
 		return cmp.Or(strings.Compare(string(a.typ), string(b.typ)), a.end.Compare(b.end))
 	})
 	sys, _ := o.l.cat.System(loc.System)
+	fresh := make(map[string]Issued, len(ordered)) // by key: what download would read back
 	for _, g := range ordered {
 		req := IssueRequest{System: sys, Issued: o.now, Container: o.l.container(loc.System), Lines: g.lines,
 			Type: g.typ, NotAfter: g.end, Supersede: g.revoked}
@@ -160,19 +260,33 @@ func (o *op) issue(loc Location) (Issued, error) {
 		f.Location, f.Serial, f.Issued, f.Demo, f.NotAfter, f.Type = loc.ID, loc.FileSerial, o.now, false, g.end, g.typ
 		f.Contents, f.Warnings = nil, nil
 		o.ref("file", f.Name)
+		svi := sviFromIssuer(o.l.cfg.Issuer, req.Container)
 		if g.typ == "" {
-			err = putRec(o.tx, bFiles, loc.ID, f)
+			fresh[loc.ID] = f
+			err = o.putFile(bFiles, loc.ID, f, svi)
 		} else {
-			err = putRec(o.tx, bTermFiles, termFileKey(loc.ID, g.typ, g.end), f)
+			key := termFileKey(loc.ID, g.typ, g.end)
+			fresh[key] = f
+			err = o.putFile(bTermFiles, key, f, svi)
 		}
 		if err != nil {
 			return Issued{}, err
 		}
 	}
-	if err := putRec(o.tx, bLocs, loc.ID, loc); err != nil {
+	if err := o.putRec(bLocs, loc.ID, loc); err != nil {
 		return Issued{}, err
 	}
-	return o.download(loc)
+	return o.download(loc, fresh)
+}
+
+// parseTermFileKey reads the type and end of a fixed-term file from its key after the location.
+func parseTermFileKey(s string) (license.EntitlementType, time.Time, bool) {
+	t, end, ok := strings.Cut(s, sep)
+	n, okN := parseN16(end)
+	if !ok || !okN {
+		return "", time.Time{}, false
+	}
+	return license.EntitlementType(t), time.Unix(int64(n), 0).UTC(), true
 }
 
 // MaxLocationFiles is the most current files a location holds (its permanent file and its
@@ -180,16 +294,21 @@ func (o *op) issue(loc Location) (Issued, error) {
 const MaxLocationFiles = license.MaxInstalledFiles
 
 // termFiles returns a location's current fixed-term files (those whose end has not come), in type
-// then end order.
-func (o *op) termFiles(loc string) ([]Issued, error) {
-	var out []Issued
-	err := o.tx.Scan(bTermFiles, loc+sep, func(_ string, v []byte) (bool, error) {
-		var f Issued
-		if err := dec(v, &f); err != nil {
-			return false, err
+// then end order, as readFile reads them. fresh holds files the operation wrote, by key: they are
+// not decoded again.
+func (o *op) termFiles(loc string, fresh map[string]Issued) ([]termFile, error) {
+	var out []termFile
+	err := o.tx.Scan(bTermFiles, loc+sep, func(kk string, v []byte) (bool, error) {
+		f, ok := fresh[kk]
+		var svi bool
+		if !ok {
+			var err error
+			if f, svi, err = readFile(v); err != nil {
+				return false, err
+			}
 		}
 		if f.NotAfter.After(o.now) {
-			out = append(out, f)
+			out = append(out, termFile{f, svi})
 		}
 		return true, nil
 	})
@@ -197,15 +316,17 @@ func (o *op) termFiles(loc string) ([]Issued, error) {
 }
 
 // download returns a location's download: its current files, packed when there are several.
-func (o *op) download(loc Location) (Issued, error) {
-	var files []Issued
-	var f Issued
-	if ok, err := getRec(o.tx, bFiles, loc.ID, &f); err != nil {
+// fresh holds files the operation wrote, by key: they are not read back.
+func (o *op) download(loc Location, fresh map[string]Issued) (Issued, error) {
+	var files []termFile
+	if f, ok := fresh[loc.ID]; ok {
+		files = append(files, termFile{f, false})
+	} else if f, svi, ok, err := o.getFile(bFiles, loc.ID); err != nil {
 		return Issued{}, err
 	} else if ok {
-		files = append(files, f)
+		files = append(files, termFile{f, svi})
 	}
-	terms, err := o.termFiles(loc.ID)
+	terms, err := o.termFiles(loc.ID, fresh)
 	if err != nil {
 		return Issued{}, err
 	}
@@ -216,11 +337,14 @@ func (o *op) download(loc Location) (Issued, error) {
 		}
 		return Issued{}, wrapf(ErrState, "location %s has no license file yet", loc.ID)
 	}
-	out := files[0]
+	out := files[0].Issued
 	for _, f := range files {
 		out.Contents = append(out.Contents, f.info())
 	}
 	if len(files) == 1 {
+		if files[0].svi {
+			return withSVIZip(out)
+		}
 		return out, nil
 	}
 	p, ok := o.l.cfg.Issuer.(Packer)

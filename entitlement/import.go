@@ -78,14 +78,24 @@ func linesMatchAudit(tx Tx) error {
 		if err := dec(v, &r); err != nil {
 			return false, err
 		}
-		for _, c := range r.Changes {
-			last[c.Line] = c.After
-		}
+		lastChanges(last, &r)
 		return true, nil
 	})
 	if err != nil {
 		return err
 	}
+	return linesMatch(tx, last)
+}
+
+// lastChanges notes the quantities after r of the shipped lines it changed.
+func lastChanges(last map[uint64]Qty, r *AuditRecord) {
+	for _, c := range r.Changes {
+		last[c.Line] = c.After
+	}
+}
+
+// linesMatch checks every shipped line against the audit log's last change of it (last).
+func linesMatch(tx Tx, last map[uint64]Qty) error {
 	return tx.Scan(bLines, "", func(_ string, v []byte) (bool, error) {
 		var s ShippedLine
 		if err := dec(v, &s); err != nil {
@@ -100,7 +110,12 @@ func linesMatchAudit(tx Tx) error {
 
 // imported is an export read and checked, as the puts that write it.
 type imported struct {
-	puts    []put
+	puts []put
+	// head is the audit head, written once every counter it keeps is read; headLine is the line
+	// that held it (0: none yet).
+	head     auditHead
+	headLine int
+
 	seen    map[[2]string]int // bucket, key → line that wrote it
 	records int
 	// What the references are checked against: ids and the lines that defined them.
@@ -180,6 +195,15 @@ func readExport(r io.Reader) (*imported, error) {
 			}
 			if err := im.checkRefs(custPartner); err != nil {
 				return nil, err
+			}
+			if im.headLine != 0 || im.head.Actors != 0 || im.head.Line != 0 || im.head.Recent != 0 {
+				b, err := enc(im.head)
+				if err != nil {
+					return nil, importErr(im.headLine, "%v", err)
+				}
+				if err := im.add(im.headLine, bMeta, keyAuditHead, b); err != nil {
+					return nil, err
+				}
 			}
 			return im, nil
 		default:
@@ -264,13 +288,21 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 		if r.Name == "" || r.Value == 0 {
 			return importErr(line, "counter %q at %d", r.Name, r.Value)
 		}
+		if c := im.head.counter(r.Name); c != nil {
+			// A counter the audit head keeps goes into the head (written at the end).
+			if *c != 0 {
+				return importErr(line, "counter %q twice", r.Name)
+			}
+			*c = r.Value
+			return nil
+		}
 		return im.add(line, bMeta, "seq/"+r.Name, []byte(n16(r.Value)))
 	case *auditHead:
-		b, err := enc(r)
-		if err != nil {
-			return importErr(line, "%v", err)
+		if im.headLine != 0 {
+			return importErr(line, "a second audit head (line %d has one)", im.headLine)
 		}
-		return im.add(line, bMeta, keyAuditHead, b)
+		im.head.Seq, im.head.Hash, im.headLine = r.Seq, r.Hash, line
+		return nil
 	case *Partner:
 		if err := checkPartner(*r); err != nil {
 			return importErr(line, "%v", err)
@@ -383,20 +415,32 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 			return importErr(line, "line %s: type %q with end %v", r.SKC, r.Type, r.NotAfter)
 		}
 		refer(ref{what: "line " + r.SKC, id: r.Location, location: true})
-		if err := store(bSKC, r); err != nil {
+		// The line under its location, its code's entry and its indexes naming the location
+		// (lines.go).
+		b, err := enc(r)
+		if err != nil {
+			return importErr(line, "%s: %v", typ, err)
+		}
+		if err := im.add(line, bLocLines, lineKey(r.Location, r.SKC), b); err != nil {
 			return err
 		}
-		idx := [][2]string{{bLocLines, k(r.Location, r.SKC)}, {bSource, k(n16(r.Source), r.SKC)}}
+		loc := []byte(r.Location)
+		puts := []put{{bSKC, r.SKC, loc}, {bSource, k(n16(r.Source), r.SKC), loc}}
 		switch r.State {
 		case StateAttached:
-			return im.indexVal(line, append(idx, [2]string{bRecent, recentKey(r.Partner, recentAttached, r.Recent)}), r.SKC)
+			puts = append(puts, put{bRecent, recentKey(r.Partner, recentAttached, r.Recent), recentValue(*r)})
 		case StateActivated:
 			if r.FixedTerm() {
-				idx = append(idx, [2]string{bTermEnd, k(unixKey(r.NotAfter), r.SKC)})
+				puts = append(puts, put{bTermEnd, k(unixKey(r.NotAfter), r.SKC), loc})
 			}
-			return im.indexVal(line, append(idx, [2]string{bRecent, recentKey(r.Partner, recentActivated, r.Recent)}), r.SKC)
+			puts = append(puts, put{bRecent, recentKey(r.Partner, recentActivated, r.Recent), recentValue(*r)})
 		}
-		return im.index(line, idx)
+		for _, p := range puts {
+			if err := im.add(line, p.bucket, p.key, p.val); err != nil {
+				return err
+			}
+		}
+		return nil
 	case *Issued:
 		if err := ids("location", r.Location); err != nil {
 			return err
@@ -415,7 +459,13 @@ func (im *imported) record(line int, typ string, raw json.RawMessage, custPartne
 		case "term_file":
 			bucket = bTermFiles
 		}
-		return store(bucket, r)
+		// Kept as the ledger keeps it: without its download when that is the svi zip of its
+		// signed file (storedFile).
+		rec := storedFile{Issued: *r, SVI: isSVIZip(*r)}
+		if rec.SVI {
+			rec.Data = nil
+		}
+		return store(bucket, rec)
 	case *Reshipment:
 		if err := ids("from", r.From, "to", r.To); err != nil {
 			return err
@@ -522,15 +572,6 @@ func (im *imported) index(line int, keys [][2]string) error {
 		}
 	}
 	return nil
-}
-
-// indexVal adds index entries, the last of which (the recent list) holds the software key code.
-func (im *imported) indexVal(line int, keys [][2]string, skc string) error {
-	if err := im.index(line, keys[:len(keys)-1]); err != nil {
-		return err
-	}
-	last := keys[len(keys)-1]
-	return im.add(line, last[0], last[1], []byte(skc))
 }
 
 // checkRefs refuses a record naming a partner, customer or location the export does not hold, and

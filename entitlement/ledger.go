@@ -70,6 +70,8 @@ type Ledger struct {
 	clock Clock
 	rand  io.Reader
 	ext   extHooks
+	// actors keeps actors' resolutions while no operation changes them (actors.go).
+	actors actorCache
 }
 
 // New returns a ledger on store.
@@ -131,7 +133,18 @@ type op struct {
 	user    User    // the effective user (the impersonated dealer user, or real)
 	partner Partner // the effective user's partner
 	rec     AuditRecord
-	events  []Event // delivered after commit
+	// head is the audit head as read at the start of the operation; the counters it keeps move
+	// on in it (next) and it is written with the audit record.
+	head auditHead
+	// actorsChanged is set by a write to a user, partner or allowance (opTx).
+	actorsChanged bool
+	// scratch is a buffer for encoding what the operation writes (the store copies a value).
+	scratch []byte
+	// oldLines are the lines read in the earlier layout (lines.go), by code.
+	oldLines map[string]bool
+	// legacy names the head's counters this operation moved out of their meta records.
+	legacy []string
+	events []Event // delivered after commit
 	// warnings are what rules said without refusing, returned with an activation's file.
 	warnings []string
 }
@@ -197,12 +210,12 @@ func (l *Ledger) checkImpersonation(tx Tx, dist, dealer User) error {
 // last run's events count. Inside [Ledger.Idempotent] the operation joins that transaction.
 func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
 	if j := l.joined(ctx); j != nil {
-		return j.run(func(tx Tx) error { return l.runUpdate(ctx, tx, a, name, fn, &j.events) })
+		return j.run(func(tx Tx) error { return l.runUpdate(ctx, tx, a, name, fn, &j.events, true) })
 	}
 	var events []Event
 	err := l.store.Update(ctx, func(tx Tx) error {
 		events = nil
-		return l.runUpdate(ctx, tx, a, name, fn, &events)
+		return l.runUpdate(ctx, tx, a, name, fn, &events, false)
 	})
 	if err != nil {
 		return err
@@ -212,40 +225,96 @@ func (l *Ledger) update(ctx context.Context, a Actor, name string, fn func(o *op
 }
 
 // runUpdate is one run of an audited operation in tx; its events are appended to events.
-func (l *Ledger) runUpdate(ctx context.Context, tx Tx, a Actor, name string, fn func(o *op) error, events *[]Event) error {
-	o, err := l.begin(ctx, tx, a, name)
+func (l *Ledger) runUpdate(ctx context.Context, tx Tx, a Actor, name string, fn func(o *op) error, events *[]Event, joined bool) error {
+	o, err := l.begin(ctx, tx, a, name, joined)
 	if err != nil {
 		return err
 	}
+	o.tx = opTx{Tx: tx, o: o}
 	o.rec = AuditRecord{Time: o.now, User: o.real.ID, As: o.actor.As, Partner: o.partner.ID, Op: name}
 	if err := fn(o); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if err := l.appendAudit(tx, &o.rec); err != nil {
+	return o.commit(events)
+}
+
+// commit ends a successful run of an operation: the counters it moved out of their meta records
+// removed there, its audit record appended (the head moving Actors on when the operation changed
+// what resolving an actor reads, or when the head did not know it yet), its events queued.
+func (o *op) commit(events *[]Event) error {
+	for _, name := range o.legacy {
+		if err := o.tx.Delete(bMeta, "seq/"+name); err != nil {
+			return err
+		}
+	}
+	if o.actorsChanged || o.head.Actors == 0 {
+		o.head.Actors = o.head.Seq + 1
+	}
+	if err := o.l.appendAudit(o.tx, &o.head, &o.rec); err != nil {
 		return err
 	}
 	*events = append(*events, o.events...)
 	return nil
 }
 
-// begin starts an operation in tx: the actor (the context's token's, if any) resolved and
-// checked.
-func (l *Ledger) begin(ctx context.Context, tx Tx, a Actor, name string) (*op, error) {
+// begin starts an operation in tx: the audit head read, the actor (the context's token's, if any)
+// resolved and checked, from the resolutions the ledger keeps when the actors have not changed
+// since (actors.go). joined says the transaction is an [Ledger.Idempotent] one, which may hold
+// writes that are not committed: a resolution read there is not kept.
+func (l *Ledger) begin(ctx context.Context, tx Tx, a Actor, name string, joined bool) (*op, error) {
 	a, err := l.actorOf(ctx, tx, a)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	real, eff, p, err := l.resolve(tx, a)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	o := &op{l: l, tx: tx, now: l.now(), actor: a}
+	if _, err := getRec(tx, bMeta, keyAuditHead, &o.head); err != nil {
+		return nil, err
 	}
-	return &op{l: l, tx: tx, now: l.now(), actor: a, real: real, user: eff, partner: p}, nil
+	r, ok := l.actors.get(a, o.head.Actors)
+	if !ok {
+		r.gen = o.head.Actors
+		if r.real, r.eff, r.partner, err = l.resolve(tx, a); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if !joined {
+			l.actors.put(a, r)
+		}
+	}
+	o.real, o.user, o.partner = r.real, r.eff, r.partner
+	return o, nil
+}
+
+// next increments and returns the named counter as part of the operation: the audit head's own
+// counters (auditHead) in the head, the others as meta records (nextSeq).
+func (o *op) next(name string) (uint64, error) {
+	p := o.head.counter(name)
+	if p == nil {
+		return nextSeq(o.tx, name)
+	}
+	if *p == 0 {
+		// A ledger written before the head kept the counter keeps it as a meta record: move it.
+		b, ok, err := o.tx.Get(bMeta, "seq/"+name)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			n, okN := parseN16(string(b))
+			if !okN {
+				return 0, wrapf(ErrCorrupt, "counter %s", name)
+			}
+			*p = n
+			o.legacy = append(o.legacy, name)
+		}
+	}
+	*p++
+	return *p, nil
 }
 
 // view runs fn as a read-only operation with the actor resolved.
 func (l *Ledger) view(ctx context.Context, a Actor, name string, fn func(o *op) error) error {
+	j := l.joined(ctx)
 	run := func(tx Tx) error {
-		o, err := l.begin(ctx, tx, a, name)
+		o, err := l.begin(ctx, tx, a, name, j != nil)
 		if err != nil {
 			return err
 		}
@@ -254,7 +323,7 @@ func (l *Ledger) view(ctx context.Context, a Actor, name string, fn func(o *op) 
 		}
 		return nil
 	}
-	if j := l.joined(ctx); j != nil {
+	if j != nil {
 		if j.err != nil {
 			return j.err
 		}
@@ -333,7 +402,12 @@ func (l *Ledger) Bootstrap(ctx context.Context, vendor Partner, admin User) erro
 		}
 		rec := AuditRecord{Time: l.now(), User: admin.ID, Partner: vendor.ID, Op: "bootstrap",
 			Refs: []string{"partner:" + vendor.ID, "user:" + admin.ID}}
-		return l.appendAudit(tx, &rec)
+		var head auditHead
+		if _, err := getRec(tx, bMeta, keyAuditHead, &head); err != nil {
+			return err
+		}
+		head.Actors = head.Seq + 1 // this record adds the first partner and user
+		return l.appendAudit(tx, &head, &rec)
 	})
 }
 
@@ -378,7 +452,7 @@ func (l *Ledger) AddPartner(ctx context.Context, a Actor, p Partner) error {
 			return wrapf(ErrExists, "partner %q", p.ID)
 		}
 		o.ref("partner", p.ID)
-		return putRec(o.tx, bPartners, p.ID, p)
+		return o.putRec(bPartners, p.ID, p)
 	})
 }
 

@@ -606,6 +606,7 @@ func (l *Ledger) RecentlyActivatedPage(ctx context.Context, a Actor, q PageQuery
 func (l *Ledger) recent(ctx context.Context, a Actor, list, after string, limit int) ([]Line, error) {
 	var out []Line
 	err := l.view(ctx, a, "recent lines", func(o *op) error {
+		out = nil
 		if err := o.lmsUser("see recent lines"); err != nil {
 			return err
 		}
@@ -618,9 +619,17 @@ func (l *Ledger) recent(ctx context.Context, a Actor, list, after string, limit 
 			}
 			start = recentKey(o.partner.ID, list, pos) + sep
 		}
-		var err error
-		out, err = seekRecs[Line](o.tx, bRecent, bSKC, p, start, limit)
-		return err
+		return o.tx.ScanFrom(bRecent, p, start, func(_ string, v []byte) (bool, error) {
+			ln, ok, err := o.recentLine(v)
+			if err != nil {
+				return false, err
+			}
+			if !ok {
+				return false, wrapf(ErrCorrupt, "recent list names missing line %q", v)
+			}
+			out = append(out, ln)
+			return len(out) < limit, nil
+		})
 	})
 	return out, err
 }
@@ -648,8 +657,8 @@ func (l *Ledger) DemoFilesPage(ctx context.Context, a Actor, location string, q 
 		}
 		limit := pageLimit(q.Limit)
 		return o.tx.ScanFrom(bDemos, p, start, func(_ string, v []byte) (bool, error) {
-			var f Issued
-			if err := dec(v, &f); err != nil {
+			f, err := readFullFile(v)
+			if err != nil {
 				return false, err
 			}
 			out = append(out, f)

@@ -28,7 +28,7 @@ func (l *Ledger) CreateCustomer(ctx context.Context, a Actor, c Customer) (Custo
 		out = c // a copy: the argument is never changed, whatever the number of runs
 		out.ID, out.Partner = id, o.partner.ID
 		o.ref("customer", id)
-		if err := putRec(o.tx, bCustomers, id, out); err != nil {
+		if err := o.putRec(bCustomers, id, out); err != nil {
 			return err
 		}
 		return o.tx.Put(bCustByP, k(out.Partner, id), nil)
@@ -67,7 +67,7 @@ func (l *Ledger) EditCustomer(ctx context.Context, a Actor, c Customer) error {
 		}
 		c.Partner = old.Partner
 		o.ref("customer", c.ID)
-		return putRec(o.tx, bCustomers, c.ID, c)
+		return o.putRec(bCustomers, c.ID, c)
 	})
 }
 
@@ -257,7 +257,7 @@ func (o *op) createLocation(loc Location, depth int) (Location, error) {
 	}
 	o.ref("location", id)
 	o.ref("hwkc", loc.HWKC)
-	if err := putRec(o.tx, bLocs, id, loc); err != nil {
+	if err := o.putRec(bLocs, id, loc); err != nil {
 		return loc, err
 	}
 	if err := o.tx.Put(bLocByP, k(loc.Partner, id), nil); err != nil {
@@ -376,7 +376,7 @@ func (o *op) saveLocation(old, loc Location) error {
 			return err
 		}
 	}
-	return putRec(o.tx, bLocs, loc.ID, loc)
+	return o.putRec(bLocs, loc.ID, loc)
 }
 
 // checkAttrs validates location attributes: names as identifiers, values as text, at most 32.
@@ -499,14 +499,13 @@ func (o *op) locationView(id string) (LocationView, error) {
 			}
 		}
 	}
-	var f Issued
-	if ok, err := getRec(o.tx, bFiles, id, &f); err != nil {
+	if f, _, ok, err := o.getFile(bFiles, id); err != nil {
 		return v, err
 	} else if ok {
 		info := f.info()
 		v.File = &info
 	}
-	terms, err := o.termFiles(id)
+	terms, err := o.termFiles(id, nil)
 	if err != nil {
 		return v, err
 	}
@@ -514,23 +513,6 @@ func (o *op) locationView(id string) (LocationView, error) {
 		v.TermFiles = append(v.TermFiles, t.info())
 	}
 	return v, nil
-}
-
-func (o *op) locLines(loc string) ([]Line, error) {
-	var out []Line
-	err := o.tx.Scan(bLocLines, loc+sep, func(kk string, _ []byte) (bool, error) {
-		var ln Line
-		ok, err := getRec(o.tx, bSKC, kk[len(loc)+1:], &ln)
-		if err != nil {
-			return false, err
-		}
-		if !ok {
-			return false, wrapf(ErrCorrupt, "location %s: line %s missing", loc, kk[len(loc)+1:])
-		}
-		out = append(out, ln)
-		return true, nil
-	})
-	return out, err
 }
 
 func (o *op) children(loc string) ([]Location, error) {

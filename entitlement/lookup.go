@@ -56,7 +56,9 @@ func (l *Ledger) LookupSKC(ctx context.Context, a Actor, skc string) (Line, Loca
 		if err := CheckKey("b", skc); err != nil {
 			return wrapf(ErrInvalid, "software key code %q", skc)
 		}
-		ok, err := getRec(o.tx, bSKC, skc, &ln)
+		var ok bool
+		var err error
+		ln, ok, err = o.line(skc)
 		if err != nil {
 			return err
 		}
@@ -113,9 +115,9 @@ func (l *Ledger) LookupOrder(ctx context.Context, a Actor, number string) (Order
 					return false, err
 				}
 				d.Shipped = append(d.Shipped, s)
-				return true, o.tx.Scan(bSource, n16(id)+sep, func(sk string, _ []byte) (bool, error) {
-					var ln Line
-					if _, err := getRec(o.tx, bSKC, sk[9:], &ln); err != nil {
+				return true, o.tx.Scan(bSource, n16(id)+sep, func(sk string, v []byte) (bool, error) {
+					ln, _, err := o.indexedLine(string(v), sk[9:])
+					if err != nil {
 						return false, err
 					}
 					d.Lines = append(d.Lines, ln)

@@ -63,12 +63,13 @@ func TestCheckConservation_MigrationHistory(t *testing.T) {
 	}
 	edit := func(t *testing.T, l *Ledger, skc string, fn func(*Line)) {
 		err := l.Store().Update(ctx, func(tx Tx) error {
-			var ln Line
-			if _, err := getRec(tx, bSKC, skc, &ln); err != nil {
+			o := &op{l: l, tx: tx}
+			ln, _, err := o.line(skc)
+			if err != nil {
 				return err
 			}
 			fn(&ln)
-			return putRec(tx, bSKC, skc, ln)
+			return o.putLine(ln)
 		})
 		if err != nil {
 			t.Fatal(err)

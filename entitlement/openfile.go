@@ -242,15 +242,19 @@ func isEmpty(db *pebble.DB) (bool, error) {
 
 // pebbleOptions are the engine's settings. Bloom filters on every level: an operation looks up
 // keys that do not exist (a new software key code, a free id), and without a filter each such
-// lookup reads an index and a data block of every table that could hold it. A 32 MiB block
-// cache and 16 MiB memtables keep peak memory well under the bbolt file's mapping.
+// lookup reads an index and a data block of every table that could hold it. Pebble reserves its
+// memtables' memory out of the block cache, so the cache must be larger than the memtables it
+// holds (the active one and one being flushed): with a 32 MiB cache and 16 MiB memtables nothing
+// was left for blocks, and every read of a table went to the file. 12 MiB memtables and a 36 MiB
+// cache leave at least 12 MiB for blocks and keep a bulk load under 150 MiB resident; 8 MiB
+// memtables stalled a bulk load's writes on their flushes (entitlement/BENCHMARKS.md).
 func pebbleOptions(lock *pebble.Lock) *pebble.Options {
 	o := &pebble.Options{
 		Lock:               lock,
 		Logger:             quietLogger{},
 		FormatMajorVersion: pebble.FormatNewest,
-		MemTableSize:       16 << 20,
-		CacheSize:          32 << 20,
+		MemTableSize:       12 << 20,
+		CacheSize:          36 << 20,
 	}
 	for i := range o.Levels {
 		o.Levels[i].FilterPolicy = bloom.FilterPolicy(10)

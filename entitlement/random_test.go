@@ -263,9 +263,37 @@ func TestRandomConcurrentConservation(t *testing.T) {
 					t.Error(err)
 				}
 			}()
+			// Meanwhile incremental checks, each from the checkpoint the one before returned.
+			stop := make(chan struct{})
+			checked := make(chan entitlement.Checkpoint)
+			go func() {
+				var cp entitlement.Checkpoint
+				defer func() { checked <- cp }()
+				for {
+					next, err := f.L.CheckConservationFrom(ctx, cp)
+					if err != nil {
+						t.Errorf("incremental check from %d: %v", cp.Seq, err)
+						return
+					}
+					cp = next
+					select {
+					case <-stop:
+						return
+					default:
+					}
+				}
+			}()
 			wg.Wait()
+			close(stop)
+			cp := <-checked
 			if _, err := f.L.VerifyAudit(ctx); err != nil {
 				t.Fatal(err)
+			}
+			if _, err := f.L.CheckConservationFrom(ctx, cp); err != nil {
+				t.Fatalf("incremental check from %d at the end: %v", cp.Seq, err)
+			}
+			if _, err := f.L.CheckConservationFrom(ctx, entitlement.Checkpoint{}); err != nil {
+				t.Fatalf("full check at the end: %v", err)
 			}
 			total := map[string]int{}
 			for _, c := range counts {

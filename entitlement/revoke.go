@@ -127,12 +127,11 @@ func (x *Op) CancelBin(line uint64, qty int64) (ShippedLine, error) {
 func (x *Op) FixedTermLines(from, to time.Time, fn func(Line) (bool, error)) error {
 	o := x.o
 	stop := unixKey(to)
-	return o.tx.ScanFrom(bTermEnd, "", unixKey(from), func(kk string, _ []byte) (bool, error) {
+	return o.tx.ScanFrom(bTermEnd, "", unixKey(from), func(kk string, v []byte) (bool, error) {
 		if kk[:8] >= stop {
 			return false, nil
 		}
-		var ln Line
-		ok, err := getRec(o.tx, bSKC, kk[9:], &ln)
+		ln, ok, err := o.indexedLine(string(v), kk[9:])
 		if err != nil {
 			return false, err
 		}
@@ -156,9 +155,8 @@ func (x *Op) SourceLines(line uint64) ([]Line, error) {
 	}
 	prefix := n16(line) + sep
 	var out []Line
-	err := o.tx.Scan(bSource, prefix, func(kk string, _ []byte) (bool, error) {
-		var ln Line
-		ok, err := getRec(o.tx, bSKC, kk[len(prefix):], &ln)
+	err := o.tx.Scan(bSource, prefix, func(kk string, v []byte) (bool, error) {
+		ln, ok, err := o.indexedLine(string(v), kk[len(prefix):])
 		if err != nil {
 			return false, err
 		}

@@ -65,11 +65,11 @@ func (o *op) saveLine(before *ShippedLine, after ShippedLine) error {
 	for i := range o.rec.Changes {
 		if o.rec.Changes[i].Line == after.ID {
 			o.rec.Changes[i].After = q
-			return putRec(o.tx, bLines, n16(after.ID), after)
+			return o.putRec(bLines, n16(after.ID), after)
 		}
 	}
 	o.rec.Changes = append(o.rec.Changes, ch)
-	return putRec(o.tx, bLines, n16(after.ID), after)
+	return o.putRec(bLines, n16(after.ID), after)
 }
 
 // checkOrderLines checks an order's lines and returns them with their entitlement types in
@@ -192,7 +192,7 @@ func (o *op) ship(ord Order, parents []uint64) ([]ShippedLine, error) {
 	}
 	out := make([]ShippedLine, 0, len(ord.Lines))
 	for i, ln := range ord.Lines {
-		id, err := nextSeq(o.tx, "line")
+		id, err := o.next("line")
 		if err != nil {
 			return nil, err
 		}
@@ -419,7 +419,7 @@ func (l *Ledger) Reship(ctx context.Context, a Actor, req ReshipRequest) (Reship
 			return err
 		}
 		o.events[len(o.events)-1].User = du.ID
-		id, err := nextSeq(o.tx, "reship")
+		id, err := o.next("reship")
 		if err != nil {
 			return err
 		}
@@ -429,7 +429,7 @@ func (l *Ledger) Reship(ctx context.Context, a Actor, req ReshipRequest) (Reship
 		}
 		o.ref("reship", fmt.Sprint(id))
 		o.ref("partner", dp.ID)
-		if err := putRec(o.tx, bReship, n16(id), rs); err != nil {
+		if err := o.putRec(bReship, n16(id), rs); err != nil {
 			return err
 		}
 		if err := o.tx.Put(bReshipF, k(rs.From, newestFirst(id)), []byte(n16(id))); err != nil {
@@ -499,13 +499,13 @@ func (l *Ledger) ReturnLines(ctx context.Context, a Actor, picks []Pick, reason 
 			}
 			rt.Lines = append(rt.Lines, ReshippedPart{From: s.ID, To: s.Parent, Part: s.Part, Qty: qty[i]})
 		}
-		id, err := nextSeq(o.tx, "return")
+		id, err := o.next("return")
 		if err != nil {
 			return err
 		}
 		rt.ID = id
 		o.ref("return", fmt.Sprint(id))
-		if err := putRec(o.tx, bReturn, n16(id), rt); err != nil {
+		if err := o.putRec(bReturn, n16(id), rt); err != nil {
 			return err
 		}
 		if err := o.tx.Put(bReturnF, k(rt.From, newestFirst(id)), []byte(n16(id))); err != nil {

@@ -120,7 +120,7 @@ func (l *Ledger) IssueTimeToken(ctx context.Context, a Actor, req TimeTokenReque
 		if !ok {
 			return wrapf(ErrState, "the configured issuer cannot sign time tokens")
 		}
-		n, err := nextSeq(o.tx, "timetoken")
+		n, err := o.next("timetoken")
 		if err != nil {
 			return err
 		}

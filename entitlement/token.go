@@ -195,7 +195,7 @@ func (o *op) putToken(user, as, name string, ttl time.Duration) (string, Token, 
 		Hash: tokenHash(secret)}
 	o.ref("token", id)
 	o.ref("user", user)
-	if err := putRec(o.tx, bTokens, id, t); err != nil {
+	if err := o.putRec(bTokens, id, t); err != nil {
 		return "", Token{}, err
 	}
 	return secret, t, o.tx.Put(bTokensBy, k(user, id), nil)
@@ -364,7 +364,7 @@ func (l *Ledger) RevokeToken(ctx context.Context, a Actor, id string) error {
 		}
 		t.Revoked = o.now
 		o.ref("token", id)
-		return putRec(o.tx, bTokens, id, t)
+		return o.putRec(bTokens, id, t)
 	})
 }
 

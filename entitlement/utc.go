@@ -48,7 +48,12 @@ func buildUTCPlan(t reflect.Type, depth int) utcFunc {
 	switch {
 	case t == timeType:
 		return func(v reflect.Value) {
-			if v.CanSet() {
+			if v.CanAddr() {
+				// Through a pointer: boxing the time in an interface would allocate twice per
+				// field, and a record decodes many times per operation.
+				t := v.Addr().Interface().(*time.Time)
+				*t = t.UTC()
+			} else if v.CanSet() {
 				v.Set(reflect.ValueOf(v.Interface().(time.Time).UTC()))
 			}
 		}
