@@ -46,7 +46,9 @@ type fileStore struct {
 	pub   *fileView
 
 	// failed is set by a failed log sync: the store then refuses every operation, since what
-	// the next writer would read may not be on disk.
+	// the next writer would read may not be on disk, and no writer applies a batch once it is
+	// set (Pebble panics when a batch is written to a log whose writer has failed, see
+	// OpenFile).
 	failed atomic.Pointer[error]
 }
 
@@ -149,6 +151,11 @@ func (s *fileStore) write(ctx context.Context, fn func(Tx) error) (_ *pebble.Bat
 			return nil, nil, seq, err
 		}
 		return nil, s.db.NewSnapshot(), seq, err
+	}
+	if p := s.failed.Load(); p != nil {
+		// A log sync failed while this writer waited for the lock: the log is not to be
+		// written again (see fileStore.failed).
+		return nil, nil, seq, *p
 	}
 	if s.noSync {
 		err = s.db.Apply(b, pebble.NoSync)

@@ -65,6 +65,13 @@ var syncDir = func(dir string) error {
 // for every transaction that arrived while the previous sync ran, and a lone Update costs one
 // sync. Views read the newest state that is on stable storage and never wait for writers.
 //
+// When the disk refuses a write or sync of the log, the store fails closed: the Updates waiting
+// on that sync and every operation after it return the disk's error, and the store must be
+// closed and opened again. Pebble itself stops the process (a panic) if a writer reaches the
+// log after the disk failed but before the store has seen the failure and the log's current
+// 32 KiB block fills: a stop at that point loses nothing acknowledged either, since the writers
+// in flight have not been answered, and the next open recovers from the log as after a crash.
+//
 // One process at a time may hold the store: while another holds it, OpenFile waits up to
 // Timeout and then fails with [ErrLocked].
 //
