@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/lmskit/lmskit/entitlement"
 	"github.com/lmskit/lmskit/entitlement/storetest"
@@ -117,6 +118,24 @@ func BenchmarkCostAtSize(b *testing.B) {
 		}},
 		{"RecentlyAttached", func(b *testing.B, f *storetest.Fixture) func(int) {
 			return func(int) { must[[]entitlement.Line](b)(f.L.RecentlyAttached(ctx, f.Dist, 20)) }
+		}},
+		// The incremental check: conservation and the audit chain from a checkpoint taken
+		// before 20 attaches of one seat, which is what it reads whatever the ledger's size.
+		{"CheckFromCheckpoint", func(b *testing.B, f *storetest.Fixture) func(int) {
+			start := time.Now()
+			cp := must[entitlement.Checkpoint](b)(f.L.CheckConservationFrom(ctx, entitlement.Checkpoint{}))
+			b.Logf("the full check (the zero checkpoint) of this ledger: %v", time.Since(start))
+			big := must[[]entitlement.ShippedLine](b)(f.L.Ship(ctx, f.Admin, entitlement.Order{Partner: f.DistP, PO: fmt.Sprint("C", sizeRun), SO: "SO",
+				Lines: []entitlement.OrderLine{{Part: "BE107585", Qty: 20}}}))
+			locs := measuredLocations(b, f, "13", 1)
+			for range 20 {
+				must[[]entitlement.Line](b)(f.L.Attach(ctx, f.Dist, locs[0], []entitlement.Pick{{Line: big[0].ID, Qty: 1}}))
+			}
+			return func(int) {
+				if next := must[entitlement.Checkpoint](b)(f.L.CheckConservationFrom(ctx, cp)); next.Seq != cp.Seq+23 {
+					b.Fatalf("checked up to %d, want %d (the checkpoint's %d and 23 operations)", next.Seq, cp.Seq+23, cp.Seq)
+				}
+			}
 		}},
 	}
 	for r := range *rounds {
