@@ -37,9 +37,11 @@ type fileStore struct {
 	life   sync.RWMutex
 	closed bool
 
-	// mu makes writers run one at a time; applied counts the batches applied (under mu).
+	// mu makes writers run one at a time; applied counts the batches applied and hot holds
+	// records of the applied state the writers read lately (both under mu).
 	mu      sync.Mutex
 	applied uint64
+	hot     hotCache
 
 	// pub is the newest durable state, the one Views read.
 	pubMu sync.Mutex
@@ -138,7 +140,8 @@ func (s *fileStore) write(ctx context.Context, fn func(Tx) error) (_ *pebble.Bat
 			b.Close()
 		}
 	}()
-	tx := &fileTx{r: b, w: b}
+	s.hot.begin()
+	tx := &fileTx{r: b, w: b, hot: &s.hot}
 	err = func() error {
 		defer tx.end()
 		if err := fn(tx); err != nil {
@@ -163,8 +166,27 @@ func (s *fileStore) write(ctx context.Context, fn func(Tx) error) (_ *pebble.Bat
 		err = s.db.ApplyNoSyncWait(b, pebble.Sync)
 	}
 	if err != nil {
+		s.hot.reset()
 		return nil, nil, seq, fmt.Errorf("entitlement: apply a transaction: %w", err)
 	}
+	s.hot.apply(tx.reads, func(fn func(k, v []byte, del bool)) bool {
+		r := b.Reader()
+		for {
+			kind, k, v, ok, err := r.Next()
+			switch {
+			case err != nil:
+				return false
+			case !ok:
+				return true
+			case kind == pebble.InternalKeyKindSet:
+				fn(k, v, false)
+			case kind == pebble.InternalKeyKindDelete:
+				fn(k, nil, true)
+			default:
+				return false
+			}
+		}
+	})
 	applied = true
 	s.applied++
 	return b, s.db.NewSnapshot(), s.applied, nil
@@ -253,6 +275,8 @@ type pebbleReader interface {
 type fileTx struct {
 	r        pebbleReader
 	w        *pebble.Batch // nil in a View
+	hot      *hotCache     // the store's, for a writer; nil in a View
+	reads    []hotRead     // what a writer read through the engine, for hot
 	kbuf     []byte
 	arena    []byte   // values handed out, valid until the transaction ends
 	scanning []string // buckets being scanned (writes to them are refused)
@@ -287,7 +311,13 @@ func (t *fileTx) Get(bucket, key string) ([]byte, bool, error) {
 	if err := CheckKey(bucket, key); err != nil {
 		return nil, false, err
 	}
-	v, c, err := t.r.Get(t.key(bucket, key))
+	k := t.key(bucket, key)
+	if t.hot != nil {
+		if v, ok := t.hot.get(k); ok {
+			return v, true, nil
+		}
+	}
+	v, c, err := t.r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
 	}
@@ -296,6 +326,9 @@ func (t *fileTx) Get(bucket, key string) ([]byte, bool, error) {
 	}
 	v = t.keep(v)
 	c.Close()
+	if t.hot != nil && len(v) <= hotMaxValue {
+		t.reads = append(t.reads, hotRead{key: t.keep(k), val: v})
+	}
 	return v, true, nil
 }
 
@@ -319,14 +352,18 @@ func (t *fileTx) Put(bucket, key string, val []byte) error {
 		return err
 	}
 	// Set copies key and value into the batch.
-	return t.w.Set(t.key(bucket, key), val, nil)
+	k := t.key(bucket, key)
+	t.hot.wrote(k)
+	return t.w.Set(k, val, nil)
 }
 
 func (t *fileTx) Delete(bucket, key string) error {
 	if err := t.writeCheck(bucket, key); err != nil {
 		return err
 	}
-	return t.w.Delete(t.key(bucket, key), nil)
+	k := t.key(bucket, key)
+	t.hot.wrote(k)
+	return t.w.Delete(k, nil)
 }
 
 func (t *fileTx) Scan(bucket, prefix string, fn func(string, []byte) (bool, error)) error {
