@@ -7,3 +7,6 @@ func SetHotCacheBounds(entries, bytes int) (restore func()) {
 	hotEntries, hotBytes = entries, bytes
 	return func() { hotEntries, hotBytes = e, b }
 }
+
+// Probe is the ledger's read of a key that is most likely absent, for tests.
+func Probe(tx Tx, bucket, key string) ([]byte, bool, error) { return probe(tx, bucket, key) }
