@@ -170,24 +170,7 @@ func (s *fileStore) write(ctx context.Context, fn func(Tx) error) (_ *pebble.Bat
 		s.hot.reset()
 		return nil, nil, seq, fmt.Errorf("entitlement: apply a transaction: %w", err)
 	}
-	s.hot.apply(tx.reads, func(fn func(k, v []byte, del bool)) bool {
-		r := b.Reader()
-		for {
-			kind, k, v, ok, err := r.Next()
-			switch {
-			case err != nil:
-				return false
-			case !ok:
-				return true
-			case kind == pebble.InternalKeyKindSet:
-				fn(k, v, false)
-			case kind == pebble.InternalKeyKindDelete:
-				fn(k, nil, true)
-			default:
-				return false
-			}
-		}
-	})
+	s.hot.applied()
 	applied = true
 	s.applied++
 	return b, s.db.NewSnapshot(), s.applied, nil
@@ -277,7 +260,6 @@ type fileTx struct {
 	r        pebbleReader
 	w        *pebble.Batch // nil in a View
 	hot      *hotCache     // the store's, for a writer; nil in a View
-	reads    []hotRead     // what a writer read through the engine, for hot
 	kbuf     []byte
 	arena    []byte   // values handed out, valid until the transaction ends
 	scanning []string // buckets being scanned (writes to them are refused)
@@ -333,8 +315,8 @@ func (t *fileTx) Get(bucket, key string) ([]byte, bool, error) {
 	}
 	v = t.keep(v)
 	c.Close()
-	if t.hot != nil && len(v) <= hotMaxValue {
-		t.reads = append(t.reads, hotRead{key: t.keep(k), val: v})
+	if t.hot != nil {
+		t.hot.read(k, v)
 	}
 	return v, true, nil
 }
@@ -395,7 +377,13 @@ func (t *fileTx) Put(bucket, key string, val []byte) error {
 	}
 	// Set copies key and value into the batch.
 	k := t.key(bucket, key)
-	t.hot.wrote(k)
+	if hk, ok := t.hot.wrote(k); ok {
+		if len(val) <= hotMaxValue {
+			t.hot.record(hk, t.keep(val), false)
+		} else {
+			t.hot.record(hk, nil, true) // too long to keep: the key leaves the cache
+		}
+	}
 	return t.w.Set(k, val, nil)
 }
 
@@ -404,7 +392,9 @@ func (t *fileTx) Delete(bucket, key string) error {
 		return err
 	}
 	k := t.key(bucket, key)
-	t.hot.wrote(k)
+	if hk, ok := t.hot.wrote(k); ok {
+		t.hot.record(hk, nil, true)
+	}
 	return t.w.Delete(k, nil)
 }
 

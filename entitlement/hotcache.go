@@ -1,5 +1,7 @@
 package entitlement
 
+import "hash/maphash"
+
 // hotCache holds records the embedded store's writers read lately, as they stand in the applied
 // state (what the next writer's batch reads through): a writer's Get of a key the cache holds
 // skips the engine's lookup (a batch, a memtable seek, then one table per level of the tree),
@@ -7,12 +9,14 @@ package entitlement
 // location, the bin line of every attach). Only writers use it, one at a time under the store's
 // writer lock; Views read their snapshot and never see it.
 //
-// It is kept exact, not approximately fresh: a value enters only when a writer's batch is
-// applied (what that writer read of keys it did not write, then everything its batch wrote, in
-// order, so the batch wins), an applied write replaces or removes the key's value, and a failed
-// apply empties the cache. Within a transaction, a key the writer has written is read from its
-// batch, never from the cache (marked dirty with the writer's number; a rolled-back writer's
-// mark matches no later writer).
+// It is kept exact, not approximately fresh. A value read through the engine enters at once,
+// unless the running writer may have written the key (then the value read may be its own,
+// not applied): a read of a key the writer has not written is the applied state whether or
+// not the writer's batch is applied later. A key the cache holds is marked dirty with the
+// writer's number when the writer writes it, so that the writer's own reads of it go to its
+// batch (a rolled-back writer's mark matches no later writer), and the write is recorded:
+// once the batch is applied, the recorded writes replace or remove the keys' values in order.
+// A failed apply empties the cache.
 //
 // It is bounded: two generations of at most hotEntries keys and hotBytes value bytes each; a
 // key found in the old generation moves (with a copy of its value) to the young one, and when
@@ -22,6 +26,13 @@ type hotCache struct {
 	slab       []byte // where the young generation's values are copied
 	bytes      int    // value bytes copied into the young generation
 	writer     uint64 // the number of the running (or last) writer
+	seed       maphash.Seed
+
+	// The running writer's: the keys it wrote, as bits of their hashes (a key whose bit is
+	// set may have been written: a value read of it is not cached), and its writes of keys
+	// the cache held, in order.
+	written [16]uint64
+	writes  []hotWrite
 }
 
 // hotEntry is one cached key: its value in the applied state, and the writer that has written
@@ -30,6 +41,14 @@ type hotEntry struct {
 	key   string // the map's key, so that moving the entry allocates no new one
 	val   []byte
 	dirty uint64
+}
+
+// hotWrite is a write of a cached key by the running writer; val is valid until its transaction
+// ends.
+type hotWrite struct {
+	key string
+	val []byte
+	del bool
 }
 
 // The cache's bounds (variables so that a test can make them small).
@@ -47,8 +66,11 @@ const (
 func (c *hotCache) begin() {
 	c.writer++
 	if c.young == nil {
-		c.young = map[string]hotEntry{}
+		c.young, c.seed = map[string]hotEntry{}, maphash.MakeSeed()
 	}
+	c.written = [16]uint64{}
+	clear(c.writes)
+	c.writes = c.writes[:0]
 }
 
 // find returns the entry under k, moving it to the young generation if it is in the old one.
@@ -77,57 +99,72 @@ func (c *hotCache) get(k []byte) ([]byte, bool) {
 	return e.val, true
 }
 
-// wrote marks k as written by the running writer: its reads of k go to its batch from now on.
-func (c *hotCache) wrote(k []byte) {
-	if e, ok := c.find(k); ok {
-		e.dirty = c.writer
-		c.young[e.key] = e
-	}
+// bit is the bit of written that stands for k.
+func (c *hotCache) bit(k []byte) (int, uint64) {
+	h := maphash.Bytes(c.seed, k) % (64 * uint64(len(c.written)))
+	return int(h / 64), 1 << (h % 64)
 }
 
-// hotRead is a value a writer read of a key it had not written when it read it (valid until
-// its batch is applied).
-type hotRead struct {
-	key, val []byte
-}
-
-// apply brings the cache up to date with an applied batch. reads are what its writer read
-// through the engine; each calls fn with every record of the batch in order (del for a
-// delete), and reports false if the batch held a kind of record it does not know (the cache is
-// then emptied).
-func (c *hotCache) apply(reads []hotRead, each func(fn func(k, v []byte, del bool)) bool) {
-	for _, r := range reads {
-		if len(r.val) > hotMaxValue {
-			continue
-		}
-		if _, ok := c.find(r.key); ok {
-			continue
-		}
-		k := string(r.key)
-		c.young[k] = hotEntry{key: k, val: c.copy(r.val)}
-	}
-	known := each(func(k, v []byte, del bool) {
-		e, ok := c.find(k)
-		switch {
-		case !ok:
-			// Not cached: nothing to bring up to date.
-		case del || len(v) > hotMaxValue:
-			delete(c.young, e.key)
-		default:
-			e.val, e.dirty = c.copy(v), 0
-			c.young[e.key] = e
-		}
-	})
-	if !known {
-		c.reset()
+// read offers v, which the running writer read of k through the engine.
+func (c *hotCache) read(k, v []byte) {
+	if len(v) > hotMaxValue {
 		return
 	}
+	if i, b := c.bit(k); c.written[i]&b != 0 {
+		return // perhaps the writer's own value
+	}
+	if _, ok := c.find(k); ok {
+		return
+	}
+	key := string(k)
+	c.young[key] = hotEntry{key: key, val: c.copy(v)}
+	c.rotate()
+}
+
+// wrote notes that the running writer wrote k; if the cache holds k it returns the key's string
+// for record, which the writer must call with what it wrote.
+func (c *hotCache) wrote(k []byte) (string, bool) {
+	i, b := c.bit(k)
+	c.written[i] |= b
+	e, ok := c.find(k)
+	if !ok {
+		return "", false
+	}
+	e.dirty = c.writer
+	c.young[e.key] = e
+	return e.key, true
+}
+
+// record records the running writer's write of v under a cached key (or its delete), v valid
+// until the writer's transaction ends.
+func (c *hotCache) record(key string, v []byte, del bool) {
+	c.writes = append(c.writes, hotWrite{key: key, val: v, del: del})
+}
+
+// applied brings the cache up to date with the running writer's batch, now applied.
+func (c *hotCache) applied() {
+	for _, w := range c.writes {
+		e, ok := c.find([]byte(w.key))
+		switch {
+		case !ok:
+			// Dropped by a rotation since: nothing to bring up to date.
+		case w.del || len(w.val) > hotMaxValue:
+			delete(c.young, e.key)
+		default:
+			e.val, e.dirty = c.copy(w.val), 0
+			c.young[e.key] = e
+		}
+	}
+	clear(c.writes)
+	c.writes = c.writes[:0]
 	c.rotate()
 }
 
 // reset empties the cache.
 func (c *hotCache) reset() {
 	c.young, c.old, c.slab, c.bytes = map[string]hotEntry{}, nil, nil, 0
+	clear(c.writes)
+	c.writes = c.writes[:0]
 }
 
 // copy copies v into the young generation's slab.
