@@ -2,7 +2,6 @@ package entitlement
 
 import (
 	"bytes"
-	"strings"
 )
 
 // How location lines are stored. A location's lines are kept together under the location: the
@@ -158,13 +157,4 @@ func (o *op) recentLine(v []byte) (Line, bool, error) {
 		return o.lineAt(string(v[:i]), string(v[i+1:]))
 	}
 	return o.line(string(v))
-}
-
-// cutCode splits an index key "<prefix> sep <code>" after n bytes of prefix; ok is false for a key
-// of another shape.
-func cutCode(kk string, n int) (string, bool) {
-	if len(kk) <= n || kk[n:n+1] != sep || strings.Contains(kk[n+1:], sep) {
-		return "", false
-	}
-	return kk[n+1:], true
 }
