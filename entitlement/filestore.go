@@ -28,6 +28,9 @@ import (
 // synced through it. A function that fails or writes nothing may have read a batch that is not
 // yet synced: its Update syncs the log and publishes what it read before returning, so no caller
 // acts on a state a crash could take back, and a View after it sees at least what it saw.
+//
+// Writers read the records they read lately from a cache of the applied state (hotCache) rather
+// than through the engine; Views never use it.
 type fileStore struct {
 	db       *pebble.DB
 	lock     *pebble.Lock
