@@ -38,7 +38,7 @@ func (o *op) newSKC(sys System) (string, error) {
 			return "", err
 		}
 		code := skc.String()
-		if _, ok, err := o.tx.Get(bSKC, code); err != nil {
+		if _, ok, err := probe(o.tx, bSKC, code); err != nil {
 			return "", err
 		} else if !ok {
 			return code, nil

@@ -93,6 +93,22 @@ func dec(b []byte, v any) error {
 	return nil
 }
 
+// probe is tx.Get for a key that is most likely absent (a fresh software key code, a new hardware
+// key code, a location's first file): a store that finds a missing key faster another way (the
+// embedded store's Get reads the last level of its tree for a key that is not there, where a
+// probe consults that level's bloom filter) does so.
+func probe(tx Tx, bucket, key string) ([]byte, bool, error) {
+	if t, ok := tx.(opTx); ok {
+		tx = t.Tx
+	}
+	if p, ok := tx.(interface {
+		probe(bucket, key string) ([]byte, bool, error)
+	}); ok {
+		return p.probe(bucket, key)
+	}
+	return tx.Get(bucket, key)
+}
+
 // getRec reads and decodes a record; ok is false when absent. A key no store can hold (empty,
 // over CheckKey's limit) names no record: callers then refuse with their own not-found or
 // invalid error instead of passing up the store's complaint about the key.

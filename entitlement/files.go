@@ -207,7 +207,7 @@ func (o *op) issue(loc Location, all []Line) (Issued, error) {
 			group(ln.Type, ln.NotAfter).revoked = true
 		}
 	}
-	if _, ok, err := o.tx.Get(bFiles, loc.ID); err != nil {
+	if _, ok, err := probe(o.tx, bFiles, loc.ID); err != nil {
 		return Issued{}, err
 	} else if ok {
 		group("", time.Time{}).had = true

@@ -1,6 +1,7 @@
 package entitlement
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,9 @@ import (
 // synced through it. A function that fails or writes nothing may have read a batch that is not
 // yet synced: its Update syncs the log and publishes what it read before returning, so no caller
 // acts on a state a crash could take back, and a View after it sees at least what it saw.
+//
+// Writers read the records they read lately from a cache of the applied state (hotCache) rather
+// than through the engine; Views never use it.
 type fileStore struct {
 	db       *pebble.DB
 	lock     *pebble.Lock
@@ -37,9 +41,11 @@ type fileStore struct {
 	life   sync.RWMutex
 	closed bool
 
-	// mu makes writers run one at a time; applied counts the batches applied (under mu).
+	// mu makes writers run one at a time; applied counts the batches applied and hot holds
+	// records of the applied state the writers read lately (both under mu).
 	mu      sync.Mutex
 	applied uint64
+	hot     hotCache
 
 	// pub is the newest durable state, the one Views read.
 	pubMu sync.Mutex
@@ -138,7 +144,8 @@ func (s *fileStore) write(ctx context.Context, fn func(Tx) error) (_ *pebble.Bat
 			b.Close()
 		}
 	}()
-	tx := &fileTx{r: b, w: b}
+	s.hot.begin()
+	tx := &fileTx{r: b, w: b, hot: &s.hot}
 	err = func() error {
 		defer tx.end()
 		if err := fn(tx); err != nil {
@@ -163,8 +170,10 @@ func (s *fileStore) write(ctx context.Context, fn func(Tx) error) (_ *pebble.Bat
 		err = s.db.ApplyNoSyncWait(b, pebble.Sync)
 	}
 	if err != nil {
+		s.hot.reset()
 		return nil, nil, seq, fmt.Errorf("entitlement: apply a transaction: %w", err)
 	}
+	s.hot.applied()
 	applied = true
 	s.applied++
 	return b, s.db.NewSnapshot(), s.applied, nil
@@ -253,6 +262,7 @@ type pebbleReader interface {
 type fileTx struct {
 	r        pebbleReader
 	w        *pebble.Batch // nil in a View
+	hot      *hotCache     // the store's, for a writer; nil in a View
 	kbuf     []byte
 	arena    []byte   // values handed out, valid until the transaction ends
 	scanning []string // buckets being scanned (writes to them are refused)
@@ -280,6 +290,12 @@ func (t *fileTx) keep(v []byte) []byte {
 	return t.arena[off:len(t.arena):len(t.arena)]
 }
 
+// probeOptions are those of the iterator probe seeks with: a prefix seek consults every level's
+// bloom filter, the last level's included, where the engine's own Get reads the last level's
+// index and data blocks for a key that is not there. Pebble copies the options, so one value
+// serves every probe.
+var probeOptions = pebble.IterOptions{UseL6Filters: true}
+
 func (t *fileTx) Get(bucket, key string) ([]byte, bool, error) {
 	if t.done {
 		return nil, false, errTxDone
@@ -287,7 +303,13 @@ func (t *fileTx) Get(bucket, key string) ([]byte, bool, error) {
 	if err := CheckKey(bucket, key); err != nil {
 		return nil, false, err
 	}
-	v, c, err := t.r.Get(t.key(bucket, key))
+	k := t.key(bucket, key)
+	if t.hot != nil {
+		if v, ok := t.hot.get(k); ok {
+			return v, true, nil
+		}
+	}
+	v, c, err := t.r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
 	}
@@ -296,7 +318,45 @@ func (t *fileTx) Get(bucket, key string) ([]byte, bool, error) {
 	}
 	v = t.keep(v)
 	c.Close()
+	if t.hot != nil {
+		t.hot.read(k, v)
+	}
 	return v, true, nil
+}
+
+// probe is Get for a key that is most likely absent (see [probe]): a miss costs 4–9 µs against
+// the engine Get's 15–53 µs on a store of 6 million keys (a hit 4.4–4.7 µs against 2.3–3.0).
+func (t *fileTx) probe(bucket, key string) ([]byte, bool, error) {
+	if t.done {
+		return nil, false, errTxDone
+	}
+	if err := CheckKey(bucket, key); err != nil {
+		return nil, false, err
+	}
+	k := t.key(bucket, key)
+	if t.hot != nil {
+		if v, ok := t.hot.get(k); ok {
+			return v, true, nil
+		}
+	}
+	it, err := t.r.NewIter(&probeOptions)
+	if err != nil {
+		return nil, false, fmt.Errorf("entitlement: read %s: %w", bucket, err)
+	}
+	var v []byte
+	found := it.SeekPrefixGE(k) && bytes.Equal(it.Key(), k)
+	if found {
+		if v, err = it.ValueAndErr(); err == nil {
+			v = t.keep(v)
+		}
+	}
+	if cerr := it.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("entitlement: read %s: %w", bucket, err)
+	}
+	return v, found, nil
 }
 
 func (t *fileTx) writeCheck(bucket, key string) error {
@@ -319,14 +379,26 @@ func (t *fileTx) Put(bucket, key string, val []byte) error {
 		return err
 	}
 	// Set copies key and value into the batch.
-	return t.w.Set(t.key(bucket, key), val, nil)
+	k := t.key(bucket, key)
+	if hk, ok := t.hot.wrote(k); ok {
+		if len(val) <= hotMaxValue {
+			t.hot.record(hk, t.keep(val), false)
+		} else {
+			t.hot.record(hk, nil, true) // too long to keep: the key leaves the cache
+		}
+	}
+	return t.w.Set(k, val, nil)
 }
 
 func (t *fileTx) Delete(bucket, key string) error {
 	if err := t.writeCheck(bucket, key); err != nil {
 		return err
 	}
-	return t.w.Delete(t.key(bucket, key), nil)
+	k := t.key(bucket, key)
+	if hk, ok := t.hot.wrote(k); ok {
+		t.hot.record(hk, nil, true)
+	}
+	return t.w.Delete(k, nil)
 }
 
 func (t *fileTx) Scan(bucket, prefix string, fn func(string, []byte) (bool, error)) error {

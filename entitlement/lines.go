@@ -1,8 +1,6 @@
 package entitlement
 
-import (
-	"bytes"
-)
+import "bytes"
 
 // How location lines are stored. A location's lines are kept together under the location: the
 // record of each is in bLocLines under location sep software key code, so the lines of a location

@@ -295,12 +295,12 @@ func (o *op) createLocation(loc Location, depth int) (Location, error) {
 // registered (the guide's rule: a code belongs to one location) and nothing else: not whose it is,
 // nor any id, so a partner learns only what uniqueness makes public.
 func (o *op) claimHWKC(code, id string) error {
-	if _, ok, err := o.tx.Get(bHWKC, code); err != nil {
+	if _, ok, err := probe(o.tx, bHWKC, code); err != nil {
 		return err
 	} else if ok {
 		return wrapf(ErrExists, "hardware key code %s is registered already: a code belongs to one customer location only", code)
 	}
-	if _, ok, err := o.tx.Get(bRetired, code); err != nil {
+	if _, ok, err := probe(o.tx, bRetired, code); err != nil {
 		return err
 	} else if ok {
 		return wrapf(ErrState, "hardware key code %s was replaced and receives no new license files", code)

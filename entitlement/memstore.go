@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -21,18 +22,51 @@ type memStore struct {
 	closed  bool
 }
 
-// memBucket keeps a map for lookups and a sorted key slice for ordered scans.
+// memBucket keeps a map for lookups and its keys in ascending order for scans, in chunks of at
+// most maxChunk keys: a new key moves the keys after it in its own chunk only, not every key after
+// it in the bucket, so a put or delete costs O(log n + maxChunk) however large the bucket grows
+// (one sorted slice made every insert near the front of a large bucket, such as the newest-first
+// lists, copy the whole bucket).
 type memBucket struct {
-	m    map[string][]byte
-	keys []string
+	m      map[string][]byte
+	chunks [][]string // each non-empty and sorted; every key of a chunk before every key of the next
+}
+
+// maxChunk is the most keys a chunk holds; a chunk that grows past it is split in two.
+const maxChunk = 256
+
+// chunkFor is the index of the chunk that holds k or where k belongs: the first chunk whose last
+// key is at least k, else the last chunk. The bucket has at least one chunk.
+func (b *memBucket) chunkFor(k string) int {
+	i := sort.Search(len(b.chunks), func(i int) bool { c := b.chunks[i]; return c[len(c)-1] >= k })
+	return min(i, len(b.chunks)-1)
 }
 
 func (b *memBucket) put(k string, v []byte) {
 	if _, ok := b.m[k]; !ok {
-		i, _ := slices.BinarySearch(b.keys, k)
-		b.keys = slices.Insert(b.keys, i, k)
+		b.insert(k)
 	}
 	b.m[k] = v
+}
+
+func (b *memBucket) insert(k string) {
+	if len(b.chunks) == 0 {
+		b.chunks = [][]string{{k}}
+		return
+	}
+	ci := b.chunkFor(k)
+	c := b.chunks[ci]
+	j, _ := slices.BinarySearch(c, k)
+	c = slices.Insert(c, j, k)
+	if len(c) <= maxChunk {
+		b.chunks[ci] = c
+		return
+	}
+	half := len(c) / 2
+	right := slices.Clone(c[half:])
+	clear(c[half:])
+	b.chunks[ci] = c[:half]
+	b.chunks = slices.Insert(b.chunks, ci+1, right)
 }
 
 func (b *memBucket) del(k string) {
@@ -40,9 +74,38 @@ func (b *memBucket) del(k string) {
 		return
 	}
 	delete(b.m, k)
-	if i, found := slices.BinarySearch(b.keys, k); found {
-		b.keys = slices.Delete(b.keys, i, i+1)
+	ci := b.chunkFor(k)
+	c := b.chunks[ci]
+	j, found := slices.BinarySearch(c, k)
+	if !found {
+		return
 	}
+	if c = slices.Delete(c, j, j+1); len(c) > 0 {
+		b.chunks[ci] = c
+	} else {
+		b.chunks = slices.Delete(b.chunks, ci, ci+1)
+	}
+}
+
+// scan calls fn for the keys from start on, in order, while they start with prefix, until fn
+// returns false or an error. fn must not change the bucket.
+func (b *memBucket) scan(prefix, start string, fn func(string, []byte) (bool, error)) error {
+	if len(b.chunks) == 0 {
+		return nil
+	}
+	ci := b.chunkFor(start)
+	j, _ := slices.BinarySearch(b.chunks[ci], start)
+	for ; ci < len(b.chunks); ci, j = ci+1, 0 {
+		for _, k := range b.chunks[ci][j:] {
+			if !strings.HasPrefix(k, prefix) {
+				return nil
+			}
+			if more, err := fn(k, b.m[k]); err != nil || !more {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 type undo struct {
@@ -197,16 +260,5 @@ func (tx *memTx) ScanFrom(bucket, prefix, start string, fn func(string, []byte) 
 	}
 	tx.scanning[bucket]++
 	defer func() { tx.scanning[bucket]-- }()
-	i, _ := slices.BinarySearch(b.keys, max(prefix, start))
-	for ; i < len(b.keys); i++ {
-		k := b.keys[i]
-		if !strings.HasPrefix(k, prefix) {
-			break
-		}
-		more, err := fn(k, b.m[k])
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
+	return b.scan(prefix, max(prefix, start), fn)
 }
