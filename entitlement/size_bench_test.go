@@ -26,7 +26,7 @@ var sizeRun int
 // both sizes, and the time grows only with the engine's O(log n) per key. Building the large
 // ledger takes a few minutes:
 //
-//	go test -run '^$' -bench CostAtSize -benchtime 2000x -rounds 3 -timeout 60m ./entitlement/
+//	go test -run '^$' ./entitlement/ -bench CostAtSize -benchtime 2000x -rounds 3 -timeout 60m
 func BenchmarkCostAtSize(b *testing.B) {
 	type ledger struct {
 		name string
