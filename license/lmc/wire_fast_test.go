@@ -134,3 +134,19 @@ func FuzzFastDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestLeaseIDCache: a release naming the lease id its connection was just given decodes without a
+// new string; any other id decodes as before.
+func TestLeaseIDCache(t *testing.T) {
+	given := "0123456789abcdef0123456789abcdef"
+	names := nameCache{lease: given}
+	same := mustFrame(t, &request{ID: 7, Op: opRelease, Lease: given})[frameHeader:]
+	other := mustFrame(t, &request{ID: 8, Op: opRelease, Lease: strings.Repeat("f", 32)})[frameHeader:]
+	var q request
+	if n := testing.AllocsPerRun(100, func() { q, _ = decodeRequestNames(same, &names) }); n != 0 || q.Lease != given {
+		t.Errorf("release of the id just given: %v allocations, lease %q; want 0, %q", n, q.Lease, given)
+	}
+	if n := testing.AllocsPerRun(100, func() { q, _ = decodeRequestNames(other, &names) }); n != 1 || q.Lease != strings.Repeat("f", 32) {
+		t.Errorf("release of another id: %v allocations, lease %q; want 1 (its string)", n, q.Lease)
+	}
+}
