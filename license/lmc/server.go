@@ -620,6 +620,7 @@ func (c *serverConn) send(r *response, now time.Time) error {
 	}
 	if r.Lease != "" {
 		c.unsent = append(c.unsent, r.Lease)
+		c.names.lease = r.Lease
 	}
 	if err == nil {
 		_, err = c.bw.Write(c.enc.Bytes())

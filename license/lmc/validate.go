@@ -49,8 +49,7 @@ func checkLeaseID(id string) error {
 		return fmt.Errorf("%w: lease id must be %d hex characters, got %d", ErrBadRequest, leaseIDLen, len(id))
 	}
 	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+		if c := id[i]; c-'0' > 9 && c-'a' > 5 { // (byte arithmetic: below '0' or 'a' wraps round)
 			return fmt.Errorf("%w: lease id has a non-hex character at %d", ErrBadRequest, i)
 		}
 	}

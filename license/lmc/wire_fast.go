@@ -163,6 +163,10 @@ type canonReader struct {
 type nameCache struct {
 	s    [4]string
 	next int
+
+	// lease is the lease id the connection was given last: a release or renewal that follows a
+	// checkout names it, and finds it here instead of costing a new string.
+	lease string
 }
 
 func (c *nameCache) get(b []byte) string {
@@ -223,6 +227,22 @@ func (r *canonReader) text() string {
 	}
 	r.b = r.b[n:]
 	return s
+}
+
+// leaseID reads a text like text, but looks only at the lease id the connection was given last
+// (other lease ids are seldom sent twice).
+func (r *canonReader) leaseID() string {
+	n := r.head(cborText)
+	if r.bad || n > uint64(len(r.b)) || !utf8.Valid(r.b[:n]) {
+		r.bad = true
+		return ""
+	}
+	b := r.b[:n]
+	r.b = r.b[n:]
+	if r.names != nil && r.names.lease == string(b) { // compared without allocating
+		return r.names.lease
+	}
+	return string(b)
 }
 
 func (r *canonReader) bytes() []byte {
@@ -315,9 +335,7 @@ func decodeRequestFast(body []byte, names *nameCache) (q request, ok bool) {
 		case 5:
 			q.N = r.int()
 		case 6:
-			r.names, names = nil, r.names // a lease id is seldom sent twice
-			q.Lease = r.text()
-			r.names = names
+			q.Lease = r.leaseID()
 		case 7:
 			q.Token = r.bytes()
 		}

@@ -106,8 +106,9 @@ func FuzzFastDecode(f *testing.F) {
 	f.Add([]byte{0xa2, 0x02, 0x18, 0x05, 0x01, 0x01}) // keys out of order
 	f.Add([]byte{0xa1, 0x02, 0x18, 0x05})             // a head longer than it need be
 	f.Add([]byte{0xa1, 0x07, 0x40})                   // an empty token
-	// One name cache across the inputs, as a connection keeps one across its requests.
-	var names nameCache
+	// One name cache across the inputs, as a connection keeps one across its requests, holding the
+	// lease id of the seeds as the last one the connection was given.
+	names := nameCache{lease: "0123456789abcdef0123456789abcdef"}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		cq, cok := decodeRequestFast(body, &names)
 		if q, ok := decodeRequestFast(body, nil); ok != cok || !cmp.Equal(q, cq) {
@@ -132,4 +133,20 @@ func FuzzFastDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLeaseIDCache: a release naming the lease id its connection was just given decodes without a
+// new string; any other id decodes as before.
+func TestLeaseIDCache(t *testing.T) {
+	given := "0123456789abcdef0123456789abcdef"
+	names := nameCache{lease: given}
+	same := mustFrame(t, &request{ID: 7, Op: opRelease, Lease: given})[frameHeader:]
+	other := mustFrame(t, &request{ID: 8, Op: opRelease, Lease: strings.Repeat("f", 32)})[frameHeader:]
+	var q request
+	if n := testing.AllocsPerRun(100, func() { q, _ = decodeRequestNames(same, &names) }); n != 0 || q.Lease != given {
+		t.Errorf("release of the id just given: %v allocations, lease %q; want 0, %q", n, q.Lease, given)
+	}
+	if n := testing.AllocsPerRun(100, func() { q, _ = decodeRequestNames(other, &names) }); n != 1 || q.Lease != strings.Repeat("f", 32) {
+		t.Errorf("release of another id: %v allocations, lease %q; want 1 (its string)", n, q.Lease)
+	}
 }

@@ -250,3 +250,19 @@ func FuzzServerConn(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckLeaseIDEveryByte: a lease id is 32 characters of 0-9 and a-f; every other byte value, at
+// the first, a middle and the last position, is refused.
+func TestCheckLeaseIDEveryByte(t *testing.T) {
+	base := "0123456789abcdef0123456789abcdef"
+	for c := 0; c < 256; c++ {
+		for _, pos := range []int{0, 7, 31} {
+			id := []byte(base)
+			id[pos] = byte(c)
+			want := c >= '0' && c <= '9' || c >= 'a' && c <= 'f'
+			if err := checkLeaseID(string(id)); (err == nil) != want {
+				t.Errorf("byte %#x at %d: checkLeaseID = %v, want accepted %v", c, pos, err, want)
+			}
+		}
+	}
+}
