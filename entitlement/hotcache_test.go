@@ -68,9 +68,30 @@ func readsMatchAModel(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		err := update(s, cctx, func(t2 entitlement.Tx) error {
 			clear(tx)
+			read := func(k string) error {
+				want, ok := tx[k]
+				if !ok {
+					want, ok = committed[k], committed[k] != nil
+				} else {
+					ok = want != nil
+				}
+				get := t2.Get
+				if rng.IntN(3) == 0 {
+					get = func(b, k string) ([]byte, bool, error) { return entitlement.Probe(t2, b, k) }
+				}
+				got, found, err := get("b", k)
+				if err != nil {
+					return err
+				}
+				if found != ok || !bytes.Equal(got, want) {
+					return fmt.Errorf("step %d: get %s: %v %d bytes, want %v %d bytes", step, k, found, len(got), ok, len(want))
+				}
+				return nil
+			}
 			for range ops {
 				k := key()
-				switch op := rng.IntN(4); {
+				op := rng.IntN(4)
+				switch {
 				case op == 3:
 					// A scan of the hot keys (scans do not go through the cache) sees what
 					// the model holds: the committed state under this writer's writes.
@@ -78,22 +99,8 @@ func readsMatchAModel(t *testing.T) {
 						return fmt.Errorf("step %d: %w", step, err)
 					}
 				case op == 0 || readOnly:
-					want, ok := tx[k]
-					if !ok {
-						want, ok = committed[k], committed[k] != nil
-					} else {
-						ok = want != nil
-					}
-					get := t2.Get
-					if rng.IntN(3) == 0 {
-						get = func(b, k string) ([]byte, bool, error) { return entitlement.Probe(t2, b, k) }
-					}
-					got, found, err := get("b", k)
-					if err != nil {
+					if err := read(k); err != nil {
 						return err
-					}
-					if found != ok || !bytes.Equal(got, want) {
-						return fmt.Errorf("step %d: get %s: %v %d bytes, want %v %d bytes", step, k, found, len(got), ok, len(want))
 					}
 				case op == 1:
 					v := value(step)
@@ -104,6 +111,13 @@ func readsMatchAModel(t *testing.T) {
 				default:
 					tx[k] = nil
 					if err := t2.Delete("b", k); err != nil {
+						return err
+					}
+				}
+				if wrote := !readOnly && (op == 1 || op == 2); wrote && rng.IntN(2) == 0 {
+					// Read back what was just written (or deleted): the read a cache
+					// that kept a writer's own value would fill itself from.
+					if err := read(k); err != nil {
 						return err
 					}
 				}
