@@ -644,3 +644,89 @@ func TestAttack_Probe_MatchesGetInEveryLevel(t *testing.T) {
 	compact()
 	check("all compacted")
 }
+
+// TestAttack_HotCache_PutBufferReusedByCaller: the ledger encodes records into a buffer it
+// reuses (op.scratch) and Puts from it; the cache must keep what was Put, not the buffer.
+func TestAttack_HotCache_PutBufferReusedByCaller(t *testing.T) {
+	s, _ := hotStore(t)
+	want := map[string][]byte{"k1": []byte("k1 old"), "k2": []byte("k2 old")}
+	putAll(t, s, "b", want)
+	wantState(t, s, "b", want) // cached
+	if err := s.Update(context.Background(), func(tx Tx) error {
+		buf := []byte("k1 new")
+		if err := tx.Put("b", "k1", buf); err != nil {
+			return err
+		}
+		copy(buf, "k2 new")
+		if err := tx.Put("b", "k2", buf); err != nil {
+			return err
+		}
+		copy(buf, "XXXXXX")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, s, "b", map[string][]byte{"k1": []byte("k1 new"), "k2": []byte("k2 new")})
+}
+
+// TestAttack_HotCache_LargeBatch: a batch larger than half a memtable is applied by the engine
+// another way (as a memtable of its own); the cached keys it writes and the keys it writes that
+// the cache does not hold must read as written.
+func TestAttack_HotCache_LargeBatch(t *testing.T) {
+	s, _ := hotStore(t)
+	putAll(t, s, "b", map[string][]byte{"k": []byte("before"), "gone": []byte("x")})
+	wantState(t, s, "b", map[string][]byte{"k": []byte("before"), "gone": []byte("x"), "new": nil})
+	big := bytes.Repeat([]byte{'v'}, 64<<10)
+	if err := s.Update(context.Background(), func(tx Tx) error {
+		for i := range 150 { // about 9.6 MiB: over half the 12 MiB memtable
+			if err := tx.Put("big", fmt.Sprintf("%04d", i), big); err != nil {
+				return err
+			}
+		}
+		if err := tx.Delete("b", "gone"); err != nil {
+			return err
+		}
+		if err := tx.Put("b", "new", []byte("new")); err != nil {
+			return err
+		}
+		return tx.Put("b", "k", []byte("after"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, s, "b", map[string][]byte{"k": []byte("after"), "gone": nil, "new": []byte("new")})
+	wantState(t, s, "big", map[string][]byte{"0000": big, "0149": big, "0150": nil})
+}
+
+// TestAttack_HotCache_ReadOnlyOpen: a read-only open refuses Update and reads, through Get and
+// probe, what the last read-write open committed.
+func TestAttack_HotCache_ReadOnlyOpen(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenFile(dir, &FileOptions{UnsafeNoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := st.(*fileStore)
+	putAll(t, s, "b", map[string][]byte{"k": []byte("one")})
+	wantState(t, s, "b", map[string][]byte{"k": []byte("one")})
+	putAll(t, s, "b", map[string][]byte{"k": []byte("two")})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := OpenFile(dir, &FileOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if err := ro.Update(context.Background(), func(Tx) error { return nil }); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("Update on a read-only open: %v", err)
+	}
+	if err := ro.View(context.Background(), func(tx Tx) error {
+		got, err := readBoth(tx, "b", "k")
+		if err != nil || string(got.val) != "two" {
+			return fmt.Errorf("read-only view: %v %v", got, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
