@@ -492,22 +492,7 @@ func TestAttack_HotCache_ViewsBesideWriters(t *testing.T) {
 			defer wg.Done()
 			for range 100 {
 				if err := s.View(ctx, func(tx Tx) error {
-					sum := 0
-					for i := range keys {
-						// Get and probe (whose iterator options all Views share) agree.
-						got, err := readBoth(tx, "u", fmt.Sprint(i))
-						if err != nil {
-							return err
-						}
-						v := got.val
-						var n int
-						fmt.Sscan(string(v), &n)
-						sum += n
-					}
-					if sum != total {
-						return fmt.Errorf("a View sees %d units, want %d", sum, total)
-					}
-					return nil
+					return sumUnits(tx, "a View", keys, total)
 				}); err != nil {
 					errs <- err
 					return
@@ -520,24 +505,28 @@ func TestAttack_HotCache_ViewsBesideWriters(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if err := s.Update(ctx, func(tx Tx) error {
-		sum := 0
-		for i := range keys {
-			v, _, err := tx.Get("u", fmt.Sprint(i))
-			if err != nil {
-				return err
-			}
-			var n int
-			fmt.Sscan(string(v), &n)
-			sum += n
-		}
-		if sum != total {
-			return fmt.Errorf("a writer sees %d units, want %d", sum, total)
-		}
-		return nil
-	}); err != nil {
+	if err := s.Update(ctx, func(tx Tx) error { return sumUnits(tx, "a writer", keys, total) }); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// sumUnits reads the units under keys 0 to keys-1 of bucket u through Get and probe (whose
+// iterator options every View shares) and fails unless they add up to total.
+func sumUnits(tx Tx, who string, keys, total int) error {
+	sum := 0
+	for i := range keys {
+		got, err := readBoth(tx, "u", fmt.Sprint(i))
+		if err != nil {
+			return err
+		}
+		var n int
+		fmt.Sscan(string(got.val), &n)
+		sum += n
+	}
+	if sum != total {
+		return fmt.Errorf("%s sees %d units, want %d", who, sum, total)
+	}
+	return nil
 }
 
 // TestAttack_Probe_MatchesGetInEveryLevel: probe and Get agree on keys present, absent, deleted
