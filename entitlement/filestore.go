@@ -306,7 +306,9 @@ func (t *fileTx) Get(bucket, key string) ([]byte, bool, error) {
 	k := t.key(bucket, key)
 	if t.hot != nil {
 		if v, ok := t.hot.get(k); ok {
-			return v, true, nil
+			// A copy: a caller that modifies what it was handed (which Tx forbids) spoils
+			// its own transaction, not every later writer's reads.
+			return t.keep(v), true, nil
 		}
 	}
 	v, c, err := t.r.Get(k)
@@ -336,7 +338,9 @@ func (t *fileTx) probe(bucket, key string) ([]byte, bool, error) {
 	k := t.key(bucket, key)
 	if t.hot != nil {
 		if v, ok := t.hot.get(k); ok {
-			return v, true, nil
+			// A copy: a caller that modifies what it was handed (which Tx forbids) spoils
+			// its own transaction, not every later writer's reads.
+			return t.keep(v), true, nil
 		}
 	}
 	it, err := t.r.NewIter(&probeOptions)
@@ -378,7 +382,9 @@ func (t *fileTx) Put(bucket, key string, val []byte) error {
 	if err := t.writeCheck(bucket, key); err != nil {
 		return err
 	}
-	// Set copies key and value into the batch.
+	// Set copies key and value into the batch. The cache hears of the write first: a Set that
+	// fails may still have added the record to the batch, which a function that ignores the
+	// error then commits.
 	k := t.key(bucket, key)
 	if hk, ok := t.hot.wrote(k); ok {
 		if len(val) <= hotMaxValue {

@@ -89,7 +89,7 @@ func (c *hotCache) find(k []byte) (hotEntry, bool) {
 }
 
 // get returns the applied value of k, if the cache holds it and the running writer has not
-// written k. The value must not be modified.
+// written k. The value is the cache's own: a caller hands out a copy.
 func (c *hotCache) get(k []byte) ([]byte, bool) {
 	e, ok := c.find(k)
 	if !ok || e.dirty == c.writer {
