@@ -98,8 +98,8 @@ func lmcStatus(e *env, args []string) error {
 			}
 		}
 		if asJSON {
-			return e.printJSON(map[string]any{"status": st, "protocol": info.Version, "admin": info.Admin, "ops": info.Ops,
-				"lease_ttl": info.LeaseTTL.String(), "files": files})
+			return e.printJSON(map[string]any{"status": toStatusJSON(st), "protocol": info.Version, "admin": info.Admin, "ops": orEmpty(info.Ops),
+				"lease_ttl": info.LeaseTTL.String(), "files": toFilesJSON(files)})
 		}
 		fmt.Fprintf(e.stdout, "LMC code:      %s\nhost code:     %s\n", orNone(st.Code), orNone(st.HostCode))
 		if st.Bound != "" && st.Bound != st.Code {
@@ -151,7 +151,7 @@ func lmcUsage(e *env, args []string) error {
 				return err
 			}
 			if asJSON {
-				return e.printJSON(u)
+				return e.printJSON(toUsageJSON(u))
 			}
 			fmt.Fprintf(e.stdout, "%s: %d of %d seats in use\n", u.Part, u.InUse, u.Count)
 			for _, h := range u.Holders {
@@ -173,10 +173,7 @@ func lmcUsage(e *env, args []string) error {
 			leases = kept
 		}
 		if asJSON {
-			if leases == nil {
-				leases = []lmc.LeaseInfo{}
-			}
-			return e.printJSON(map[string]any{"leases": leases})
+			return e.printJSON(map[string]any{"leases": toLeasesJSON(leases)})
 		}
 		part := ""
 		for _, l := range leases {
@@ -237,7 +234,7 @@ func lmcReread(e *env, args []string) error {
 			return err
 		}
 		if asJSON {
-			return e.printJSON(rr)
+			return e.printJSON(toRereadJSON(rr))
 		}
 		fmt.Fprintf(e.stdout, "added %v, replaced %v, removed %v, invalid %v; %d lease(s) revoked\n",
 			rr.Added, rr.Replaced, rr.Removed, rr.Invalid, rr.Revoked)

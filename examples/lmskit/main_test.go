@@ -475,16 +475,34 @@ func TestLMCDaemonAndAdminCommands(t *testing.T) {
 	lm("status").want(t, 0, "LMC code:      "+lmcCode, "")
 	lm("install", "lic.zip").want(t, 0, "installed LMC-1", "")
 	lm("install", "s.json").want(t, 1, "", "not an lmskit armor block")
+	// --json: snake_case names, statuses in words, unset times left out.
 	var st struct {
-		Status   lmc.Status
-		Protocol int
-		Admin    bool
-		Files    []lmc.FileSummary
+		Status struct {
+			Code        string  `json:"code"`
+			HostCode    string  `json:"host_code"`
+			Reachable   bool    `json:"reachable"`
+			LastContact *string `json:"last_contact"`
+			Until       *string `json:"until"`
+		} `json:"status"`
+		Protocol int  `json:"protocol"`
+		Admin    bool `json:"admin"`
+		Files    []struct {
+			Serial   string  `json:"serial"`
+			Status   string  `json:"status"`
+			Term     string  `json:"term"`
+			NotAfter *string `json:"not_after"`
+			Lines    int     `json:"lines"`
+		} `json:"files"`
 	}
 	r := lm("status", "--json")
 	r.json(t, &st)
-	if st.Protocol != 2 || !st.Admin || st.Status.Code != lmcCode || len(st.Files) != 1 || st.Files[0].Serial != "LMC-1" {
-		t.Fatalf("status --json: %+v", st)
+	if st.Protocol != 2 || !st.Admin || st.Status.Code != lmcCode || st.Status.HostCode == "" || !st.Status.Reachable ||
+		st.Status.LastContact == nil || st.Status.Until != nil || len(st.Files) != 1 || st.Files[0].Serial != "LMC-1" ||
+		st.Files[0].Status != "active" || st.Files[0].Term != "permanent" || st.Files[0].NotAfter != nil || st.Files[0].Lines != 2 {
+		t.Fatalf("status --json: %+v\n%s", st, r.stdout)
+	}
+	if strings.Contains(r.stdout, "0001-01-01") || strings.Contains(r.stdout, `"Serial"`) {
+		t.Fatalf("status --json prints a zero time or a Go field name:\n%s", r.stdout)
 	}
 
 	// Two applications take seats.
@@ -502,9 +520,19 @@ func TestLMCDaemonAndAdminCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var usage struct{ Leases []lmc.LeaseInfo }
+	var usage struct {
+		Leases []struct {
+			Handle  string `json:"handle"`
+			App     string `json:"app"`
+			Part    string `json:"part"`
+			Seats   int    `json:"seats"`
+			Count   int    `json:"count"`
+			Expires string `json:"expires"`
+		} `json:"leases"`
+	}
 	lm("usage", "--json").json(t, &usage)
-	if len(usage.Leases) != 2 || usage.Leases[0].App != "BCT" || usage.Leases[1].App != "MA4000" || usage.Leases[1].Seats != 2 {
+	if len(usage.Leases) != 2 || usage.Leases[0].App != "BCT" || usage.Leases[1].App != "MA4000" || usage.Leases[1].Seats != 2 ||
+		usage.Leases[1].Part != "USER" || usage.Leases[1].Count != 3 || usage.Leases[1].Handle == "" || usage.Leases[1].Expires == "" {
 		t.Fatalf("usage: %+v", usage)
 	}
 	r = lm("usage")
@@ -522,7 +550,15 @@ func TestLMCDaemonAndAdminCommands(t *testing.T) {
 
 	// A file copied in by hand: lmc reread, then SIGHUP.
 	lmskit(t, v.dir, "issue", "-spec", v.spec(t, "s2.json", "LMC-2", 4, ""), "-key", v.keyFile, "-format", "signed", "-out", filepath.Join(d.dir, "licenses", "LMC-2.lic")).want(t, 0, "", "")
-	lm("reread").want(t, 0, "added [LMC-2]", "")
+	var rr struct {
+		Added, Replaced, Removed, Invalid []string
+		Revoked                           int
+	}
+	lm("reread", "--json").json(t, &rr)
+	if len(rr.Added) != 1 || rr.Added[0] != "LMC-2" || rr.Replaced == nil || rr.Removed == nil || rr.Invalid == nil {
+		t.Fatalf("reread --json: %+v", rr)
+	}
+	lm("reread").want(t, 0, "added [], replaced [], removed []", "")
 	if n, _ := app.Count(ctx, "USER"); n != 7 {
 		t.Fatalf("Count after reread: %d", n)
 	}
@@ -539,6 +575,16 @@ func TestLMCDaemonAndAdminCommands(t *testing.T) {
 	lmskit(t, v.dir, "lmc", "usage", "-tcp", tcp, "-token-file", d.clientTok).want(t, 1, "", "unauthorized")
 	lmskit(t, v.dir, "lmc", "reread", "-tcp", tcp, "-token-file", d.clientTok).want(t, 1, "", "for the LMC's administrator")
 	lmskit(t, v.dir, "lmc", "usage", "USER", "-tcp", tcp, "-token-file", d.clientTok).want(t, 0, "USER: 0 of 3 seats in use", "")
+	var pu struct {
+		Part    string            `json:"part"`
+		Count   *int              `json:"count"`
+		InUse   *int              `json:"in_use"`
+		Holders []json.RawMessage `json:"holders"`
+	}
+	lmskit(t, v.dir, "lmc", "usage", "USER", "--json", "-tcp", tcp, "-token-file", d.clientTok).json(t, &pu)
+	if pu.Part != "USER" || pu.Count == nil || *pu.Count != 3 || pu.InUse == nil || *pu.InUse != 0 || pu.Holders == nil {
+		t.Fatalf("usage USER --json: %+v", pu)
+	}
 	lmskit(t, v.dir, "lmc", "install", "lic.zip", "-tcp", tcp, "-token-file", d.clientTok).want(t, 1, "", "for the LMC's administrator")
 	lmskit(t, v.dir, "lmc", "install", "lic.zip", "-tcp", tcp, "-token-file", d.adminTok).want(t, 0, "installed LMC-1", "")
 	if _, err := app.Checkout(ctx, "CTI", "USER", 1); err != nil {
